@@ -1,0 +1,124 @@
+package io.communica.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.communica.core.transport.ConnectionHandler;
+import io.communica.core.transport.ConnectorUri;
+import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.TransportOptions;
+import io.communica.core.transport.TransportServer;
+import java.util.Map;
+import java.util.ServiceLoader;
+import reactor.core.publisher.Mono;
+
+/**
+ * Where and how entities connect: a transport and its address. Entities never name a transport
+ * class; they take a {@code Connector}, so switching from TCP to a Unix socket or RabbitMQ is a
+ * different dependency and a different string.
+ *
+ * <p>Every connector dumps to an ASCII string and loads back from it, so a parent can hand the
+ * address of its server to a child process on the command line:
+ *
+ * <pre>{@code
+ * // parent
+ * SimpleServer server = SimpleServer.builder(TcpConnector.of("127.0.0.1", 0)).handler(h).start();
+ * new ProcessBuilder("java", "-cp", cp, "Child", server.connector().dump()).start();
+ * // child
+ * SimpleClient client = SimpleClient.builder(Connector.load(args[0])).start();
+ * }</pre>
+ *
+ * <p>{@link #load(String)} finds the transport by the string's scheme among the {@link
+ * ConnectorProvider}s registered with {@link ServiceLoader}; a scheme whose module is missing from
+ * the class path fails with an error naming the artifact to add.
+ *
+ * <p>Connectors are immutable values; two connectors are equal when their dumps are.
+ *
+ * @since 0.1
+ */
+public abstract class Connector {
+
+  /** Artifacts that provide communica's own schemes, for the "add this module" error. */
+  private static final Map<String, String> KNOWN_MODULES =
+      Map.of(
+          "tcp", "communica-tcp",
+          "tcps", "communica-tcp",
+          "unix", "communica-local",
+          "local", "communica-local",
+          "stdio", "communica-local",
+          "amqp", "communica-amqp",
+          "amqps", "communica-amqp");
+
+  /** For transport modules. */
+  protected Connector() {}
+
+  /** The URI scheme of this connector's dump, e.g. {@code tcp}. */
+  public abstract String scheme();
+
+  /**
+   * This connector as an ASCII string that {@link #load(String)} turns back into an equal
+   * connector, e.g. {@code tcp://127.0.0.1:8000}. Secrets the user asked to keep out of the string
+   * are left out.
+   */
+  public abstract String dump();
+
+  /**
+   * Transport SPI: binds and accepts connections, calling {@code handler} for each. Entities call
+   * this; applications do not.
+   */
+  public abstract Mono<TransportServer> bind(TransportOptions options, ConnectionHandler handler);
+
+  /**
+   * Transport SPI: opens one connection, calling {@code handler} on it before any frame arrives.
+   * Entities call this; applications do not.
+   */
+  public abstract Mono<FrameConnection> connect(
+      TransportOptions options, ConnectionHandler handler);
+
+  /**
+   * Loads a connector from a string made by {@link #dump()}.
+   *
+   * @throws IllegalArgumentException if the string is not ASCII, is malformed, or names an option
+   *     the transport does not know
+   * @throws IllegalStateException if no module on the class path provides the string's scheme; the
+   *     message names the artifact to add
+   */
+  public static Connector load(String dumped) {
+    requireNonNull(dumped, "dumped");
+    ConnectorUri uri = ConnectorUri.parse(dumped);
+    String scheme = uri.scheme();
+    for (ConnectorProvider provider :
+        ServiceLoader.load(ConnectorProvider.class, Connector.class.getClassLoader())) {
+      if (provider.schemes().contains(scheme)) {
+        return provider.load(uri);
+      }
+    }
+    String module = KNOWN_MODULES.get(scheme);
+    if (module != null) {
+      throw new IllegalStateException(
+          "no connector for scheme '"
+              + scheme
+              + "' on the class path: add the dependency io.communica:"
+              + module);
+    }
+    throw new IllegalStateException(
+        "no connector for scheme '"
+            + scheme
+            + "' on the class path; communica's schemes are "
+            + KNOWN_MODULES.keySet().stream().sorted().toList());
+  }
+
+  @Override
+  public final boolean equals(Object o) {
+    return o instanceof Connector other && other.dump().equals(dump());
+  }
+
+  @Override
+  public final int hashCode() {
+    return dump().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return dump();
+  }
+}

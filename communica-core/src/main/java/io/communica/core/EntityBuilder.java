@@ -1,0 +1,191 @@
+package io.communica.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.communica.core.internal.EntityConfig;
+import io.communica.core.internal.Session;
+import java.time.Duration;
+import java.util.Map;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Options every entity has. Each setter documents its default; the defaults are also public
+ * constants so that applications can refer to them.
+ *
+ * @param <B> the concrete builder
+ * @since 0.1
+ */
+public abstract class EntityBuilder<B extends EntityBuilder<B>> {
+
+  /** Default time a request waits for its reply: 30 seconds. */
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Default largest message (encoded payload) sent or accepted: 16 MiB. */
+  public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+
+  /** Default largest frame; larger messages are split into fragments: 64 KiB. */
+  public static final int DEFAULT_MAX_FRAME_SIZE = 64 * 1024;
+
+  /** Default interval of keep-alive pings on an otherwise idle connection: 10 seconds. */
+  public static final Duration DEFAULT_KEEP_ALIVE_INTERVAL = Duration.ofSeconds(10);
+
+  /** Default silence after which the peer is taken for dead: 30 seconds. */
+  public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Default time a new connection has to complete its handshake: 10 seconds. */
+  public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Default bound on requests waiting for replies (per connection) or for a connection: 65536. */
+  public static final int DEFAULT_MAX_IN_FLIGHT = 65536;
+
+  /** Default bound on bytes queued for one connection and not yet taken by it: 64 MiB. */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 64L * 1024 * 1024;
+
+  final Connector connector;
+  Serializer serializer = Serializer.defaultSerializer();
+  Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+  int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+  int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+  Duration keepAliveInterval = DEFAULT_KEEP_ALIVE_INTERVAL;
+  Duration keepAliveTimeout = DEFAULT_KEEP_ALIVE_TIMEOUT;
+  Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+  int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+  long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+  Scheduler blockingScheduler = Schedulers.boundedElastic();
+
+  EntityBuilder(Connector connector) {
+    this.connector = requireNonNull(connector, "connector");
+  }
+
+  @SuppressWarnings("unchecked")
+  final B self() {
+    return (B) this;
+  }
+
+  /**
+   * The serializer for everything this entity sends and receives. Default: {@link
+   * Serializer#defaultSerializer()} (JSON when {@code communica-serializers} is on the class path).
+   */
+  public B serializer(Serializer serializer) {
+    this.serializer = requireNonNull(serializer, "serializer");
+    return self();
+  }
+
+  /** Default timeout of this entity's requests; each call may override it. Default 30 s. */
+  public B requestTimeout(Duration timeout) {
+    this.requestTimeout = positive(timeout, "timeout");
+    return self();
+  }
+
+  /**
+   * Largest encoded message this entity sends or accepts; the smaller of both peers' limits
+   * applies. Default 16 MiB.
+   */
+  public B maxMessageSize(int bytes) {
+    if (bytes <= 0) {
+      throw new IllegalArgumentException("maxMessageSize must be positive: " + bytes);
+    }
+    this.maxMessageSize = bytes;
+    return self();
+  }
+
+  /**
+   * Largest frame this entity accepts; messages above it travel in fragments. At least 4096.
+   * Default 64 KiB.
+   */
+  public B maxFrameSize(int bytes) {
+    if (bytes < Session.MIN_FRAME_SIZE) {
+      throw new IllegalArgumentException(
+          "maxFrameSize must be at least " + Session.MIN_FRAME_SIZE + ": " + bytes);
+    }
+    this.maxFrameSize = bytes;
+    return self();
+  }
+
+  /**
+   * Keep-alive: a ping after {@code interval} without sending, and the connection closed as lost
+   * after {@code timeout} without receiving (at least three of the peer's intervals). Defaults 10 s
+   * and 30 s.
+   */
+  public B keepAlive(Duration interval, Duration timeout) {
+    this.keepAliveInterval = positive(interval, "interval");
+    this.keepAliveTimeout = positive(timeout, "timeout");
+    if (timeout.compareTo(interval) <= 0) {
+      throw new IllegalArgumentException("keep-alive timeout must be longer than the interval");
+    }
+    return self();
+  }
+
+  /** Time a new connection has to complete its handshake. Default 10 s. */
+  public B handshakeTimeout(Duration timeout) {
+    this.handshakeTimeout = positive(timeout, "timeout");
+    return self();
+  }
+
+  /**
+   * Bound on requests waiting for replies on one connection, and on requests waiting for a
+   * connection; past it requests fail with {@link OverloadedException}. Default 65536.
+   */
+  public B maxInFlight(int requests) {
+    if (requests <= 0) {
+      throw new IllegalArgumentException("maxInFlight must be positive: " + requests);
+    }
+    this.maxInFlight = requests;
+    return self();
+  }
+
+  /**
+   * Bound on bytes queued for a connection that has not taken them yet (a slow peer, a full
+   * socket); past it sends fail with {@link OverloadedException}. Default 64 MiB.
+   */
+  public B maxQueuedBytes(long bytes) {
+    if (bytes <= 0) {
+      throw new IllegalArgumentException("maxQueuedBytes must be positive: " + bytes);
+    }
+    this.maxQueuedBytes = bytes;
+    return self();
+  }
+
+  /** Where {@link Handler#blocking} handlers run. Default Reactor's {@code boundedElastic}. */
+  public B blockingScheduler(Scheduler scheduler) {
+    this.blockingScheduler = requireNonNull(scheduler, "scheduler");
+    return self();
+  }
+
+  static Duration positive(Duration d, String name) {
+    requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive: " + d);
+    }
+    return d;
+  }
+
+  EntityConfig config(
+      Map<String, Handler> routes,
+      String clientId,
+      byte[] credentials,
+      Duration reconnectInitial,
+      Duration reconnectMax,
+      Duration connectTimeout,
+      Authenticator authenticator) {
+    return new EntityConfig(
+        serializer,
+        Map.copyOf(routes),
+        requestTimeout,
+        maxMessageSize,
+        maxFrameSize,
+        keepAliveInterval,
+        keepAliveTimeout,
+        handshakeTimeout,
+        connectTimeout,
+        maxInFlight,
+        maxQueuedBytes,
+        blockingScheduler,
+        clientId,
+        credentials,
+        reconnectInitial,
+        reconnectMax,
+        authenticator);
+  }
+}

@@ -1,0 +1,142 @@
+package io.communica.core;
+
+import static java.util.Objects.requireNonNull;
+
+import java.lang.reflect.Type;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+
+/**
+ * What answers requests and receives fire-and-forget messages on one route: the type the data is
+ * decoded into and a function. The factory method says where the function runs:
+ *
+ * <ul>
+ *   <li>{@link #blocking} — on the entity's blocking scheduler (by default Reactor's {@code
+ *       boundedElastic}); may block. Cancelling the request interrupts its thread.
+ *   <li>{@link #reactive} — on the I/O thread, returning a {@code Mono} (or any {@code
+ *       Publisher}, of which the first value is the reply); must not block. Cancelling the request
+ *       disposes the subscription.
+ *   <li>{@link #nonBlocking} — on the I/O thread, returning the reply directly; for quick work that
+ *       never blocks. The fastest kind.
+ *   <li>{@link #consumer} — like {@link #blocking} but returns nothing: for fire-and-forget
+ *       messages; a request to it completes empty.
+ * </ul>
+ *
+ * <p>A function that returns {@code null} (or a {@code Mono} that completes empty) makes the
+ * requester's {@code Mono} complete empty. One that throws {@link RequestException} or {@link
+ * ResponderException} makes the requester's fail with the same type, message and code; anything
+ * else arrives as {@link HandlerFailedException}. A failing handler never closes the connection.
+ *
+ * <pre>{@code
+ * Handler add = Handler.blocking(AddRequest.class, req -> new AddReply(req.a() + req.b()));
+ * Handler fetch = Handler.reactive(String.class, key -> cache.get(key));
+ * Handler log = Handler.consumer(String.class, line -> System.out.println(line));
+ * }</pre>
+ *
+ * @since 0.1
+ */
+public final class Handler {
+
+  /** Where a handler runs. */
+  public enum Kind {
+    /** On the blocking scheduler. */
+    BLOCKING,
+    /** On the I/O thread, answering with a {@code Publisher}. */
+    REACTIVE,
+    /** On the I/O thread, answering directly. */
+    NON_BLOCKING
+  }
+
+  private final Kind kind;
+  private final Type requestType;
+  private final Function<Object, ?> function;
+
+  private Handler(Kind kind, Type requestType, Function<Object, ?> function) {
+    this.kind = kind;
+    this.requestType = requireNonNull(requestType, "type");
+    this.function = requireNonNull(function, "function");
+  }
+
+  /** A handler that may block, run on the blocking scheduler. */
+  public static <T> Handler blocking(Class<T> type, Function<? super T, ?> function) {
+    return new Handler(Kind.BLOCKING, type, cast(function));
+  }
+
+  /** A handler that may block, for a generic request type. */
+  public static <T> Handler blocking(TypeRef<T> type, Function<? super T, ?> function) {
+    return new Handler(Kind.BLOCKING, type.type(), cast(function));
+  }
+
+  /** A handler answering with a {@code Mono} (or the first value of a {@code Publisher}). */
+  public static <T> Handler reactive(
+      Class<T> type, Function<? super T, ? extends Publisher<?>> function) {
+    return new Handler(Kind.REACTIVE, type, cast(function));
+  }
+
+  /** A reactive handler for a generic request type. */
+  public static <T> Handler reactive(
+      TypeRef<T> type, Function<? super T, ? extends Publisher<?>> function) {
+    return new Handler(Kind.REACTIVE, type.type(), cast(function));
+  }
+
+  /** A handler run on the I/O thread; it must never block. */
+  public static <T> Handler nonBlocking(Class<T> type, Function<? super T, ?> function) {
+    return new Handler(Kind.NON_BLOCKING, type, cast(function));
+  }
+
+  /** A handler run on the I/O thread, for a generic request type; it must never block. */
+  public static <T> Handler nonBlocking(TypeRef<T> type, Function<? super T, ?> function) {
+    return new Handler(Kind.NON_BLOCKING, type.type(), cast(function));
+  }
+
+  /** A handler for fire-and-forget messages, run on the blocking scheduler. */
+  public static <T> Handler consumer(Class<T> type, Consumer<? super T> consumer) {
+    return new Handler(Kind.BLOCKING, type, asFunction(consumer));
+  }
+
+  /** A handler for fire-and-forget messages of a generic type. */
+  public static <T> Handler consumer(TypeRef<T> type, Consumer<? super T> consumer) {
+    return new Handler(Kind.BLOCKING, type.type(), asFunction(consumer));
+  }
+
+  /** Where this handler runs. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The type request data is decoded into. */
+  public Type requestType() {
+    return requestType;
+  }
+
+  /**
+   * Calls the function: for {@link Kind#REACTIVE} the result is a {@code Publisher}, otherwise the
+   * reply value (or null). For communica's sessions.
+   */
+  public @Nullable Object invoke(@Nullable Object data) {
+    return function.apply(data);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Function<Object, ?> cast(Function<?, ?> function) {
+    requireNonNull(function, "function");
+    return (Function<Object, ?>) function;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Function<Object, ?> asFunction(Consumer<?> consumer) {
+    requireNonNull(consumer, "consumer");
+    Consumer<Object> c = (Consumer<Object>) consumer;
+    return data -> {
+      c.accept(data);
+      return null;
+    };
+  }
+
+  @Override
+  public String toString() {
+    return kind.name().toLowerCase(java.util.Locale.ROOT) + " handler of " + requestType.getTypeName();
+  }
+}

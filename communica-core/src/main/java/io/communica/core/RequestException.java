@@ -1,0 +1,37 @@
+package io.communica.core;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The requester's fault: bad data, an unknown route, a request the handler refuses (communica's
+ * {@code ReqError}).
+ *
+ * <p>A handler throws it to refuse a request; the requester's {@code Mono} then fails with a
+ * {@code RequestException} with the same message and code. communica raises it itself with the
+ * codes {@link #UNKNOWN_ROUTE} and {@link #INVALID_DATA}.
+ *
+ * @since 0.1
+ */
+public final class RequestException extends CommunicaException {
+
+  /** Code of the error for a request to a route that has no handler. */
+  public static final int UNKNOWN_ROUTE = -1;
+
+  /** Code of the error for request data the responder could not decode or validate. */
+  public static final int INVALID_DATA = -2;
+
+  /** A request error with code 0. */
+  public RequestException(String message) {
+    this(message, 0);
+  }
+
+  /** A request error with a code of the application's choosing. */
+  public RequestException(String message, int code) {
+    this(message, code, null);
+  }
+
+  /** A request error with a code and a local cause (the cause does not cross the wire). */
+  public RequestException(String message, int code, @Nullable Throwable cause) {
+    super(message, code, cause, true);
+  }
+}

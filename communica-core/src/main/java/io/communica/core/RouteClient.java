@@ -1,0 +1,94 @@
+package io.communica.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.communica.core.internal.ClientCore;
+import io.communica.core.internal.Requests;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+/**
+ * A client whose requests and messages name a route, answered by the server's handler for that
+ * route. It may have routes of its own, which the server can call.
+ *
+ * <pre>{@code
+ * RouteClient client = RouteClient.builder(connector).start();
+ * Mono<AddReply> sum = client.request("add", new AddRequest(2, 3), AddReply.class);
+ * client.fireAndForget("log", "started").subscribe();
+ * }</pre>
+ *
+ * <p>A route the server does not have fails with {@link RequestException} of code {@link
+ * RequestException#UNKNOWN_ROUTE}.
+ *
+ * @since 0.1
+ */
+public final class RouteClient extends ClientEntity<RouteClient> {
+
+  private RouteClient(ClientCore core) {
+    super(core);
+  }
+
+  /** A builder for a client connecting with {@code connector}. */
+  public static Builder builder(Connector connector) {
+    return new Builder(connector);
+  }
+
+  /** Requests {@code route} with {@code data}, within the default timeout. */
+  public <R> Mono<R> request(String route, @Nullable Object data, Class<R> replyType) {
+    return request(route, data, replyType, defaultTimeout());
+  }
+
+  /** Requests {@code route}, decoding the reply into a generic type. */
+  public <R> Mono<R> request(String route, @Nullable Object data, TypeRef<R> replyType) {
+    requireNonNull(route, "route");
+    return Requests.request(
+        core.config(), core::dispatch, route, data, replyType.type(), defaultTimeout());
+  }
+
+  /** Requests {@code route} with this call's own timeout. */
+  public <R> Mono<R> request(
+      String route, @Nullable Object data, Class<R> replyType, Duration timeout) {
+    requireNonNull(route, "route");
+    requireNonNull(replyType, "replyType");
+    return Requests.request(
+        core.config(), core::dispatch, route, data, replyType, EntityBuilder.positive(timeout, "timeout"));
+  }
+
+  /** Sends {@code data} to {@code route} without waiting for an answer. */
+  public Mono<Void> fireAndForget(String route, @Nullable Object data) {
+    requireNonNull(route, "route");
+    return Requests.fire(core.config(), core::dispatch, route, data);
+  }
+
+  /** Builds a {@link RouteClient}. */
+  public static final class Builder extends ClientBuilder<Builder> {
+    private final RouteTable routes = new RouteTable();
+
+    Builder(Connector connector) {
+      super(connector);
+    }
+
+    /** Adds a handler for the server's requests to {@code route} on this client. */
+    public Builder route(String route, Handler handler) {
+      routes.route(route, handler);
+      return this;
+    }
+
+    /** Adds every route of a table (a duplicate is an error). */
+    public Builder routes(RouteTable table) {
+      routes.join(table);
+      return this;
+    }
+
+    /** The client, not yet started. */
+    public RouteClient build() {
+      return new RouteClient(new ClientCore(connector, clientConfig(routes.routes())));
+    }
+
+    /** Builds and {@link RouteClient#start() starts} the client. */
+    public RouteClient start() {
+      return build().start();
+    }
+  }
+}

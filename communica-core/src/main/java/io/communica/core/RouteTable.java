@@ -1,0 +1,88 @@
+package io.communica.core;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Handlers keyed by exact route string, for {@link RouteServer} and {@link RouteClient}. A table
+ * can be filled in one place (a module of an application) and joined into another:
+ *
+ * <pre>{@code
+ * RouteTable billing = new RouteTable()
+ *     .route("invoice.create", Handler.blocking(Invoice.class, billingService::create));
+ * RouteTable all = new RouteTable()
+ *     .route("ping", Handler.nonBlocking(String.class, s -> "pong"))
+ *     .join(billing);
+ * }</pre>
+ *
+ * <p>Adding a route twice, or joining a table that has a route this one already has, is an error
+ * unless {@link #joinOverriding} is used. Not thread-safe: fill it before building an entity, which
+ * takes a copy.
+ *
+ * @since 0.1
+ */
+public final class RouteTable {
+
+  private final Map<String, Handler> routes = new LinkedHashMap<>();
+
+  /** An empty table. */
+  public RouteTable() {}
+
+  /**
+   * Adds a handler for a route.
+   *
+   * @throws IllegalArgumentException if the route already has a handler
+   */
+  public RouteTable route(String route, Handler handler) {
+    requireNonNull(route, "route");
+    requireNonNull(handler, "handler");
+    if (routes.putIfAbsent(route, handler) != null) {
+      throw new IllegalArgumentException("route '" + route + "' already has a handler");
+    }
+    return this;
+  }
+
+  /**
+   * Adds every route of {@code other}.
+   *
+   * @throws IllegalArgumentException naming the routes both tables have; nothing is added then
+   */
+  public RouteTable join(RouteTable other) {
+    requireNonNull(other, "other");
+    var clash = other.routes.keySet().stream().filter(routes::containsKey).sorted().toList();
+    if (!clash.isEmpty()) {
+      throw new IllegalArgumentException(
+          "cannot join route tables: both have handlers for " + clash
+              + " (use joinOverriding to let the joined table win)");
+    }
+    routes.putAll(other.routes);
+    return this;
+  }
+
+  /** Adds every route of {@code other}, replacing this table's handler where both have one. */
+  public RouteTable joinOverriding(RouteTable other) {
+    requireNonNull(other, "other");
+    routes.putAll(other.routes);
+    return this;
+  }
+
+  /** The routes, in the order added. */
+  public Map<String, Handler> routes() {
+    return Collections.unmodifiableMap(routes);
+  }
+
+  /** An independent copy. */
+  public RouteTable copy() {
+    RouteTable copy = new RouteTable();
+    copy.routes.putAll(routes);
+    return copy;
+  }
+
+  @Override
+  public String toString() {
+    return "RouteTable" + routes.keySet();
+  }
+}

@@ -1,0 +1,38 @@
+package io.communica.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.communica.core.internal.EntityConfig;
+import java.util.Map;
+
+/**
+ * Options of server entities.
+ *
+ * @param <B> the concrete builder
+ * @since 0.1
+ */
+public abstract class ServerBuilder<B extends ServerBuilder<B>> extends EntityBuilder<B> {
+
+  Authenticator authenticator = Authenticator.acceptAll();
+
+  ServerBuilder(Connector connector) {
+    super(connector);
+  }
+
+  /** Decides which clients may connect. Default: every client. */
+  public B authenticator(Authenticator authenticator) {
+    this.authenticator = requireNonNull(authenticator, "authenticator");
+    return self();
+  }
+
+  EntityConfig serverConfig(Map<String, Handler> routes) {
+    return config(
+        routes,
+        "server",
+        new byte[0],
+        ClientBuilder.DEFAULT_RECONNECT_INITIAL,
+        ClientBuilder.DEFAULT_RECONNECT_MAX,
+        ClientBuilder.DEFAULT_CONNECT_TIMEOUT,
+        authenticator);
+  }
+}

@@ -1,0 +1,91 @@
+package io.communica.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.communica.core.internal.ClientCore;
+import io.communica.core.internal.Requests;
+import java.time.Duration;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+/**
+ * A client with one operation pair: {@link #request} and {@link #fireAndForget} to the server's
+ * single handler. It may also have a handler of its own, which the server can call.
+ *
+ * <pre>{@code
+ * try (SimpleClient client = SimpleClient.builder(Connector.load("tcp://127.0.0.1:16161")).start()) {
+ *   String reply = client.request("hello", String.class).block();
+ *   client.fireAndForget("a log line").block();
+ * }
+ * }</pre>
+ *
+ * <p>Returned {@code Mono}s are cold: nothing is sent until they are subscribed. Replies are
+ * delivered on the connection's I/O thread; do blocking work downstream with {@code
+ * publishOn(Schedulers.boundedElastic())}.
+ *
+ * @since 0.1
+ */
+public final class SimpleClient extends ClientEntity<SimpleClient> {
+
+  private SimpleClient(ClientCore core) {
+    super(core);
+  }
+
+  /** A builder for a client connecting with {@code connector}. */
+  public static Builder builder(Connector connector) {
+    return new Builder(connector);
+  }
+
+  /** Sends {@code data} and decodes the reply into {@code replyType}, within the default timeout. */
+  public <R> Mono<R> request(@Nullable Object data, Class<R> replyType) {
+    return request(data, replyType, defaultTimeout());
+  }
+
+  /** Sends {@code data} and decodes the reply into a generic type. */
+  public <R> Mono<R> request(@Nullable Object data, TypeRef<R> replyType) {
+    return Requests.request(
+        core.config(), core::dispatch, "", data, replyType.type(), defaultTimeout());
+  }
+
+  /** Sends {@code data} and decodes the reply, with this call's own timeout. */
+  public <R> Mono<R> request(@Nullable Object data, Class<R> replyType, Duration timeout) {
+    requireNonNull(replyType, "replyType");
+    return Requests.request(
+        core.config(), core::dispatch, "", data, replyType, EntityBuilder.positive(timeout, "timeout"));
+  }
+
+  /**
+   * Sends {@code data} without waiting for an answer. The {@code Mono} completes when the
+   * transport took the message (it fails if no connection comes within the request timeout).
+   */
+  public Mono<Void> fireAndForget(@Nullable Object data) {
+    return Requests.fire(core.config(), core::dispatch, "", data);
+  }
+
+  /** Builds a {@link SimpleClient}. */
+  public static final class Builder extends ClientBuilder<Builder> {
+    private @Nullable Handler handler;
+
+    Builder(Connector connector) {
+      super(connector);
+    }
+
+    /** A handler for the server's requests and messages to this client. Default none. */
+    public Builder handler(Handler handler) {
+      this.handler = requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /** The client, not yet started. */
+    public SimpleClient build() {
+      Map<String, Handler> routes = handler == null ? Map.of() : Map.of("", handler);
+      return new SimpleClient(new ClientCore(connector, clientConfig(routes)));
+    }
+
+    /** Builds and {@link SimpleClient#start() starts} the client. */
+    public SimpleClient start() {
+      return build().start();
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.communica.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.communica.core.internal.Requests;
+import io.communica.core.internal.ServerCore;
+import java.time.Duration;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+/**
+ * A server with one handler for all requests and messages. It can also request its clients: any
+ * connected one, or one by id.
+ *
+ * <pre>{@code
+ * SimpleServer server = SimpleServer.builder(Connector.load("tcp://127.0.0.1:16161"))
+ *     .handler(Handler.blocking(String.class, data -> "Thanks for your " + data + "!"))
+ *     .start();
+ * server.run(); // blocks until server.close()
+ * }</pre>
+ *
+ * @since 0.1
+ */
+public final class SimpleServer extends ServerEntity<SimpleServer> {
+
+  private SimpleServer(ServerCore core) {
+    super(core);
+  }
+
+  /** A builder for a server listening with {@code connector}. */
+  public static Builder builder(Connector connector) {
+    return new Builder(connector);
+  }
+
+  /**
+   * Requests any connected client (round robin), waiting for one to connect within the timeout.
+   */
+  public <R> Mono<R> request(@Nullable Object data, Class<R> replyType) {
+    return request(data, replyType, core.config().requestTimeout());
+  }
+
+  /** Requests any connected client with this call's own timeout. */
+  public <R> Mono<R> request(@Nullable Object data, Class<R> replyType, Duration timeout) {
+    requireNonNull(replyType, "replyType");
+    return Requests.request(
+        core.config(), core::dispatchAny, "", data, replyType, EntityBuilder.positive(timeout, "timeout"));
+  }
+
+  /**
+   * Requests the client with id {@code clientId}, waiting within the timeout for it to connect if
+   * it is not connected.
+   */
+  public <R> Mono<R> requestClient(String clientId, @Nullable Object data, Class<R> replyType) {
+    requireNonNull(clientId, "clientId");
+    requireNonNull(replyType, "replyType");
+    return Requests.request(
+        core.config(),
+        o -> core.dispatchTo(clientId, o),
+        "",
+        data,
+        replyType,
+        core.config().requestTimeout());
+  }
+
+  /** Sends a message to any connected client. */
+  public Mono<Void> fireAndForget(@Nullable Object data) {
+    return Requests.fire(core.config(), core::dispatchAny, "", data);
+  }
+
+  /** Sends a message to the client with id {@code clientId}. */
+  public Mono<Void> fireAndForgetClient(String clientId, @Nullable Object data) {
+    requireNonNull(clientId, "clientId");
+    return Requests.fire(core.config(), o -> core.dispatchTo(clientId, o), "", data);
+  }
+
+  /** Builds a {@link SimpleServer}. */
+  public static final class Builder extends ServerBuilder<Builder> {
+    private @Nullable Handler handler;
+
+    Builder(Connector connector) {
+      super(connector);
+    }
+
+    /** The handler for every request and message. */
+    public Builder handler(Handler handler) {
+      this.handler = requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /** The server, not yet started. */
+    public SimpleServer build() {
+      Map<String, Handler> routes = handler == null ? Map.of() : Map.of("", handler);
+      return new SimpleServer(new ServerCore(connector, serverConfig(routes)));
+    }
+
+    /** Builds and {@link SimpleServer#start() starts} the server. */
+    public SimpleServer start() {
+      return build().start();
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package io.communica.core.internal;
+
+import io.communica.core.Handler;
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * A blocking handler's run on the blocking scheduler: the request payload is decoded there, the
+ * handler called, the reply encoded there. A CANCEL disposes the task, which interrupts the thread
+ * when the handler is running.
+ */
+final class BlockingCall extends InboundCall implements Runnable {
+
+  private final Handler handler;
+  private final int flags;
+  private final int contentType;
+  private final ByteBuf payload;
+  private final AtomicBoolean claimed = new AtomicBoolean();
+  private volatile @Nullable Disposable task;
+
+  BlockingCall(
+      Session session,
+      int id,
+      boolean wantsReply,
+      String route,
+      Handler handler,
+      int flags,
+      int contentType,
+      ByteBuf payload) {
+    super(session, id, wantsReply, route);
+    this.handler = handler;
+    this.flags = flags;
+    this.contentType = contentType;
+    this.payload = payload;
+  }
+
+  void start(Scheduler scheduler) {
+    task = scheduler.schedule(this);
+  }
+
+  void releasePayload() {
+    if (claimed.compareAndSet(false, true)) {
+      payload.release();
+    }
+  }
+
+  @Override
+  public void run() {
+    if (!claimed.compareAndSet(false, true)) {
+      return; // cancelled before it started
+    }
+    Object result;
+    try {
+      result = handler.invoke(session.decodeRequest(handler, route, flags, contentType, payload));
+    } catch (Throwable t) {
+      completeError(t);
+      return;
+    } finally {
+      payload.release();
+    }
+    complete(result);
+  }
+
+  @Override
+  void cancel() {
+    if (claimed.compareAndSet(false, true)) {
+      payload.release();
+    }
+    Disposable t = task;
+    if (t != null) {
+      t.dispose();
+    }
+  }
+}

@@ -1,0 +1,204 @@
+package io.communica.core.internal;
+
+import io.communica.core.ClientInfo;
+import io.communica.core.ConnectionLostException;
+import io.communica.core.Connector;
+import io.communica.core.HandshakeRefusedException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The client side of an entity: one connection at a time, reconnected with exponential backoff
+ * and jitter, the same client id on every connection. Requests made while disconnected wait for
+ * the next connection within their timeout.
+ */
+public final class ClientCore implements Session.Owner {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientCore.class);
+
+  private final Connector connector;
+  private final EntityConfig config;
+  private final Waiters waiters;
+  private final Sinks.Many<Boolean> connectedState = Sinks.many().replay().latestOrDefault(false);
+  private volatile @Nullable Session current;
+  private volatile boolean closed;
+  private volatile @Nullable String refusedReason;
+  private boolean started;
+  private int attempt;
+  private @Nullable Disposable retry;
+
+  public ClientCore(Connector connector, EntityConfig config) {
+    this.connector = connector;
+    this.config = config;
+    this.waiters = new Waiters(config.maxInFlight(), () -> "connection to " + connector.dump());
+  }
+
+  public EntityConfig config() {
+    return config;
+  }
+
+  public Connector connector() {
+    return connector;
+  }
+
+  public synchronized void start() {
+    if (closed) {
+      throw new IllegalStateException("the client is closed");
+    }
+    if (started) {
+      return;
+    }
+    started = true;
+    connect();
+  }
+
+  public boolean isConnected() {
+    Session s = current;
+    return s != null && s.isOpen();
+  }
+
+  /** Completes when a connection is open (at once if one is). */
+  public Mono<Void> connected() {
+    return connectedState.asFlux().filter(Boolean::booleanValue).next().then();
+  }
+
+  private void connect() {
+    synchronized (this) {
+      retry = null;
+      if (closed) {
+        return;
+      }
+    }
+    connector
+        .connect(config.transportOptions(), conn -> new Session(conn, config, this, false))
+        .subscribe(conn -> {}, this::reconnectLater);
+  }
+
+  private void reconnectLater(Throwable cause) {
+    long delayMs;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      long initial = config.reconnectInitial().toMillis();
+      long max = config.reconnectMax().toMillis();
+      long base = Math.min(max, initial << Math.min(attempt, 30));
+      attempt++;
+      // "equal jitter": half fixed, half random, so that many clients do not retry in step
+      delayMs = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+      retry = Schedulers.parallel().schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);
+    }
+    if (attempt == 1) {
+      log.info("connection to {} failed or lost ({}); reconnecting", connector.dump(), cause.getMessage());
+    }
+    log.debug("reconnecting to {} in {} ms (attempt {})", connector.dump(), delayMs, attempt);
+  }
+
+  /** Sends through the open connection or waits for the next one. */
+  public void dispatch(Outbound o) {
+    Session s = current;
+    if (s != null && s.submit(o)) {
+      return;
+    }
+    if (closed) {
+      o.fail(new ConnectionLostException("the client is closed"));
+      return;
+    }
+    String refused = refusedReason;
+    if (refused != null) {
+      o.fail(new HandshakeRefusedException(refused));
+      return;
+    }
+    waiters.add(o);
+    s = current;
+    if (s != null) {
+      flushWaiters(s);
+    }
+  }
+
+  private void flushWaiters(Session s) {
+    for (Outbound o : waiters.takeAll()) {
+      if (!s.submit(o)) {
+        dispatch(o);
+      }
+    }
+  }
+
+  @Override
+  public @Nullable String onHello(Session session, ClientInfo client, byte[] credentials) {
+    throw new IllegalStateException("client received HELLO");
+  }
+
+  @Override
+  public void onOpen(Session session) {
+    synchronized (this) {
+      attempt = 0;
+      current = session;
+    }
+    refusedReason = null;
+    if (closed) {
+      session.close("the client is closed");
+      return;
+    }
+    log.debug("connected to {}", connector.dump());
+    emitState(true);
+    flushWaiters(session);
+  }
+
+  @Override
+  public void onClose(Session session, Throwable cause) {
+    boolean wasCurrent;
+    synchronized (this) {
+      wasCurrent = current == session;
+      if (wasCurrent) {
+        current = null;
+      }
+    }
+    if (wasCurrent) {
+      emitState(false);
+    }
+    reconnectLater(cause);
+  }
+
+  @Override
+  public void onRefused(Session session, String reason) {
+    refusedReason = reason;
+    waiters.failAll(new HandshakeRefusedException(reason));
+  }
+
+  private synchronized void emitState(boolean up) {
+    connectedState.tryEmitNext(up);
+  }
+
+  public void close() {
+    Session s;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (retry != null) {
+        retry.dispose();
+      }
+      s = current;
+    }
+    if (s != null) {
+      s.close("the client closed the connection");
+    }
+    waiters.failAll(new ConnectionLostException("the client is closed"));
+    synchronized (this) {
+      connectedState.tryEmitComplete();
+    }
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+}

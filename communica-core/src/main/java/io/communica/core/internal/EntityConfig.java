@@ -1,0 +1,36 @@
+package io.communica.core.internal;
+
+import io.communica.core.Authenticator;
+import io.communica.core.Handler;
+import io.communica.core.Serializer;
+import io.communica.core.transport.TransportOptions;
+import java.time.Duration;
+import java.util.Map;
+import reactor.core.scheduler.Scheduler;
+
+/** Everything an entity was built with; immutable. */
+public record EntityConfig(
+    Serializer serializer,
+    Map<String, Handler> routes,
+    Duration requestTimeout,
+    int maxMessageSize,
+    int maxFrameSize,
+    Duration keepAliveInterval,
+    Duration keepAliveTimeout,
+    Duration handshakeTimeout,
+    Duration connectTimeout,
+    int maxInFlight,
+    long maxQueuedBytes,
+    Scheduler blockingScheduler,
+    // client side
+    String clientId,
+    byte[] credentials,
+    Duration reconnectInitial,
+    Duration reconnectMax,
+    // server side
+    Authenticator authenticator) {
+
+  public TransportOptions transportOptions() {
+    return new TransportOptions(maxFrameSize, connectTimeout);
+  }
+}

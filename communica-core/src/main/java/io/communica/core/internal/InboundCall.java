@@ -1,0 +1,80 @@
+package io.communica.core.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A request (or message) being handled on this side whose handler answers later: from a worker
+ * thread ({@link BlockingCall}) or a publisher ({@link ReactiveCall}). Registered in the session by
+ * id so that a CANCEL frame can reach it; its reply frame is encoded on the thread that produced
+ * the value and then queued as an {@link Outbound}.
+ */
+abstract class InboundCall implements Outbound {
+
+  final Session session;
+  final int id;
+  final boolean wantsReply;
+  final String route;
+  private @Nullable ByteBuf reply;
+  private int size;
+
+  InboundCall(Session session, int id, boolean wantsReply, String route) {
+    this.session = session;
+    this.id = id;
+    this.wantsReply = wantsReply;
+    this.route = route;
+  }
+
+  /** Loop: the requester cancelled, or the connection closed. */
+  abstract void cancel();
+
+  /** The handler produced its value (null for none). Any thread, once. */
+  final void complete(@Nullable Object value) {
+    if (!wantsReply) {
+      return;
+    }
+    ByteBuf frame = session.encodeReply(id, value);
+    send(frame);
+  }
+
+  /** The handler failed. Any thread, once. */
+  final void completeError(Throwable t) {
+    session.logHandlerFailure(route, t);
+    if (wantsReply) {
+      send(ErrorCodes.errorFrame(session.alloc(), id, t));
+    }
+  }
+
+  private void send(ByteBuf frame) {
+    reply = frame;
+    size = frame.readableBytes();
+    session.sendReply(this);
+  }
+
+  @Override
+  public final void write(Session s) {
+    ByteBuf f = reply;
+    reply = null;
+    if (f != null) {
+      s.writeReply(this, f);
+    }
+  }
+
+  @Override
+  public final void fail(Throwable error) {
+    ByteBuf f = reply;
+    reply = null;
+    ReferenceCountUtil.release(f);
+  }
+
+  @Override
+  public final int size() {
+    return size;
+  }
+
+  @Override
+  public final long deadline() {
+    return Long.MAX_VALUE;
+  }
+}

@@ -1,0 +1,28 @@
+package io.communica.core.internal;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Something a session sends: a request, a fire-and-forget message, a reply or a cancel. Written on
+ * the session's loop, in the order submitted from one thread.
+ */
+public interface Outbound {
+
+  /** Writes the frames on the loop (without flushing). Must release what it does not write. */
+  void write(Session session);
+
+  /** Fails the operation; from any thread, at most once effective. Releases held buffers. */
+  void fail(Throwable error);
+
+  /** Bytes held, counted against the session's queue bound. */
+  int size();
+
+  /** {@link System#nanoTime()} after which it should not be sent; {@code Long.MAX_VALUE} if never. */
+  long deadline();
+
+  /**
+   * While the item waits in an entity's list for a connection, what its cancellation must do (take
+   * it out of the list); null once it leaves the list.
+   */
+  default void whileWaiting(@Nullable Runnable onCancel) {}
+}

@@ -1,0 +1,70 @@
+package io.communica.core.internal;
+
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+
+/**
+ * Subscribes to a reactive handler's publisher and answers with its first value. A CANCEL cancels
+ * the subscription, which disposes what the handler started.
+ */
+final class ReactiveCall extends InboundCall implements CoreSubscriber<Object> {
+
+  private volatile @Nullable Subscription upstream;
+  private volatile boolean cancelled;
+  private boolean done;
+
+  ReactiveCall(Session session, int id, boolean wantsReply, String route) {
+    super(session, id, wantsReply, route);
+  }
+
+  @Override
+  public void onSubscribe(Subscription s) {
+    upstream = s;
+    if (cancelled) {
+      s.cancel();
+    } else {
+      s.request(1);
+    }
+  }
+
+  @Override
+  public void onNext(Object value) {
+    if (done) {
+      return;
+    }
+    done = true;
+    Subscription s = upstream;
+    if (s != null) {
+      s.cancel(); // a Flux may have more; the reply is the first value
+    }
+    complete(value);
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    if (done) {
+      return;
+    }
+    done = true;
+    completeError(t);
+  }
+
+  @Override
+  public void onComplete() {
+    if (done) {
+      return;
+    }
+    done = true;
+    complete(null);
+  }
+
+  @Override
+  void cancel() {
+    cancelled = true;
+    Subscription s = upstream;
+    if (s != null) {
+      s.cancel();
+    }
+  }
+}

@@ -1,0 +1,142 @@
+package io.communica.core.internal;
+
+import io.communica.core.CommunicaException;
+import io.communica.core.MessageTooLargeException;
+import io.communica.core.SerializationException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+
+/**
+ * The {@code Mono}s entities return. Both are cold: the data is encoded and the frame handed on
+ * when the {@code Mono} is subscribed, each time it is.
+ */
+public final class Requests {
+
+  private Requests() {}
+
+  /** A request whose reply is decoded into {@code replyType}. */
+  public static <T> Mono<T> request(
+      EntityConfig config,
+      Consumer<Outbound> target,
+      String route,
+      @Nullable Object data,
+      Type replyType,
+      Duration timeout) {
+    checkRoute(route);
+    return new RequestMono<>(config, target, route, data, replyType, timeout);
+  }
+
+  /** A fire-and-forget message; completes when the transport took it. */
+  public static Mono<Void> fire(
+      EntityConfig config, Consumer<Outbound> target, String route, @Nullable Object data) {
+    checkRoute(route);
+    return new FireMono(config, target, route, data);
+  }
+
+  static void checkRoute(String route) {
+    if (route.length() > Session.MAX_ROUTE_BYTES
+        || io.netty.buffer.ByteBufUtil.utf8Bytes(route) > Session.MAX_ROUTE_BYTES) {
+      throw new IllegalArgumentException(
+          "route is longer than " + Session.MAX_ROUTE_BYTES + " UTF-8 bytes");
+    }
+  }
+
+  /** Encodes a frame on the caller's thread; null after signalling the error to the subscriber. */
+  static @Nullable ByteBuf encode(
+      EntityConfig config,
+      CoreSubscriber<?> actual,
+      int type,
+      String route,
+      @Nullable Object data) {
+    ByteBuf frame;
+    try {
+      frame = Frames.message(ByteBufAllocator.DEFAULT, type, 0, route, data, config.serializer());
+    } catch (CommunicaException e) {
+      Operators.error(actual, e);
+      return null;
+    } catch (RuntimeException e) {
+      Operators.error(
+          actual,
+          new SerializationException(
+              config.serializer().name() + " serializer cannot encode "
+                  + data.getClass().getName() + ": " + e.getMessage(),
+              e));
+      return null;
+    }
+    int payload = Frames.payloadLength(frame);
+    if (payload > config.maxMessageSize()) {
+      frame.release();
+      Operators.error(actual, MessageTooLargeException.of(payload, config.maxMessageSize()));
+      return null;
+    }
+    return frame;
+  }
+
+  private static final class RequestMono<T> extends Mono<T> {
+    private final EntityConfig config;
+    private final Consumer<Outbound> target;
+    private final String route;
+    private final @Nullable Object data;
+    private final Type replyType;
+    private final Duration timeout;
+
+    RequestMono(
+        EntityConfig config,
+        Consumer<Outbound> target,
+        String route,
+        @Nullable Object data,
+        Type replyType,
+        Duration timeout) {
+      this.config = config;
+      this.target = target;
+      this.route = route;
+      this.data = data;
+      this.replyType = replyType;
+      this.timeout = timeout;
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super T> actual) {
+      ByteBuf frame = encode(config, actual, Frames.REQUEST, route, data);
+      if (frame == null) {
+        return;
+      }
+      PendingRequest<T> p =
+          new PendingRequest<>(actual, route, frame, replyType, config.serializer(), timeout);
+      actual.onSubscribe(p);
+      target.accept(p);
+    }
+  }
+
+  private static final class FireMono extends Mono<Void> {
+    private final EntityConfig config;
+    private final Consumer<Outbound> target;
+    private final String route;
+    private final @Nullable Object data;
+
+    FireMono(EntityConfig config, Consumer<Outbound> target, String route, @Nullable Object data) {
+      this.config = config;
+      this.target = target;
+      this.route = route;
+      this.data = data;
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super Void> actual) {
+      ByteBuf frame = encode(config, actual, Frames.MESSAGE, route, data);
+      if (frame == null) {
+        return;
+      }
+      FireItem item = new FireItem(actual, frame, config.requestTimeout());
+      actual.onSubscribe(item);
+      target.accept(item);
+    }
+  }
+}

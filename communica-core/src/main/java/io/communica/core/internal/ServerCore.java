@@ -1,0 +1,236 @@
+package io.communica.core.internal;
+
+import io.communica.core.ClientEvent;
+import io.communica.core.ClientInfo;
+import io.communica.core.ConnectionLostException;
+import io.communica.core.Connector;
+import io.communica.core.transport.TransportServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The server side of an entity: the bound transport, the connected clients by id, and the lists of
+ * requests waiting for a client to connect.
+ */
+public final class ServerCore implements Session.Owner {
+
+  private static final Logger log = LoggerFactory.getLogger(ServerCore.class);
+  private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Connector connector;
+  private final EntityConfig config;
+  private final Map<String, Session> clients = new ConcurrentHashMap<>();
+  private final List<Session> open = new CopyOnWriteArrayList<>();
+  private final AtomicInteger roundRobin = new AtomicInteger();
+  private final Waiters anyWaiters;
+  private final Map<String, Waiters> byIdWaiters = new ConcurrentHashMap<>();
+  private final Sinks.Many<ClientEvent> events = Sinks.many().multicast().directBestEffort();
+  private final CountDownLatch closedLatch = new CountDownLatch(1);
+  private volatile @Nullable TransportServer transport;
+  private volatile boolean closed;
+
+  public ServerCore(Connector connector, EntityConfig config) {
+    this.connector = connector;
+    this.config = config;
+    this.anyWaiters = new Waiters(config.maxInFlight(), () -> "client connected");
+  }
+
+  public EntityConfig config() {
+    return config;
+  }
+
+  public synchronized void start() {
+    if (closed) {
+      throw new IllegalStateException("the server is closed");
+    }
+    if (transport != null) {
+      return;
+    }
+    TransportServer t =
+        connector
+            .bind(config.transportOptions(), conn -> new Session(conn, config, this, true))
+            .block(BIND_TIMEOUT);
+    if (t == null) {
+      throw new IllegalStateException("binding " + connector.dump() + " completed empty");
+    }
+    transport = t;
+    log.info("listening on {}", t.connector().dump());
+  }
+
+  /** The connector clients use: after start, the bound one (real port). */
+  public Connector connector() {
+    TransportServer t = transport;
+    return t != null ? t.connector() : connector;
+  }
+
+  public boolean isStarted() {
+    return transport != null;
+  }
+
+  public List<ClientInfo> clients() {
+    List<ClientInfo> list = new ArrayList<>();
+    for (Session s : open) {
+      ClientInfo info = s.peer();
+      if (info != null) {
+        list.add(info);
+      }
+    }
+    return list;
+  }
+
+  public Flux<ClientEvent> events() {
+    return events.asFlux();
+  }
+
+  @Override
+  public @Nullable String onHello(Session session, ClientInfo client, byte[] credentials) {
+    if (closed) {
+      return "the server is closing";
+    }
+    return config.authenticator().refusal(client, credentials);
+  }
+
+  @Override
+  public void onOpen(Session session) {
+    ClientInfo info = session.peer();
+    if (info == null) {
+      return;
+    }
+    Session old = clients.put(info.clientId(), session);
+    if (old != null && old != session) {
+      open.remove(old);
+      old.close("replaced by a new connection of client '" + info.clientId() + "'");
+    }
+    open.add(session);
+    log.debug("client {} connected from {}", info.clientId(), info.remoteAddress());
+    emit(new ClientEvent(ClientEvent.Type.CONNECTED, info));
+    Waiters w = byIdWaiters.remove(info.clientId());
+    if (w != null) {
+      flush(w, session);
+    }
+    flush(anyWaiters, session);
+  }
+
+  @Override
+  public void onClose(Session session, Throwable cause) {
+    ClientInfo info = session.peer();
+    open.remove(session);
+    if (info == null) {
+      return;
+    }
+    if (clients.remove(info.clientId(), session)) {
+      log.debug("client {} disconnected: {}", info.clientId(), cause.getMessage());
+    }
+    emit(new ClientEvent(ClientEvent.Type.DISCONNECTED, info));
+  }
+
+  @Override
+  public void onRefused(Session session, String reason) {
+    throw new IllegalStateException("server received REFUSE");
+  }
+
+  private void emit(ClientEvent event) {
+    synchronized (events) {
+      events.tryEmitNext(event);
+    }
+  }
+
+  private void flush(Waiters w, Session s) {
+    for (Outbound o : w.takeAll()) {
+      if (!s.submit(o)) {
+        o.fail(new ConnectionLostException("client disconnected"));
+      }
+    }
+  }
+
+  /** Sends to the client with this id, waiting for it to connect within the timeout. */
+  public void dispatchTo(String clientId, Outbound o) {
+    Session s = clients.get(clientId);
+    if (s != null && s.submit(o)) {
+      return;
+    }
+    if (closed) {
+      o.fail(new ConnectionLostException("the server is closed"));
+      return;
+    }
+    Waiters w =
+        byIdWaiters.computeIfAbsent(
+            clientId, id -> new Waiters(config.maxInFlight(), () -> "client '" + id + "' connected"));
+    w.add(o);
+    s = clients.get(clientId);
+    if (s != null) {
+      flush(w, s);
+    }
+  }
+
+  /** Sends to any connected client (round robin), waiting for one within the timeout. */
+  public void dispatchAny(Outbound o) {
+    for (int tries = 0; tries < 3; tries++) {
+      Object[] sessions = open.toArray();
+      if (sessions.length == 0) {
+        break;
+      }
+      Session s = (Session) sessions[Math.floorMod(roundRobin.getAndIncrement(), sessions.length)];
+      if (s.submit(o)) {
+        return;
+      }
+    }
+    if (closed) {
+      o.fail(new ConnectionLostException("the server is closed"));
+      return;
+    }
+    anyWaiters.add(o);
+    // a client may have connected between the tries above and the add: its onOpen flushed the
+    // list before this item was in it
+    Object[] sessions = open.toArray();
+    if (sessions.length > 0) {
+      flush(anyWaiters, (Session) sessions[0]);
+    }
+  }
+
+  public void close() {
+    TransportServer t;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      t = transport;
+    }
+    if (t != null) {
+      t.close();
+    }
+    for (Session s : open) {
+      s.close("the server is closing");
+    }
+    ConnectionLostException error = new ConnectionLostException("the server is closed");
+    anyWaiters.failAll(error);
+    for (Waiters w : byIdWaiters.values()) {
+      w.failAll(error);
+    }
+    synchronized (events) {
+      events.tryEmitComplete();
+    }
+    closedLatch.countDown();
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Blocks until {@link #close()}. */
+  public void awaitClose() throws InterruptedException {
+    closedLatch.await();
+  }
+}
