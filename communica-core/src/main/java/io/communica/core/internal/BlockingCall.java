@@ -41,6 +41,10 @@ final class BlockingCall extends InboundCall implements Runnable {
     task = scheduler.schedule(this);
   }
 
+  void start(Scheduler.Worker worker) {
+    task = worker.schedule(this);
+  }
+
   void releasePayload() {
     if (claimed.compareAndSet(false, true)) {
       payload.release();

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
+import reactor.core.scheduler.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +99,7 @@ public final class Session implements FrameListener {
   private int peerMaxFrame = MIN_FRAME_SIZE;
   private long readTimeoutNanos;
   private @Nullable Future<?> timer;
+  private Scheduler.@Nullable Worker messageWorker;
   private @Nullable Throwable closeCause;
 
   // shared
@@ -483,6 +485,11 @@ public final class Session implements FrameListener {
       call.cancel();
     }
     inbound.clear();
+    if (messageWorker != null) {
+      // messages already received are still handled; the worker is released after them
+      Scheduler.Worker w = messageWorker;
+      w.schedule(w::dispose);
+    }
     if (reassembly != null) {
       reassembly.payload.release();
       reassembly = null;
@@ -595,7 +602,11 @@ public final class Session implements FrameListener {
           inbound.put(id, call);
         }
         try {
-          call.start(config.blockingScheduler());
+          if (wantsReply) {
+            call.start(config.blockingScheduler());
+          } else {
+            call.start(messageWorker());
+          }
         } catch (RejectedExecutionException e) {
           inbound.remove(id);
           call.releasePayload();
@@ -607,6 +618,20 @@ public final class Session implements FrameListener {
         }
       }
     }
+  }
+
+  /**
+   * Fire-and-forget messages for blocking handlers run on one worker of the blocking scheduler per
+   * connection, so that they are handled one at a time in the order sent (log lines stay in
+   * order); requests run concurrently.
+   */
+  private Scheduler.Worker messageWorker() {
+    Scheduler.Worker w = messageWorker;
+    if (w == null) {
+      w = config.blockingScheduler().createWorker();
+      messageWorker = w;
+    }
+    return w;
   }
 
   /** Decodes request data for a handler; a failure is the requester's fault. */

@@ -1,0 +1,19 @@
+package io.communica.tcp;
+
+import io.communica.core.Connector;
+import io.communica.core.test.ConnectorContract;
+
+class TcpConnectorContractTest implements ConnectorContract {
+
+  private final Resources resources = new Resources();
+
+  @Override
+  public Connector serverConnector() {
+    return TcpConnector.of("127.0.0.1", 0);
+  }
+
+  @Override
+  public Resources resources() {
+    return resources;
+  }
+}
