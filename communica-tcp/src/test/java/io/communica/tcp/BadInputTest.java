@@ -1,0 +1,171 @@
+package io.communica.tcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.communica.core.Handler;
+import io.communica.core.SimpleClient;
+import io.communica.core.SimpleServer;
+import io.communica.core.internal.Frames;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Whatever a raw socket sends, the server closes that connection with a reason where the peer can
+ * read one, and keeps serving a well-behaved client at the same time.
+ */
+@Timeout(30)
+class BadInputTest {
+
+  private SimpleServer server;
+  private SimpleClient client;
+  private int port;
+
+  @BeforeEach
+  void start() {
+    server =
+        SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
+            .handler(Handler.nonBlocking(String.class, s -> "ok " + s))
+            .handshakeTimeout(Duration.ofMillis(500))
+            .start();
+    port = ((TcpConnector) server.connector()).port();
+    client = SimpleClient.builder(server.connector()).start();
+    assertServing();
+  }
+
+  @AfterEach
+  void stop() {
+    assertServing();
+    client.close();
+    server.close();
+  }
+
+  private void assertServing() {
+    assertThat(client.request("ping", String.class).block(Duration.ofSeconds(10)))
+        .isEqualTo("ok ping");
+  }
+
+  @Test
+  void garbageIsRefusedAndClosed() throws Exception {
+    try (RawPeer peer = new RawPeer(port)) {
+      // "GET " read as a length prefix is 1.2 GB: refused before a byte of it is buffered
+      peer.send("GET / HTTP/1.1\r\nHost: example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      RawPeer.Received last = peer.readUntilClosed();
+      assertThat(last).isNotNull();
+      assertThat(last.type()).isEqualTo(Frames.CLOSE);
+      assertThat(last.text()).contains("exceeds the maximum frame size");
+      assertServing();
+    }
+  }
+
+  @Test
+  void oversizeLengthPrefixClosesWithoutWaitingForTheBytes() throws Exception {
+    try (RawPeer peer = new RawPeer(port)) {
+      ByteBuffer b = ByteBuffer.allocate(8).putInt(Integer.MAX_VALUE - 1).putInt(0);
+      peer.send(b.array());
+      RawPeer.Received last = peer.readUntilClosed();
+      assertThat(last.type()).isEqualTo(Frames.CLOSE);
+      assertThat(last.text()).contains(String.valueOf(Integer.MAX_VALUE - 1));
+    }
+  }
+
+  @Test
+  void lengthShorterThanTheHeaderIsRefused() throws Exception {
+    try (RawPeer peer = new RawPeer(port)) {
+      peer.send(ByteBuffer.allocate(8).putInt(3).putInt(0).array());
+      assertThat(peer.readUntilClosed().text()).contains("shorter than the frame header");
+    }
+  }
+
+  @Test
+  void truncatedFrameThenEndOfStream() throws Exception {
+    try (RawPeer peer = new RawPeer(port)) {
+      peer.handshake("truncated");
+      byte[] frame = RawPeer.frame(Frames.VERSION, Frames.REQUEST, 0, 1, new byte[100]);
+      byte[] half = new byte[frame.length / 2];
+      System.arraycopy(frame, 0, half, 0, half.length);
+      peer.send(half);
+      peer.shutdownOutput();
+      assertThat(peer.readUntilClosed()).isNull();
+      assertServing();
+    }
+  }
+
+  @Test
+  void unknownFrameTypeIsRefused() throws Exception {
+    try (RawPeer peer = new RawPeer(port)) {
+      peer.handshake("unknown-type");
+      peer.send(RawPeer.frame(Frames.VERSION, 0x7f, 0, 0, new byte[0]));
+      RawPeer.Received last = peer.readUntilClosed();
+      assertThat(last.type()).isEqualTo(Frames.CLOSE);
+      assertThat(last.text()).contains("unknown frame type 0x7f");
+    }
+  }
+
+  @Test
+  void wrongProtocolVersionIsRefusedWithTheReason() throws Exception {
+    try (RawPeer peer = new RawPeer(port)) {
+      peer.send(RawPeer.hello(9, "from-the-future"));
+      RawPeer.Received last = peer.readUntilClosed();
+      assertThat(last.type()).isEqualTo(Frames.REFUSE);
+      assertThat(last.text()).contains("unsupported protocol version 9");
+    }
+  }
+
+  @Test
+  void requestBeforeHandshakeIsRefused() throws Exception {
+    try (RawPeer peer = new RawPeer(port)) {
+      peer.send(RawPeer.frame(Frames.VERSION, Frames.REQUEST, 0, 1, new byte[4]));
+      assertThat(peer.readUntilClosed().text()).contains("before the handshake");
+    }
+  }
+
+  @Test
+  void unfinishedHandshakeIsClosedAfterTheHandshakeTimeout() throws Exception {
+    try (RawPeer peer = new RawPeer(port)) {
+      peer.send(new byte[] {0, 0}); // half a length prefix, then nothing
+      RawPeer.Received last = peer.readUntilClosed();
+      assertThat(last.text()).contains("no handshake within 500 ms");
+    }
+  }
+
+  @Test
+  void malformedHelloIsRefused() throws Exception {
+    try (RawPeer peer = new RawPeer(port)) {
+      peer.send(RawPeer.frame(Frames.VERSION, Frames.HELLO, 0, 0, new byte[3]));
+      assertThat(peer.readUntilClosed().text()).contains("HELLO frame too short");
+    }
+  }
+
+  @Test
+  void continuationWithoutStartIsRefused() throws Exception {
+    try (RawPeer peer = new RawPeer(port)) {
+      peer.handshake("stray-continuation");
+      peer.send(RawPeer.frame(Frames.VERSION, Frames.CONTINUATION, 0, 5, new byte[10]));
+      assertThat(peer.readUntilClosed().text()).contains("CONTINUATION frame without");
+    }
+  }
+
+  @Test
+  void fragmentedMessageOverTheLimitIsRefused() throws Exception {
+    server.close();
+    server =
+        SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
+            .handler(Handler.nonBlocking(String.class, s -> "ok " + s))
+            .maxMessageSize(10_000)
+            .start();
+    port = ((TcpConnector) server.connector()).port();
+    client.close();
+    client = SimpleClient.builder(server.connector()).start();
+    try (RawPeer peer = new RawPeer(port)) {
+      peer.handshake("flood");
+      peer.send(RawPeer.frame(Frames.VERSION, Frames.REQUEST, Frames.FLAG_FOLLOWS, 1, new byte[6000]));
+      peer.send(RawPeer.frame(Frames.VERSION, Frames.CONTINUATION, Frames.FLAG_FOLLOWS, 1, new byte[6000]));
+      assertThat(peer.readUntilClosed().text()).contains("exceeds the maximum message size");
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package io.communica.tcp;
+
+import io.communica.core.internal.Frames;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/** A hand-driven peer on a plain socket, for feeding a server bytes no library would send. */
+final class RawPeer implements AutoCloseable {
+
+  private final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+
+  RawPeer(int port) throws IOException {
+    socket = new Socket();
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+    socket.setSoTimeout(10_000);
+    in = new DataInputStream(socket.getInputStream());
+    out = socket.getOutputStream();
+  }
+
+  void send(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
+  void shutdownOutput() throws IOException {
+    socket.shutdownOutput();
+  }
+
+  /** A frame with the given header fields and payload. */
+  static byte[] frame(int version, int type, int flags, int id, byte[] payload) {
+    ByteBuffer b = ByteBuffer.allocate(Frames.HEADER + payload.length);
+    b.putInt(Frames.HEADER - 4 + payload.length);
+    b.put((byte) version).put((byte) type).put((byte) flags).put((byte) 0);
+    b.putInt(id).putShort((short) 0).putShort((short) 0);
+    b.put(payload);
+    return b.array();
+  }
+
+  static byte[] hello(int version, String clientId) {
+    byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer p = ByteBuffer.allocate(12 + 2 + id.length + 2);
+    p.putInt(16 * 1024 * 1024).putInt(64 * 1024).putInt(10_000);
+    p.putShort((short) id.length).put(id).putShort((short) 0);
+    return frame(version, Frames.HELLO, 0, 0, p.array());
+  }
+
+  /** Sends a valid HELLO and expects WELCOME. */
+  void handshake(String clientId) throws IOException {
+    send(hello(Frames.VERSION, clientId));
+    Received r = read();
+    if (r == null || r.type != Frames.WELCOME) {
+      throw new IOException("expected WELCOME, got " + r);
+    }
+  }
+
+  record Received(int type, int error, String text) {}
+
+  /** The next frame, or null at end of stream; bodies are capped at 1 MiB. */
+  Received read() throws IOException {
+    int len;
+    try {
+      len = in.readInt();
+    } catch (EOFException e) {
+      return null;
+    }
+    if (len < Frames.MIN_LENGTH || len > 1 << 20) {
+      throw new IOException("bad length from server: " + len);
+    }
+    byte[] body = new byte[len];
+    in.readFully(body);
+    ByteBuffer b = ByteBuffer.wrap(body);
+    b.get(); // version
+    int type = b.get() & 0xff;
+    b.get(); // flags
+    b.get(); // content type
+    b.getInt(); // id
+    int error = b.getShort() & 0xffff;
+    int routeLen = b.getShort() & 0xffff;
+    b.position(b.position() + routeLen);
+    String text = new String(body, b.position(), body.length - b.position(), StandardCharsets.UTF_8);
+    return new Received(type, error, text);
+  }
+
+  /** Reads frames until the server closes; returns the last frame seen (CLOSE/REFUSE reason). */
+  Received readUntilClosed() throws IOException {
+    Received last = null;
+    try {
+      for (Received r; (r = read()) != null; ) {
+        last = r;
+      }
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("the server did not close the connection; last frame " + last, e);
+    } catch (IOException e) {
+      // connection reset after the reason frame: closed as well
+    }
+    return last;
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
