@@ -30,6 +30,7 @@ public final class ClientCore implements Session.Owner {
   private volatile @Nullable Session current;
   private volatile boolean closed;
   private volatile @Nullable String refusedReason;
+  private volatile @Nullable String lastFailure;
   private boolean started;
   private int attempt;
   private @Nullable Disposable retry;
@@ -37,7 +38,14 @@ public final class ClientCore implements Session.Owner {
   public ClientCore(Connector connector, EntityConfig config) {
     this.connector = connector;
     this.config = config;
-    this.waiters = new Waiters(config.maxInFlight(), () -> "connection to " + connector.dump());
+    this.waiters =
+        new Waiters(
+            config.maxInFlight(),
+            () -> {
+              String last = lastFailure;
+              return "connection to " + connector.dump()
+                  + (last != null ? " (last attempt: " + last + ")" : "");
+            });
   }
 
   public EntityConfig config() {
@@ -82,6 +90,7 @@ public final class ClientCore implements Session.Owner {
   }
 
   private void reconnectLater(Throwable cause) {
+    lastFailure = ServerCore.messages(cause);
     long delayMs;
     synchronized (this) {
       if (closed) {

@@ -57,15 +57,36 @@ public final class ServerCore implements Session.Owner {
     if (transport != null) {
       return;
     }
-    TransportServer t =
-        connector
-            .bind(config.transportOptions(), conn -> new Session(conn, config, this, true))
-            .block(BIND_TIMEOUT);
+    TransportServer t;
+    try {
+      t =
+          connector
+              .bind(config.transportOptions(), conn -> new Session(conn, config, this, true))
+              .block(BIND_TIMEOUT);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "cannot listen on " + connector.dump() + ": " + messages(e), e);
+    }
     if (t == null) {
       throw new IllegalStateException("binding " + connector.dump() + " completed empty");
     }
     transport = t;
     log.info("listening on {}", t.connector().dump());
+  }
+
+  /** The messages of an exception and its causes, for an error that names the root problem. */
+  static String messages(Throwable e) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable t = e; t != null && sb.length() < 1000; t = t.getCause()) {
+      String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+      if (sb.indexOf(m) < 0) {
+        if (sb.length() > 0) {
+          sb.append(": ");
+        }
+        sb.append(m);
+      }
+    }
+    return sb.toString();
   }
 
   /** The connector clients use: after start, the bound one (real port). */

@@ -11,6 +11,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
@@ -80,7 +81,8 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
 
   static String describe(@Nullable SocketAddress address) {
     if (address instanceof InetSocketAddress inet) {
-      String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+      String host =
+          inet.getAddress() != null ? NetUtil.toAddressString(inet.getAddress()) : inet.getHostString();
       return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
     }
     return address == null ? "unknown" : address.toString();
