@@ -66,6 +66,20 @@ public final class Frames {
 
   private Frames() {}
 
+  /** Name of a content type for error messages: communica's own ids by name, others by number. */
+  public static String contentTypeName(int contentType) {
+    String name =
+        switch (contentType) {
+          case 1 -> "utf8";
+          case 2 -> "json";
+          case 3 -> "msgpack";
+          case 4 -> "cbor";
+          case 5 -> "fixed-layout";
+          default -> "an application format";
+        };
+    return name + " (content type " + contentType + ")";
+  }
+
   public static String typeName(int type) {
     return switch (type) {
       case HELLO -> "HELLO";

@@ -642,8 +642,8 @@ public final class Session implements FrameListener {
     }
     if (contentType != config.serializer().contentType()) {
       throw new RequestException(
-          "the request is in content type " + contentType + " but the responder uses "
-              + config.serializer(),
+          "the request is in " + Frames.contentTypeName(contentType)
+              + " but the responder decodes " + Frames.contentTypeName(config.serializer().contentType()),
           RequestException.INVALID_DATA);
     }
     try {

@@ -16,6 +16,8 @@ import io.communica.core.ResponderException;
 import io.communica.core.RouteClient;
 import io.communica.core.RouteServer;
 import io.communica.core.SerializationException;
+import io.communica.core.Serializer;
+import io.communica.core.Utf8Serializer;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import java.time.Duration;
@@ -298,6 +300,40 @@ public interface ConnectorContract {
         .satisfies(
             e -> assertThat(((RequestException) e).code()).isEqualTo(RequestException.INVALID_DATA));
     assertThat(called.getCount()).isEqualTo(1);
+  }
+
+  @Test
+  default void mismatchedSerializersGiveAnErrorNamingBothFormats() {
+    Serializer other =
+        new Serializer() {
+          private final Utf8Serializer utf8 = new Utf8Serializer();
+
+          @Override
+          public String name() {
+            return "tagged";
+          }
+
+          @Override
+          public int contentType() {
+            return 200;
+          }
+
+          @Override
+          public void encode(Object value, io.netty.buffer.ByteBuf out) {
+            utf8.encode(value, out);
+          }
+
+          @Override
+          public Object decode(io.netty.buffer.ByteBuf in, java.lang.reflect.Type type) {
+            return utf8.decode(in, type);
+          }
+        };
+    SimpleServer server = start(server(echo()).serializer(other));
+    SimpleClient client = client(server);
+    assertThatThrownBy(() -> client.request("x", String.class).block(TIMEOUT))
+        .isInstanceOf(RequestException.class)
+        .hasMessageContaining("content type " + Serializer.defaultSerializer().contentType())
+        .hasMessageContaining("content type 200");
   }
 
   // ---------------------------------------------------------------- timeouts and cancellation
