@@ -25,6 +25,7 @@ public final class ClientCore implements Session.Owner {
 
   private final Connector connector;
   private final EntityConfig config;
+  private final RouteIndex routes;
   private final Waiters waiters;
   private final Sinks.Many<Boolean> connectedState = Sinks.many().replay().latestOrDefault(false);
   private volatile @Nullable Session current;
@@ -38,6 +39,7 @@ public final class ClientCore implements Session.Owner {
   public ClientCore(Connector connector, EntityConfig config) {
     this.connector = connector;
     this.config = config;
+    this.routes = new RouteIndex(config.routes());
     this.waiters =
         new Waiters(
             config.maxInFlight(),
@@ -85,7 +87,7 @@ public final class ClientCore implements Session.Owner {
       }
     }
     connector
-        .connect(config.transportOptions(), conn -> new Session(conn, config, this, false))
+        .connect(config.transportOptions(), conn -> new Session(conn, config, routes, this, false))
         .subscribe(conn -> {}, this::reconnectLater);
   }
 

@@ -29,31 +29,22 @@ public final class Requests {
       @Nullable Object data,
       Type replyType,
       Duration timeout) {
-    checkRoute(route);
-    return new RequestMono<>(config, target, route, data, replyType, timeout);
+    return new RequestMono<>(config, target, route, RouteIndex.utf8(route), data, replyType, timeout);
   }
 
   /** A fire-and-forget message; completes when the transport took it. */
   public static Mono<Void> fire(
       EntityConfig config, Consumer<Outbound> target, String route, @Nullable Object data) {
-    checkRoute(route);
-    return new FireMono(config, target, route, data);
+    return new FireMono(config, target, RouteIndex.utf8(route), data);
   }
 
-  static void checkRoute(String route) {
-    if (route.length() > Session.MAX_ROUTE_BYTES
-        || io.netty.buffer.ByteBufUtil.utf8Bytes(route) > Session.MAX_ROUTE_BYTES) {
-      throw new IllegalArgumentException(
-          "route is longer than " + Session.MAX_ROUTE_BYTES + " UTF-8 bytes");
-    }
-  }
 
   /** Encodes a frame on the caller's thread; null after signalling the error to the subscriber. */
   static @Nullable ByteBuf encode(
       EntityConfig config,
       CoreSubscriber<?> actual,
       int type,
-      String route,
+      byte[] route,
       @Nullable Object data) {
     ByteBuf frame;
     try {
@@ -83,6 +74,7 @@ public final class Requests {
     private final EntityConfig config;
     private final Consumer<Outbound> target;
     private final String route;
+    private final byte[] routeBytes;
     private final @Nullable Object data;
     private final Type replyType;
     private final Duration timeout;
@@ -91,12 +83,14 @@ public final class Requests {
         EntityConfig config,
         Consumer<Outbound> target,
         String route,
+        byte[] routeBytes,
         @Nullable Object data,
         Type replyType,
         Duration timeout) {
       this.config = config;
       this.target = target;
       this.route = route;
+      this.routeBytes = routeBytes;
       this.data = data;
       this.replyType = replyType;
       this.timeout = timeout;
@@ -104,7 +98,7 @@ public final class Requests {
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-      ByteBuf frame = encode(config, actual, Frames.REQUEST, route, data);
+      ByteBuf frame = encode(config, actual, Frames.REQUEST, routeBytes, data);
       if (frame == null) {
         return;
       }
@@ -118,10 +112,10 @@ public final class Requests {
   private static final class FireMono extends Mono<Void> {
     private final EntityConfig config;
     private final Consumer<Outbound> target;
-    private final String route;
+    private final byte[] route;
     private final @Nullable Object data;
 
-    FireMono(EntityConfig config, Consumer<Outbound> target, String route, @Nullable Object data) {
+    FireMono(EntityConfig config, Consumer<Outbound> target, byte[] route, @Nullable Object data) {
       this.config = config;
       this.target = target;
       this.route = route;

@@ -30,6 +30,7 @@ public final class ServerCore implements Session.Owner {
 
   private final Connector connector;
   private final EntityConfig config;
+  private final RouteIndex routes;
   private final Map<String, Session> clients = new ConcurrentHashMap<>();
   private final List<Session> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger roundRobin = new AtomicInteger();
@@ -43,6 +44,7 @@ public final class ServerCore implements Session.Owner {
   public ServerCore(Connector connector, EntityConfig config) {
     this.connector = connector;
     this.config = config;
+    this.routes = new RouteIndex(config.routes());
     this.anyWaiters = new Waiters(config.maxInFlight(), () -> "client connected");
   }
 
@@ -61,7 +63,7 @@ public final class ServerCore implements Session.Owner {
     try {
       t =
           connector
-              .bind(config.transportOptions(), conn -> new Session(conn, config, this, true))
+              .bind(config.transportOptions(), conn -> new Session(conn, config, routes, this, true))
               .block(BIND_TIMEOUT);
     } catch (RuntimeException e) {
       throw new IllegalStateException(

@@ -45,6 +45,7 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
   private final FrameListener listener;
   private boolean failed;
   private @Nullable Throwable cause;
+  private @Nullable ChannelHandlerContext context;
 
   private NettyFrameConnection(
       Channel channel,
@@ -86,6 +87,12 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
     }
     return address == null ? "unknown" : address.toString();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    context = ctx;
+    super.handlerAdded(ctx);
   }
 
   // ---------------------------------------------------------------- inbound
@@ -168,14 +175,28 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
     return channel.eventLoop().schedule(task, delay, unit);
   }
 
+  /**
+   * Writes from this handler's place in the pipeline rather than the tail: the handlers after it
+   * (Reactor Netty's inbound bridge) have nothing to do with outbound frames.
+   */
   @Override
   public void write(ByteBuf frame) {
-    channel.write(frame, channel.voidPromise());
+    ChannelHandlerContext ctx = context;
+    if (ctx != null) {
+      ctx.write(frame, ctx.voidPromise());
+    } else {
+      channel.write(frame, channel.voidPromise());
+    }
   }
 
   @Override
   public void flush() {
-    channel.flush();
+    ChannelHandlerContext ctx = context;
+    if (ctx != null) {
+      ctx.flush();
+    } else {
+      channel.flush();
+    }
   }
 
   @Override

@@ -14,7 +14,7 @@ class FramesTest {
   void messageLayoutMatchesTheProtocolDocument() {
     ByteBuf f =
         Frames.message(
-            ByteBufAllocator.DEFAULT, Frames.REQUEST, 0x01020304, "añadir", "hola", new Utf8Serializer());
+            ByteBufAllocator.DEFAULT, Frames.REQUEST, 0x01020304, RouteIndex.utf8("añadir"), "hola", new Utf8Serializer());
     try {
       int routeLen = "añadir".getBytes(StandardCharsets.UTF_8).length;
       assertThat(f.getInt(0)).isEqualTo(f.readableBytes() - 4);
@@ -36,7 +36,7 @@ class FramesTest {
   @Test
   void nullIsTheEmptyFlagWithoutPayload() {
     ByteBuf f =
-        Frames.message(ByteBufAllocator.DEFAULT, Frames.RESPONSE, 9, "", null, new Utf8Serializer());
+        Frames.message(ByteBufAllocator.DEFAULT, Frames.RESPONSE, 9, RouteIndex.NONE, null, new Utf8Serializer());
     try {
       assertThat(f.readableBytes()).isEqualTo(Frames.HEADER);
       assertThat(Frames.flags(f)).isEqualTo(Frames.FLAG_EMPTY);
@@ -50,7 +50,7 @@ class FramesTest {
   void encodingFailureReleasesTheBuffer() {
     ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     try {
-      Frames.message(alloc, Frames.REQUEST, 1, "", new Object(), new Utf8Serializer());
+      Frames.message(alloc, Frames.REQUEST, 1, RouteIndex.NONE, new Object(), new Utf8Serializer());
     } catch (io.communica.core.SerializationException expected) {
       assertThat(expected).hasMessageContaining("communica-serializers");
       return;
