@@ -4,6 +4,9 @@ import io.communica.core.ClientInfo;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.HandshakeRefusedException;
+import io.communica.core.Serializer;
+import java.lang.reflect.Type;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -26,6 +29,7 @@ public final class ClientCore implements Session.Owner {
   private final Connector connector;
   private final EntityConfig config;
   private final RouteIndex routes;
+  private final RouteSerializers serializers;
   private final Waiters waiters;
   private final Sinks.Many<Boolean> connectedState = Sinks.many().replay().latestOrDefault(false);
   private volatile @Nullable Session current;
@@ -39,7 +43,8 @@ public final class ClientCore implements Session.Owner {
   public ClientCore(Connector connector, EntityConfig config) {
     this.connector = connector;
     this.config = config;
-    this.routes = new RouteIndex(config.routes());
+    this.routes = new RouteIndex(config.routes(), config.serializer());
+    this.serializers = new RouteSerializers(config);
     this.waiters =
         new Waiters(
             config.maxInFlight(),
@@ -52,6 +57,22 @@ public final class ClientCore implements Session.Owner {
 
   public EntityConfig config() {
     return config;
+  }
+
+  /** A request to {@code route}; {@code serializer} null means the entity's. */
+  public <T> Mono<T> request(
+      String route,
+      @Nullable Object data,
+      Type replyType,
+      Duration timeout,
+      @Nullable Serializer serializer) {
+    return Requests.request(
+        config, this::dispatch, route, data, replyType, timeout, serializers.resolve(route, serializer));
+  }
+
+  /** A fire-and-forget message to {@code route}. */
+  public Mono<Void> fire(String route, @Nullable Object data, @Nullable Serializer serializer) {
+    return Requests.fire(config, this::dispatch, route, data, serializers.resolve(route, serializer));
   }
 
   public Connector connector() {

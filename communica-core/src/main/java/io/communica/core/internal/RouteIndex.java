@@ -1,6 +1,7 @@
 package io.communica.core.internal;
 
 import io.communica.core.Handler;
+import io.communica.core.Serializer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
@@ -14,21 +15,23 @@ import org.jspecify.annotations.Nullable;
  */
 final class RouteIndex {
 
-  /** A route and its handler. */
-  record Entry(String route, byte[] utf8, int hash, Handler handler) {}
+  /** A route, its handler, and the serializer the handler decodes and replies with. */
+  record Entry(String route, byte[] utf8, int hash, Handler handler, Serializer serializer) {}
 
   private final Entry[] table;
   private final int mask;
   private final @Nullable Entry empty;
 
-  RouteIndex(Map<String, Handler> routes) {
+  RouteIndex(Map<String, Handler> routes, Serializer defaultSerializer) {
     int size = Integer.highestOneBit(Math.max(1, routes.size()) * 4 - 1) << 1;
     table = new Entry[size];
     mask = size - 1;
     Entry emptyRoute = null;
     for (Map.Entry<String, Handler> e : routes.entrySet()) {
       byte[] utf8 = e.getKey().getBytes(StandardCharsets.UTF_8);
-      Entry entry = new Entry(e.getKey(), utf8, hash(utf8, utf8.length), e.getValue());
+      Handler h = e.getValue();
+      Serializer serializer = h.serializer() != null ? h.serializer() : defaultSerializer;
+      Entry entry = new Entry(e.getKey(), utf8, hash(utf8, utf8.length), h, serializer);
       if (utf8.length == 0) {
         emptyRoute = entry;
       }

@@ -4,6 +4,9 @@ import io.communica.core.ClientEvent;
 import io.communica.core.ClientInfo;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
+import io.communica.core.Serializer;
+import java.lang.reflect.Type;
+import reactor.core.publisher.Mono;
 import io.communica.core.transport.TransportServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +34,7 @@ public final class ServerCore implements Session.Owner {
   private final Connector connector;
   private final EntityConfig config;
   private final RouteIndex routes;
+  private final RouteSerializers serializers;
   private final Map<String, Session> clients = new ConcurrentHashMap<>();
   private final List<Session> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger roundRobin = new AtomicInteger();
@@ -44,12 +48,39 @@ public final class ServerCore implements Session.Owner {
   public ServerCore(Connector connector, EntityConfig config) {
     this.connector = connector;
     this.config = config;
-    this.routes = new RouteIndex(config.routes());
+    this.routes = new RouteIndex(config.routes(), config.serializer());
+    this.serializers = new RouteSerializers(config);
     this.anyWaiters = new Waiters(config.maxInFlight(), () -> "client connected");
   }
 
   public EntityConfig config() {
     return config;
+  }
+
+  /**
+   * A request to {@code route} of the client {@code clientId}, or of any client when null;
+   * {@code serializer} null means the entity's.
+   */
+  public <T> Mono<T> request(
+      @Nullable String clientId,
+      String route,
+      @Nullable Object data,
+      Type replyType,
+      Duration timeout,
+      @Nullable Serializer serializer) {
+    return Requests.request(
+        config, target(clientId), route, data, replyType, timeout, serializers.resolve(route, serializer));
+  }
+
+  /** A fire-and-forget message to {@code route} of a client, or of any client when null. */
+  public Mono<Void> fire(
+      @Nullable String clientId, String route, @Nullable Object data, @Nullable Serializer serializer) {
+    return Requests.fire(
+        config, target(clientId), route, data, serializers.resolve(route, serializer));
+  }
+
+  private java.util.function.Consumer<Outbound> target(@Nullable String clientId) {
+    return clientId == null ? this::dispatchAny : o -> dispatchTo(clientId, o);
   }
 
   public synchronized void start() {

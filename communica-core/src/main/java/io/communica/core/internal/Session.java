@@ -8,6 +8,7 @@ import io.communica.core.MessageTooLargeException;
 import io.communica.core.OverloadedException;
 import io.communica.core.RequestException;
 import io.communica.core.SerializationException;
+import io.communica.core.Serializer;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
@@ -17,6 +18,7 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.internal.PlatformDependent;
+import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -586,26 +588,26 @@ public final class Session implements FrameListener {
       case NON_BLOCKING -> {
         Object result;
         try {
-          result = h.invoke(decodeRequest(h, route, flags, contentType, payload));
+          result = h.invoke(decodeRequest(entry, flags, contentType, payload));
         } catch (Throwable t) {
           handlerFailed(wantsReply, id, route, t);
           return;
         }
         if (wantsReply) {
-          replyNow(id, result);
+          replyNow(id, result, entry.serializer());
         }
       }
       case REACTIVE -> {
         Object result;
         try {
-          result = h.invoke(decodeRequest(h, route, flags, contentType, payload));
+          result = h.invoke(decodeRequest(entry, flags, contentType, payload));
         } catch (Throwable t) {
           handlerFailed(wantsReply, id, route, t);
           return;
         }
         if (result == null) {
           if (wantsReply) {
-            replyNow(id, null);
+            replyNow(id, null, entry.serializer());
           }
         } else if (result instanceof Callable<?> callable) {
           // Mono.just, Mono.empty, Mono.error: answer now without subscribing
@@ -617,10 +619,10 @@ public final class Session implements FrameListener {
             return;
           }
           if (wantsReply) {
-            replyNow(id, value);
+            replyNow(id, value, entry.serializer());
           }
         } else {
-          ReactiveCall call = new ReactiveCall(this, id, wantsReply, route);
+          ReactiveCall call = new ReactiveCall(this, id, wantsReply, route, entry.serializer());
           if (wantsReply) {
             inbound.put(id, call);
           }
@@ -629,7 +631,7 @@ public final class Session implements FrameListener {
       }
       case BLOCKING -> {
         BlockingCall call =
-            new BlockingCall(this, id, wantsReply, route, h, flags, contentType, payload.retain());
+            new BlockingCall(this, id, wantsReply, entry, flags, contentType, payload.retain());
         if (wantsReply) {
           inbound.put(id, call);
         }
@@ -667,24 +669,26 @@ public final class Session implements FrameListener {
   }
 
   /** Decodes request data for a handler; a failure is the requester's fault. */
-  @Nullable Object decodeRequest(
-      Handler h, String route, int flags, int contentType, ByteBuf payload) {
+  static @Nullable Object decodeRequest(
+      RouteIndex.Entry entry, int flags, int contentType, ByteBuf payload) {
     if ((flags & Frames.FLAG_EMPTY) != 0) {
       return null;
     }
-    if (contentType != config.serializer().contentType()) {
+    Serializer serializer = entry.serializer();
+    Type type = entry.handler().requestType();
+    if (contentType != serializer.contentType()) {
       throw new RequestException(
           "the request is in " + Frames.contentTypeName(contentType)
-              + " but the responder decodes " + Frames.contentTypeName(config.serializer().contentType()),
+              + " but the responder decodes " + Frames.contentTypeName(serializer.contentType()),
           RequestException.INVALID_DATA);
     }
     try {
-      return config.serializer().decode(payload.duplicate(), h.requestType());
+      return serializer.decode(payload.duplicate(), type);
     } catch (RuntimeException e) {
       throw new RequestException(
           "cannot decode the request"
-              + (route.isEmpty() ? "" : " for route '" + route + "'")
-              + " as " + h.requestType().getTypeName() + ": " + e.getMessage(),
+              + (entry.route().isEmpty() ? "" : " for route '" + entry.route() + "'")
+              + " as " + type.getTypeName() + ": " + e.getMessage(),
           RequestException.INVALID_DATA,
           e);
     }
@@ -707,8 +711,8 @@ public final class Session implements FrameListener {
     }
   }
 
-  private void replyNow(int id, @Nullable Object value) {
-    writeMessage(encodeReply(id, value));
+  private void replyNow(int id, @Nullable Object value, Serializer serializer) {
+    writeMessage(encodeReply(id, value, serializer));
   }
 
   private void replyError(int id, Throwable t) {
@@ -716,10 +720,10 @@ public final class Session implements FrameListener {
   }
 
   /** Encodes a reply frame; a value that cannot be encoded or is too large becomes an error. */
-  ByteBuf encodeReply(int id, @Nullable Object value) {
+  ByteBuf encodeReply(int id, @Nullable Object value, Serializer serializer) {
     ByteBuf frame;
     try {
-      frame = Frames.message(alloc, Frames.RESPONSE, id, RouteIndex.NONE, value, config.serializer());
+      frame = Frames.message(alloc, Frames.RESPONSE, id, RouteIndex.NONE, value, serializer);
     } catch (Throwable t) {
       log.warn("cannot encode the reply to request {} from {}", id, describe(), t);
       return ErrorCodes.errorFrame(
