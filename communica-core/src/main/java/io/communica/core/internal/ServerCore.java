@@ -183,10 +183,11 @@ public final class ServerCore implements Session.Owner {
     if (info == null) {
       return;
     }
+    // a connection replaced by a newer one of the same client is not a disconnect
     if (clients.remove(info.clientId(), session)) {
       log.debug("client {} disconnected: {}", info.clientId(), cause.getMessage());
+      emit(new ClientEvent(ClientEvent.Type.DISCONNECTED, info));
     }
-    emit(new ClientEvent(ClientEvent.Type.DISCONNECTED, info));
   }
 
   @Override
