@@ -98,8 +98,11 @@ public final class Session implements FrameListener {
   private boolean wroteSinceTick;
   private long lastReadNanos = System.nanoTime();
   private @Nullable Reassembly reassembly;
-  /** The route of the frame being dispatched, copied out of the frame. */
-  private final byte[] routeScratch = new byte[MAX_ROUTE_BYTES];
+  /**
+   * The route of the frame being dispatched, copied out of the frame; as long as the longest route
+   * of this side (longer ones cannot match).
+   */
+  private final byte[] routeScratch;
   private int peerMaxMessage = Integer.MAX_VALUE;
   private int peerMaxFrame = MIN_FRAME_SIZE;
   private long readTimeoutNanos;
@@ -108,7 +111,8 @@ public final class Session implements FrameListener {
   private @Nullable Throwable closeCause;
 
   // shared
-  private final Queue<Outbound> outbox = PlatformDependent.newMpscQueue();
+  /** Small chunks: an idle connection should cost little (the default chunk is 1024 slots). */
+  private final Queue<Outbound> outbox = PlatformDependent.newMpscQueue(32, 1 << 30);
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final Runnable drainTask = this::drain;
@@ -129,6 +133,7 @@ public final class Session implements FrameListener {
     this.conn = conn;
     this.config = config;
     this.routes = routes;
+    this.routeScratch = new byte[routes.maxLength()];
     this.owner = owner;
     this.serverSide = serverSide;
     this.alloc = conn.alloc();
@@ -403,9 +408,9 @@ public final class Session implements FrameListener {
       r.payload.addComponent(true, frame.retainedSlice(base + payloadStart, n));
       if ((flags & Frames.FLAG_FOLLOWS) == 0) {
         reassembly = null;
-        System.arraycopy(r.route, 0, routeScratch, 0, r.route.length);
         try {
-          dispatch(r.type, r.id, r.flags, r.contentType, r.error, r.route.length, r.payload);
+          dispatch(
+              r.type, r.id, r.flags, r.contentType, r.error, r.route, r.route.length, r.payload);
         } finally {
           r.payload.release();
         }
@@ -418,11 +423,10 @@ public final class Session implements FrameListener {
           protocolError(Frames.typeName(type) + " frame before the handshake completed");
           return;
         }
-        if (routeLen > 0) {
-          frame.getBytes(base + Frames.HEADER, routeScratch, 0, routeLen);
-        }
         int n = frame.readableBytes() - payloadStart;
         if ((flags & Frames.FLAG_FOLLOWS) != 0) {
+          byte[] route = new byte[routeLen];
+          frame.getBytes(base + Frames.HEADER, route);
           if (n > config.maxMessageSize()) {
             protocolError("message exceeds the maximum message size");
             return;
@@ -436,15 +440,25 @@ public final class Session implements FrameListener {
                   flags & ~Frames.FLAG_FOLLOWS,
                   contentType,
                   error,
-                  java.util.Arrays.copyOf(routeScratch, routeLen),
+                  route,
                   payload);
           return;
+        }
+        byte[] route = routeScratch;
+        if (routeLen > routeScratch.length) {
+          // longer than every route of this side: it cannot match, only its name is needed
+          route = new byte[routeLen];
+        }
+        if (routeLen > 0) {
+          frame.getBytes(base + Frames.HEADER, route, 0, routeLen);
         }
         if (n > config.maxMessageSize()) {
           protocolError("message of " + n + " bytes exceeds the maximum message size");
           return;
         }
-        dispatch(type, id, flags, contentType, error, routeLen, frame.slice(base + payloadStart, n));
+        dispatch(
+            type, id, flags, contentType, error, route, routeLen,
+            frame.slice(base + payloadStart, n));
       }
       case Frames.CANCEL -> {
         InboundCall call = inbound.remove(id);
@@ -540,9 +554,16 @@ public final class Session implements FrameListener {
     queuedBytes.addAndGet(-drained);
   }
 
-  /** Dispatches a whole message; its route is in {@link #routeScratch}. */
+  /** Dispatches a whole message; its route is the first {@code routeLen} bytes of {@code route}. */
   private void dispatch(
-      int type, int id, int flags, int contentType, int error, int routeLen, ByteBuf payload) {
+      int type,
+      int id,
+      int flags,
+      int contentType,
+      int error,
+      byte[] route,
+      int routeLen,
+      ByteBuf payload) {
     switch (type) {
       case Frames.RESPONSE -> {
         PendingRequest<?> p = pending.remove(id);
@@ -556,26 +577,22 @@ public final class Session implements FrameListener {
           p.fail(ErrorCodes.read(error, payload.duplicate()));
         }
       }
-      default -> handleInbound(type == Frames.REQUEST, id, flags, contentType, routeLen, payload);
+      default ->
+          handleInbound(type == Frames.REQUEST, id, flags, contentType, route, routeLen, payload);
     }
   }
 
   private void handleInbound(
-      boolean wantsReply, int id, int flags, int contentType, int routeLen, ByteBuf payload) {
-    RouteIndex.Entry entry = routes.lookup(routeScratch, routeLen);
+      boolean wantsReply,
+      int id,
+      int flags,
+      int contentType,
+      byte[] routeBytes,
+      int routeLen,
+      ByteBuf payload) {
+    RouteIndex.Entry entry = routes.lookup(routeBytes, routeLen);
     if (entry == null) {
-      String route = new String(routeScratch, 0, routeLen, StandardCharsets.UTF_8);
-      if (wantsReply) {
-        replyError(
-            id,
-            new RequestException(
-                route.isEmpty()
-                    ? "this peer has no handler"
-                    : "unknown route '" + route + "'",
-                RequestException.UNKNOWN_ROUTE));
-      } else {
-        log.warn("dropping a message from {} for unknown route '{}'", describe(), route);
-      }
+      unknownRoute(wantsReply, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8));
       return;
     }
     Handler h = entry.handler();
@@ -651,6 +668,18 @@ public final class Session implements FrameListener {
               new OverloadedException("the responder's blocking scheduler is saturated"));
         }
       }
+    }
+  }
+
+  private void unknownRoute(boolean wantsReply, int id, String route) {
+    if (wantsReply) {
+      replyError(
+          id,
+          new RequestException(
+              route.isEmpty() ? "this peer has no handler" : "unknown route '" + route + "'",
+              RequestException.UNKNOWN_ROUTE));
+    } else {
+      log.warn("dropping a message from {} for unknown route '{}'", describe(), route);
     }
   }
 

@@ -462,6 +462,23 @@ public interface ConnectorContract {
     assertThat(client.request(big, String.class).block(TIMEOUT)).isEqualTo(big + "!");
   }
 
+  @Test
+  default void fragmentedRequestForAnUnknownRouteIsRefusedAndTheConnectionLives() {
+    RouteServer server =
+        start(RouteServer.builder(serverConnector()).route("r", echo()).maxFrameSize(4096));
+    RouteClient client = start(RouteClient.builder(server.connector()).maxFrameSize(4096));
+    String big = "y".repeat(50_000);
+    String longRoute = "a-route-longer-than-any-the-server-has-" + "z".repeat(100);
+    for (String route : List.of("s", longRoute)) {
+      assertThatThrownBy(() -> client.request(route, big, String.class).block(TIMEOUT))
+          .isInstanceOf(RequestException.class)
+          .hasMessageContaining("unknown route '" + route + "'");
+    }
+    assertThatThrownBy(() -> client.request(longRoute, "small", String.class).block(TIMEOUT))
+        .isInstanceOf(RequestException.class);
+    assertThat(client.request("r", big, String.class).block(TIMEOUT)).isEqualTo("echo:" + big);
+  }
+
   // ---------------------------------------------------------------- both directions
 
   @Test
