@@ -322,6 +322,25 @@ public interface ConnectorContract {
   }
 
   @Test
+  default void repliesThatCannotBeSentFailTheRequestWithTheReason() {
+    RouteServer server =
+        start(
+            RouteServer.builder(serverConnector())
+                .route("object", Handler.nonBlocking(String.class, s -> new Object()))
+                .route("huge", Handler.blocking(String.class, s -> "h".repeat(50_000))));
+    RouteClient client =
+        start(RouteClient.builder(server.connector()).maxMessageSize(10_000));
+    assertThatThrownBy(() -> client.request("object", "x", String.class).block(TIMEOUT))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("cannot encode");
+    assertThatThrownBy(() -> client.request("huge", "x", String.class).block(TIMEOUT))
+        .isInstanceOf(MessageTooLargeException.class)
+        .hasMessageContaining("10000");
+    assertThat(client.request("huge", null, String.class).onErrorReturn("still usable").block(TIMEOUT))
+        .isEqualTo("still usable");
+  }
+
+  @Test
   default void requestDataThatDoesNotDecodeIsTheRequestersFault() {
     CountDownLatch called = new CountDownLatch(1);
     SimpleServer server =
