@@ -11,6 +11,7 @@ import io.communica.core.SerializationException;
 import io.communica.core.Serializer;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
+import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -259,12 +260,30 @@ public final class Session implements FrameListener {
     wroteSinceTick = true;
   }
 
+  private void writeFrame(ByteBuf frame, @Nullable WriteListener listener) {
+    if (listener == null) {
+      writeFrame(frame);
+      return;
+    }
+    conn.write(frame, listener);
+    dirty = true;
+    wroteSinceTick = true;
+  }
+
   /** Writes a whole message, split into fragments when it is larger than the peer's frame size. */
   void writeMessage(ByteBuf frame) {
+    writeMessage(frame, null);
+  }
+
+  /**
+   * Writes a whole message; {@code listener}, if any, hears when the transport took its last frame
+   * (see {@link FrameConnection#write(ByteBuf, WriteListener)}).
+   */
+  void writeMessage(ByteBuf frame, @Nullable WriteListener listener) {
     int total = frame.readableBytes();
     int maxFrame = peerMaxFrame;
     if (total <= maxFrame) {
-      writeFrame(frame);
+      writeFrame(frame, listener);
       return;
     }
     int base = frame.readerIndex();
@@ -290,7 +309,8 @@ public final class Session implements FrameListener {
               RouteIndex.NONE,
               0);
       header.setInt(0, Frames.HEADER - 4 + n);
-      writeFrame(Unpooled.wrappedBuffer(header, frame.retainedSlice(base + pos, n)));
+      writeFrame(
+          Unpooled.wrappedBuffer(header, frame.retainedSlice(base + pos, n)), last ? listener : null);
       pos += n;
     }
     frame.release();
@@ -612,6 +632,8 @@ public final class Session implements FrameListener {
         }
         if (wantsReply) {
           replyNow(id, result, entry.serializer());
+        } else {
+          conn.messageHandled(id, null);
         }
       }
       case REACTIVE -> {
@@ -625,6 +647,8 @@ public final class Session implements FrameListener {
         if (result == null) {
           if (wantsReply) {
             replyNow(id, null, entry.serializer());
+          } else {
+            conn.messageHandled(id, null);
           }
         } else if (result instanceof Callable<?> callable) {
           // Mono.just, Mono.empty, Mono.error: answer now without subscribing
@@ -637,6 +661,8 @@ public final class Session implements FrameListener {
           }
           if (wantsReply) {
             replyNow(id, value, entry.serializer());
+          } else {
+            conn.messageHandled(id, null);
           }
         } else {
           ReactiveCall call = new ReactiveCall(this, id, wantsReply, route, entry.serializer());
@@ -680,6 +706,8 @@ public final class Session implements FrameListener {
               RequestException.UNKNOWN_ROUTE));
     } else {
       log.warn("dropping a message from {} for unknown route '{}'", describe(), route);
+      conn.messageHandled(
+          id, new RequestException("unknown route '" + route + "'", RequestException.UNKNOWN_ROUTE));
     }
   }
 
@@ -727,7 +755,14 @@ public final class Session implements FrameListener {
     logHandlerFailure(route, t);
     if (wantsReply) {
       replyError(id, t);
+    } else {
+      conn.messageHandled(id, t);
     }
+  }
+
+  /** The handler of an inbound MESSAGE finished (any thread): tells the transport. */
+  void messageDone(int id, @Nullable Throwable failure) {
+    conn.messageHandled(id, failure);
   }
 
   /** Unexpected handler exceptions are logged with their trace; refusals at debug level. */
