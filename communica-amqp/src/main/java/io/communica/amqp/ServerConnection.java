@@ -1,0 +1,272 @@
+package io.communica.amqp;
+
+import io.communica.amqp.Link.Delivery;
+import io.communica.amqp.Link.Out;
+import io.communica.core.ConnectionLostException;
+import io.communica.core.internal.Frames;
+import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.FrameListener;
+import io.communica.core.transport.WriteListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.collection.IntObjectHashMap;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A server process's logical connection with one client (one epoch of one client id). Requests
+ * of the client are acknowledged when their reply is confirmed by the broker, messages when
+ * their handler finished; what the session writes goes to the client's queue.
+ */
+final class ServerConnection implements FrameConnection {
+
+  private final ServerTransport transport;
+  final String clientId;
+  final long epoch;
+  final String clientQueue;
+  private final boolean announce;
+  private final Map<String, Object> headers;
+
+  // loop-confined
+  @Nullable FrameListener listener;
+  private boolean closed;
+  private @Nullable Throwable closeCause;
+  @Nullable String refusal;
+  long lastSeenNanos = System.nanoTime();
+  /** Deliveries of the client's requests in progress, by request id. */
+  private final IntObjectHashMap<Delivery> requests = new IntObjectHashMap<>();
+
+  ServerConnection(ServerTransport transport, String clientId, long epoch, boolean announce) {
+    this.transport = transport;
+    this.clientId = clientId;
+    this.epoch = epoch;
+    this.clientQueue = transport.names.clientQueue(clientId);
+    this.announce = announce;
+    this.headers = Map.of(Wire.H_EPOCH, epoch);
+  }
+
+  boolean isOpen() {
+    return !closed;
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  void deliver(byte[] body) {
+    FrameListener l = listener;
+    if (l == null || closed) {
+      return;
+    }
+    ByteBuf f = Wire.frame(alloc(), body);
+    try {
+      l.onFrame(f);
+      l.onReadComplete();
+    } finally {
+      f.release();
+    }
+  }
+
+  void onRequest(Delivery d) {
+    if (transport.inbox.admit(d)) {
+      requests.put(Wire.id(d.body), d);
+      deliver(d.body);
+    }
+  }
+
+  void onMessage(Delivery d) {
+    if (transport.inbox.admit(d)) {
+      Wire.setId(d.body, transport.inbox.token(d));
+      deliver(d.body);
+    }
+  }
+
+  void onCancel(byte[] body) {
+    Delivery request = requests.remove(Wire.id(body));
+    if (request != null) {
+      transport.inbox.done(request); // the requester gave up: nobody needs it again
+    }
+    deliver(body);
+  }
+
+  void answerHello() {
+    byte[] w = transport.welcome;
+    if (w != null) {
+      publish(w, false, null, null);
+    }
+  }
+
+  void onWritable() {
+    FrameListener l = listener;
+    if (l != null && !closed) {
+      l.onWritable();
+    }
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  @Override
+  public void write(ByteBuf frame) {
+    route(frame, null);
+  }
+
+  @Override
+  public void write(ByteBuf frame, WriteListener listener) {
+    route(frame, listener);
+  }
+
+  private void route(ByteBuf frame, @Nullable WriteListener l) {
+    int type = frame.getUnsignedByte(frame.readerIndex() + Frames.OFF_TYPE);
+    if (closed && type != Frames.REFUSE) {
+      frame.release();
+      if (l != null) {
+        l.onWritten(new ConnectionLostException("connection to client '" + clientId + "' closed"));
+      }
+      return;
+    }
+    if (type == Frames.PING) {
+      frame.release();
+      pong();
+      return;
+    }
+    byte[] body = Wire.body(frame);
+    if (type == Frames.REFUSE) {
+      refusal = Frames.text(frame);
+    }
+    frame.release();
+    switch (type) {
+      case Frames.WELCOME -> {
+        Wire.patchLimits(body);
+        transport.welcome = body;
+        if (announce) {
+          publish(body, false, null, null);
+        }
+      }
+      case Frames.REFUSE -> {
+        if (!transport.closing) {
+          publish(body, false, null, null);
+        }
+      }
+      case Frames.CANCEL -> publish(body, false, null, null);
+      case Frames.RESPONSE, Frames.ERROR -> {
+        Delivery request = requests.remove(Wire.id(body));
+        publish(body, true, null, request == null ? null : () -> transport.inbox.done(request));
+      }
+      case Frames.REQUEST, Frames.MESSAGE -> publish(body, true, l, null);
+      default -> {
+        // CLOSE: a server process going away does not close the client's connection to the
+        // address (others may serve it); PONG: pings are answered by the transports
+      }
+    }
+  }
+
+  private void publish(
+      byte[] body, boolean persistent, @Nullable WriteListener l, @Nullable Runnable afterConfirm) {
+    String id = transport.ids.next();
+    transport.link.publish(
+        new Out(
+            "",
+            clientQueue,
+            true,
+            persistent
+                ? Wire.persistent(id, headers, transport.processQueue)
+                : Wire.transientProps(id, headers, transport.processQueue, transport.expiration),
+            body,
+            l,
+            afterConfirm));
+  }
+
+  private void pong() {
+    transport.link.loop.execute(() -> deliver(pongBody()));
+  }
+
+  private static byte[] pongBody() {
+    ByteBuf pong = Frames.control(ByteBufAllocator.DEFAULT, Frames.PONG, 0);
+    try {
+      return Wire.body(pong);
+    } finally {
+      pong.release();
+    }
+  }
+
+  @Override
+  public void messageHandled(int id, @Nullable Throwable failure) {
+    transport.inbox.handled(id, failure);
+  }
+
+  // ---------------------------------------------------------------- the rest
+
+  @Override
+  public boolean inLoop() {
+    return transport.link.loop.inEventLoop();
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    transport.link.loop.execute(task);
+  }
+
+  @Override
+  public Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
+    return transport.link.loop.schedule(task, delay, unit);
+  }
+
+  @Override
+  public void flush() {}
+
+  @Override
+  public boolean isWritable() {
+    return transport.link.isWritable();
+  }
+
+  @Override
+  public ByteBufAllocator alloc() {
+    return ByteBufAllocator.DEFAULT;
+  }
+
+  void closeWith(Throwable cause) {
+    if (closeCause == null) {
+      closeCause = cause;
+    }
+    close();
+  }
+
+  @Override
+  public void close() {
+    if (!inLoop()) {
+      execute(this::close);
+      return;
+    }
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (!transport.closing) {
+      // the requester's session is gone or replaced: nobody waits for these replies. (When this
+      // process is closing they stay unacknowledged and go back to the address queue.)
+      for (Delivery d : requests.values()) {
+        transport.inbox.done(d);
+      }
+    }
+    requests.clear();
+    transport.closed(this);
+    Throwable cause = closeCause;
+    execute(
+        () -> {
+          FrameListener l = listener;
+          if (l != null) {
+            l.onClosed(cause);
+          }
+        });
+  }
+
+  @Override
+  public String remoteAddress() {
+    return clientQueue;
+  }
+
+  @Override
+  public String toString() {
+    return "ServerConnection[" + clientQueue + ", epoch " + epoch + "]";
+  }
+}
