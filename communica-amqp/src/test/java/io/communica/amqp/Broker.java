@@ -56,13 +56,19 @@ final class Broker {
     return connector(base, "");
   }
 
-  /** A connector to a fresh address with the test options and more ({@code a=b&c=d}). */
-  static AmqpConnector connector(String base, String moreOptions) {
-    String sep = URI.indexOf('?') >= 0 ? "&" : "?";
-    return (AmqpConnector)
-        io.communica.core.Connector.load(
-            URI + sep + TEST_OPTIONS + (moreOptions.isEmpty() ? "" : "&" + moreOptions)
-                + "&address=" + uniqueAddress(base));
+  /**
+   * A connector to a fresh address with the test options, some replaced or added by {@code
+   * options} ({@code a=b&c=d}).
+   */
+  static AmqpConnector connector(String base, String options) {
+    java.util.Map<String, String> all = new java.util.LinkedHashMap<>();
+    for (String o : (TEST_OPTIONS + (options.isEmpty() ? "" : "&" + options)).split("&")) {
+      all.put(o.substring(0, o.indexOf('=')), o.substring(o.indexOf('=') + 1));
+    }
+    StringBuilder s = new StringBuilder(URI).append(URI.indexOf('?') >= 0 ? "&" : "?");
+    all.forEach((k, v) -> s.append(k).append('=').append(v).append('&'));
+    s.append("address=").append(uniqueAddress(base));
+    return (AmqpConnector) io.communica.core.Connector.load(s.toString());
   }
 
   /** A plain amqp-client connection to the test broker, for raw publishing and inspection. */
