@@ -324,7 +324,9 @@ final class ClientConnection implements FrameConnection, Link.Owner {
                   "",
                   names.addressQueue,
                   false,
-                  Wire.persistent(ids.next(), headers, null),
+                  type == Frames.MESSAGE
+                      ? Wire.persistent(ids.next(), headers, null)
+                      : Wire.transientProps(ids.next(), headers, null, null),
                   body,
                   l,
                   null));
@@ -387,7 +389,7 @@ final class ClientConnection implements FrameConnection, Link.Owner {
             "",
             r.replyTo,
             false,
-            Wire.transientProps(ids.next(), h, null, expiration),
+            Wire.transientProps(ids.next(), h, null, null),
             body,
             null,
             () -> inbox.done(request)));

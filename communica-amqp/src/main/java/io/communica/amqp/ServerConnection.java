@@ -92,7 +92,7 @@ final class ServerConnection implements FrameConnection {
   void answerHello() {
     byte[] w = transport.welcome;
     if (w != null) {
-      publish(w, false, null, null);
+      publish(w, CONTROL, null, null);
     }
   }
 
@@ -139,20 +139,21 @@ final class ServerConnection implements FrameConnection {
         Wire.patchLimits(body);
         transport.welcome = body;
         if (announce) {
-          publish(body, false, null, null);
+          publish(body, CONTROL, null, null);
         }
       }
       case Frames.REFUSE -> {
         if (!transport.closing) {
-          publish(body, false, null, null);
+          publish(body, CONTROL, null, null);
         }
       }
-      case Frames.CANCEL -> publish(body, false, null, null);
+      case Frames.CANCEL -> publish(body, CONTROL, null, null);
       case Frames.RESPONSE, Frames.ERROR -> {
         Delivery request = requests.remove(Wire.id(body));
-        publish(body, true, null, request == null ? null : () -> transport.inbox.done(request));
+        publish(body, TRANSIENT, null, request == null ? null : () -> transport.inbox.done(request));
       }
-      case Frames.REQUEST, Frames.MESSAGE -> publish(body, true, l, null);
+      case Frames.REQUEST -> publish(body, TRANSIENT, l, null);
+      case Frames.MESSAGE -> publish(body, PERSISTENT, l, null);
       default -> {
         // CLOSE: a server process going away does not close the client's connection to the
         // address (others may serve it); PONG: pings are answered by the transports
@@ -160,17 +161,22 @@ final class ServerConnection implements FrameConnection {
     }
   }
 
+  private static final int PERSISTENT = 0;
+  private static final int TRANSIENT = 1;
+  private static final int CONTROL = 2;
+
   private void publish(
-      byte[] body, boolean persistent, @Nullable WriteListener l, @Nullable Runnable afterConfirm) {
+      byte[] body, int kind, @Nullable WriteListener l, @Nullable Runnable afterConfirm) {
     String id = transport.ids.next();
     transport.link.publish(
         new Out(
             "",
             clientQueue,
             true,
-            persistent
+            kind == PERSISTENT
                 ? Wire.persistent(id, headers, transport.processQueue)
-                : Wire.transientProps(id, headers, transport.processQueue, transport.expiration),
+                : Wire.transientProps(
+                    id, headers, transport.processQueue, kind == CONTROL ? transport.expiration : null),
             body,
             l,
             afterConfirm));

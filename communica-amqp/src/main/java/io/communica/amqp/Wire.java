@@ -160,7 +160,12 @@ final class Wire {
     return h != null && h.get(H_HELLO) instanceof byte[] b ? b : null;
   }
 
-  /** Properties of a frame that must survive a broker restart (delivery mode 2). */
+  /**
+   * Properties of a frame that must survive a broker restart (delivery mode 2): fire-and-forget
+   * messages. Requests and replies are transient: they wait in durable queues through lost
+   * connections and restarted peers, but a request lives only as long as its timeout, and making
+   * them persistent would cost a disk write per request and per reply.
+   */
   static AMQP.BasicProperties persistent(
       String messageId, Map<String, Object> headers, @Nullable String replyTo) {
     return new AMQP.BasicProperties.Builder()
@@ -173,11 +178,15 @@ final class Wire {
   }
 
   /**
-   * Properties of a control frame (handshake, liveness, cancel, close): transient, and expiring
-   * so that it never piles up in the queue of a peer that is gone.
+   * Transient properties (delivery mode 1): requests, replies, and control frames (handshake,
+   * liveness, cancel, close), which also expire so that they never pile up in the queue of a
+   * peer that is gone.
    */
   static AMQP.BasicProperties transientProps(
-      String messageId, Map<String, Object> headers, @Nullable String replyTo, String expiration) {
+      String messageId,
+      Map<String, Object> headers,
+      @Nullable String replyTo,
+      @Nullable String expiration) {
     return new AMQP.BasicProperties.Builder()
         .appId(APP_ID)
         .messageId(messageId)
