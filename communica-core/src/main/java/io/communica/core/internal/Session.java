@@ -56,6 +56,15 @@ public final class Session implements FrameListener {
   /** Smallest frame a peer may announce; large enough for any header and route. */
   public static final int MIN_FRAME_SIZE = 4096;
 
+  /** Frames up to this size are copied into the write batch; larger ones are written as they are. */
+  static final int SMALL_FRAME = 1024;
+
+  /** How deep sends made from completions on the loop may nest before they are queued. */
+  static final int MAX_DIRECT_DEPTH = 8;
+
+  /** Capacity of a write batch buffer. */
+  static final int BATCH_SIZE = 16 * 1024;
+
   /** Longest route in UTF-8 bytes, so that a route always fits the first fragment. */
   public static final int MAX_ROUTE_BYTES = 1024;
 
@@ -92,7 +101,10 @@ public final class Session implements FrameListener {
   private final IntObjectHashMap<InboundCall> inbound = new IntObjectHashMap<>();
   private int nextId;
   private boolean reading;
+  private int directDepth;
   private boolean dirty;
+  private final boolean batching;
+  private @Nullable ByteBuf batch;
   private boolean flushScheduled;
   private boolean sweepScheduled;
   private boolean wroteSinceTick;
@@ -137,6 +149,7 @@ public final class Session implements FrameListener {
     this.owner = owner;
     this.serverSide = serverSide;
     this.alloc = conn.alloc();
+    this.batching = conn.acceptsBatches();
     this.readTimeoutNanos = config.keepAliveTimeout().toNanos();
     timer =
         conn.schedule(
@@ -192,8 +205,19 @@ public final class Session implements FrameListener {
     if (closed) {
       return false;
     }
-    if (conn.inLoop() && state == OPEN && outbox.isEmpty() && conn.isWritable()) {
-      o.write(this);
+    if (conn.inLoop()
+        && state == OPEN
+        && directDepth < MAX_DIRECT_DEPTH
+        && outbox.isEmpty()
+        && conn.isWritable()) {
+      // a completion that sends again (a message per completed message) would recurse through
+      // here without bound: past a few levels the item takes the queue instead
+      directDepth++;
+      try {
+        o.write(this);
+      } finally {
+        directDepth--;
+      }
       afterDirectWrite();
       return true;
     }
@@ -248,13 +272,46 @@ public final class Session implements FrameListener {
 
   private void flushIfDirty() {
     if (dirty) {
-      dirty = false;
-      conn.flush();
+      flushNow();
     }
   }
 
+  private void flushNow() {
+    dirty = false;
+    ByteBuf b = batch;
+    if (b != null) {
+      batch = null;
+      conn.write(b);
+    }
+    conn.flush();
+  }
+
+  /**
+   * Writes a frame. On stream transports small frames are copied into one batch buffer that goes
+   * to the transport as a whole: one write and one outbound-buffer entry for many messages instead
+   * of one each, which is where small-message throughput is won or lost.
+   */
   private void writeFrame(ByteBuf frame) {
-    conn.write(frame);
+    int n = frame.readableBytes();
+    if (batching && n <= SMALL_FRAME) {
+      ByteBuf b = batch;
+      if (b == null || b.writableBytes() < n) {
+        if (b != null) {
+          conn.write(b);
+        }
+        b = alloc.ioBuffer(BATCH_SIZE, BATCH_SIZE);
+        batch = b;
+      }
+      b.writeBytes(frame, frame.readerIndex(), n);
+      frame.release();
+    } else {
+      ByteBuf b = batch;
+      if (b != null) {
+        batch = null;
+        conn.write(b);
+      }
+      conn.write(frame);
+    }
     dirty = true;
     wroteSinceTick = true;
   }
@@ -538,6 +595,10 @@ public final class Session implements FrameListener {
       reassembly.payload.release();
       reassembly = null;
     }
+    if (batch != null) {
+      batch.release();
+      batch = null;
+    }
     failOutbox();
     log.debug("session with {} closed (open: {}): {}", describe(), wasOpen, error.getMessage());
     owner.onClose(this, error);
@@ -712,7 +773,7 @@ public final class Session implements FrameListener {
           RequestException.INVALID_DATA);
     }
     try {
-      return serializer.decode(payload.duplicate(), type);
+      return serializer.decode(payload, type);
     } catch (RuntimeException e) {
       throw new RequestException(
           "cannot decode the request"
@@ -801,8 +862,7 @@ public final class Session implements FrameListener {
     buf.writeShort(config.credentials().length);
     buf.writeBytes(config.credentials());
     writeFrame(Frames.finish(buf));
-    conn.flush();
-    dirty = false;
+    flushNow();
   }
 
   private void sendWelcome() {
@@ -914,8 +974,7 @@ public final class Session implements FrameListener {
     log.warn("refusing connection from {}: {}", describe(), reason);
     closeCause = new ConnectionLostException("handshake refused: " + reason);
     writeFrame(Frames.text(alloc, Frames.REFUSE, code, reason));
-    conn.flush();
-    dirty = false;
+    flushNow();
     conn.close();
   }
 
@@ -975,8 +1034,7 @@ public final class Session implements FrameListener {
     log.warn("closing connection with {}: {}", describe(), reason);
     closeCause = new ConnectionLostException("protocol error: " + reason);
     writeFrame(Frames.text(alloc, Frames.CLOSE, 0, "protocol error: " + reason));
-    conn.flush();
-    dirty = false;
+    flushNow();
     conn.close();
   }
 
@@ -992,8 +1050,7 @@ public final class Session implements FrameListener {
           }
           drain();
           writeFrame(Frames.text(alloc, Frames.CLOSE, 0, reason));
-          conn.flush();
-          dirty = false;
+          flushNow();
           conn.close();
         });
   }

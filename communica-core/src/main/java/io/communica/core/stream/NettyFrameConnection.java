@@ -207,6 +207,11 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
   }
 
   @Override
+  public boolean acceptsBatches() {
+    return true;
+  }
+
+  @Override
   public boolean isWritable() {
     return channel.isWritable();
   }

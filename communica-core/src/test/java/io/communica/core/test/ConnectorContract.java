@@ -142,6 +142,32 @@ public interface ConnectorContract {
     }
   }
 
+  /** A sender that sends the next message from each completion does not overflow the stack. */
+  @Test
+  default void sendingFromCompletionsDoesNotRecurseWithoutBound() throws Exception {
+    int total = 50_000;
+    CountDownLatch received = new CountDownLatch(total);
+    SimpleServer server =
+        start(server(Handler.nonBlocking(String.class, s -> {
+          received.countDown();
+          return null;
+        })));
+    SimpleClient client = client(server);
+    client.connected().block(TIMEOUT);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    Runnable[] next = new Runnable[1];
+    next[0] =
+        () -> {
+          if (sent.incrementAndGet() <= total) {
+            client.fireAndForget("m").subscribe(null, failure::set, next[0]);
+          }
+        };
+    next[0].run();
+    assertThat(received.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(failure.get()).isNull();
+  }
+
   /** Messages from one sender are handled in the order sent, even by blocking handlers. */
   @Test
   default void fireAndForgetReachesTheHandlerInOrder() throws Exception {
