@@ -36,7 +36,7 @@ public final class ClientCore implements Session.Owner {
   private volatile boolean closed;
   private volatile @Nullable String refusedReason;
   private volatile @Nullable String lastFailure;
-  private boolean started;
+  private volatile boolean started;
   private int attempt;
   private @Nullable Disposable retry;
 
@@ -141,6 +141,10 @@ public final class ClientCore implements Session.Owner {
     }
     if (closed) {
       o.fail(new ConnectionLostException("the client is closed"));
+      return;
+    }
+    if (!started) {
+      o.fail(new IllegalStateException("the client is not started: call start() first"));
       return;
     }
     String refused = refusedReason;

@@ -211,6 +211,10 @@ public final class ServerCore implements Session.Owner {
 
   /** Sends to the client with this id, waiting for it to connect within the timeout. */
   public void dispatchTo(String clientId, Outbound o) {
+    if (transport == null && !closed) {
+      o.fail(new IllegalStateException("the server is not started: call start() first"));
+      return;
+    }
     Session s = clients.get(clientId);
     if (s != null && s.submit(o)) {
       return;
@@ -231,6 +235,10 @@ public final class ServerCore implements Session.Owner {
 
   /** Sends to any connected client (round robin), waiting for one within the timeout. */
   public void dispatchAny(Outbound o) {
+    if (transport == null && !closed) {
+      o.fail(new IllegalStateException("the server is not started: call start() first"));
+      return;
+    }
     for (int tries = 0; tries < 3; tries++) {
       Object[] sessions = open.toArray();
       if (sessions.length == 0) {

@@ -700,6 +700,18 @@ public interface ConnectorContract {
   }
 
   @Test
+  default void entitiesThatAreNotStartedSaySo() {
+    SimpleServer server = resources().add(server(echo()).build());
+    StepVerifier.create(server.request("x", String.class))
+        .expectErrorMessage("the server is not started: call start() first")
+        .verify(TIMEOUT);
+    SimpleClient client = resources().add(SimpleClient.builder(serverConnector()).build());
+    StepVerifier.create(client.request("x", String.class))
+        .expectErrorMessage("the client is not started: call start() first")
+        .verify(TIMEOUT);
+  }
+
+  @Test
   default void closingTheClientFailsWaitingRequests() {
     SimpleServer server = start(server(Handler.reactive(String.class, s -> Mono.never())));
     SimpleClient client = SimpleClient.builder(server.connector()).start();
