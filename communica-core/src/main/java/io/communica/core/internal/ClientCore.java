@@ -52,7 +52,8 @@ public final class ClientCore implements Session.Owner {
               String last = lastFailure;
               return "connection to " + connector.dump()
                   + (last != null ? " (last attempt: " + last + ")" : "");
-            });
+            },
+            () -> {});
   }
 
   public EntityConfig config() {
@@ -153,8 +154,10 @@ public final class ClientCore implements Session.Owner {
       return;
     }
     waiters.add(o);
+    // a connection may have opened between the first look and the add: its onOpen flushed the
+    // list before this item was in it
     s = current;
-    if (s != null) {
+    if (s != null && s.isOpen()) {
       flushWaiters(s);
     }
   }
@@ -162,7 +165,8 @@ public final class ClientCore implements Session.Owner {
   private void flushWaiters(Session s) {
     for (Outbound o : waiters.takeAll()) {
       if (!s.submit(o)) {
-        dispatch(o);
+        // the connection closed meanwhile: wait for the next one, within the deadline
+        waiters.add(o);
       }
     }
   }
