@@ -15,7 +15,6 @@ import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.internal.PlatformDependent;
@@ -57,6 +56,18 @@ public final class Session implements FrameListener {
   /** Smallest frame a peer may announce; large enough for any header and route. */
   public static final int MIN_FRAME_SIZE = 4096;
 
+  /** Frames up to this size are copied into the write batch; larger ones are written as they are. */
+  static final int SMALL_FRAME = 1024;
+
+  /** How deep sends made from completions on the loop may nest before they are queued. */
+  static final int MAX_DIRECT_DEPTH = 8;
+
+  /** Least payload of a fragment that is not the last: bounds the work a message can cause. */
+  static final int MIN_FRAGMENT = 1024;
+
+  /** Capacity of a write batch buffer. */
+  static final int BATCH_SIZE = 16 * 1024;
+
   /** Longest route in UTF-8 bytes, so that a route always fits the first fragment. */
   public static final int MAX_ROUTE_BYTES = 1024;
 
@@ -93,7 +104,10 @@ public final class Session implements FrameListener {
   private final IntObjectHashMap<InboundCall> inbound = new IntObjectHashMap<>();
   private int nextId;
   private boolean reading;
+  private int directDepth;
   private boolean dirty;
+  private final boolean batching;
+  private @Nullable ByteBuf batch;
   private boolean flushScheduled;
   private boolean sweepScheduled;
   private boolean wroteSinceTick;
@@ -114,6 +128,8 @@ public final class Session implements FrameListener {
   // shared
   /** Small chunks: an idle connection should cost little (the default chunk is 1024 slots). */
   private final Queue<Outbound> outbox = PlatformDependent.newMpscQueue(32, 1 << 30);
+  /** Loop-confined: items taken from the outbox while the transport was full, in order. */
+  private final java.util.ArrayDeque<Outbound> stalled = new java.util.ArrayDeque<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final Runnable drainTask = this::drain;
@@ -138,6 +154,7 @@ public final class Session implements FrameListener {
     this.owner = owner;
     this.serverSide = serverSide;
     this.alloc = conn.alloc();
+    this.batching = conn.acceptsBatches();
     this.readTimeoutNanos = config.keepAliveTimeout().toNanos();
     timer =
         conn.schedule(
@@ -193,8 +210,20 @@ public final class Session implements FrameListener {
     if (closed) {
       return false;
     }
-    if (conn.inLoop() && state == OPEN && outbox.isEmpty() && conn.isWritable()) {
-      o.write(this);
+    if (conn.inLoop()
+        && state == OPEN
+        && directDepth < MAX_DIRECT_DEPTH
+        && stalled.isEmpty()
+        && outbox.isEmpty()
+        && conn.isWritable()) {
+      // a completion that sends again (a message per completed message) would recurse through
+      // here without bound: past a few levels the item takes the queue instead
+      directDepth++;
+      try {
+        o.write(this);
+      } finally {
+        directDepth--;
+      }
       afterDirectWrite();
       return true;
     }
@@ -225,9 +254,22 @@ public final class Session implements FrameListener {
     }
     long drained = 0;
     Outbound o;
-    while (conn.isWritable() && (o = outbox.poll()) != null) {
+    while (conn.isWritable()) {
+      o = stalled.isEmpty() ? outbox.poll() : stalled.poll();
+      if (o == null) {
+        break;
+      }
       drained += o.size();
       o.write(this);
+    }
+    if (!conn.isWritable()) {
+      // the transport is full: what is queued waits on the loop, where the sweep can time it out
+      while ((o = outbox.poll()) != null) {
+        stalled.add(o);
+      }
+      if (!stalled.isEmpty()) {
+        scheduleSweep();
+      }
     }
     if (drained != 0) {
       queuedBytes.addAndGet(-drained);
@@ -249,20 +291,78 @@ public final class Session implements FrameListener {
 
   private void flushIfDirty() {
     if (dirty) {
-      dirty = false;
-      conn.flush();
+      flushNow();
     }
   }
 
+  private void flushNow() {
+    dirty = false;
+    ByteBuf b = batch;
+    if (b != null) {
+      batch = null;
+      conn.write(b);
+    }
+    conn.flush();
+  }
+
+  /**
+   * Writes a frame. On stream transports small frames are copied into one batch buffer that goes
+   * to the transport as a whole: one write and one outbound-buffer entry for many messages instead
+   * of one each, which is where small-message throughput is won or lost.
+   */
   private void writeFrame(ByteBuf frame) {
-    conn.write(frame);
+    int n = frame.readableBytes();
+    if (batching && n <= SMALL_FRAME) {
+      ByteBuf b = batch;
+      if (b == null || b.writableBytes() < n) {
+        if (b != null) {
+          conn.write(b);
+        }
+        b = alloc.ioBuffer(BATCH_SIZE, BATCH_SIZE);
+        batch = b;
+      }
+      b.writeBytes(frame, frame.readerIndex(), n);
+      frame.release();
+    } else {
+      ByteBuf b = batch;
+      if (b != null) {
+        batch = null;
+        conn.write(b);
+      }
+      conn.write(frame);
+    }
     dirty = true;
     wroteSinceTick = true;
+    if (!conn.isWritable() && conn.pendingWriteBytes() > config.maxQueuedBytes()) {
+      // replies and pongs are written on the loop whatever the socket's state; a peer that keeps
+      // sending but does not read would make them pile up without end
+      peerNotReading();
+    }
+  }
+
+  private void peerNotReading() {
+    if (closeCause != null) {
+      return;
+    }
+    log.warn(
+        "closing connection with {}: it does not read ({} bytes waiting to be sent)",
+        describe(),
+        conn.pendingWriteBytes());
+    closeCause =
+        new ConnectionLostException(
+            "the peer does not read: more than " + config.maxQueuedBytes() + " bytes were waiting");
+    conn.close();
   }
 
   private void writeFrame(ByteBuf frame, @Nullable WriteListener listener) {
     if (listener == null) {
       writeFrame(frame);
+      return;
+    }
+    if (batching) {
+      // a stream transport has taken a frame once it is queued; the batch keeps the order
+      writeFrame(frame);
+      listener.onWritten(null);
       return;
     }
     conn.write(frame, listener);
@@ -327,10 +427,7 @@ public final class Session implements FrameListener {
       }
     } while (pending.containsKey(id));
     pending.put(id, p);
-    if (!sweepScheduled) {
-      sweepScheduled = true;
-      conn.schedule(sweepTask, SWEEP_NANOS, TimeUnit.NANOSECONDS);
-    }
+    scheduleSweep();
     return id;
   }
 
@@ -343,9 +440,17 @@ public final class Session implements FrameListener {
     }
   }
 
+  private void scheduleSweep() {
+    if (!sweepScheduled) {
+      sweepScheduled = true;
+      conn.schedule(sweepTask, SWEEP_NANOS, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Times out requests waiting for replies, and whatever waits for a full transport. */
   private void sweep() {
     sweepScheduled = false;
-    if (state == CLOSED || pending.isEmpty()) {
+    if (state == CLOSED || (pending.isEmpty() && stalled.isEmpty())) {
       return;
     }
     long now = System.nanoTime();
@@ -366,9 +471,20 @@ public final class Session implements FrameListener {
       }
       flushIfDirty();
     }
-    if (!pending.isEmpty()) {
-      sweepScheduled = true;
-      conn.schedule(sweepTask, SWEEP_NANOS, TimeUnit.NANOSECONDS);
+    long removed = 0;
+    for (var it = stalled.iterator(); it.hasNext(); ) {
+      Outbound o = it.next();
+      if (now - o.deadline() >= 0) {
+        it.remove();
+        removed += o.size();
+        o.fail(o.timeoutError());
+      }
+    }
+    if (removed != 0) {
+      queuedBytes.addAndGet(-removed);
+    }
+    if (!pending.isEmpty() || !stalled.isEmpty()) {
+      scheduleSweep();
     }
   }
 
@@ -425,7 +541,11 @@ public final class Session implements FrameListener {
             "fragmented message exceeds the maximum message size of " + config.maxMessageSize());
         return;
       }
-      r.payload.addComponent(true, frame.retainedSlice(base + payloadStart, n));
+      if ((flags & Frames.FLAG_FOLLOWS) != 0 && n < MIN_FRAGMENT) {
+        protocolError("non-final fragment of " + n + " bytes; fragments carry at least " + MIN_FRAGMENT);
+        return;
+      }
+      r.payload.writeBytes(frame, base + payloadStart, n);
       if ((flags & Frames.FLAG_FOLLOWS) == 0) {
         reassembly = null;
         try {
@@ -451,8 +571,14 @@ public final class Session implements FrameListener {
             protocolError("message exceeds the maximum message size");
             return;
           }
-          CompositeByteBuf payload = alloc.compositeBuffer(Integer.MAX_VALUE);
-          payload.addComponent(true, frame.retainedSlice(base + payloadStart, n));
+          if (n < MIN_FRAGMENT) {
+            protocolError("first fragment of " + n + " bytes; fragments carry at least " + MIN_FRAGMENT);
+            return;
+          }
+          // one buffer that grows with the bytes received, never past the message limit, and
+          // holds no reference to the read buffers the fragments came in
+          ByteBuf payload = alloc.buffer(Math.min(4 * n, config.maxMessageSize()), config.maxMessageSize());
+          payload.writeBytes(frame, base + payloadStart, n);
           reassembly =
               new Reassembly(
                   type,
@@ -512,7 +638,7 @@ public final class Session implements FrameListener {
 
   @Override
   public void onWritable() {
-    if (!outbox.isEmpty()) {
+    if (!outbox.isEmpty() || !stalled.isEmpty()) {
       drain();
     }
   }
@@ -541,10 +667,15 @@ public final class Session implements FrameListener {
     if (timer != null) {
       timer.cancel(false);
     }
-    for (PendingRequest<?> p : pending.values()) {
+    log.debug("session with {} closed (open: {}): {}", describe(), wasOpen, error.getMessage());
+    // the owner forgets this session first: failing the requests below runs callers' code, which
+    // may send again at once (a retry) and must then find no session rather than this dead one
+    owner.onClose(this, error);
+    List<PendingRequest<?>> failed = new ArrayList<>(pending.values());
+    pending.clear();
+    for (PendingRequest<?> p : failed) {
       p.fail(error);
     }
-    pending.clear();
     for (InboundCall call : inbound.values()) {
       call.cancel();
     }
@@ -558,23 +689,27 @@ public final class Session implements FrameListener {
       reassembly.payload.release();
       reassembly = null;
     }
+    if (batch != null) {
+      batch.release();
+      batch = null;
+    }
     failOutbox();
-    log.debug("session with {} closed (open: {}): {}", describe(), wasOpen, error.getMessage());
-    owner.onClose(this, error);
   }
 
   private void failOutbox() {
-    Throwable error = closeCause != null ? closeCause : new ConnectionLostException("connection to " + describe() + " closed");
+    Throwable error =
+        closeCause != null
+            ? closeCause
+            : new ConnectionLostException("connection to " + describe() + " closed");
     Outbound o;
     long drained = 0;
-    while ((o = outbox.poll()) != null) {
+    while ((o = stalled.poll()) != null || (o = outbox.poll()) != null) {
       drained += o.size();
       o.fail(error);
     }
     queuedBytes.addAndGet(-drained);
   }
 
-  /** Dispatches a whole message; its route is the first {@code routeLen} bytes of {@code route}. */
   private void dispatch(
       int type,
       int id,
@@ -617,6 +752,13 @@ public final class Session implements FrameListener {
     }
     Handler h = entry.handler();
     String route = entry.route();
+    if (wantsReply && inbound.size() >= config.maxInFlight()) {
+      replyError(
+          id,
+          new OverloadedException(
+              config.maxInFlight() + " requests from this peer are already being handled"));
+      return;
+    }
     if (wantsReply && inbound.containsKey(id)) {
       protocolError("request id " + id + " reused while its request is still running");
       return;
@@ -674,7 +816,7 @@ public final class Session implements FrameListener {
       }
       case BLOCKING -> {
         BlockingCall call =
-            new BlockingCall(this, id, wantsReply, entry, flags, contentType, payload.retain());
+            new BlockingCall(this, id, wantsReply, entry, flags, contentType, keep(payload));
         if (wantsReply) {
           inbound.put(id, call);
         }
@@ -712,6 +854,14 @@ public final class Session implements FrameListener {
   }
 
   /**
+   * A payload handed to another thread: small ones are copied, so that a queue of waiting messages
+   * does not hold on to whole read buffers; large (reassembled) ones are shared.
+   */
+  private static ByteBuf keep(ByteBuf payload) {
+    return payload.readableBytes() <= 64 * 1024 ? payload.copy() : payload.retain();
+  }
+
+  /**
    * Fire-and-forget messages for blocking handlers run on one worker of the blocking scheduler per
    * connection, so that they are handled one at a time in the order sent (log lines stay in
    * order); requests run concurrently.
@@ -740,7 +890,7 @@ public final class Session implements FrameListener {
           RequestException.INVALID_DATA);
     }
     try {
-      return serializer.decode(payload.duplicate(), type);
+      return serializer.decode(payload, type);
     } catch (RuntimeException e) {
       throw new RequestException(
           "cannot decode the request"
@@ -780,7 +930,8 @@ public final class Session implements FrameListener {
   }
 
   private void replyError(int id, Throwable t) {
-    writeFrame(ErrorCodes.errorFrame(alloc, id, t));
+    // a long message can exceed the peer's frame size: errors are fragmented like replies
+    writeMessage(ErrorCodes.errorFrame(alloc, id, t));
   }
 
   /** Encodes a reply frame; a value that cannot be encoded or is too large becomes an error. */
@@ -836,8 +987,7 @@ public final class Session implements FrameListener {
     buf.writeShort(config.credentials().length);
     buf.writeBytes(config.credentials());
     writeFrame(Frames.finish(buf));
-    conn.flush();
-    dirty = false;
+    flushNow();
   }
 
   private void sendWelcome() {
@@ -949,8 +1099,7 @@ public final class Session implements FrameListener {
     log.warn("refusing connection from {}: {}", describe(), reason);
     closeCause = new ConnectionLostException("handshake refused: " + reason);
     writeFrame(Frames.text(alloc, Frames.REFUSE, code, reason));
-    conn.flush();
-    dirty = false;
+    flushNow();
     conn.close();
   }
 
@@ -1010,8 +1159,7 @@ public final class Session implements FrameListener {
     log.warn("closing connection with {}: {}", describe(), reason);
     closeCause = new ConnectionLostException("protocol error: " + reason);
     writeFrame(Frames.text(alloc, Frames.CLOSE, 0, "protocol error: " + reason));
-    conn.flush();
-    dirty = false;
+    flushNow();
     conn.close();
   }
 
@@ -1027,8 +1175,7 @@ public final class Session implements FrameListener {
           }
           drain();
           writeFrame(Frames.text(alloc, Frames.CLOSE, 0, reason));
-          conn.flush();
-          dirty = false;
+          flushNow();
           conn.close();
         });
   }
@@ -1046,5 +1193,5 @@ public final class Session implements FrameListener {
       int contentType,
       int error,
       byte[] route,
-      CompositeByteBuf payload) {}
+      ByteBuf payload) {}
 }
