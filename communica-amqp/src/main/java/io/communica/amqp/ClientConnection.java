@@ -41,15 +41,13 @@ import reactor.core.publisher.Mono;
  * everything; replies to an earlier connection's requests are dropped instead of reaching a new
  * session that reuses the ids.
  */
-final class ClientConnection implements FrameConnection, Link.Owner {
+final class ClientConnection extends LogicalConnection implements Link.Owner {
 
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   private static final AtomicLong LAST_EPOCH = new AtomicLong();
 
   private final AmqpConnector connector;
   private final Naming names;
-  private final Link link;
-  private final Inbox inbox;
   private final String describe;
   private final long livenessNanos;
   private final String expiration;
@@ -57,12 +55,10 @@ final class ClientConnection implements FrameConnection, Link.Owner {
   private final long epoch;
 
   // loop-confined
-  private @Nullable FrameListener listener;
   private @Nullable String clientQueue;
   private byte @Nullable [] hello;
   private Map<String, Object> headers = Map.of();
   private boolean welcomed;
-  private boolean closed;
   private long lastServerNanos;
   private long downSinceNanos = -1;
   private @Nullable Future<?> ticker;
@@ -74,11 +70,14 @@ final class ClientConnection implements FrameConnection, Link.Owner {
   private record Remote(String replyTo, int remoteId, long epoch, Delivery delivery) {}
 
   ClientConnection(AmqpConnector connector, TransportOptions options) {
+    this(connector, new Link(connector, options.connectTimeout(), "communica client " + connector.address()));
+  }
+
+  private ClientConnection(AmqpConnector connector, Link link) {
+    super(link, new Inbox(link));
     this.connector = connector;
     this.names = new Naming(connector);
     this.describe = connector.describe();
-    this.link = new Link(connector, options.connectTimeout(), "communica client " + connector.address());
-    this.inbox = new Inbox(link);
     this.livenessNanos = connector.liveness().toNanos();
     this.expiration = Long.toString(connector.liveness().toMillis());
     this.epoch = LAST_EPOCH.updateAndGet(prev -> Math.max(prev + 1, System.currentTimeMillis() * 1000));
@@ -142,13 +141,13 @@ final class ClientConnection implements FrameConnection, Link.Owner {
         link.ack(d);
         if (!welcomed && ep == epoch) {
           welcomed = true;
-          deliver(l, body);
+          deliver(body);
         }
       }
       case Frames.REFUSE -> {
         link.ack(d);
         if (ep == epoch) {
-          deliver(l, body);
+          deliver(body);
         }
       }
       case Frames.RESPONSE, Frames.ERROR -> {
@@ -157,7 +156,7 @@ final class ClientConnection implements FrameConnection, Link.Owner {
           return;
         }
         if (inbox.admit(d)) {
-          deliver(l, body);
+          deliver(body);
           inbox.done(d);
         }
       }
@@ -171,13 +170,13 @@ final class ClientConnection implements FrameConnection, Link.Owner {
           int local = localId();
           remote.put(local, new Remote(replyTo, Wire.id(body), ep, d));
           Wire.setId(body, local);
-          deliver(l, body);
+          deliver(body);
         }
       }
       case Frames.MESSAGE -> {
         if (inbox.admit(d)) {
           Wire.setId(body, inbox.token(d));
-          deliver(l, body);
+          deliver(body);
         }
       }
       case Frames.CANCEL -> {
@@ -193,7 +192,7 @@ final class ClientConnection implements FrameConnection, Link.Owner {
             it.remove();
             inbox.done(r.delivery);
             Wire.setId(body, local);
-            deliver(l, body);
+            deliver(body);
             break;
           }
         }
@@ -214,15 +213,6 @@ final class ClientConnection implements FrameConnection, Link.Owner {
     return id;
   }
 
-  private void deliver(FrameListener l, byte[] body) {
-    ByteBuf f = Wire.frame(alloc(), body);
-    try {
-      l.onFrame(f);
-      l.onReadComplete();
-    } finally {
-      f.release();
-    }
-  }
 
   @Override
   public void onReturn(Out o, String reason) {
@@ -253,10 +243,7 @@ final class ClientConnection implements FrameConnection, Link.Owner {
 
   @Override
   public void onWritable() {
-    FrameListener l = listener;
-    if (l != null && !closed) {
-      l.onWritable();
-    }
+    writable();
   }
 
   private void tick() {
@@ -291,31 +278,7 @@ final class ClientConnection implements FrameConnection, Link.Owner {
   // ---------------------------------------------------------------- FrameConnection
 
   @Override
-  public void write(ByteBuf frame) {
-    route(frame, null);
-  }
-
-  @Override
-  public void write(ByteBuf frame, WriteListener listener) {
-    route(frame, listener);
-  }
-
-  private void route(ByteBuf frame, @Nullable WriteListener l) {
-    int type = frame.getUnsignedByte(frame.readerIndex() + Frames.OFF_TYPE);
-    if (closed) {
-      frame.release();
-      if (l != null) {
-        l.onWritten(new ConnectionLostException("connection to " + describe + " closed"));
-      }
-      return;
-    }
-    if (type == Frames.PING) {
-      frame.release();
-      pong();
-      return;
-    }
-    byte[] body = Wire.body(frame);
-    frame.release();
+  void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l) {
     switch (type) {
       case Frames.HELLO -> onHello(body);
       case Frames.REQUEST, Frames.MESSAGE ->
@@ -395,58 +358,6 @@ final class ClientConnection implements FrameConnection, Link.Owner {
             () -> inbox.done(request)));
   }
 
-  private void pong() {
-    link.loop.execute(
-        () -> {
-          FrameListener l = listener;
-          if (closed || l == null) {
-            return;
-          }
-          ByteBuf pong = Frames.control(alloc(), Frames.PONG, 0);
-          try {
-            l.onFrame(pong);
-            l.onReadComplete();
-          } finally {
-            pong.release();
-          }
-        });
-  }
-
-  @Override
-  public void messageHandled(int id, @Nullable Throwable failure) {
-    inbox.handled(id, failure);
-  }
-
-  @Override
-  public boolean inLoop() {
-    return link.loop.inEventLoop();
-  }
-
-  @Override
-  public void execute(Runnable task) {
-    link.loop.execute(task);
-  }
-
-  @Override
-  public Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
-    return link.loop.schedule(task, delay, unit);
-  }
-
-  @Override
-  public void flush() {
-    // every frame is published when written; amqp-client writes each publish at once
-  }
-
-  @Override
-  public boolean isWritable() {
-    return link.isWritable();
-  }
-
-  @Override
-  public ByteBufAllocator alloc() {
-    return ByteBufAllocator.DEFAULT;
-  }
-
   private void closeWith(Throwable cause) {
     if (closeCause == null) {
       closeCause = cause;
@@ -484,7 +395,7 @@ final class ClientConnection implements FrameConnection, Link.Owner {
   }
 
   @Override
-  public String remoteAddress() {
+  String describe() {
     return describe;
   }
 

@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * of the client are acknowledged when their reply is confirmed by the broker, messages when
  * their handler finished; what the session writes goes to the client's queue.
  */
-final class ServerConnection implements FrameConnection {
+final class ServerConnection extends LogicalConnection {
 
   private final ServerTransport transport;
   final String clientId;
@@ -30,8 +30,6 @@ final class ServerConnection implements FrameConnection {
   private final Map<String, Object> headers;
 
   // loop-confined
-  @Nullable FrameListener listener;
-  private boolean closed;
   private @Nullable Throwable closeCause;
   @Nullable String refusal;
   long lastSeenNanos = System.nanoTime();
@@ -39,6 +37,7 @@ final class ServerConnection implements FrameConnection {
   private final IntObjectHashMap<Delivery> requests = new IntObjectHashMap<>();
 
   ServerConnection(ServerTransport transport, String clientId, long epoch, boolean announce) {
+    super(transport.link, transport.inbox);
     this.transport = transport;
     this.clientId = clientId;
     this.epoch = epoch;
@@ -52,20 +51,6 @@ final class ServerConnection implements FrameConnection {
   }
 
   // ---------------------------------------------------------------- inbound
-
-  void deliver(byte[] body) {
-    FrameListener l = listener;
-    if (l == null || closed) {
-      return;
-    }
-    ByteBuf f = Wire.frame(alloc(), body);
-    try {
-      l.onFrame(f);
-      l.onReadComplete();
-    } finally {
-      f.release();
-    }
-  }
 
   void onRequest(Delivery d) {
     if (transport.inbox.admit(d)) {
@@ -97,43 +82,16 @@ final class ServerConnection implements FrameConnection {
   }
 
   void onWritable() {
-    FrameListener l = listener;
-    if (l != null && !closed) {
-      l.onWritable();
-    }
+    writable();
   }
 
   // ---------------------------------------------------------------- outbound
 
   @Override
-  public void write(ByteBuf frame) {
-    route(frame, null);
-  }
-
-  @Override
-  public void write(ByteBuf frame, WriteListener listener) {
-    route(frame, listener);
-  }
-
-  private void route(ByteBuf frame, @Nullable WriteListener l) {
-    int type = frame.getUnsignedByte(frame.readerIndex() + Frames.OFF_TYPE);
-    if (closed && type != Frames.REFUSE) {
-      frame.release();
-      if (l != null) {
-        l.onWritten(new ConnectionLostException("connection to client '" + clientId + "' closed"));
-      }
-      return;
-    }
-    if (type == Frames.PING) {
-      frame.release();
-      pong();
-      return;
-    }
-    byte[] body = Wire.body(frame);
+  void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l) {
     if (type == Frames.REFUSE) {
       refusal = Frames.text(frame);
     }
-    frame.release();
     switch (type) {
       case Frames.WELCOME -> {
         Wire.patchLimits(body);
@@ -182,54 +140,6 @@ final class ServerConnection implements FrameConnection {
             afterConfirm));
   }
 
-  private void pong() {
-    transport.link.loop.execute(() -> deliver(pongBody()));
-  }
-
-  private static byte[] pongBody() {
-    ByteBuf pong = Frames.control(ByteBufAllocator.DEFAULT, Frames.PONG, 0);
-    try {
-      return Wire.body(pong);
-    } finally {
-      pong.release();
-    }
-  }
-
-  @Override
-  public void messageHandled(int id, @Nullable Throwable failure) {
-    transport.inbox.handled(id, failure);
-  }
-
-  // ---------------------------------------------------------------- the rest
-
-  @Override
-  public boolean inLoop() {
-    return transport.link.loop.inEventLoop();
-  }
-
-  @Override
-  public void execute(Runnable task) {
-    transport.link.loop.execute(task);
-  }
-
-  @Override
-  public Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
-    return transport.link.loop.schedule(task, delay, unit);
-  }
-
-  @Override
-  public void flush() {}
-
-  @Override
-  public boolean isWritable() {
-    return transport.link.isWritable();
-  }
-
-  @Override
-  public ByteBufAllocator alloc() {
-    return ByteBufAllocator.DEFAULT;
-  }
-
   void closeWith(Throwable cause) {
     if (closeCause == null) {
       closeCause = cause;
@@ -267,7 +177,7 @@ final class ServerConnection implements FrameConnection {
   }
 
   @Override
-  public String remoteAddress() {
+  String describe() {
     return clientQueue;
   }
 

@@ -116,6 +116,28 @@ class AmqpBenchmark {
     }
   }
 
+  interface Publish {
+    void run() throws IOException;
+  }
+
+  /** A thread that publishes whenever the window has room, until interrupted. */
+  private static Thread publishing(Semaphore window, Publish publish) {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                while (!Thread.currentThread().isInterrupted()) {
+                  window.acquire();
+                  publish.run();
+                }
+              } catch (InterruptedException | IOException | RuntimeException e) {
+                // stopped
+              }
+            });
+    t.start();
+    return t;
+  }
+
   private double rawRpc() throws Exception {
     String queue = Broker.uniqueAddress("bench-raw-rpc");
     try (Connection serverConn = Broker.raw();
@@ -149,27 +171,19 @@ class AmqpBenchmark {
               window.release();
             }
           });
+      long[] id = {0};
       Thread publisher =
-          new Thread(
-              () -> {
-                long id = 0;
-                try {
-                  while (!Thread.currentThread().isInterrupted()) {
-                    window.acquire();
-                    c.basicPublish(
-                        "",
-                        queue,
-                        new AMQP.BasicProperties.Builder()
-                            .replyTo("amq.rabbitmq.reply-to")
-                            .correlationId(Long.toString(++id))
-                            .build(),
-                        RAW_PAYLOAD);
-                  }
-                } catch (InterruptedException | IOException | RuntimeException e) {
-                  // stopped
-                }
-              });
-      publisher.start();
+          publishing(
+              window,
+              () ->
+                  c.basicPublish(
+                      "",
+                      queue,
+                      new AMQP.BasicProperties.Builder()
+                          .replyTo("amq.rabbitmq.reply-to")
+                          .correlationId(Long.toString(++id[0]))
+                          .build(),
+                      RAW_PAYLOAD));
       double r = rate(done);
       publisher.interrupt();
       publisher.join();
@@ -213,26 +227,19 @@ class AmqpBenchmark {
           },
           (seq, multiple) -> {});
       Thread publisher =
-          new Thread(
+          publishing(
+              window,
               () -> {
-                try {
-                  while (!Thread.currentThread().isInterrupted()) {
-                    window.acquire();
-                    unconfirmed.put(c.getNextPublishSeqNo(), Boolean.TRUE);
-                    c.basicPublish(
-                        "",
-                        queue,
-                        new AMQP.BasicProperties.Builder()
-                            .deliveryMode(2)
-                            .messageId(Long.toString(System.nanoTime()))
-                            .build(),
-                        RAW_PAYLOAD);
-                  }
-                } catch (InterruptedException | IOException | RuntimeException e) {
-                  // stopped
-                }
+                unconfirmed.put(c.getNextPublishSeqNo(), Boolean.TRUE);
+                c.basicPublish(
+                    "",
+                    queue,
+                    new AMQP.BasicProperties.Builder()
+                        .deliveryMode(2)
+                        .messageId(Long.toString(System.nanoTime()))
+                        .build(),
+                    RAW_PAYLOAD);
               });
-      publisher.start();
       double r = rate(handled);
       publisher.interrupt();
       publisher.join();
