@@ -175,7 +175,7 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
       }
       case Frames.MESSAGE -> {
         if (inbox.admit(d)) {
-          Wire.setId(body, inbox.token(d));
+          Wire.setId(body, inbox.token(d, this));
           deliver(body);
         }
       }

@@ -110,8 +110,9 @@ final class Inbox {
     link.reject(d, false);
   }
 
-  /** A token for a MESSAGE delivery, to find it when its handler finished. */
-  int token(Delivery d) {
+  /** A token for a MESSAGE delivery handed to {@code holder}, to find it when its handler finished. */
+  int token(Delivery d, Object holder) {
+    d.holder = holder;
     int t;
     do {
       t = ++nextToken;
@@ -122,6 +123,30 @@ final class Inbox {
     } while (messages.containsKey(t));
     messages.put(t, d);
     return t;
+  }
+
+  /**
+   * After a connection closed, gives back to the broker the messages it was handed whose handler
+   * has not reported within {@code graceMillis}: a closing session ignores frames that reach it,
+   * and their deliveries must not hold a prefetch slot for ever. (A handler that reports later
+   * than that has its message handled twice.)
+   */
+  void releaseLater(Object holder, long graceMillis) {
+    link.loop.schedule(
+        () -> {
+          for (java.util.Iterator<IntObjectHashMap.PrimitiveEntry<Delivery>> it =
+                  messages.entries().iterator();
+              it.hasNext(); ) {
+            Delivery d = it.next().value();
+            if (d.holder == holder) {
+              it.remove();
+              forget(d);
+              link.reject(d, true);
+            }
+          }
+        },
+        graceMillis,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** The handler of a MESSAGE finished; from any thread. */

@@ -90,6 +90,8 @@ final class Link {
     final boolean redelivered;
     final AMQP.BasicProperties props;
     final byte[] body;
+    /** The connection a MESSAGE was handed to, until its handler finished. */
+    @Nullable Object holder;
 
     Delivery(int source, int gen, long tag, boolean redelivered, AMQP.BasicProperties props, byte[] body) {
       this.source = source;

@@ -61,7 +61,7 @@ final class ServerConnection extends LogicalConnection {
 
   void onMessage(Delivery d) {
     if (transport.inbox.admit(d)) {
-      Wire.setId(d.body, transport.inbox.token(d));
+      Wire.setId(d.body, transport.inbox.token(d, this));
       deliver(d.body);
     }
   }
@@ -119,6 +119,9 @@ final class ServerConnection extends LogicalConnection {
     }
   }
 
+  /** How long handlers of messages a closed connection received may still report. */
+  static final long RELEASE_GRACE_MS = 60_000;
+
   private static final int PERSISTENT = 0;
   private static final int TRANSIENT = 1;
   private static final int CONTROL = 2;
@@ -165,6 +168,7 @@ final class ServerConnection extends LogicalConnection {
       }
     }
     requests.clear();
+    inbox.releaseLater(this, RELEASE_GRACE_MS);
     transport.closed(this);
     Throwable cause = closeCause;
     execute(
