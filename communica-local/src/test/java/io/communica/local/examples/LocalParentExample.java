@@ -35,13 +35,16 @@ public final class LocalParentExample {
                 .start());
       }
       for (int i = 1; i <= 3; i++) {
+        String id = "child-" + i;
         // the other direction: the parent requests each child by its id
-        String pid =
-            server.requestClient("child-" + i, "your pid?", String.class).block(Duration.ofSeconds(30));
-        System.out.println("parent: child-" + i + " answered " + pid + "; credentials "
-            + server.clients().stream()
-                .filter(c -> c.clientId().equals("child-" + i)).findFirst()
-                .map(c -> String.valueOf(c.credentials())).orElse("?"));
+        String pid = server.requestClient(id, "your pid?", String.class).block(Duration.ofSeconds(30));
+        String credentials =
+            server.clients().stream()
+                .filter(c -> c.clientId().equals(id))
+                .findFirst()
+                .map(c -> String.valueOf(c.credentials()))
+                .orElse("?");
+        System.out.println("parent: " + id + " answered " + pid + "; credentials " + credentials);
       }
       for (String id : List.of("child-1", "child-2", "child-3")) {
         server.fireAndForgetClient(id, "bye").block(Duration.ofSeconds(10));
