@@ -27,7 +27,7 @@ import reactor.core.publisher.Flux;
  * ./mvnw -B -q -o test-compile -pl communica-local -am
  * ./mvnw -B -q -o dependency:build-classpath -pl communica-local -Dmdep.outputFile=/tmp/cp.txt
  * java -cp communica-local/target/test-classes:communica-local/target/classes:$(cat /tmp/cp.txt) \
- *     io.communica.local.LocalVsTcpBenchmark [rounds=2] [seconds=3]
+ *     io.communica.local.LocalVsTcpBenchmark [rounds=2] [seconds=3] [tcp,epoll,junixsocket]
  * </pre>
  */
 public final class LocalVsTcpBenchmark {
@@ -43,10 +43,12 @@ public final class LocalVsTcpBenchmark {
       serve(args[3]);
       return;
     }
+    List<String> transports =
+        args.length > 2 ? List.of(args[2].split(",")) : List.of("tcp", "epoll", "junixsocket");
     Path dir = Files.createTempDirectory("cbench");
     Map<String, List<double[]>> results = new LinkedHashMap<>();
     for (int round = 0; round < rounds; round++) {
-      for (String transport : List.of("tcp", "epoll", "junixsocket")) {
+      for (String transport : transports) {
         String address =
             switch (transport) {
               case "tcp" -> "tcp://127.0.0.1:0";
@@ -76,8 +78,11 @@ public final class LocalVsTcpBenchmark {
       System.out.printf("| %s | %.1f | %.1f | %,.0f |%n", e.getKey(), m[0], m[1], m[2]);
     }
     double[] tcp = medians.get("tcp");
-    for (String t : List.of("epoll", "junixsocket")) {
+    for (String t : transports) {
       double[] m = medians.get(t);
+      if (t.equals("tcp")) {
+        continue;
+      }
       System.out.printf(
           "%s vs tcp: p50 latency x%.2f (lower is better), throughput x%.2f%n",
           t, m[0] / tcp[0], m[2] / tcp[2]);
