@@ -250,7 +250,7 @@ public final class LocalConnector extends Connector {
     requireNonNull(handler, "handler");
     return Mono.defer(
         () -> {
-          LocalSockets impl = sockets != null ? sockets : LocalSockets.select();
+          LocalSockets impl = sockets();
           Path p = path();
           try {
             SocketFiles.checkPath(p);
@@ -266,6 +266,10 @@ public final class LocalConnector extends Connector {
               .onErrorMap(e -> bindError(p, e))
               .flatMap(bound -> serving(bound, p));
         });
+  }
+
+  private LocalSockets sockets() {
+    return sockets != null ? sockets : LocalSockets.select();
   }
 
   private static Throwable bindError(Path p, Throwable e) {
@@ -311,7 +315,7 @@ public final class LocalConnector extends Connector {
     requireNonNull(handler, "handler");
     return Mono.defer(
         () -> {
-          LocalSockets impl = sockets != null ? sockets : LocalSockets.select();
+          LocalSockets impl = sockets();
           Path p = path();
           SocketFiles.checkPath(p);
           return impl.connect(p, options, handler)

@@ -260,14 +260,7 @@ public final class StdioConnector extends Connector {
     private @Nullable Consumer<Process> onStart;
 
     Builder(List<String> command) {
-      requireNonNull(command, "command");
-      if (command.isEmpty()) {
-        throw new IllegalArgumentException("command is empty");
-      }
-      for (String part : command) {
-        requireNonNull(part, "command part");
-      }
-      this.command = List.copyOf(command);
+      this.command = Processes.command(command);
     }
 
     /** Working directory of the child (default: this process's). */
@@ -301,11 +294,7 @@ public final class StdioConnector extends Connector {
 
     /** How long the child gets to exit after its input closed before it is destroyed. */
     public Builder closeGrace(Duration grace) {
-      requireNonNull(grace, "grace");
-      if (grace.isNegative()) {
-        throw new IllegalArgumentException("closeGrace is negative: " + grace);
-      }
-      this.closeGrace = grace;
+      this.closeGrace = Processes.grace(grace, "closeGrace");
       return this;
     }
 
@@ -328,12 +317,8 @@ public final class StdioConnector extends Connector {
     }
 
     StreamFrameConnection.Endpoint start() throws IOException {
-      ProcessBuilder pb = new ProcessBuilder(command).redirectError(stderr);
-      if (directory != null) {
-        pb.directory(directory.toFile());
-      }
-      pb.environment().putAll(environment);
-      Process process = pb.start();
+      Process process =
+          Processes.start(new ProcessBuilder(command).redirectError(stderr), directory, environment);
       String name = "child pid " + process.pid() + " (" + command.get(0) + ")";
       log.debug("started {}", name);
       Consumer<String> lines = stderrLines;
@@ -418,18 +403,7 @@ public final class StdioConnector extends Connector {
 
     @Override
     public void release() {
-      try {
-        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-          log.info("{} did not exit within {} ms of its input closing: destroying it", name, grace.toMillis());
-          process.destroy();
-          if (!process.waitFor(1, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-          }
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+      Processes.end(process, grace, name);
     }
   }
 }

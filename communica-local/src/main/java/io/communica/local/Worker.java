@@ -223,11 +223,7 @@ public final class Worker implements AutoCloseable {
       } else {
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
       }
-      if (config.directory != null) {
-        pb.directory(config.directory.toFile());
-      }
-      pb.environment().putAll(config.environment);
-      this.process = pb.start();
+      this.process = Processes.start(pb, config.directory, config.environment);
       this.name = "pid " + process.pid() + " (" + config.command.get(0) + ")";
       this.stdin = process.getOutputStream();
       this.grace = config.shutdownGrace;
@@ -265,18 +261,7 @@ public final class Worker implements AutoCloseable {
       } catch (IOException e) {
         // already closed by the program's exit
       }
-      try {
-        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-          log.info("worker {} did not exit within {} ms of its input closing: destroying it", name, grace.toMillis());
-          process.destroy();
-          if (!process.waitFor(1, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-          }
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+      Processes.end(process, grace, "worker " + name);
       if (!lines.done) {
         // a reader blocked on a full buffer must not wait for a consumer forever
         lines.discard();
@@ -410,12 +395,7 @@ public final class Worker implements AutoCloseable {
     private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
 
     Builder(List<String> command) {
-      requireNonNull(command, "command");
-      if (command.isEmpty()) {
-        throw new IllegalArgumentException("command is empty");
-      }
-      command.forEach(part -> requireNonNull(part, "command part"));
-      this.command = List.copyOf(command);
+      this.command = Processes.command(command);
     }
 
     /**
@@ -471,11 +451,7 @@ public final class Worker implements AutoCloseable {
 
     /** Time the program gets to exit after its input closed (default 5 s). */
     public Builder shutdownGrace(Duration grace) {
-      requireNonNull(grace, "grace");
-      if (grace.isNegative()) {
-        throw new IllegalArgumentException("shutdownGrace is negative: " + grace);
-      }
-      this.shutdownGrace = grace;
+      this.shutdownGrace = Processes.grace(grace, "shutdownGrace");
       return this;
     }
 
