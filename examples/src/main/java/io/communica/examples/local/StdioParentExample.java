@@ -1,4 +1,4 @@
-package io.communica.local.examples;
+package io.communica.examples.local;
 
 import io.communica.core.Handler;
 import io.communica.core.SimpleServer;

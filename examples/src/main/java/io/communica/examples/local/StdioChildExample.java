@@ -1,4 +1,4 @@
-package io.communica.local.examples;
+package io.communica.examples.local;
 
 import io.communica.core.Connector;
 import io.communica.core.Handler;

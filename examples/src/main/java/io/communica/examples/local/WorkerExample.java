@@ -1,4 +1,4 @@
-package io.communica.local.examples;
+package io.communica.examples.local;
 
 import io.communica.local.Worker;
 import java.io.BufferedReader;

@@ -1,4 +1,4 @@
-package io.communica.local.examples;
+package io.communica.examples.local;
 
 import java.util.ArrayList;
 import java.util.List;

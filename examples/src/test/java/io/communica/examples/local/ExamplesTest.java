@@ -1,4 +1,4 @@
-package io.communica.local.examples;
+package io.communica.examples.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.communica.local.examples;
+package io.communica.examples.local;
 
 import io.communica.core.Handler;
 import io.communica.core.SimpleServer;
@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * A parent serves on a Unix socket, starts three child JVMs with nothing but the dumped connector
  * string, answers their requests, requests each of them by client id, and collects what they
- * print. Run: {@code java -cp <test class path> io.communica.local.examples.LocalParentExample}.
+ * print. Run: {@code java -cp <examples class path> io.communica.examples.local.LocalParentExample}.
  */
 public final class LocalParentExample {
 
