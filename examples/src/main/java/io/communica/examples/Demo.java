@@ -10,6 +10,9 @@ import io.communica.core.SimpleServer;
 import io.communica.examples.Messages.AddReply;
 import io.communica.examples.Messages.AddRequest;
 import io.communica.examples.Messages.LogLine;
+import io.communica.examples.local.LocalParentExample;
+import io.communica.examples.local.StdioParentExample;
+import io.communica.examples.local.WorkerExample;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +30,9 @@ import reactor.core.publisher.Flux;
  *   <li>routes, typed records as JSON, and the error model;
  *   <li>logging with fire-and-forget messages, which arrive in order;
  *   <li>a server that requests its client;
- *   <li>a parent that starts a child JVM with {@code connector.dump()} on its command line.
+ *   <li>a parent that starts a child JVM with {@code connector.dump()} on its command line;
+ *   <li>local IPC: a Unix-socket server with three child JVMs, a child over stdin/stdout, and a
+ *       foreign program driven line by line.
  * </ol>
  */
 public final class Demo {
@@ -44,6 +49,7 @@ public final class Demo {
     ok &= logging(Connector.load(address));
     ok &= serverCallsClient(Connector.load(address));
     ok &= childProcess(Connector.load(address));
+    ok &= localTransports();
     System.out.println(ok ? "\nDemo finished: all scenarios passed." : "\nDemo FAILED.");
     System.exit(ok ? 0 : 1);
   }
@@ -167,6 +173,46 @@ public final class Demo {
       return check("worker-1 did the dishes".equals(byId), "request by client id")
           & check("worker-1 did the laundry".equals(any), "request to any client");
     }
+  }
+
+  static boolean localTransports() throws Exception {
+    title("6. Local IPC: a Unix socket with three child JVMs (communica-local)");
+    String local = captured(() -> LocalParentExample.main(new String[0]));
+    boolean ok = true;
+    for (int i = 1; i <= 3; i++) {
+      ok &= check(local.contains("child-" + i + " got: parent says hello to child-" + i),
+          "child-" + i + " answered over the socket, and was requested back");
+    }
+    ok &= check(local.contains("credentials PeerCredentials[pid="), "peer pid and uid read by the server");
+    title("7. A child driven over its stdin/stdout");
+    String stdio = captured(() -> StdioParentExample.main(new String[0]));
+    ok &= check(stdio.contains("parent got: ALPHA from pid"), "request and reply over pipes");
+    ok &= check(stdio.contains("child exited with 0"), "closing the parent ended the child cleanly");
+    title("8. A foreign program driven line by line (Worker)");
+    String worker = captured(() -> WorkerExample.main(new String[0]));
+    ok &= check(worker.contains("worker answered: three (run 2)"), "lines in and out, restarted once");
+    return ok;
+  }
+
+  interface Main {
+    void run() throws Exception;
+  }
+
+  /** Runs an example, showing its output indented, and returns the output for the checks. */
+  private static String captured(Main main) throws Exception {
+    java.io.PrintStream old = System.out;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      main.run();
+    } finally {
+      System.setOut(old);
+    }
+    String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    for (String line : text.split("\n")) {
+      old.println("   " + line);
+    }
+    return text;
   }
 
   static boolean childProcess(Connector connector) throws IOException, InterruptedException {

@@ -1,0 +1,92 @@
+package io.communica.local;
+
+import io.communica.core.stream.NettyFrameConnection;
+import io.communica.core.transport.ConnectionHandler;
+import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.PeerCredentials;
+import io.communica.core.transport.TransportOptions;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.tcp.TcpClient;
+import reactor.netty.tcp.TcpServer;
+
+/**
+ * Linux: Reactor Netty on the native epoll transport. The socket runs the very pipeline of {@code
+ * TcpConnector} ({@link NettyFrameConnection}); the kernel's SO_PEERCRED gives the peer's pid, uid
+ * and gid.
+ */
+final class EpollSockets implements LocalSockets {
+
+  static final EpollSockets INSTANCE = new EpollSockets();
+
+  private static final Logger log = LoggerFactory.getLogger(EpollSockets.class);
+
+  private EpollSockets() {}
+
+  @Override
+  public String name() {
+    return "epoll";
+  }
+
+  @Override
+  public Mono<Bound> bind(Path path, TransportOptions options, ConnectionHandler handler) {
+    return TcpServer.create()
+        .bindAddress(() -> new DomainSocketAddress(path.toString()))
+        .doOnConnection(
+            conn -> NettyFrameConnection.install(conn, options, handler, credentials(conn)))
+        .bind()
+        .map(
+            server ->
+                new Bound() {
+                  @Override
+                  public void close() {
+                    server.disposeNow();
+                  }
+
+                  @Override
+                  public Mono<Void> onClose() {
+                    return server.onDispose();
+                  }
+                });
+  }
+
+  @Override
+  public Mono<FrameConnection> connect(
+      Path path, TransportOptions options, ConnectionHandler handler) {
+    // as in TcpConnector: complete from doOnConnected, where the frame handler is installed
+    return Mono.create(
+        sink ->
+            TcpClient.newConnection()
+                .remoteAddress(() -> new DomainSocketAddress(path.toString()))
+                .option(
+                    ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                    (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
+                .doOnConnected(
+                    conn ->
+                        sink.success(
+                            NettyFrameConnection.install(conn, options, handler, credentials(conn))))
+                .connect()
+                .subscribe(conn -> {}, sink::error));
+  }
+
+  private static @Nullable PeerCredentials credentials(Connection conn) {
+    if (conn.channel() instanceof EpollDomainSocketChannel ch) {
+      try {
+        io.netty.channel.unix.PeerCredentials c = ch.peerCredentials();
+        int[] gids = c.gids();
+        return new PeerCredentials(c.pid(), c.uid(), gids.length > 0 ? gids[0] : -1);
+      } catch (IOException e) {
+        log.debug("cannot read peer credentials of {}: {}", ch, e.toString());
+      }
+    }
+    return null;
+  }
+}

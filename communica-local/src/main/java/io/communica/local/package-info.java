@@ -1,0 +1,5 @@
+/** Local transports. */
+@NullMarked
+package io.communica.local;
+
+import org.jspecify.annotations.NullMarked;
