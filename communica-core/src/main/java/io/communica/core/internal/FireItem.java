@@ -2,6 +2,7 @@ package io.communica.core.internal;
 
 import io.communica.core.MessageTooLargeException;
 import io.communica.core.RequestTimeoutException;
+import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
@@ -11,10 +12,10 @@ import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 
 /**
- * A fire-and-forget message: its {@code Mono<Void>} completes once the frame was handed to the
- * transport.
+ * A fire-and-forget message: its {@code Mono<Void>} completes once the transport took the frame
+ * (a stream transport when it queued it, a broker when it confirmed it).
  */
-final class FireItem implements Outbound, Subscription {
+final class FireItem implements Outbound, Subscription, WriteListener {
 
   private static final AtomicIntegerFieldUpdater<FireItem> DONE =
       AtomicIntegerFieldUpdater.newUpdater(FireItem.class, "done");
@@ -52,9 +53,18 @@ final class FireItem implements Outbound, Subscription {
       fail(MessageTooLargeException.of(payload, s.sendLimit()));
       return;
     }
-    s.writeMessage(f);
+    s.writeMessage(f, this);
+  }
+
+  /** The transport took the message (error null) or could not; from any thread. */
+  @Override
+  public void onWritten(@Nullable Throwable error) {
     if (DONE.compareAndSet(this, 0, 1)) {
-      actual.onComplete();
+      if (error == null) {
+        actual.onComplete();
+      } else {
+        actual.onError(error);
+      }
     }
   }
 

@@ -35,6 +35,7 @@ abstract class InboundCall implements Outbound {
   /** The handler produced its value (null for none). Any thread, once. */
   final void complete(@Nullable Object value) {
     if (!wantsReply) {
+      session.messageDone(id, null);
       return;
     }
     ByteBuf frame = session.encodeReply(id, value, serializer);
@@ -46,6 +47,8 @@ abstract class InboundCall implements Outbound {
     session.logHandlerFailure(route, t);
     if (wantsReply) {
       send(ErrorCodes.errorFrame(session.alloc(), id, t));
+    } else {
+      session.messageDone(id, t);
     }
   }
 

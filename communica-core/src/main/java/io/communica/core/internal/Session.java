@@ -11,6 +11,7 @@ import io.communica.core.SerializationException;
 import io.communica.core.Serializer;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
+import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -353,12 +354,36 @@ public final class Session implements FrameListener {
     conn.close();
   }
 
+  private void writeFrame(ByteBuf frame, @Nullable WriteListener listener) {
+    if (listener == null) {
+      writeFrame(frame);
+      return;
+    }
+    if (batching) {
+      // a stream transport has taken a frame once it is queued; the batch keeps the order
+      writeFrame(frame);
+      listener.onWritten(null);
+      return;
+    }
+    conn.write(frame, listener);
+    dirty = true;
+    wroteSinceTick = true;
+  }
+
   /** Writes a whole message, split into fragments when it is larger than the peer's frame size. */
   void writeMessage(ByteBuf frame) {
+    writeMessage(frame, null);
+  }
+
+  /**
+   * Writes a whole message; {@code listener}, if any, hears when the transport took its last frame
+   * (see {@link FrameConnection#write(ByteBuf, WriteListener)}).
+   */
+  void writeMessage(ByteBuf frame, @Nullable WriteListener listener) {
     int total = frame.readableBytes();
     int maxFrame = peerMaxFrame;
     if (total <= maxFrame) {
-      writeFrame(frame);
+      writeFrame(frame, listener);
       return;
     }
     int base = frame.readerIndex();
@@ -384,7 +409,8 @@ public final class Session implements FrameListener {
               RouteIndex.NONE,
               0);
       header.setInt(0, Frames.HEADER - 4 + n);
-      writeFrame(Unpooled.wrappedBuffer(header, frame.retainedSlice(base + pos, n)));
+      writeFrame(
+          Unpooled.wrappedBuffer(header, frame.retainedSlice(base + pos, n)), last ? listener : null);
       pos += n;
     }
     frame.release();
@@ -748,6 +774,8 @@ public final class Session implements FrameListener {
         }
         if (wantsReply) {
           replyNow(id, result, entry.serializer());
+        } else {
+          conn.messageHandled(id, null);
         }
       }
       case REACTIVE -> {
@@ -761,6 +789,8 @@ public final class Session implements FrameListener {
         if (result == null) {
           if (wantsReply) {
             replyNow(id, null, entry.serializer());
+          } else {
+            conn.messageHandled(id, null);
           }
         } else if (result instanceof Callable<?> callable) {
           // Mono.just, Mono.empty, Mono.error: answer now without subscribing
@@ -773,6 +803,8 @@ public final class Session implements FrameListener {
           }
           if (wantsReply) {
             replyNow(id, value, entry.serializer());
+          } else {
+            conn.messageHandled(id, null);
           }
         } else {
           ReactiveCall call = new ReactiveCall(this, id, wantsReply, route, entry.serializer());
@@ -816,6 +848,8 @@ public final class Session implements FrameListener {
               RequestException.UNKNOWN_ROUTE));
     } else {
       log.warn("dropping a message from {} for unknown route '{}'", describe(), route);
+      conn.messageHandled(
+          id, new RequestException("unknown route '" + route + "'", RequestException.UNKNOWN_ROUTE));
     }
   }
 
@@ -871,7 +905,14 @@ public final class Session implements FrameListener {
     logHandlerFailure(route, t);
     if (wantsReply) {
       replyError(id, t);
+    } else {
+      conn.messageHandled(id, t);
     }
+  }
+
+  /** The handler of an inbound MESSAGE finished (any thread): tells the transport. */
+  void messageDone(int id, @Nullable Throwable failure) {
+    conn.messageHandled(id, failure);
   }
 
   /** Unexpected handler exceptions are logged with their trace; refusals at debug level. */

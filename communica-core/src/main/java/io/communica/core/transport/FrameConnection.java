@@ -36,6 +36,30 @@ public interface FrameConnection {
   void write(ByteBuf frame);
 
   /**
+   * Queues a frame like {@link #write(ByteBuf)} and tells {@code listener} once the transport has
+   * taken responsibility for it: a stream transport when the frame is queued (the default, at
+   * once), a broker when it confirmed the message. The listener is called once, from any thread,
+   * with the error when the frame was refused or its connection lost first. Loop only. The session
+   * uses it for fire-and-forget messages, whose {@code Mono} completes at that point; the listener
+   * is the message's own state object, so a stream transport allocates nothing for it.
+   */
+  default void write(ByteBuf frame, WriteListener listener) {
+    write(frame);
+    listener.onWritten(null);
+  }
+
+  /**
+   * The handler of an inbound MESSAGE frame finished: {@code failure} is null when it returned
+   * normally, else what it threw (a {@code RequestException} with code {@code UNKNOWN_ROUTE} or
+   * {@code INVALID_DATA} when no handler could take the message). {@code id} is the frame's id
+   * field as the transport delivered it. Called once per MESSAGE frame, from any thread, possibly
+   * after the connection closed (messages already received are still handled). A transport that
+   * acknowledges deliveries (a broker) acknowledges here, so that a message whose process dies
+   * before its handler finished is delivered again; the default does nothing.
+   */
+  default void messageHandled(int id, @Nullable Throwable failure) {}
+
+  /**
    * Whether {@link #write} may be given several frames in one buffer: true for byte-stream
    * transports, where frames are delimited by their length prefixes anyway; false (the default) for
    * transports that carry one frame per message.

@@ -1,0 +1,406 @@
+package io.communica.amqp;
+
+import com.rabbitmq.client.Channel;
+import io.communica.amqp.Link.Delivery;
+import io.communica.amqp.Link.Out;
+import io.communica.core.ConnectionLostException;
+import io.communica.core.internal.Frames;
+import io.communica.core.transport.ConnectionHandler;
+import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.FrameListener;
+import io.communica.core.transport.TransportOptions;
+import io.communica.core.transport.WriteListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.collection.IntObjectHashMap;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * A client's logical connection to an address: not to one server process but to whichever
+ * serves the address. It lives across losses of the broker connection (the {@link Link}
+ * reconnects and republishes) and closes when the entity closes it, when no server has answered
+ * for the liveness period, or when the broker stayed unreachable that long.
+ *
+ * <p>Frames the session writes go by type: HELLO, CANCEL and CLOSE to every server process (the
+ * exchange's servers key), REQUEST and MESSAGE to the address queue, RESPONSE and ERROR to the
+ * server process that asked, with the request id it used. PING is answered here: liveness is the
+ * transport's business. Server processes number their requests independently, so requests from
+ * servers get a local id here, and replies get theirs back.
+ *
+ * <p>Each logical connection has an epoch, larger than those before it in this process, sent with
+ * everything; replies to an earlier connection's requests are dropped instead of reaching a new
+ * session that reuses the ids.
+ */
+final class ClientConnection extends LogicalConnection implements Link.Owner {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+  private static final AtomicLong LAST_EPOCH = new AtomicLong();
+
+  private final AmqpConnector connector;
+  private final Naming names;
+  private final String describe;
+  private final long livenessNanos;
+  private final String expiration;
+  private final Wire.MessageIds ids = new Wire.MessageIds();
+  private final long epoch;
+
+  // loop-confined
+  private @Nullable String clientQueue;
+  private byte @Nullable [] hello;
+  private Map<String, Object> headers = Map.of();
+  private boolean welcomed;
+  private long lastServerNanos;
+  private long downSinceNanos = -1;
+  private @Nullable Future<?> ticker;
+  private @Nullable Throwable closeCause;
+  private final IntObjectHashMap<Remote> remote = new IntObjectHashMap<>();
+  private int nextLocalId;
+
+  /** A request from a server process, under a local id. */
+  private record Remote(String replyTo, int remoteId, long epoch, Delivery delivery) {}
+
+  ClientConnection(AmqpConnector connector, TransportOptions options) {
+    this(connector, new Link(connector, options.connectTimeout(), "communica client " + connector.address()));
+  }
+
+  private ClientConnection(AmqpConnector connector, Link link) {
+    super(link, new Inbox(link));
+    this.connector = connector;
+    this.names = new Naming(connector);
+    this.describe = connector.describe();
+    this.livenessNanos = connector.liveness().toNanos();
+    this.expiration = Long.toString(connector.liveness().toMillis());
+    this.epoch = LAST_EPOCH.updateAndGet(prev -> Math.max(prev + 1, System.currentTimeMillis() * 1000));
+  }
+
+  Mono<FrameConnection> start(ConnectionHandler handler) {
+    return link.start(this)
+        .then(
+            Mono.<FrameConnection>create(
+                sink ->
+                    link.loop.execute(
+                        () -> {
+                          try {
+                            listener = handler.onConnection(this);
+                          } catch (RuntimeException e) {
+                            closeWith(e);
+                            sink.error(e);
+                            return;
+                          }
+                          long period = Math.max(100_000_000L, livenessNanos / 3);
+                          ticker =
+                              link.loop.scheduleAtFixedRate(
+                                  this::tick, period, period, TimeUnit.NANOSECONDS);
+                          sink.success(this);
+                        })))
+        .doOnError(e -> link.close(Duration.ZERO).subscribe());
+  }
+
+  // ---------------------------------------------------------------- Link.Owner
+
+  @Override
+  public void declare(Channel ch) throws IOException {
+    Topology.declareAddress(ch, connector, names);
+    String q = clientQueue;
+    if (q != null) {
+      declareClientQueue(ch, q);
+    }
+  }
+
+  private void declareClientQueue(Channel ch, String q) throws IOException {
+    Topology.declareClient(ch, connector, names, q);
+    link.consume(ch, q, 0);
+  }
+
+  @Override
+  public void onDelivery(Delivery d) {
+    FrameListener l = listener;
+    if (closed || l == null) {
+      return; // unacknowledged: the broker gives it to the next connection
+    }
+    String bad = Wire.malformed(d.props, d.body);
+    if (bad != null) {
+      inbox.dead(d, bad);
+      return;
+    }
+    long ep = Wire.epoch(d.props);
+    byte[] body = d.body;
+    lastServerNanos = System.nanoTime();
+    switch (Wire.type(body)) {
+      case Frames.WELCOME -> {
+        link.ack(d);
+        if (!welcomed && ep == epoch) {
+          welcomed = true;
+          deliver(body);
+        }
+      }
+      case Frames.REFUSE -> {
+        link.ack(d);
+        if (ep == epoch) {
+          deliver(body);
+        }
+      }
+      case Frames.RESPONSE, Frames.ERROR -> {
+        if (ep != epoch) {
+          link.ack(d); // for a session that is gone
+          return;
+        }
+        if (inbox.admit(d)) {
+          deliver(body);
+          inbox.done(d);
+        }
+      }
+      case Frames.REQUEST -> {
+        String replyTo = d.props.getReplyTo();
+        if (replyTo == null) {
+          inbox.dead(d, "a request from a server without reply-to");
+          return;
+        }
+        if (inbox.admit(d)) {
+          int local = localId();
+          remote.put(local, new Remote(replyTo, Wire.id(body), ep, d));
+          Wire.setId(body, local);
+          deliver(body);
+        }
+      }
+      case Frames.MESSAGE -> {
+        if (inbox.admit(d)) {
+          Wire.setId(body, inbox.token(d, this));
+          deliver(body);
+        }
+      }
+      case Frames.CANCEL -> {
+        link.ack(d);
+        String from = d.props.getReplyTo();
+        int id = Wire.id(body);
+        for (Iterator<IntObjectHashMap.PrimitiveEntry<Remote>> it = remote.entries().iterator();
+            it.hasNext(); ) {
+          IntObjectHashMap.PrimitiveEntry<Remote> e = it.next();
+          Remote r = e.value();
+          if (r.remoteId == id && r.replyTo.equals(from)) {
+            int local = e.key();
+            it.remove();
+            inbox.done(r.delivery);
+            Wire.setId(body, local);
+            deliver(body);
+            break;
+          }
+        }
+      }
+      default -> inbox.dead(d, "a " + Frames.typeName(Wire.type(body)) + " frame from a server");
+    }
+  }
+
+  private int localId() {
+    int id;
+    do {
+      id = ++nextLocalId;
+      if (id <= 0) {
+        nextLocalId = 0;
+        id = ++nextLocalId;
+      }
+    } while (remote.containsKey(id));
+    return id;
+  }
+
+
+  @Override
+  public void onReturn(Out o, String reason) {
+    if (Wire.type(o.body) == Frames.HELLO) {
+      if (!welcomed) {
+        closeWith(
+            new ConnectionLostException(
+                "no server is listening on " + describe + " (no server process queue is bound)"));
+      }
+      return;
+    }
+    log.warn("{}", reason);
+  }
+
+  @Override
+  public void onUp() {
+    downSinceNanos = -1;
+    lastServerNanos = System.nanoTime();
+    if (hello != null && !closed) {
+      broadcast(hello, false);
+    }
+  }
+
+  @Override
+  public void onDown(Throwable cause) {
+    downSinceNanos = System.nanoTime();
+  }
+
+  @Override
+  public void onWritable() {
+    writable();
+  }
+
+  private void tick() {
+    if (closed) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (!link.isUp()) {
+      if (downSinceNanos >= 0 && now - downSinceNanos > livenessNanos) {
+        closeWith(
+            new ConnectionLostException(
+                "the broker of " + describe + " has been unreachable for "
+                    + TimeUnit.NANOSECONDS.toMillis(now - downSinceNanos) + " ms: "
+                    + link.lastError()));
+      }
+      return;
+    }
+    if (welcomed && now - lastServerNanos > livenessNanos) {
+      closeWith(
+          new ConnectionLostException(
+              "no server answered on " + describe + " for "
+                  + TimeUnit.NANOSECONDS.toMillis(now - lastServerNanos) + " ms (liveness "
+                  + connector.liveness().toMillis() + " ms)"));
+      return;
+    }
+    byte[] h = hello;
+    if (h != null) {
+      broadcast(h, !welcomed);
+    }
+  }
+
+  // ---------------------------------------------------------------- FrameConnection
+
+  @Override
+  void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l) {
+    switch (type) {
+      case Frames.HELLO -> onHello(body);
+      case Frames.REQUEST, Frames.MESSAGE ->
+          link.publish(
+              new Out(
+                  "",
+                  names.addressQueue,
+                  false,
+                  type == Frames.MESSAGE
+                      ? Wire.persistent(ids.next(), headers, null)
+                      : Wire.transientProps(ids.next(), headers, null, null),
+                  body,
+                  l,
+                  null));
+      case Frames.RESPONSE, Frames.ERROR -> reply(body);
+      case Frames.CANCEL, Frames.CLOSE -> broadcast(body, false);
+      default -> {
+        if (type == Frames.CONTINUATION) {
+          log.error("a fragmented message on {}: the transport announced unlimited frames", describe);
+        }
+      }
+    }
+  }
+
+  private void onHello(byte[] body) {
+    String id = Wire.helloClientId(body);
+    if (id == null) {
+      closeWith(new IllegalStateException("the session wrote a malformed HELLO"));
+      return;
+    }
+    Wire.patchLimits(body);
+    hello = body;
+    headers = Map.of(Wire.H_CLIENT, id, Wire.H_EPOCH, epoch, Wire.H_HELLO, body);
+    String q = names.clientQueue(id);
+    clientQueue = q;
+    Channel ch = link.channel();
+    if (ch != null) {
+      try {
+        declareClientQueue(ch, q);
+      } catch (IOException | RuntimeException e) {
+        closeWith(new ConnectionLostException("cannot set up the queue of client '" + id + "': " + Link.messages(e), e));
+        return;
+      }
+    }
+    lastServerNanos = System.nanoTime();
+    broadcast(body, true);
+  }
+
+  private void broadcast(byte[] body, boolean mandatory) {
+    link.publish(
+        new Out(
+            names.exchange,
+            names.serversKey,
+            mandatory,
+            Wire.transientProps(ids.next(), headers, null, expiration),
+            body,
+            null,
+            null));
+  }
+
+  private void reply(byte[] body) {
+    Remote r = remote.remove(Wire.id(body));
+    if (r == null) {
+      return; // cancelled meanwhile
+    }
+    Wire.setId(body, r.remoteId);
+    Map<String, Object> h = r.epoch == epoch ? headers : Map.of(Wire.H_CLIENT, headers.get(Wire.H_CLIENT), Wire.H_EPOCH, r.epoch);
+    Delivery request = r.delivery;
+    link.publish(
+        new Out(
+            "",
+            r.replyTo,
+            false,
+            Wire.transientProps(ids.next(), h, null, null),
+            body,
+            null,
+            () -> inbox.done(request)));
+  }
+
+  private void closeWith(Throwable cause) {
+    if (closeCause == null) {
+      closeCause = cause;
+    }
+    close();
+  }
+
+  @Override
+  public void close() {
+    if (!link.loop.inEventLoop()) {
+      link.loop.execute(this::close);
+      return;
+    }
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Future<?> t = ticker;
+    if (t != null) {
+      t.cancel(false);
+    }
+    Throwable cause = closeCause;
+    if (cause != null) {
+      log.info("closing {}: {}", describe, cause.getMessage());
+    }
+    link.loop.execute(
+        () -> {
+          FrameListener l = listener;
+          if (l != null) {
+            l.onClosed(cause);
+          }
+        });
+    // what the session wrote last (its CLOSE) is confirmed before the connection goes
+    link.close(Duration.ofSeconds(5)).subscribe();
+  }
+
+  @Override
+  String describe() {
+    return describe;
+  }
+
+  @Override
+  public String toString() {
+    return "ClientConnection[" + describe + ", epoch " + epoch + "]";
+  }
+}

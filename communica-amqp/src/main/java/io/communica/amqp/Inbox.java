@@ -1,0 +1,167 @@
+package io.communica.amqp;
+
+import io.communica.amqp.Link.Delivery;
+import io.communica.core.RequestException;
+import io.netty.util.collection.IntObjectHashMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The deliveries one process is working on, and the recently finished ones, by message id. Loop
+ * confined.
+ *
+ * <p>A message can arrive twice: the broker redelivers what was unacknowledged when a channel
+ * closed, and a publisher republishes what was unconfirmed when its connection dropped. A
+ * delivery whose message id is in progress here takes over from the older one (its tag is the one
+ * to acknowledge now); one whose id finished recently is acknowledged and dropped. "Recently" is
+ * the last {@value #WINDOW} messages. A message that reaches two processes (the first one died
+ * after handling it and before its acknowledgement reached the broker) is handled twice: that is
+ * the remaining at-least-once case.
+ */
+final class Inbox {
+
+  private static final Logger log = LoggerFactory.getLogger(Inbox.class);
+
+  static final int WINDOW = 16384;
+
+  private final Link link;
+  private final Map<String, Delivery> inProgress = new HashMap<>();
+  private final Map<String, Boolean> finished =
+      new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > WINDOW;
+        }
+      };
+  /** MESSAGE deliveries by the token written into their id field. */
+  private final IntObjectHashMap<Delivery> messages = new IntObjectHashMap<>();
+  private int nextToken;
+
+  Inbox(Link link) {
+    this.link = link;
+  }
+
+  /**
+   * Takes a delivery in; false when it repeats a message in progress or finished (it is then dealt
+   * with here and must not be handled).
+   */
+  boolean admit(Delivery d) {
+    String id = d.messageId();
+    if (finished.containsKey(id)) {
+      log.debug("dropping a repeated delivery of message {}", id);
+      link.ack(d);
+      return false;
+    }
+    Delivery earlier = inProgress.get(id);
+    if (earlier != null) {
+      if (earlier.gen != d.gen) {
+        // redelivered after a reconnect: the old tag is void, this one is acknowledged later
+        earlier.gen = d.gen;
+        earlier.tag = d.tag;
+      } else {
+        // published twice: the earlier copy is being handled
+        link.ack(d);
+      }
+      return false;
+    }
+    inProgress.put(id, d);
+    return true;
+  }
+
+  /** The delivery's work is done: acknowledge it and remember its id. */
+  void done(Delivery d) {
+    String id = d.messageId();
+    Delivery current = inProgress.remove(id);
+    link.ack(current != null ? current : d);
+    finished.put(id, Boolean.TRUE);
+  }
+
+  /** Forgets a delivery that is given back to the broker. */
+  private void forget(Delivery d) {
+    inProgress.remove(d.messageId());
+  }
+
+  /**
+   * A handler failed: the message is redelivered once; a second failure, or a failure no retry
+   * can fix (no such route, data that does not decode), sends it to the dead-letter queue.
+   */
+  void failed(Delivery d, Throwable failure) {
+    forget(d);
+    boolean hopeless =
+        failure instanceof RequestException e
+            && (e.code() == RequestException.UNKNOWN_ROUTE
+                || e.code() == RequestException.INVALID_DATA);
+    if (hopeless || d.redelivered) {
+      dead(d, (d.redelivered ? "its handler failed again: " : "") + failure.getMessage());
+    } else {
+      log.info("handler failed on message {}; it is redelivered once: {}", d.messageId(), failure.toString());
+      link.reject(d, true);
+    }
+  }
+
+  /** Sends a delivery to the dead-letter queue, logging why. */
+  void dead(Delivery d, String reason) {
+    forget(d);
+    log.warn("dead-lettering message {} ({} bytes): {}", d.props.getMessageId(), d.body.length, reason);
+    link.reject(d, false);
+  }
+
+  /** A token for a MESSAGE delivery handed to {@code holder}, to find it when its handler finished. */
+  int token(Delivery d, Object holder) {
+    d.holder = holder;
+    int t;
+    do {
+      t = ++nextToken;
+      if (t <= 0) {
+        nextToken = 0;
+        t = ++nextToken;
+      }
+    } while (messages.containsKey(t));
+    messages.put(t, d);
+    return t;
+  }
+
+  /**
+   * After a connection closed, gives back to the broker the messages it was handed whose handler
+   * has not reported within {@code graceMillis}: a closing session ignores frames that reach it,
+   * and their deliveries must not hold a prefetch slot for ever. (A handler that reports later
+   * than that has its message handled twice.)
+   */
+  void releaseLater(Object holder, long graceMillis) {
+    link.loop.schedule(
+        () -> {
+          for (java.util.Iterator<IntObjectHashMap.PrimitiveEntry<Delivery>> it =
+                  messages.entries().iterator();
+              it.hasNext(); ) {
+            Delivery d = it.next().value();
+            if (d.holder == holder) {
+              it.remove();
+              forget(d);
+              link.reject(d, true);
+            }
+          }
+        },
+        graceMillis,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** The handler of a MESSAGE finished; from any thread. */
+  void handled(int token, @Nullable Throwable failure) {
+    link.loop.execute(
+        () -> {
+          Delivery d = messages.remove(token);
+          if (d == null) {
+            return;
+          }
+          if (failure == null) {
+            done(d);
+          } else {
+            failed(d, failure);
+          }
+        });
+  }
+}

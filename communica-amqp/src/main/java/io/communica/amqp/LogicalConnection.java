@@ -1,0 +1,137 @@
+package io.communica.amqp;
+
+import io.communica.core.ConnectionLostException;
+import io.communica.core.internal.Frames;
+import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.FrameListener;
+import io.communica.core.transport.WriteListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What client and server logical connections share: the link's loop, frames restored from AMQP
+ * bodies and handed to the session, PINGs answered here, acknowledgement of handled messages.
+ */
+abstract class LogicalConnection implements FrameConnection {
+
+  private static final byte[] PONG = pongBody();
+
+  final Link link;
+  final Inbox inbox;
+
+  // loop-confined
+  @Nullable FrameListener listener;
+  boolean closed;
+
+  LogicalConnection(Link link, Inbox inbox) {
+    this.link = link;
+    this.inbox = inbox;
+  }
+
+  /** Sends a frame the session wrote (not a PING), as an AMQP body, by its type. Loop. */
+  abstract void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l);
+
+  abstract String describe();
+
+  @Override
+  public final void write(ByteBuf frame) {
+    write(frame, null);
+  }
+
+  @Override
+  public final void write(ByteBuf frame, @Nullable WriteListener l) {
+    int type = frame.getUnsignedByte(frame.readerIndex() + Frames.OFF_TYPE);
+    if (closed && type != Frames.REFUSE) {
+      frame.release();
+      if (l != null) {
+        l.onWritten(new ConnectionLostException("connection to " + describe() + " closed"));
+      }
+      return;
+    }
+    if (type == Frames.PING) {
+      frame.release();
+      // liveness is the transport's business; the session's keep-alive is answered here
+      link.loop.execute(() -> deliver(PONG));
+      return;
+    }
+    try {
+      route(type, Wire.body(frame), frame, l);
+    } finally {
+      frame.release();
+    }
+  }
+
+  /** Hands a body to the session as a frame. Loop. */
+  final void deliver(byte[] body) {
+    FrameListener l = listener;
+    if (l == null || closed) {
+      return;
+    }
+    ByteBuf f = Wire.frame(alloc(), body);
+    try {
+      l.onFrame(f);
+      l.onReadComplete();
+    } finally {
+      f.release();
+    }
+  }
+
+  final void writable() {
+    FrameListener l = listener;
+    if (l != null && !closed) {
+      l.onWritable();
+    }
+  }
+
+  private static byte[] pongBody() {
+    ByteBuf pong = Frames.control(ByteBufAllocator.DEFAULT, Frames.PONG, 0);
+    try {
+      return Wire.body(pong);
+    } finally {
+      pong.release();
+    }
+  }
+
+  @Override
+  public final void messageHandled(int id, @Nullable Throwable failure) {
+    inbox.handled(id, failure);
+  }
+
+  @Override
+  public final boolean inLoop() {
+    return link.loop.inEventLoop();
+  }
+
+  @Override
+  public final void execute(Runnable task) {
+    link.loop.execute(task);
+  }
+
+  @Override
+  public final Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
+    return link.loop.schedule(task, delay, unit);
+  }
+
+  @Override
+  public final void flush() {
+    // every frame is published when written; amqp-client sends each publish at once
+  }
+
+  @Override
+  public final boolean isWritable() {
+    return link.isWritable();
+  }
+
+  @Override
+  public final ByteBufAllocator alloc() {
+    return ByteBufAllocator.DEFAULT;
+  }
+
+  @Override
+  public final String remoteAddress() {
+    return describe();
+  }
+}

@@ -1,0 +1,209 @@
+package io.communica.amqp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
+import io.communica.core.Handler;
+import io.communica.core.MessageTooLargeException;
+import io.communica.core.OverloadedException;
+import io.communica.core.SimpleClient;
+import io.communica.core.SimpleServer;
+import io.communica.core.test.ConnectorContract.Resources;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Limits, malformed input, refusals by the broker and failing handlers, on the real broker. */
+@RequiresBroker
+@Timeout(60)
+class AmqpDeliveryTest {
+
+  private final Resources resources = new Resources();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    resources.closeAll();
+  }
+
+  private SimpleServer server(AmqpConnector address, Handler h) {
+    return resources.add(SimpleServer.builder(address).handler(h).start());
+  }
+
+  private SimpleClient client(SimpleClient.Builder b) {
+    SimpleClient c = resources.add(b.start());
+    c.connected().block(Broker.timeout());
+    return c;
+  }
+
+  @Test
+  void messagesLargerThanAnAmqpBodyAreRefusedOnTheSender() {
+    AmqpConnector address = Broker.connector("oversize");
+    int limit = 100 * 1024 * 1024;
+    resources.add(
+        SimpleServer.builder(address)
+            .handler(Handler.nonBlocking(String.class, String::length))
+            .maxMessageSize(limit)
+            .start());
+    SimpleClient client = client(SimpleClient.builder(address).maxMessageSize(limit));
+    int amqpLimit = AmqpConnector.MAX_BODY - 12 - 1024;
+    String over = "x".repeat(amqpLimit); // JSON adds two quotes
+    assertThatThrownBy(() -> client.request(over, Integer.class).block(Broker.timeout()))
+        .isInstanceOf(MessageTooLargeException.class)
+        .hasMessageContaining(String.valueOf(amqpLimit));
+    assertThatThrownBy(() -> client.fireAndForget(over).block(Broker.timeout()))
+        .isInstanceOf(MessageTooLargeException.class);
+    // a large message under the limit crosses whole, and the connection is fine
+    String big = "y".repeat(3_000_000);
+    assertThat(client.request(big, Integer.class).block(Broker.timeout())).isEqualTo(3_000_000);
+  }
+
+  @Test
+  void malformedMessagesAreDeadLetteredAndTheServerKeepsServing() throws Exception {
+    AmqpConnector address = Broker.connector("malformed");
+    Naming names = new Naming(address);
+    server(address, Handler.nonBlocking(String.class, s -> "ok:" + s));
+    SimpleClient client = client(SimpleClient.builder(address));
+    assertThat(client.request("before", String.class).block(Broker.timeout())).isEqualTo("ok:before");
+    byte[] frameBody = {1, 0x10, 0, 1, 0, 0, 0, 7, 0, 0, 0, 0, '"', 'x', '"'};
+    try (Connection raw = Broker.raw()) {
+      Channel ch = raw.createChannel();
+      // a foreign publisher
+      ch.basicPublish("", names.addressQueue, null, "hello".getBytes(StandardCharsets.UTF_8));
+      // communica's mark, garbage body
+      ch.basicPublish("", names.addressQueue, props("m1", Map.of()), new byte[] {9, 9, 9});
+      // a well-formed request without the client headers
+      ch.basicPublish("", names.addressQueue, props("m2", Map.of()), frameBody);
+      // headers, but no HELLO to take the client on
+      ch.basicPublish(
+          "",
+          names.addressQueue,
+          props("m3", Map.of(Wire.H_CLIENT, "intruder", Wire.H_EPOCH, 1L)),
+          frameBody);
+      List<String> reasons = new ArrayList<>();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (reasons.size() < 4 && System.nanoTime() < deadline) {
+        GetResponse r = ch.basicGet(names.deadLetterQueue, true);
+        if (r == null) {
+          Thread.onSpinWait();
+          continue;
+        }
+        Object death = r.getProps().getHeaders().get("x-death");
+        reasons.add(String.valueOf(death));
+      }
+      assertThat(reasons).hasSize(4).allSatisfy(d -> assertThat(d).contains("rejected"));
+    }
+    assertThat(client.request("after", String.class).block(Broker.timeout())).isEqualTo("ok:after");
+  }
+
+  private static AMQP.BasicProperties props(String id, Map<String, Object> headers) {
+    return new AMQP.BasicProperties.Builder()
+        .appId(Wire.APP_ID)
+        .messageId(id)
+        .headers(headers)
+        .build();
+  }
+
+  @Test
+  void fireAndForgetCompletesOnConfirmAndFailsWhenTheBrokerRefuses() throws Exception {
+    AmqpConnector address = Broker.connector("nack");
+    Naming names = new Naming(address);
+    BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    server(address, Handler.consumer(String.class, got::add));
+    SimpleClient client = client(SimpleClient.builder(address));
+    client.fireAndForget("accepted").block(Broker.timeout());
+    assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo("accepted");
+    String policy = "communica-test-" + address.address();
+    Broker.rabbitmqctl(
+        "set_policy",
+        policy,
+        "^" + names.addressQueue.replace(".", "\\.") + "$",
+        "{\"max-length\":0,\"overflow\":\"reject-publish\"}",
+        "--apply-to",
+        "queues");
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      Throwable refused = null;
+      while (refused == null && System.nanoTime() < deadline) {
+        try {
+          client.fireAndForget("refused").block(Broker.timeout());
+        } catch (OverloadedException e) {
+          refused = e;
+        }
+      }
+      assertThat(refused).isNotNull().hasMessageContaining("nack");
+    } finally {
+      Broker.rabbitmqctl("clear_policy", policy);
+    }
+  }
+
+  @Test
+  void aFailingHandlerGetsTheMessageOnceMoreThenItIsDeadLettered() throws Exception {
+    AmqpConnector address = Broker.connector("flaky");
+    Naming names = new Naming(address);
+    AtomicInteger flakyCalls = new AtomicInteger();
+    AtomicInteger brokenCalls = new AtomicInteger();
+    BlockingQueue<String> handled = new LinkedBlockingQueue<>();
+    server(
+        address,
+        Handler.consumer(
+            String.class,
+            s -> {
+              if (s.equals("flaky") && flakyCalls.incrementAndGet() == 1) {
+                throw new IllegalStateException("first time fails");
+              }
+              if (s.equals("broken")) {
+                brokenCalls.incrementAndGet();
+                throw new IllegalStateException("always fails");
+              }
+              handled.add(s);
+            }));
+    SimpleClient client = client(SimpleClient.builder(address));
+    client.fireAndForget("flaky").block(Broker.timeout());
+    client.fireAndForget("broken").block(Broker.timeout());
+    assertThat(handled.poll(10, TimeUnit.SECONDS)).isEqualTo("flaky");
+    assertThat(flakyCalls.get()).isEqualTo(2);
+    try (Connection raw = Broker.raw()) {
+      Channel ch = raw.createChannel();
+      GetResponse dead = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (dead == null && System.nanoTime() < deadline) {
+        dead = ch.basicGet(names.deadLetterQueue, true);
+      }
+      assertThat(dead).isNotNull();
+      assertThat(new String(dead.getBody(), StandardCharsets.UTF_8)).contains("broken");
+    }
+    assertThat(brokenCalls.get()).isEqualTo(2);
+  }
+
+  @Test
+  void requestTimeoutStillAppliesWhileTheRequestWaitsInTheQueue() {
+    AmqpConnector address = Broker.connector("slow", "prefetch=1");
+    server(
+        address,
+        Handler.blocking(
+            String.class,
+            s -> {
+              java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(1500).toNanos());
+              return s;
+            }));
+    SimpleClient client = client(SimpleClient.builder(address));
+    var first = client.request("first", String.class).toFuture();
+    assertThatThrownBy(
+            () -> client.request("second", String.class, Duration.ofMillis(300)).block(Broker.timeout()))
+        .isInstanceOf(io.communica.core.RequestTimeoutException.class);
+    assertThat(first.join()).isEqualTo("first");
+  }
+}
