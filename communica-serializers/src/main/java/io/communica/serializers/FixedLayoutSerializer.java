@@ -84,14 +84,14 @@ public final class FixedLayoutSerializer extends Serializer {
     Layout[] ids = new Layout[max + 1];
     Map<Class<?>, Layout> classes = new HashMap<>();
     for (Layout l : b.layouts.values()) {
-      ids[l.id] = l;
-      classes.put(l.type, l);
+      ids[l.id()] = l;
+      classes.put(l.type(), l);
     }
     this.byId = ids;
     this.byClass = Map.copyOf(classes);
     this.registered =
         b.layouts.values().stream()
-            .map(l -> l.id + " " + l.type.getSimpleName())
+            .map(l -> l.id() + " " + l.type().getSimpleName())
             .collect(Collectors.joining(", "));
   }
 
@@ -125,7 +125,7 @@ public final class FixedLayoutSerializer extends Serializer {
     if (l == null) {
       throw new IllegalArgumentException(notRegistered(type));
     }
-    return l.size;
+    return l.size();
   }
 
   @Override
@@ -134,18 +134,18 @@ public final class FixedLayoutSerializer extends Serializer {
     if (l == null) {
       throw new SerializationException(notRegistered(value.getClass()));
     }
-    out.ensureWritable(l.size);
+    out.ensureWritable(l.size());
     if (little) {
-      out.writeShortLE(l.id);
+      out.writeShortLE(l.id());
     } else {
-      out.writeShort(l.id);
+      out.writeShort(l.id());
     }
     try {
-      l.writer.invokeExact(out, value);
+      l.writer().invokeExact(out, value);
     } catch (RuntimeException | Error e) {
       throw e;
     } catch (Throwable t) {
-      throw new SerializationException("cannot encode " + l.type.getName() + ": " + t, t);
+      throw new SerializationException("cannot encode " + l.type().getName() + ": " + t, t);
     }
   }
 
@@ -164,25 +164,25 @@ public final class FixedLayoutSerializer extends Serializer {
       throw new SerializationException(
           "unknown fixed-layout message id " + id + " (registered: " + registered + ")");
     }
-    if (length != l.size) {
+    if (length != l.size()) {
       throw new SerializationException(
-          "fixed-layout message id " + id + " (" + l.type.getSimpleName() + ") has " + l.size
-              + " bytes, but " + length + " arrived (" + (length < l.size ? "too short" : "too long")
+          "fixed-layout message id " + id + " (" + l.type().getSimpleName() + ") has " + l.size()
+              + " bytes, but " + length + " arrived (" + (length < l.size() ? "too short" : "too long")
               + ")");
     }
-    if (type != l.type && type != Object.class
-        && !(type instanceof Class<?> c && c.isAssignableFrom(l.type))) {
+    if (type != l.type() && type != Object.class
+        && !(type instanceof Class<?> c && c.isAssignableFrom(l.type()))) {
       throw new SerializationException(
-          "fixed-layout message id " + id + " is a " + l.type.getName() + ", not a "
+          "fixed-layout message id " + id + " is a " + l.type().getName() + ", not a "
               + type.getTypeName());
     }
     Object value;
     try {
-      value = (Object) l.reader.invokeExact(in, base + ID_BYTES);
+      value = (Object) l.reader().invokeExact(in, base + ID_BYTES);
     } catch (RuntimeException | Error e) {
       throw e;
     } catch (Throwable t) {
-      throw new SerializationException("cannot decode " + l.type.getName() + ": " + t, t);
+      throw new SerializationException("cannot decode " + l.type().getName() + ": " + t, t);
     }
     in.skipBytes(length);
     return value;
@@ -263,22 +263,12 @@ public final class FixedLayoutSerializer extends Serializer {
     }
   }
 
-  /** One registered message type and its compiled accessors. */
-  static final class Layout {
-    final int id;
-    final Class<?> type;
-    final int size;
-    /** {@code (ByteBuf out, Object record)void}: writes every component. */
-    final MethodHandle writer;
-    /** {@code (ByteBuf in, int index)Object}: reads every component from index, builds the record. */
-    final MethodHandle reader;
-
-    Layout(int id, Class<?> type, int size, MethodHandle writer, MethodHandle reader) {
-      this.id = id;
-      this.type = type;
-      this.size = size;
-      this.writer = writer;
-      this.reader = reader;
-    }
-  }
+  /**
+   * One registered message type and its compiled accessors.
+   *
+   * @param writer {@code (ByteBuf out, Object record)void}: writes every component
+   * @param reader {@code (ByteBuf in, int index)Object}: reads every component from index, builds
+   *     the record
+   */
+  record Layout(int id, Class<?> type, int size, MethodHandle writer, MethodHandle reader) {}
 }

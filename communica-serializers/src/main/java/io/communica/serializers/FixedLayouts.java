@@ -65,7 +65,7 @@ final class FixedLayouts {
         RecordComponent c = components[i];
         types[i] = c.getType();
         MethodHandle accessor = lookup.unreflect(c.getAccessor());
-        MethodHandle put = writer(c.getType(), little);
+        MethodHandle put = Primitive.of(c.getType()).writer(little);
         Class<?> wire = put.type().parameterType(1);
         // (ByteBuf, R)void: write(out, accessor(record)); folded in front of the later components
         MethodHandle one =
@@ -78,9 +78,11 @@ final class FixedLayouts {
         // (ByteBuf, int index) -> component i, read at index + its offset
         MethodHandle get =
             MethodHandles.filterArguments(
-                reader(types[i], little), 1, MethodHandles.insertArguments(ADD, 1, size - FixedLayoutSerializer.ID_BYTES));
+                Primitive.of(types[i]).reader(little),
+                1,
+                MethodHandles.insertArguments(ADD, 1, size - FixedLayoutSerializer.ID_BYTES));
         read = MethodHandles.collectArguments(read, 2 * i, get);
-        size += width(types[i]);
+        size += Primitive.of(types[i]).width;
       }
       int[] reorder = new int[2 * n];
       for (int i = 0; i < n; i++) {
@@ -116,80 +118,76 @@ final class FixedLayouts {
     }
   }
 
-  /** {@code (ByteBuf, T)void} writing a component of {@code type}. */
-  private static MethodHandle writer(Class<?> type, boolean little)
-      throws NoSuchMethodException, IllegalAccessException {
-    String name;
-    Class<?> wire;
-    if (type == boolean.class) {
-      name = "writeBoolean";
-      wire = boolean.class;
-    } else if (type == byte.class) {
-      name = "writeByte";
-      wire = int.class;
-    } else if (type == short.class || type == char.class) {
-      name = little ? "writeShortLE" : "writeShort";
-      wire = int.class;
-    } else if (type == int.class) {
-      name = little ? "writeIntLE" : "writeInt";
-      wire = int.class;
-    } else if (type == long.class) {
-      name = little ? "writeLongLE" : "writeLong";
-      wire = long.class;
-    } else if (type == float.class) {
-      name = little ? "writeFloatLE" : "writeFloat";
-      wire = float.class;
-    } else {
-      name = little ? "writeDoubleLE" : "writeDouble";
-      wire = double.class;
-    }
-    MethodHandle h = SELF.findVirtual(ByteBuf.class, name, methodType(ByteBuf.class, wire));
-    return h.asType(methodType(void.class, ByteBuf.class, wire));
-  }
+  /**
+   * What each primitive takes on the wire and the {@code ByteBuf} methods that move it: {@code
+   * writeX(wire)} relative, {@code getX(int index)} absolute; the little-endian ones end in
+   * {@code LE}.
+   */
+  private enum Primitive {
+    BOOLEAN(boolean.class, 1, "writeBoolean", boolean.class, null, null, false),
+    BYTE(byte.class, 1, "writeByte", int.class, "getByte", byte.class, false),
+    SHORT(short.class, 2, "writeShort", int.class, "getShort", short.class, true),
+    CHAR(char.class, 2, "writeShort", int.class, "getShort", short.class, true),
+    INT(int.class, 4, "writeInt", int.class, "getInt", int.class, true),
+    LONG(long.class, 8, "writeLong", long.class, "getLong", long.class, true),
+    FLOAT(float.class, 4, "writeFloat", float.class, "getFloat", float.class, true),
+    DOUBLE(double.class, 8, "writeDouble", double.class, "getDouble", double.class, true);
 
-  /** {@code (ByteBuf, int index)T} reading a component of {@code type} at an absolute index. */
-  private static MethodHandle reader(Class<?> type, boolean little)
-      throws NoSuchMethodException, IllegalAccessException {
-    if (type == boolean.class) {
-      return READ_BOOLEAN;
-    }
-    String name;
-    Class<?> wire;
-    if (type == byte.class) {
-      name = "getByte";
-      wire = byte.class;
-    } else if (type == short.class || type == char.class) {
-      name = little ? "getShortLE" : "getShort";
-      wire = short.class;
-    } else if (type == int.class) {
-      name = little ? "getIntLE" : "getInt";
-      wire = int.class;
-    } else if (type == long.class) {
-      name = little ? "getLongLE" : "getLong";
-      wire = long.class;
-    } else if (type == float.class) {
-      name = little ? "getFloatLE" : "getFloat";
-      wire = float.class;
-    } else {
-      name = little ? "getDoubleLE" : "getDouble";
-      wire = double.class;
-    }
-    MethodHandle h = SELF.findVirtual(ByteBuf.class, name, methodType(wire, int.class));
-    // short -> char is the one conversion asType refuses
-    return MethodHandles.explicitCastArguments(h, methodType(type, ByteBuf.class, int.class));
-  }
+    final Class<?> type;
+    final int width;
+    final String write;
+    final Class<?> writeType;
+    final @Nullable String get;
+    final @Nullable Class<?> getType;
+    final boolean ordered;
 
-  private static int width(Class<?> type) {
-    if (type == boolean.class || type == byte.class) {
-      return 1;
+    Primitive(
+        Class<?> type,
+        int width,
+        String write,
+        Class<?> writeType,
+        @Nullable String get,
+        @Nullable Class<?> getType,
+        boolean ordered) {
+      this.type = type;
+      this.width = width;
+      this.write = write;
+      this.writeType = writeType;
+      this.get = get;
+      this.getType = getType;
+      this.ordered = ordered;
     }
-    if (type == short.class || type == char.class) {
-      return 2;
+
+    static Primitive of(Class<?> type) {
+      for (Primitive p : values()) {
+        if (p.type == type) {
+          return p;
+        }
+      }
+      throw new IllegalArgumentException(type + " is not a primitive");
     }
-    if (type == int.class || type == float.class) {
-      return 4;
+
+    private String name(String base, boolean little) {
+      return little && ordered ? base + "LE" : base;
     }
-    return 8;
+
+    /** {@code (ByteBuf, wire)void} writing a component. */
+    MethodHandle writer(boolean little) throws NoSuchMethodException, IllegalAccessException {
+      MethodHandle h =
+          SELF.findVirtual(ByteBuf.class, name(write, little), methodType(ByteBuf.class, writeType));
+      return h.asType(methodType(void.class, ByteBuf.class, writeType));
+    }
+
+    /** {@code (ByteBuf, int index)T} reading a component at an absolute index. */
+    MethodHandle reader(boolean little) throws NoSuchMethodException, IllegalAccessException {
+      if (get == null || getType == null) {
+        return READ_BOOLEAN;
+      }
+      MethodHandle h =
+          SELF.findVirtual(ByteBuf.class, name(get, little), methodType(getType, int.class));
+      // short -> char is the one conversion asType refuses
+      return MethodHandles.explicitCastArguments(h, methodType(type, ByteBuf.class, int.class));
+    }
   }
 
   @SuppressWarnings("unused") // called through ADD

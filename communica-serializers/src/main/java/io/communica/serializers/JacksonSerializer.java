@@ -155,12 +155,12 @@ public abstract sealed class JacksonSerializer extends Serializer
   private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
 
   JacksonSerializer(Settings settings) {
-    this.format = settings.format;
-    this.mapper = settings.mapper;
-    this.validator = settings.validator;
-    this.maxNestingDepth = settings.maxNestingDepth;
-    this.maxStringLength = settings.maxStringLength;
-    this.description = settings.description;
+    this.format = settings.format();
+    this.mapper = settings.mapper();
+    this.validator = settings.validator();
+    this.maxNestingDepth = settings.maxNestingDepth();
+    this.maxStringLength = settings.maxStringLength();
+    this.description = settings.description();
   }
 
   /**
@@ -302,20 +302,18 @@ public abstract sealed class JacksonSerializer extends Serializer
     if (value instanceof Iterable<?> items) {
       int i = 0;
       for (Object item : items) {
-        found = add(found, "[" + i++ + "]", item == null ? Set.of() : validator.validate(item));
+        found = validate(validator, item, i++, found);
       }
     } else if (value instanceof Map<?, ?> map) {
       for (Map.Entry<?, ?> e : map.entrySet()) {
-        Object item = e.getValue();
-        found = add(found, "[" + e.getKey() + "]", item == null ? Set.of() : validator.validate(item));
+        found = validate(validator, e.getValue(), e.getKey(), found);
       }
     } else if (value instanceof Object[] array) {
       for (int i = 0; i < array.length; i++) {
-        Object item = array[i];
-        found = add(found, "[" + i + "]", item == null ? Set.of() : validator.validate(item));
+        found = validate(validator, array[i], i, found);
       }
     } else {
-      found = add(null, "", validator.validate(value));
+      found = validate(validator, value, null, null);
     }
     if (found != null) {
       throw new SerializationException(
@@ -323,12 +321,18 @@ public abstract sealed class JacksonSerializer extends Serializer
     }
   }
 
-  private static @Nullable List<Violation> add(
-      @Nullable List<Violation> found, String prefix, Set<? extends ConstraintViolation<?>> set) {
+  /** Adds the violations of one value, under {@code [key]} unless the key is null, to a list. */
+  private static @Nullable List<Violation> validate(
+      Validator validator, @Nullable Object value, @Nullable Object key, @Nullable List<Violation> found) {
+    if (value == null) {
+      return found;
+    }
+    Set<ConstraintViolation<Object>> set = validator.validate(value);
     if (set.isEmpty()) {
       return found;
     }
     List<Violation> list = found != null ? found : new ArrayList<>();
+    String prefix = key == null ? "" : "[" + key + "]";
     for (ConstraintViolation<?> v : set) {
       list.add(Violations.of(prefix, v));
     }
@@ -336,28 +340,13 @@ public abstract sealed class JacksonSerializer extends Serializer
   }
 
   /** What a {@link Builder} produced, handed to the concrete class's constructor. */
-  static final class Settings {
-    final Format format;
-    final ObjectMapper mapper;
-    final @Nullable Validator validator;
-    final int maxNestingDepth;
-    final int maxStringLength;
-    final String description;
-
-    Settings(
-        Format format,
-        ObjectMapper mapper,
-        @Nullable Validator validator,
-        int maxNestingDepth,
-        int maxStringLength,
-        String description) {
-      this.format = format;
-      this.mapper = mapper;
-      this.validator = validator;
-      this.maxNestingDepth = maxNestingDepth;
-      this.maxStringLength = maxStringLength;
-      this.description = description;
-    }
+  record Settings(
+      Format format,
+      ObjectMapper mapper,
+      @Nullable Validator validator,
+      int maxNestingDepth,
+      int maxStringLength,
+      String description) {
 
     /** An application's own mapper, used as it is. */
     static Settings ofMapper(Format format, ObjectMapper mapper) {

@@ -49,6 +49,10 @@ class ValidationOverTcpTest {
 
   static final Route<AddRequest, AddReply> ADD = Route.of("add", AddRequest.class, AddReply.class);
 
+  /** Answers with a negative sum, which AddReply's constraint forbids. */
+  static final Route<AddRequest, AddReply> NEGATE =
+      Route.of("negate", AddRequest.class, AddReply.class);
+
   /** A format: its tolerant and its validating serializer. */
   record Format(String name, Supplier<JacksonSerializer> lenient, Supplier<JacksonSerializer> validating) {
     @Override
@@ -80,6 +84,7 @@ class ValidationOverTcpTest {
               handled.incrementAndGet();
               return new AddReply(r.a() + r.b() + r.terms().stream().mapToInt(Term::value).sum());
             }))
+            .route(NEGATE, NEGATE.nonBlocking(r -> new AddReply(-r.a())))
             .start());
   }
 
@@ -169,40 +174,24 @@ class ValidationOverTcpTest {
   @ParameterizedTest
   @MethodSource("formats")
   void invalidRepliesFailTheRequestOnEitherSide(Format format) {
-    Route<AddRequest, AddReply> negative = Route.of("negative", AddRequest.class, AddReply.class);
-    // the client refuses an invalid reply from a server that does not check
-    RouteServer lenientServer =
-        resources.add(
-            RouteServer.builder(TcpConnector.of("127.0.0.1", 0))
-                .serializer(format.lenient().get())
-                .route(negative, negative.nonBlocking(r -> new AddReply(-r.a())))
-                .start());
-    RouteClient validating = client(lenientServer, format.validating().get());
-    StepVerifier.create(validating.request(negative, new AddRequest(4, 0, List.of())))
-        .expectErrorSatisfies(e -> {
-          assertThat(e).isInstanceOf(SerializationException.class);
-          assertThat(Violation.listIn(e))
-              .containsExactly(new Violation("sum", "must be greater than or equal to 0"));
-        })
-        .verify(TIMEOUT);
+    // the client refuses an invalid reply from a server that does not check;
     // a validating server refuses to send it, and says so
-    RouteServer validatingServer =
-        resources.add(
-            RouteServer.builder(TcpConnector.of("127.0.0.1", 0))
-                .serializer(format.validating().get())
-                .route(negative, negative.nonBlocking(r -> new AddReply(-r.a())))
-                .start());
-    RouteClient lenient = client(validatingServer, format.lenient().get());
-    StepVerifier.create(lenient.request(negative, new AddRequest(4, 0, List.of())))
-        .expectErrorSatisfies(e -> {
-          assertThat(e)
-              .isInstanceOf(SerializationException.class)
-              .hasMessageStartingWith("the responder cannot encode its reply: invalid "
-                  + AddReply.class.getName());
-          assertThat(Violation.listIn(e))
-              .containsExactly(new Violation("sum", "must be greater than or equal to 0"));
-        })
-        .verify(TIMEOUT);
+    Map<RouteClient, String> cases =
+        Map.of(
+            client(server(format.lenient().get()), format.validating().get()),
+            "invalid " + AddReply.class.getName(),
+            client(server(format.validating().get()), format.lenient().get()),
+            "the responder cannot encode its reply: invalid " + AddReply.class.getName());
+    cases.forEach(
+        (client, message) ->
+            StepVerifier.create(client.request(NEGATE, new AddRequest(4, 0, List.of())))
+                .expectErrorSatisfies(e -> {
+                  assertThat(e).isInstanceOf(SerializationException.class).hasMessageStartingWith(message);
+                  assertThat(Violation.listIn(e))
+                      .containsExactly(new Violation("sum", "must be greater than or equal to 0"));
+                })
+                .verify(TIMEOUT));
+    assertThat(handled).hasValue(0);
   }
 
   @ParameterizedTest
