@@ -14,7 +14,6 @@ import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.internal.PlatformDependent;
@@ -61,6 +60,9 @@ public final class Session implements FrameListener {
 
   /** How deep sends made from completions on the loop may nest before they are queued. */
   static final int MAX_DIRECT_DEPTH = 8;
+
+  /** Least payload of a fragment that is not the last: bounds the work a message can cause. */
+  static final int MIN_FRAGMENT = 1024;
 
   /** Capacity of a write batch buffer. */
   static final int BATCH_SIZE = 16 * 1024;
@@ -125,6 +127,8 @@ public final class Session implements FrameListener {
   // shared
   /** Small chunks: an idle connection should cost little (the default chunk is 1024 slots). */
   private final Queue<Outbound> outbox = PlatformDependent.newMpscQueue(32, 1 << 30);
+  /** Loop-confined: items taken from the outbox while the transport was full, in order. */
+  private final java.util.ArrayDeque<Outbound> stalled = new java.util.ArrayDeque<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final Runnable drainTask = this::drain;
@@ -208,6 +212,7 @@ public final class Session implements FrameListener {
     if (conn.inLoop()
         && state == OPEN
         && directDepth < MAX_DIRECT_DEPTH
+        && stalled.isEmpty()
         && outbox.isEmpty()
         && conn.isWritable()) {
       // a completion that sends again (a message per completed message) would recurse through
@@ -248,9 +253,22 @@ public final class Session implements FrameListener {
     }
     long drained = 0;
     Outbound o;
-    while (conn.isWritable() && (o = outbox.poll()) != null) {
+    while (conn.isWritable()) {
+      o = stalled.isEmpty() ? outbox.poll() : stalled.poll();
+      if (o == null) {
+        break;
+      }
       drained += o.size();
       o.write(this);
+    }
+    if (!conn.isWritable()) {
+      // the transport is full: what is queued waits on the loop, where the sweep can time it out
+      while ((o = outbox.poll()) != null) {
+        stalled.add(o);
+      }
+      if (!stalled.isEmpty()) {
+        scheduleSweep();
+      }
     }
     if (drained != 0) {
       queuedBytes.addAndGet(-drained);
@@ -314,6 +332,25 @@ public final class Session implements FrameListener {
     }
     dirty = true;
     wroteSinceTick = true;
+    if (!conn.isWritable() && conn.pendingWriteBytes() > config.maxQueuedBytes()) {
+      // replies and pongs are written on the loop whatever the socket's state; a peer that keeps
+      // sending but does not read would make them pile up without end
+      peerNotReading();
+    }
+  }
+
+  private void peerNotReading() {
+    if (closeCause != null) {
+      return;
+    }
+    log.warn(
+        "closing connection with {}: it does not read ({} bytes waiting to be sent)",
+        describe(),
+        conn.pendingWriteBytes());
+    closeCause =
+        new ConnectionLostException(
+            "the peer does not read: more than " + config.maxQueuedBytes() + " bytes were waiting");
+    conn.close();
   }
 
   /** Writes a whole message, split into fragments when it is larger than the peer's frame size. */
@@ -364,10 +401,7 @@ public final class Session implements FrameListener {
       }
     } while (pending.containsKey(id));
     pending.put(id, p);
-    if (!sweepScheduled) {
-      sweepScheduled = true;
-      conn.schedule(sweepTask, SWEEP_NANOS, TimeUnit.NANOSECONDS);
-    }
+    scheduleSweep();
     return id;
   }
 
@@ -380,9 +414,17 @@ public final class Session implements FrameListener {
     }
   }
 
+  private void scheduleSweep() {
+    if (!sweepScheduled) {
+      sweepScheduled = true;
+      conn.schedule(sweepTask, SWEEP_NANOS, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Times out requests waiting for replies, and whatever waits for a full transport. */
   private void sweep() {
     sweepScheduled = false;
-    if (state == CLOSED || pending.isEmpty()) {
+    if (state == CLOSED || (pending.isEmpty() && stalled.isEmpty())) {
       return;
     }
     long now = System.nanoTime();
@@ -403,9 +445,20 @@ public final class Session implements FrameListener {
       }
       flushIfDirty();
     }
-    if (!pending.isEmpty()) {
-      sweepScheduled = true;
-      conn.schedule(sweepTask, SWEEP_NANOS, TimeUnit.NANOSECONDS);
+    long removed = 0;
+    for (var it = stalled.iterator(); it.hasNext(); ) {
+      Outbound o = it.next();
+      if (now - o.deadline() >= 0) {
+        it.remove();
+        removed += o.size();
+        o.fail(o.timeoutError());
+      }
+    }
+    if (removed != 0) {
+      queuedBytes.addAndGet(-removed);
+    }
+    if (!pending.isEmpty() || !stalled.isEmpty()) {
+      scheduleSweep();
     }
   }
 
@@ -462,7 +515,11 @@ public final class Session implements FrameListener {
             "fragmented message exceeds the maximum message size of " + config.maxMessageSize());
         return;
       }
-      r.payload.addComponent(true, frame.retainedSlice(base + payloadStart, n));
+      if ((flags & Frames.FLAG_FOLLOWS) != 0 && n < MIN_FRAGMENT) {
+        protocolError("non-final fragment of " + n + " bytes; fragments carry at least " + MIN_FRAGMENT);
+        return;
+      }
+      r.payload.writeBytes(frame, base + payloadStart, n);
       if ((flags & Frames.FLAG_FOLLOWS) == 0) {
         reassembly = null;
         try {
@@ -488,8 +545,14 @@ public final class Session implements FrameListener {
             protocolError("message exceeds the maximum message size");
             return;
           }
-          CompositeByteBuf payload = alloc.compositeBuffer(Integer.MAX_VALUE);
-          payload.addComponent(true, frame.retainedSlice(base + payloadStart, n));
+          if (n < MIN_FRAGMENT) {
+            protocolError("first fragment of " + n + " bytes; fragments carry at least " + MIN_FRAGMENT);
+            return;
+          }
+          // one buffer that grows with the bytes received, never past the message limit, and
+          // holds no reference to the read buffers the fragments came in
+          ByteBuf payload = alloc.buffer(Math.min(4 * n, config.maxMessageSize()), config.maxMessageSize());
+          payload.writeBytes(frame, base + payloadStart, n);
           reassembly =
               new Reassembly(
                   type,
@@ -549,7 +612,7 @@ public final class Session implements FrameListener {
 
   @Override
   public void onWritable() {
-    if (!outbox.isEmpty()) {
+    if (!outbox.isEmpty() || !stalled.isEmpty()) {
       drain();
     }
   }
@@ -578,10 +641,15 @@ public final class Session implements FrameListener {
     if (timer != null) {
       timer.cancel(false);
     }
-    for (PendingRequest<?> p : pending.values()) {
+    log.debug("session with {} closed (open: {}): {}", describe(), wasOpen, error.getMessage());
+    // the owner forgets this session first: failing the requests below runs callers' code, which
+    // may send again at once (a retry) and must then find no session rather than this dead one
+    owner.onClose(this, error);
+    List<PendingRequest<?>> failed = new ArrayList<>(pending.values());
+    pending.clear();
+    for (PendingRequest<?> p : failed) {
       p.fail(error);
     }
-    pending.clear();
     for (InboundCall call : inbound.values()) {
       call.cancel();
     }
@@ -600,22 +668,22 @@ public final class Session implements FrameListener {
       batch = null;
     }
     failOutbox();
-    log.debug("session with {} closed (open: {}): {}", describe(), wasOpen, error.getMessage());
-    owner.onClose(this, error);
   }
 
   private void failOutbox() {
-    Throwable error = closeCause != null ? closeCause : new ConnectionLostException("connection to " + describe() + " closed");
+    Throwable error =
+        closeCause != null
+            ? closeCause
+            : new ConnectionLostException("connection to " + describe() + " closed");
     Outbound o;
     long drained = 0;
-    while ((o = outbox.poll()) != null) {
+    while ((o = stalled.poll()) != null || (o = outbox.poll()) != null) {
       drained += o.size();
       o.fail(error);
     }
     queuedBytes.addAndGet(-drained);
   }
 
-  /** Dispatches a whole message; its route is the first {@code routeLen} bytes of {@code route}. */
   private void dispatch(
       int type,
       int id,
@@ -658,6 +726,13 @@ public final class Session implements FrameListener {
     }
     Handler h = entry.handler();
     String route = entry.route();
+    if (wantsReply && inbound.size() >= config.maxInFlight()) {
+      replyError(
+          id,
+          new OverloadedException(
+              config.maxInFlight() + " requests from this peer are already being handled"));
+      return;
+    }
     if (wantsReply && inbound.containsKey(id)) {
       protocolError("request id " + id + " reused while its request is still running");
       return;
@@ -709,7 +784,7 @@ public final class Session implements FrameListener {
       }
       case BLOCKING -> {
         BlockingCall call =
-            new BlockingCall(this, id, wantsReply, entry, flags, contentType, payload.retain());
+            new BlockingCall(this, id, wantsReply, entry, flags, contentType, keep(payload));
         if (wantsReply) {
           inbound.put(id, call);
         }
@@ -742,6 +817,14 @@ public final class Session implements FrameListener {
     } else {
       log.warn("dropping a message from {} for unknown route '{}'", describe(), route);
     }
+  }
+
+  /**
+   * A payload handed to another thread: small ones are copied, so that a queue of waiting messages
+   * does not hold on to whole read buffers; large (reassembled) ones are shared.
+   */
+  private static ByteBuf keep(ByteBuf payload) {
+    return payload.readableBytes() <= 64 * 1024 ? payload.copy() : payload.retain();
   }
 
   /**
@@ -806,7 +889,8 @@ public final class Session implements FrameListener {
   }
 
   private void replyError(int id, Throwable t) {
-    writeFrame(ErrorCodes.errorFrame(alloc, id, t));
+    // a long message can exceed the peer's frame size: errors are fragmented like replies
+    writeMessage(ErrorCodes.errorFrame(alloc, id, t));
   }
 
   /** Encodes a reply frame; a value that cannot be encoded or is too large becomes an error. */
@@ -1068,5 +1152,5 @@ public final class Session implements FrameListener {
       int contentType,
       int error,
       byte[] route,
-      CompositeByteBuf payload) {}
+      ByteBuf payload) {}
 }

@@ -207,6 +207,12 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
   }
 
   @Override
+  public long pendingWriteBytes() {
+    var buffer = channel.unsafe().outboundBuffer();
+    return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+  }
+
+  @Override
   public boolean acceptsBatches() {
     return true;
   }

@@ -53,6 +53,11 @@ public interface FrameConnection {
    */
   boolean isWritable();
 
+  /** Bytes written and not yet sent, where the transport knows it; 0 otherwise. */
+  default long pendingWriteBytes() {
+    return 0;
+  }
+
   /** Allocator for frames sent on this connection. */
   ByteBufAllocator alloc();
 

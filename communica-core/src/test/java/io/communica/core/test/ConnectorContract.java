@@ -674,6 +674,79 @@ public interface ConnectorContract {
     assertThat(second.clientIds()).containsExactly("steady");
   }
 
+  /** A caller that retries when its connection drops gets its answer from the next connection. */
+  @Test
+  default void retryingAfterConnectionLossWaitsForTheNextConnection() throws Exception {
+    SimpleServer first = start(server(Handler.reactive(String.class, s -> Mono.never())));
+    Connector address = first.connector();
+    SimpleClient client =
+        start(
+            SimpleClient.builder(address)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
+    client.connected().block(TIMEOUT);
+    CountDownLatch onServer = new CountDownLatch(2);
+    first.close();
+    // the first server is gone; a second one answers
+    Mono<String> retried =
+        client.request("a", String.class).retry(3).cache();
+    Mono<String> resumed =
+        client
+            .request("b", String.class)
+            .onErrorResume(ConnectionLostException.class, e -> client.request("b2", String.class))
+            .cache();
+    retried.subscribe(x -> onServer.countDown(), e -> {});
+    resumed.subscribe(x -> onServer.countDown(), e -> {});
+    start(SimpleServer.builder(address).handler(echo()));
+    assertThat(onServer.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(retried.block(TIMEOUT)).isEqualTo("echo:a");
+    assertThat(resumed.block(TIMEOUT)).startsWith("echo:b");
+    assertThat(client.request("after", String.class).block(TIMEOUT)).isEqualTo("echo:after");
+  }
+
+  @Test
+  default void retryOfRequestsInFlightWhenTheConnectionDrops() throws Exception {
+    SimpleServer first = start(server(Handler.reactive(String.class, s -> Mono.never())));
+    Connector address = first.connector();
+    SimpleClient client =
+        start(
+            SimpleClient.builder(address)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
+    client.connected().block(TIMEOUT);
+    List<Mono<String>> inFlight = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Mono<String> r = client.request("r" + i, String.class).retry(5).cache();
+      r.subscribe(x -> {}, e -> {});
+      inFlight.add(r);
+    }
+    // a round trip on the same connection: the 20 are written before it is answered
+    client.request("probe", String.class, Duration.ofMillis(300)).onErrorResume(e -> Mono.empty())
+        .block(TIMEOUT);
+    first.close();
+    start(SimpleServer.builder(address).handler(echo()));
+    for (int i = 0; i < 20; i++) {
+      assertThat(inFlight.get(i).block(TIMEOUT)).isEqualTo("echo:r" + i);
+    }
+  }
+
+  @Test
+  default void errorRepliesLongerThanAFrameArriveWhole() {
+    String message = "e".repeat(6000);
+    SimpleServer server =
+        start(
+            server(
+                Handler.nonBlocking(
+                    String.class,
+                    s -> {
+                      throw new RequestException(message, 9);
+                    })));
+    SimpleClient client = start(SimpleClient.builder(server.connector()).maxFrameSize(4096));
+    assertThatThrownBy(() -> client.request("x", String.class).block(TIMEOUT))
+        .isInstanceOf(RequestException.class)
+        .hasMessage(message);
+    assertThatThrownBy(() -> client.request("y", String.class).block(TIMEOUT))
+        .isInstanceOf(RequestException.class);
+  }
+
   @Test
   default void authenticatorRefusalReachesTheClient() {
     SimpleServer server =
@@ -696,6 +769,18 @@ public interface ConnectorContract {
                 assertThat(e)
                     .isInstanceOf(HandshakeRefusedException.class)
                     .hasMessageContaining("bad credentials for bad"))
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  default void entitiesThatAreNotStartedSaySo() {
+    SimpleServer server = resources().add(server(echo()).build());
+    StepVerifier.create(server.request("x", String.class))
+        .expectErrorMessage("the server is not started: call start() first")
+        .verify(TIMEOUT);
+    SimpleClient client = resources().add(SimpleClient.builder(serverConnector()).build());
+    StepVerifier.create(client.request("x", String.class))
+        .expectErrorMessage("the client is not started: call start() first")
         .verify(TIMEOUT);
   }
 
