@@ -5,8 +5,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.lang.reflect.Type;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -18,14 +18,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Encode into and decode from a direct buffer, as frames on the network are. Subclasses choose
- * the serializer and the message.
+ * the serializer and the message; {@link Report} runs them all and prints the table.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx1g", "-Dio.netty.leakDetection.level=disabled"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+// many 1 ms iterations: Report takes the fastest, which a shared, loaded machine rarely disturbs
+@Warmup(iterations = 20, time = 50, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 1000, time = 1, timeUnit = TimeUnit.MILLISECONDS)
 public abstract class SerializerBenchmark {
 
   private Serializer serializer;
