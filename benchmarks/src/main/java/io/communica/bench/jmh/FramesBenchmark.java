@@ -1,8 +1,6 @@
 package io.communica.bench.jmh;
 
-import io.communica.core.RequestException;
 import io.communica.core.Utf8Serializer;
-import io.communica.core.internal.ErrorCodes;
 import io.communica.core.internal.Frames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -26,7 +24,7 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The frame codec: encoding a message frame (header, route, payload through the serializer) into
- * a pooled buffer, reading a frame's header fields back, and error frames both ways.
+ * a pooled buffer, and reading a frame's header fields and payload back.
  *
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar jmh FramesBenchmark
@@ -50,23 +48,18 @@ public class FramesBenchmark {
   private final Utf8Serializer serializer = new Utf8Serializer();
   private byte[] data = new byte[0];
   private ByteBuf frame = alloc.buffer();
-  private ByteBuf error = alloc.buffer();
-  private final RequestException failure = new RequestException("no such order: 42", 404);
 
   @Setup(Level.Trial)
   public void setup() {
     data = new byte[payload];
     Arrays.fill(data, (byte) 'x');
     frame.release();
-    error.release();
     frame = Frames.message(alloc, Frames.REQUEST, 7, route, data, serializer);
-    error = ErrorCodes.errorFrame(alloc, 7, failure);
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
     frame.release();
-    error.release();
   }
 
   /** Encodes a request frame and releases it. */
@@ -94,22 +87,5 @@ public class FramesBenchmark {
   public Object decodePayload() {
     int start = frame.readerIndex() + Frames.HEADER + Frames.routeLength(frame);
     return serializer.decode(frame.slice(start, Frames.payloadLength(frame)), byte[].class);
-  }
-
-  /** Encodes the ERROR frame of a handler's {@link RequestException} and releases it. */
-  @Benchmark
-  public int encodeError() {
-    ByteBuf f = ErrorCodes.errorFrame(alloc, 7, failure);
-    int n = f.readableBytes();
-    f.release();
-    return n;
-  }
-
-  /** Turns an ERROR frame back into the exception the requester sees. */
-  @Benchmark
-  public Object decodeError() {
-    int start = error.readerIndex() + Frames.HEADER + Frames.routeLength(error);
-    int kind = error.getUnsignedShort(error.readerIndex() + Frames.OFF_ERROR);
-    return ErrorCodes.read(kind, error.slice(start, error.writerIndex() - start));
   }
 }
