@@ -52,11 +52,32 @@ public final class Handler {
   private final Kind kind;
   private final Type requestType;
   private final Function<Object, ?> function;
+  private final @Nullable Serializer serializer;
 
   private Handler(Kind kind, Type requestType, Function<Object, ?> function) {
+    this(kind, requestType, function, null);
+  }
+
+  private Handler(
+      Kind kind, Type requestType, Function<Object, ?> function, @Nullable Serializer serializer) {
     this.kind = kind;
     this.requestType = requireNonNull(requestType, "type");
     this.function = requireNonNull(function, "function");
+    this.serializer = serializer;
+  }
+
+  /**
+   * This handler with its own serializer for requests and replies, instead of the entity's. The
+   * requester must use the same serializer for the route (a {@link Route} declares it once for
+   * both sides).
+   */
+  public Handler withSerializer(Serializer serializer) {
+    return new Handler(kind, requestType, function, requireNonNull(serializer, "serializer"));
+  }
+
+  /** The handler's own serializer, or null when it uses the entity's. */
+  public @Nullable Serializer serializer() {
+    return serializer;
   }
 
   /** A handler that may block, run on the blocking scheduler. */

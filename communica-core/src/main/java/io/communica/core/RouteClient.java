@@ -3,7 +3,6 @@ package io.communica.core;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.internal.ClientCore;
-import io.communica.core.internal.Requests;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -42,8 +41,7 @@ public final class RouteClient extends ClientEntity<RouteClient> {
   /** Requests {@code route}, decoding the reply into a generic type. */
   public <R> Mono<R> request(String route, @Nullable Object data, TypeRef<R> replyType) {
     requireNonNull(route, "route");
-    return Requests.request(
-        core.config(), core::dispatch, route, data, replyType.type(), defaultTimeout());
+    return core.request(route, data, replyType.type(), defaultTimeout(), null);
   }
 
   /** Requests {@code route} with this call's own timeout. */
@@ -51,14 +49,35 @@ public final class RouteClient extends ClientEntity<RouteClient> {
       String route, @Nullable Object data, Class<R> replyType, Duration timeout) {
     requireNonNull(route, "route");
     requireNonNull(replyType, "replyType");
-    return Requests.request(
-        core.config(), core::dispatch, route, data, replyType, EntityBuilder.positive(timeout, "timeout"));
+    return core.request(route, data, replyType, EntityBuilder.positive(timeout, "timeout"), null);
+  }
+
+  /** Requests a typed route: the compiler checks the data and the reply type. */
+  public <Q, R> Mono<R> request(Route<Q, R> route, @Nullable Q data) {
+    return request(route, data, defaultTimeout());
+  }
+
+  /** Requests a typed route with this call's own timeout. */
+  public <Q, R> Mono<R> request(Route<Q, R> route, @Nullable Q data, Duration timeout) {
+    requireNonNull(route, "route");
+    return core.request(
+        route.name(),
+        data,
+        route.replyType(),
+        EntityBuilder.positive(timeout, "timeout"),
+        route.serializer());
   }
 
   /** Sends {@code data} to {@code route} without waiting for an answer. */
   public Mono<Void> fireAndForget(String route, @Nullable Object data) {
     requireNonNull(route, "route");
-    return Requests.fire(core.config(), core::dispatch, route, data);
+    return core.fire(route, data, null);
+  }
+
+  /** Sends {@code data} to a typed route without waiting for an answer. */
+  public <Q> Mono<Void> fireAndForget(Route<Q, ?> route, @Nullable Q data) {
+    requireNonNull(route, "route");
+    return core.fire(route.name(), data, route.serializer());
   }
 
   /** Builds a {@link RouteClient}. */
@@ -71,6 +90,12 @@ public final class RouteClient extends ClientEntity<RouteClient> {
 
     /** Adds a handler for the server's requests to {@code route} on this client. */
     public Builder route(String route, Handler handler) {
+      routes.route(route, handler);
+      return this;
+    }
+
+    /** Adds a handler for a typed route, e.g. {@code route(STATUS, STATUS.nonBlocking(...))}. */
+    public Builder route(Route<?, ?> route, Handler handler) {
       routes.route(route, handler);
       return this;
     }

@@ -2,7 +2,6 @@ package io.communica.core;
 
 import static java.util.Objects.requireNonNull;
 
-import io.communica.core.internal.Requests;
 import io.communica.core.internal.ServerCore;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -41,8 +40,16 @@ public final class RouteServer extends ServerEntity<RouteServer> {
       String route, @Nullable Object data, Class<R> replyType, Duration timeout) {
     requireNonNull(route, "route");
     requireNonNull(replyType, "replyType");
-    return Requests.request(
-        core.config(), core::dispatchAny, route, data, replyType, EntityBuilder.positive(timeout, "timeout"));
+    return core.request(
+        null, route, data, replyType, EntityBuilder.positive(timeout, "timeout"), null);
+  }
+
+  /** Requests a typed route of any connected client. */
+  public <Q, R> Mono<R> request(Route<Q, R> route, @Nullable Q data) {
+    requireNonNull(route, "route");
+    return core.request(
+        null, route.name(), data, route.replyType(), core.config().requestTimeout(),
+        route.serializer());
   }
 
   /** Requests {@code route} of the client with id {@code clientId}. */
@@ -51,26 +58,29 @@ public final class RouteServer extends ServerEntity<RouteServer> {
     requireNonNull(clientId, "clientId");
     requireNonNull(route, "route");
     requireNonNull(replyType, "replyType");
-    return Requests.request(
-        core.config(),
-        o -> core.dispatchTo(clientId, o),
-        route,
-        data,
-        replyType,
-        core.config().requestTimeout());
+    return core.request(clientId, route, data, replyType, core.config().requestTimeout(), null);
+  }
+
+  /** Requests a typed route of the client with id {@code clientId}. */
+  public <Q, R> Mono<R> requestClient(String clientId, Route<Q, R> route, @Nullable Q data) {
+    requireNonNull(clientId, "clientId");
+    requireNonNull(route, "route");
+    return core.request(
+        clientId, route.name(), data, route.replyType(), core.config().requestTimeout(),
+        route.serializer());
   }
 
   /** Sends a message to {@code route} of any connected client. */
   public Mono<Void> fireAndForget(String route, @Nullable Object data) {
     requireNonNull(route, "route");
-    return Requests.fire(core.config(), core::dispatchAny, route, data);
+    return core.fire(null, route, data, null);
   }
 
   /** Sends a message to {@code route} of the client with id {@code clientId}. */
   public Mono<Void> fireAndForgetClient(String clientId, String route, @Nullable Object data) {
     requireNonNull(clientId, "clientId");
     requireNonNull(route, "route");
-    return Requests.fire(core.config(), o -> core.dispatchTo(clientId, o), route, data);
+    return core.fire(clientId, route, data, null);
   }
 
   /** Builds a {@link RouteServer}. */
@@ -83,6 +93,12 @@ public final class RouteServer extends ServerEntity<RouteServer> {
 
     /** Adds a handler for {@code route}. */
     public Builder route(String route, Handler handler) {
+      routes.route(route, handler);
+      return this;
+    }
+
+    /** Adds a handler for a typed route, e.g. {@code route(ADD, ADD.blocking(...))}. */
+    public Builder route(Route<?, ?> route, Handler handler) {
       routes.route(route, handler);
       return this;
     }

@@ -46,6 +46,32 @@ public final class RouteTable {
   }
 
   /**
+   * Adds a handler for a typed route; the handler must decode the route's request type (make it
+   * with the route's own factory methods, e.g. {@code ADD.blocking(...)}).
+   *
+   * @throws IllegalArgumentException if the route already has a handler or the types differ
+   */
+  public RouteTable route(Route<?, ?> route, Handler handler) {
+    requireNonNull(route, "route");
+    requireNonNull(handler, "handler");
+    if (!handler.requestType().equals(route.requestType())) {
+      throw new IllegalArgumentException(
+          "handler decodes " + handler.requestType().getTypeName() + " but " + route
+              + " carries " + route.requestType().getTypeName());
+    }
+    Serializer declared = route.serializer();
+    if (declared != null) {
+      if (handler.serializer() == null) {
+        handler = handler.withSerializer(declared);
+      } else if (handler.serializer() != declared) {
+        throw new IllegalArgumentException(
+            "handler uses " + handler.serializer() + " but " + route + " declares " + declared);
+      }
+    }
+    return route(route.name(), handler);
+  }
+
+  /**
    * Adds every route of {@code other}.
    *
    * @throws IllegalArgumentException naming the routes both tables have; nothing is added then

@@ -3,7 +3,6 @@ package io.communica.core;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.internal.ClientCore;
-import io.communica.core.internal.Requests;
 import java.time.Duration;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -44,15 +43,13 @@ public final class SimpleClient extends ClientEntity<SimpleClient> {
 
   /** Sends {@code data} and decodes the reply into a generic type. */
   public <R> Mono<R> request(@Nullable Object data, TypeRef<R> replyType) {
-    return Requests.request(
-        core.config(), core::dispatch, "", data, replyType.type(), defaultTimeout());
+    return core.request("", data, replyType.type(), defaultTimeout(), null);
   }
 
   /** Sends {@code data} and decodes the reply, with this call's own timeout. */
   public <R> Mono<R> request(@Nullable Object data, Class<R> replyType, Duration timeout) {
     requireNonNull(replyType, "replyType");
-    return Requests.request(
-        core.config(), core::dispatch, "", data, replyType, EntityBuilder.positive(timeout, "timeout"));
+    return core.request("", data, replyType, EntityBuilder.positive(timeout, "timeout"), null);
   }
 
   /**
@@ -60,7 +57,7 @@ public final class SimpleClient extends ClientEntity<SimpleClient> {
    * transport took the message (it fails if no connection comes within the request timeout).
    */
   public Mono<Void> fireAndForget(@Nullable Object data) {
-    return Requests.fire(core.config(), core::dispatch, "", data);
+    return core.fire("", data, null);
   }
 
   /** Builds a {@link SimpleClient}. */

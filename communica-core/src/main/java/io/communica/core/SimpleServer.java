@@ -2,7 +2,6 @@ package io.communica.core;
 
 import static java.util.Objects.requireNonNull;
 
-import io.communica.core.internal.Requests;
 import io.communica.core.internal.ServerCore;
 import java.time.Duration;
 import java.util.Map;
@@ -43,8 +42,7 @@ public final class SimpleServer extends ServerEntity<SimpleServer> {
   /** Requests any connected client with this call's own timeout. */
   public <R> Mono<R> request(@Nullable Object data, Class<R> replyType, Duration timeout) {
     requireNonNull(replyType, "replyType");
-    return Requests.request(
-        core.config(), core::dispatchAny, "", data, replyType, EntityBuilder.positive(timeout, "timeout"));
+    return core.request(null, "", data, replyType, EntityBuilder.positive(timeout, "timeout"), null);
   }
 
   /**
@@ -54,24 +52,18 @@ public final class SimpleServer extends ServerEntity<SimpleServer> {
   public <R> Mono<R> requestClient(String clientId, @Nullable Object data, Class<R> replyType) {
     requireNonNull(clientId, "clientId");
     requireNonNull(replyType, "replyType");
-    return Requests.request(
-        core.config(),
-        o -> core.dispatchTo(clientId, o),
-        "",
-        data,
-        replyType,
-        core.config().requestTimeout());
+    return core.request(clientId, "", data, replyType, core.config().requestTimeout(), null);
   }
 
   /** Sends a message to any connected client. */
   public Mono<Void> fireAndForget(@Nullable Object data) {
-    return Requests.fire(core.config(), core::dispatchAny, "", data);
+    return core.fire(null, "", data, null);
   }
 
   /** Sends a message to the client with id {@code clientId}. */
   public Mono<Void> fireAndForgetClient(String clientId, @Nullable Object data) {
     requireNonNull(clientId, "clientId");
-    return Requests.fire(core.config(), o -> core.dispatchTo(clientId, o), "", data);
+    return core.fire(clientId, "", data, null);
   }
 
   /** Builds a {@link SimpleServer}. */

@@ -19,11 +19,20 @@ final class RawPeer implements AutoCloseable {
   private final OutputStream out;
 
   RawPeer(int port) throws IOException {
-    socket = new Socket();
-    socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+    this(connect(port));
+  }
+
+  RawPeer(Socket socket) throws IOException {
+    this.socket = socket;
     socket.setSoTimeout(10_000);
     in = new DataInputStream(socket.getInputStream());
     out = socket.getOutputStream();
+  }
+
+  private static Socket connect(int port) throws IOException {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+    return s;
   }
 
   void send(byte[] bytes) throws IOException {
@@ -46,9 +55,13 @@ final class RawPeer implements AutoCloseable {
   }
 
   static byte[] hello(int version, String clientId) {
+    return hello(version, clientId, 10_000);
+  }
+
+  static byte[] hello(int version, String clientId, int keepAliveMs) {
     byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
     ByteBuffer p = ByteBuffer.allocate(12 + 2 + id.length + 2);
-    p.putInt(16 * 1024 * 1024).putInt(64 * 1024).putInt(10_000);
+    p.putInt(16 * 1024 * 1024).putInt(64 * 1024).putInt(keepAliveMs);
     p.putShort((short) id.length).put(id).putShort((short) 0);
     return frame(version, Frames.HELLO, 0, 0, p.array());
   }

@@ -1,6 +1,5 @@
 package io.communica.core.internal;
 
-import io.communica.core.Handler;
 import io.netty.buffer.ByteBuf;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -14,7 +13,7 @@ import reactor.core.scheduler.Scheduler;
  */
 final class BlockingCall extends InboundCall implements Runnable {
 
-  private final Handler handler;
+  private final RouteIndex.Entry entry;
   private final int flags;
   private final int contentType;
   private final ByteBuf payload;
@@ -25,13 +24,12 @@ final class BlockingCall extends InboundCall implements Runnable {
       Session session,
       int id,
       boolean wantsReply,
-      String route,
-      Handler handler,
+      RouteIndex.Entry entry,
       int flags,
       int contentType,
       ByteBuf payload) {
-    super(session, id, wantsReply, route);
-    this.handler = handler;
+    super(session, id, wantsReply, entry.route(), entry.serializer());
+    this.entry = entry;
     this.flags = flags;
     this.contentType = contentType;
     this.payload = payload;
@@ -58,7 +56,7 @@ final class BlockingCall extends InboundCall implements Runnable {
     }
     Object result;
     try {
-      result = handler.invoke(session.decodeRequest(handler, route, flags, contentType, payload));
+      result = entry.handler().invoke(Session.decodeRequest(entry, flags, contentType, payload));
     } catch (Throwable t) {
       completeError(t);
       return;

@@ -4,6 +4,9 @@ import io.communica.core.ClientInfo;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.HandshakeRefusedException;
+import io.communica.core.Serializer;
+import java.lang.reflect.Type;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -25,11 +28,14 @@ public final class ClientCore implements Session.Owner {
 
   private final Connector connector;
   private final EntityConfig config;
+  private final RouteIndex routes;
+  private final RouteSerializers serializers;
   private final Waiters waiters;
   private final Sinks.Many<Boolean> connectedState = Sinks.many().replay().latestOrDefault(false);
   private volatile @Nullable Session current;
   private volatile boolean closed;
   private volatile @Nullable String refusedReason;
+  private volatile @Nullable String lastFailure;
   private boolean started;
   private int attempt;
   private @Nullable Disposable retry;
@@ -37,11 +43,36 @@ public final class ClientCore implements Session.Owner {
   public ClientCore(Connector connector, EntityConfig config) {
     this.connector = connector;
     this.config = config;
-    this.waiters = new Waiters(config.maxInFlight(), () -> "connection to " + connector.dump());
+    this.routes = new RouteIndex(config.routes(), config.serializer());
+    this.serializers = new RouteSerializers(config);
+    this.waiters =
+        new Waiters(
+            config.maxInFlight(),
+            () -> {
+              String last = lastFailure;
+              return "connection to " + connector.dump()
+                  + (last != null ? " (last attempt: " + last + ")" : "");
+            });
   }
 
   public EntityConfig config() {
     return config;
+  }
+
+  /** A request to {@code route}; {@code serializer} null means the entity's. */
+  public <T> Mono<T> request(
+      String route,
+      @Nullable Object data,
+      Type replyType,
+      Duration timeout,
+      @Nullable Serializer serializer) {
+    return Requests.request(
+        config, this::dispatch, route, data, replyType, timeout, serializers.resolve(route, serializer));
+  }
+
+  /** A fire-and-forget message to {@code route}. */
+  public Mono<Void> fire(String route, @Nullable Object data, @Nullable Serializer serializer) {
+    return Requests.fire(config, this::dispatch, route, data, serializers.resolve(route, serializer));
   }
 
   public Connector connector() {
@@ -77,11 +108,12 @@ public final class ClientCore implements Session.Owner {
       }
     }
     connector
-        .connect(config.transportOptions(), conn -> new Session(conn, config, this, false))
+        .connect(config.transportOptions(), conn -> new Session(conn, config, routes, this, false))
         .subscribe(conn -> {}, this::reconnectLater);
   }
 
   private void reconnectLater(Throwable cause) {
+    lastFailure = ServerCore.messages(cause);
     long delayMs;
     synchronized (this) {
       if (closed) {

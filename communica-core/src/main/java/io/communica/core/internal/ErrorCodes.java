@@ -90,7 +90,7 @@ public final class ErrorCodes {
 
   static ByteBuf errorFrame(
       ByteBufAllocator alloc, int id, int kind, int code, String type, String message) {
-    ByteBuf buf = Frames.begin(alloc, Frames.ERROR, 0, 0, id, kind, "", 64);
+    ByteBuf buf = Frames.begin(alloc, Frames.ERROR, 0, 0, id, kind, RouteIndex.NONE, 64);
     buf.writeInt(code);
     int typeLen = ByteBufUtil.utf8Bytes(type);
     buf.writeShort(typeLen);

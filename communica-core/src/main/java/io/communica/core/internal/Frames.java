@@ -66,6 +66,20 @@ public final class Frames {
 
   private Frames() {}
 
+  /** Name of a content type for error messages: communica's own ids by name, others by number. */
+  public static String contentTypeName(int contentType) {
+    String name =
+        switch (contentType) {
+          case 1 -> "utf8";
+          case 2 -> "json";
+          case 3 -> "msgpack";
+          case 4 -> "cbor";
+          case 5 -> "fixed-layout";
+          default -> "an application format";
+        };
+    return name + " (content type " + contentType + ")";
+  }
+
   public static String typeName(int type) {
     return switch (type) {
       case HELLO -> "HELLO";
@@ -85,8 +99,9 @@ public final class Frames {
   }
 
   /**
-   * Starts a frame: writes the length placeholder and the fixed header and the route. The caller
-   * appends the payload and calls {@link #finish}.
+   * Starts a frame: writes the length placeholder, the fixed header and the route. The caller
+   * appends the payload and calls {@link #finish}. The header goes in as two longs: every write to
+   * a buffer checks its state, and eight small writes cost eight checks.
    */
   public static ByteBuf begin(
       ByteBufAllocator alloc,
@@ -95,23 +110,13 @@ public final class Frames {
       int contentType,
       int id,
       int error,
-      String route,
+      byte[] route,
       int payloadHint) {
-    int routeLen = route.isEmpty() ? 0 : ByteBufUtil.utf8Bytes(route);
-    if (routeLen > 0xffff) {
-      throw new IllegalArgumentException("route is longer than 65535 UTF-8 bytes");
-    }
-    ByteBuf buf = alloc.ioBuffer(HEADER + routeLen + payloadHint);
-    buf.writeInt(0);
-    buf.writeByte(VERSION);
-    buf.writeByte(type);
-    buf.writeByte(flags);
-    buf.writeByte(contentType);
-    buf.writeInt(id);
-    buf.writeShort(error);
-    buf.writeShort(routeLen);
-    if (routeLen > 0) {
-      ByteBufUtil.reserveAndWriteUtf8(buf, route, routeLen);
+    ByteBuf buf = alloc.ioBuffer(HEADER + route.length + payloadHint);
+    buf.writeLong((long) VERSION << 24 | (long) type << 16 | (long) flags << 8 | contentType);
+    buf.writeLong((long) id << 32 | (long) (error & 0xffff) << 16 | route.length);
+    if (route.length > 0) {
+      buf.writeBytes(route);
     }
     return buf;
   }
@@ -124,12 +129,12 @@ public final class Frames {
 
   /** A frame without route or payload. */
   public static ByteBuf control(ByteBufAllocator alloc, int type, int id) {
-    return finish(begin(alloc, type, 0, 0, id, 0, "", 0));
+    return finish(begin(alloc, type, 0, 0, id, 0, RouteIndex.NONE, 0));
   }
 
   /** A frame whose payload is UTF-8 text (CLOSE and REFUSE reasons). */
   public static ByteBuf text(ByteBufAllocator alloc, int type, int error, String text) {
-    ByteBuf buf = begin(alloc, type, 0, 0, 0, error, "", text.length());
+    ByteBuf buf = begin(alloc, type, 0, 0, 0, error, RouteIndex.NONE, text.length());
     ByteBufUtil.writeUtf8(buf, truncate(text, 4096));
     return finish(buf);
   }
@@ -145,7 +150,7 @@ public final class Frames {
       ByteBufAllocator alloc,
       int type,
       int id,
-      String route,
+      byte[] route,
       @Nullable Object value,
       Serializer serializer) {
     if (value == null) {

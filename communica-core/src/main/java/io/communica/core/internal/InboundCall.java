@@ -1,5 +1,6 @@
 package io.communica.core.internal;
 
+import io.communica.core.Serializer;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
@@ -16,14 +17,16 @@ abstract class InboundCall implements Outbound {
   final int id;
   final boolean wantsReply;
   final String route;
+  private final Serializer serializer;
   private @Nullable ByteBuf reply;
   private int size;
 
-  InboundCall(Session session, int id, boolean wantsReply, String route) {
+  InboundCall(Session session, int id, boolean wantsReply, String route, Serializer serializer) {
     this.session = session;
     this.id = id;
     this.wantsReply = wantsReply;
     this.route = route;
+    this.serializer = serializer;
   }
 
   /** Loop: the requester cancelled, or the connection closed. */
@@ -34,7 +37,7 @@ abstract class InboundCall implements Outbound {
     if (!wantsReply) {
       return;
     }
-    ByteBuf frame = session.encodeReply(id, value);
+    ByteBuf frame = session.encodeReply(id, value, serializer);
     send(frame);
   }
 

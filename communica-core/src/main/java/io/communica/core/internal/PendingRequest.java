@@ -133,8 +133,8 @@ final class PendingRequest<T> extends Operators.MonoSubscriber<Object, T> implem
     try {
       if (contentType != serializer.contentType()) {
         throw new SerializationException(
-            "the reply is in content type " + contentType + " but this side decodes with "
-                + serializer);
+            "the reply is in " + Frames.contentTypeName(contentType) + " but this side decodes "
+                + Frames.contentTypeName(serializer.contentType()));
       }
       value = serializer.decode(payload, replyType);
     } catch (CommunicaException e) {

@@ -1,5 +1,6 @@
 package io.communica.core.internal;
 
+import io.communica.core.Serializer;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -14,8 +15,8 @@ final class ReactiveCall extends InboundCall implements CoreSubscriber<Object> {
   private volatile boolean cancelled;
   private boolean done;
 
-  ReactiveCall(Session session, int id, boolean wantsReply, String route) {
-    super(session, id, wantsReply, route);
+  ReactiveCall(Session session, int id, boolean wantsReply, String route, Serializer serializer) {
+    super(session, id, wantsReply, route, serializer);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.communica.core.internal;
 import io.communica.core.CommunicaException;
 import io.communica.core.MessageTooLargeException;
 import io.communica.core.SerializationException;
+import io.communica.core.Serializer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.lang.reflect.Type;
@@ -28,36 +29,34 @@ public final class Requests {
       String route,
       @Nullable Object data,
       Type replyType,
-      Duration timeout) {
-    checkRoute(route);
-    return new RequestMono<>(config, target, route, data, replyType, timeout);
+      Duration timeout,
+      Serializer serializer) {
+    return new RequestMono<>(
+        config, target, route, RouteIndex.utf8(route), data, replyType, timeout, serializer);
   }
 
   /** A fire-and-forget message; completes when the transport took it. */
   public static Mono<Void> fire(
-      EntityConfig config, Consumer<Outbound> target, String route, @Nullable Object data) {
-    checkRoute(route);
-    return new FireMono(config, target, route, data);
+      EntityConfig config,
+      Consumer<Outbound> target,
+      String route,
+      @Nullable Object data,
+      Serializer serializer) {
+    return new FireMono(config, target, RouteIndex.utf8(route), data, serializer);
   }
 
-  static void checkRoute(String route) {
-    if (route.length() > Session.MAX_ROUTE_BYTES
-        || io.netty.buffer.ByteBufUtil.utf8Bytes(route) > Session.MAX_ROUTE_BYTES) {
-      throw new IllegalArgumentException(
-          "route is longer than " + Session.MAX_ROUTE_BYTES + " UTF-8 bytes");
-    }
-  }
 
   /** Encodes a frame on the caller's thread; null after signalling the error to the subscriber. */
   static @Nullable ByteBuf encode(
       EntityConfig config,
+      Serializer serializer,
       CoreSubscriber<?> actual,
       int type,
-      String route,
+      byte[] route,
       @Nullable Object data) {
     ByteBuf frame;
     try {
-      frame = Frames.message(ByteBufAllocator.DEFAULT, type, 0, route, data, config.serializer());
+      frame = Frames.message(ByteBufAllocator.DEFAULT, type, 0, route, data, serializer);
     } catch (CommunicaException e) {
       Operators.error(actual, e);
       return null;
@@ -65,7 +64,7 @@ public final class Requests {
       Operators.error(
           actual,
           new SerializationException(
-              config.serializer().name() + " serializer cannot encode "
+              serializer.name() + " serializer cannot encode "
                   + data.getClass().getName() + ": " + e.getMessage(),
               e));
       return null;
@@ -83,33 +82,39 @@ public final class Requests {
     private final EntityConfig config;
     private final Consumer<Outbound> target;
     private final String route;
+    private final byte[] routeBytes;
     private final @Nullable Object data;
     private final Type replyType;
     private final Duration timeout;
+    private final Serializer serializer;
 
     RequestMono(
         EntityConfig config,
         Consumer<Outbound> target,
         String route,
+        byte[] routeBytes,
         @Nullable Object data,
         Type replyType,
-        Duration timeout) {
+        Duration timeout,
+        Serializer serializer) {
       this.config = config;
       this.target = target;
       this.route = route;
+      this.routeBytes = routeBytes;
       this.data = data;
       this.replyType = replyType;
       this.timeout = timeout;
+      this.serializer = serializer;
     }
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-      ByteBuf frame = encode(config, actual, Frames.REQUEST, route, data);
+      ByteBuf frame = encode(config, serializer, actual, Frames.REQUEST, routeBytes, data);
       if (frame == null) {
         return;
       }
       PendingRequest<T> p =
-          new PendingRequest<>(actual, route, frame, replyType, config.serializer(), timeout);
+          new PendingRequest<>(actual, route, frame, replyType, serializer, timeout);
       actual.onSubscribe(p);
       target.accept(p);
     }
@@ -118,19 +123,26 @@ public final class Requests {
   private static final class FireMono extends Mono<Void> {
     private final EntityConfig config;
     private final Consumer<Outbound> target;
-    private final String route;
+    private final byte[] route;
     private final @Nullable Object data;
+    private final Serializer serializer;
 
-    FireMono(EntityConfig config, Consumer<Outbound> target, String route, @Nullable Object data) {
+    FireMono(
+        EntityConfig config,
+        Consumer<Outbound> target,
+        byte[] route,
+        @Nullable Object data,
+        Serializer serializer) {
       this.config = config;
       this.target = target;
       this.route = route;
       this.data = data;
+      this.serializer = serializer;
     }
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
-      ByteBuf frame = encode(config, actual, Frames.MESSAGE, route, data);
+      ByteBuf frame = encode(config, serializer, actual, Frames.MESSAGE, route, data);
       if (frame == null) {
         return;
       }

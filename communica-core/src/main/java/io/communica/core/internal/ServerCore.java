@@ -4,6 +4,9 @@ import io.communica.core.ClientEvent;
 import io.communica.core.ClientInfo;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
+import io.communica.core.Serializer;
+import java.lang.reflect.Type;
+import reactor.core.publisher.Mono;
 import io.communica.core.transport.TransportServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +33,8 @@ public final class ServerCore implements Session.Owner {
 
   private final Connector connector;
   private final EntityConfig config;
+  private final RouteIndex routes;
+  private final RouteSerializers serializers;
   private final Map<String, Session> clients = new ConcurrentHashMap<>();
   private final List<Session> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger roundRobin = new AtomicInteger();
@@ -43,11 +48,39 @@ public final class ServerCore implements Session.Owner {
   public ServerCore(Connector connector, EntityConfig config) {
     this.connector = connector;
     this.config = config;
+    this.routes = new RouteIndex(config.routes(), config.serializer());
+    this.serializers = new RouteSerializers(config);
     this.anyWaiters = new Waiters(config.maxInFlight(), () -> "client connected");
   }
 
   public EntityConfig config() {
     return config;
+  }
+
+  /**
+   * A request to {@code route} of the client {@code clientId}, or of any client when null;
+   * {@code serializer} null means the entity's.
+   */
+  public <T> Mono<T> request(
+      @Nullable String clientId,
+      String route,
+      @Nullable Object data,
+      Type replyType,
+      Duration timeout,
+      @Nullable Serializer serializer) {
+    return Requests.request(
+        config, target(clientId), route, data, replyType, timeout, serializers.resolve(route, serializer));
+  }
+
+  /** A fire-and-forget message to {@code route} of a client, or of any client when null. */
+  public Mono<Void> fire(
+      @Nullable String clientId, String route, @Nullable Object data, @Nullable Serializer serializer) {
+    return Requests.fire(
+        config, target(clientId), route, data, serializers.resolve(route, serializer));
+  }
+
+  private java.util.function.Consumer<Outbound> target(@Nullable String clientId) {
+    return clientId == null ? this::dispatchAny : o -> dispatchTo(clientId, o);
   }
 
   public synchronized void start() {
@@ -57,15 +90,36 @@ public final class ServerCore implements Session.Owner {
     if (transport != null) {
       return;
     }
-    TransportServer t =
-        connector
-            .bind(config.transportOptions(), conn -> new Session(conn, config, this, true))
-            .block(BIND_TIMEOUT);
+    TransportServer t;
+    try {
+      t =
+          connector
+              .bind(config.transportOptions(), conn -> new Session(conn, config, routes, this, true))
+              .block(BIND_TIMEOUT);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "cannot listen on " + connector.dump() + ": " + messages(e), e);
+    }
     if (t == null) {
       throw new IllegalStateException("binding " + connector.dump() + " completed empty");
     }
     transport = t;
     log.info("listening on {}", t.connector().dump());
+  }
+
+  /** The messages of an exception and its causes, for an error that names the root problem. */
+  static String messages(Throwable e) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable t = e; t != null && sb.length() < 1000; t = t.getCause()) {
+      String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+      if (sb.indexOf(m) < 0) {
+        if (sb.length() > 0) {
+          sb.append(": ");
+        }
+        sb.append(m);
+      }
+    }
+    return sb.toString();
   }
 
   /** The connector clients use: after start, the bound one (real port). */
@@ -129,10 +183,11 @@ public final class ServerCore implements Session.Owner {
     if (info == null) {
       return;
     }
+    // a connection replaced by a newer one of the same client is not a disconnect
     if (clients.remove(info.clientId(), session)) {
       log.debug("client {} disconnected: {}", info.clientId(), cause.getMessage());
+      emit(new ClientEvent(ClientEvent.Type.DISCONNECTED, info));
     }
-    emit(new ClientEvent(ClientEvent.Type.DISCONNECTED, info));
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.communica.core.MessageTooLargeException;
 import io.communica.core.OverloadedException;
 import io.communica.core.RequestException;
 import io.communica.core.SerializationException;
+import io.communica.core.Serializer;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
@@ -17,6 +18,7 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.internal.PlatformDependent;
+import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -79,6 +81,7 @@ public final class Session implements FrameListener {
 
   private final FrameConnection conn;
   private final EntityConfig config;
+  private final RouteIndex routes;
   private final Owner owner;
   private final boolean serverSide;
   private final ByteBufAllocator alloc;
@@ -95,6 +98,8 @@ public final class Session implements FrameListener {
   private boolean wroteSinceTick;
   private long lastReadNanos = System.nanoTime();
   private @Nullable Reassembly reassembly;
+  /** The route of the frame being dispatched, copied out of the frame. */
+  private final byte[] routeScratch = new byte[MAX_ROUTE_BYTES];
   private int peerMaxMessage = Integer.MAX_VALUE;
   private int peerMaxFrame = MIN_FRAME_SIZE;
   private long readTimeoutNanos;
@@ -115,9 +120,15 @@ public final class Session implements FrameListener {
   private volatile int peerMaxMessageVolatile = Integer.MAX_VALUE;
 
   /** Creates the session of a new connection; call on the connection's loop. */
-  public Session(FrameConnection conn, EntityConfig config, Owner owner, boolean serverSide) {
+  Session(
+      FrameConnection conn,
+      EntityConfig config,
+      RouteIndex routes,
+      Owner owner,
+      boolean serverSide) {
     this.conn = conn;
     this.config = config;
+    this.routes = routes;
     this.owner = owner;
     this.serverSide = serverSide;
     this.alloc = conn.alloc();
@@ -265,7 +276,13 @@ public final class Session implements FrameListener {
       boolean last = pos + n == total;
       ByteBuf header =
           Frames.begin(
-              alloc, Frames.CONTINUATION, last ? 0 : Frames.FLAG_FOLLOWS, contentType, id, 0, "",
+              alloc,
+              Frames.CONTINUATION,
+              last ? 0 : Frames.FLAG_FOLLOWS,
+              contentType,
+              id,
+              0,
+              RouteIndex.NONE,
               0);
       header.setInt(0, Frames.HEADER - 4 + n);
       writeFrame(Unpooled.wrappedBuffer(header, frame.retainedSlice(base + pos, n)));
@@ -340,8 +357,16 @@ public final class Session implements FrameListener {
       return;
     }
     int base = frame.readerIndex();
-    int version = frame.getUnsignedByte(base + Frames.OFF_VERSION);
-    int type = frame.getUnsignedByte(base + Frames.OFF_TYPE);
+    // the fixed header in two reads: each read of a buffer checks its state
+    long head = frame.getLong(base + Frames.OFF_VERSION);
+    int tail = frame.getInt(base + Frames.OFF_ERROR);
+    int version = (int) (head >>> 56) & 0xff;
+    int type = (int) (head >>> 48) & 0xff;
+    int flags = (int) (head >>> 40) & 0xff;
+    int contentType = (int) (head >>> 32) & 0xff;
+    int id = (int) head;
+    int error = tail >>> 16;
+    int routeLen = tail & 0xffff;
     if (version != Frames.VERSION) {
       if (serverSide && state == HANDSHAKE) {
         refuse(
@@ -353,12 +378,13 @@ public final class Session implements FrameListener {
       }
       return;
     }
-    int flags = frame.getUnsignedByte(base + Frames.OFF_FLAGS);
-    int id = frame.getInt(base + Frames.OFF_ID);
-    int routeLen = frame.getUnsignedShort(base + Frames.OFF_ROUTE_LEN);
     int payloadStart = Frames.HEADER + routeLen;
     if (payloadStart > frame.readableBytes()) {
       protocolError("route length " + routeLen + " runs past the end of the frame");
+      return;
+    }
+    if (routeLen > MAX_ROUTE_BYTES) {
+      protocolError("route of " + routeLen + " bytes is longer than " + MAX_ROUTE_BYTES);
       return;
     }
     Reassembly r = reassembly;
@@ -377,8 +403,9 @@ public final class Session implements FrameListener {
       r.payload.addComponent(true, frame.retainedSlice(base + payloadStart, n));
       if ((flags & Frames.FLAG_FOLLOWS) == 0) {
         reassembly = null;
+        System.arraycopy(r.route, 0, routeScratch, 0, r.route.length);
         try {
-          dispatch(r.type, r.id, r.flags, r.contentType, r.error, r.route, r.payload);
+          dispatch(r.type, r.id, r.flags, r.contentType, r.error, r.route.length, r.payload);
         } finally {
           r.payload.release();
         }
@@ -391,12 +418,9 @@ public final class Session implements FrameListener {
           protocolError(Frames.typeName(type) + " frame before the handshake completed");
           return;
         }
-        int error = frame.getUnsignedShort(base + Frames.OFF_ERROR);
-        int contentType = frame.getUnsignedByte(base + Frames.OFF_CONTENT);
-        String route =
-            routeLen == 0
-                ? ""
-                : frame.toString(base + Frames.HEADER, routeLen, StandardCharsets.UTF_8);
+        if (routeLen > 0) {
+          frame.getBytes(base + Frames.HEADER, routeScratch, 0, routeLen);
+        }
         int n = frame.readableBytes() - payloadStart;
         if ((flags & Frames.FLAG_FOLLOWS) != 0) {
           if (n > config.maxMessageSize()) {
@@ -407,14 +431,20 @@ public final class Session implements FrameListener {
           payload.addComponent(true, frame.retainedSlice(base + payloadStart, n));
           reassembly =
               new Reassembly(
-                  type, id, flags & ~Frames.FLAG_FOLLOWS, contentType, error, route, payload);
+                  type,
+                  id,
+                  flags & ~Frames.FLAG_FOLLOWS,
+                  contentType,
+                  error,
+                  java.util.Arrays.copyOf(routeScratch, routeLen),
+                  payload);
           return;
         }
         if (n > config.maxMessageSize()) {
           protocolError("message of " + n + " bytes exceeds the maximum message size");
           return;
         }
-        dispatch(type, id, flags, contentType, error, route, frame.slice(base + payloadStart, n));
+        dispatch(type, id, flags, contentType, error, routeLen, frame.slice(base + payloadStart, n));
       }
       case Frames.CANCEL -> {
         InboundCall call = inbound.remove(id);
@@ -510,8 +540,9 @@ public final class Session implements FrameListener {
     queuedBytes.addAndGet(-drained);
   }
 
+  /** Dispatches a whole message; its route is in {@link #routeScratch}. */
   private void dispatch(
-      int type, int id, int flags, int contentType, int error, String route, ByteBuf payload) {
+      int type, int id, int flags, int contentType, int error, int routeLen, ByteBuf payload) {
     switch (type) {
       case Frames.RESPONSE -> {
         PendingRequest<?> p = pending.remove(id);
@@ -525,14 +556,15 @@ public final class Session implements FrameListener {
           p.fail(ErrorCodes.read(error, payload.duplicate()));
         }
       }
-      default -> handleInbound(type == Frames.REQUEST, id, flags, contentType, route, payload);
+      default -> handleInbound(type == Frames.REQUEST, id, flags, contentType, routeLen, payload);
     }
   }
 
   private void handleInbound(
-      boolean wantsReply, int id, int flags, int contentType, String route, ByteBuf payload) {
-    Handler h = config.routes().get(route);
-    if (h == null) {
+      boolean wantsReply, int id, int flags, int contentType, int routeLen, ByteBuf payload) {
+    RouteIndex.Entry entry = routes.lookup(routeScratch, routeLen);
+    if (entry == null) {
+      String route = new String(routeScratch, 0, routeLen, StandardCharsets.UTF_8);
       if (wantsReply) {
         replyError(
             id,
@@ -546,6 +578,8 @@ public final class Session implements FrameListener {
       }
       return;
     }
+    Handler h = entry.handler();
+    String route = entry.route();
     if (wantsReply && inbound.containsKey(id)) {
       protocolError("request id " + id + " reused while its request is still running");
       return;
@@ -554,26 +588,26 @@ public final class Session implements FrameListener {
       case NON_BLOCKING -> {
         Object result;
         try {
-          result = h.invoke(decodeRequest(h, route, flags, contentType, payload));
+          result = h.invoke(decodeRequest(entry, flags, contentType, payload));
         } catch (Throwable t) {
           handlerFailed(wantsReply, id, route, t);
           return;
         }
         if (wantsReply) {
-          replyNow(id, result);
+          replyNow(id, result, entry.serializer());
         }
       }
       case REACTIVE -> {
         Object result;
         try {
-          result = h.invoke(decodeRequest(h, route, flags, contentType, payload));
+          result = h.invoke(decodeRequest(entry, flags, contentType, payload));
         } catch (Throwable t) {
           handlerFailed(wantsReply, id, route, t);
           return;
         }
         if (result == null) {
           if (wantsReply) {
-            replyNow(id, null);
+            replyNow(id, null, entry.serializer());
           }
         } else if (result instanceof Callable<?> callable) {
           // Mono.just, Mono.empty, Mono.error: answer now without subscribing
@@ -585,10 +619,10 @@ public final class Session implements FrameListener {
             return;
           }
           if (wantsReply) {
-            replyNow(id, value);
+            replyNow(id, value, entry.serializer());
           }
         } else {
-          ReactiveCall call = new ReactiveCall(this, id, wantsReply, route);
+          ReactiveCall call = new ReactiveCall(this, id, wantsReply, route, entry.serializer());
           if (wantsReply) {
             inbound.put(id, call);
           }
@@ -597,7 +631,7 @@ public final class Session implements FrameListener {
       }
       case BLOCKING -> {
         BlockingCall call =
-            new BlockingCall(this, id, wantsReply, route, h, flags, contentType, payload.retain());
+            new BlockingCall(this, id, wantsReply, entry, flags, contentType, payload.retain());
         if (wantsReply) {
           inbound.put(id, call);
         }
@@ -635,24 +669,26 @@ public final class Session implements FrameListener {
   }
 
   /** Decodes request data for a handler; a failure is the requester's fault. */
-  @Nullable Object decodeRequest(
-      Handler h, String route, int flags, int contentType, ByteBuf payload) {
+  static @Nullable Object decodeRequest(
+      RouteIndex.Entry entry, int flags, int contentType, ByteBuf payload) {
     if ((flags & Frames.FLAG_EMPTY) != 0) {
       return null;
     }
-    if (contentType != config.serializer().contentType()) {
+    Serializer serializer = entry.serializer();
+    Type type = entry.handler().requestType();
+    if (contentType != serializer.contentType()) {
       throw new RequestException(
-          "the request is in content type " + contentType + " but the responder uses "
-              + config.serializer(),
+          "the request is in " + Frames.contentTypeName(contentType)
+              + " but the responder decodes " + Frames.contentTypeName(serializer.contentType()),
           RequestException.INVALID_DATA);
     }
     try {
-      return config.serializer().decode(payload.duplicate(), h.requestType());
+      return serializer.decode(payload.duplicate(), type);
     } catch (RuntimeException e) {
       throw new RequestException(
           "cannot decode the request"
-              + (route.isEmpty() ? "" : " for route '" + route + "'")
-              + " as " + h.requestType().getTypeName() + ": " + e.getMessage(),
+              + (entry.route().isEmpty() ? "" : " for route '" + entry.route() + "'")
+              + " as " + type.getTypeName() + ": " + e.getMessage(),
           RequestException.INVALID_DATA,
           e);
     }
@@ -675,8 +711,8 @@ public final class Session implements FrameListener {
     }
   }
 
-  private void replyNow(int id, @Nullable Object value) {
-    writeMessage(encodeReply(id, value));
+  private void replyNow(int id, @Nullable Object value, Serializer serializer) {
+    writeMessage(encodeReply(id, value, serializer));
   }
 
   private void replyError(int id, Throwable t) {
@@ -684,10 +720,10 @@ public final class Session implements FrameListener {
   }
 
   /** Encodes a reply frame; a value that cannot be encoded or is too large becomes an error. */
-  ByteBuf encodeReply(int id, @Nullable Object value) {
+  ByteBuf encodeReply(int id, @Nullable Object value, Serializer serializer) {
     ByteBuf frame;
     try {
-      frame = Frames.message(alloc, Frames.RESPONSE, id, "", value, config.serializer());
+      frame = Frames.message(alloc, Frames.RESPONSE, id, RouteIndex.NONE, value, serializer);
     } catch (Throwable t) {
       log.warn("cannot encode the reply to request {} from {}", id, describe(), t);
       return ErrorCodes.errorFrame(
@@ -728,7 +764,7 @@ public final class Session implements FrameListener {
   // ---------------------------------------------------------------- handshake
 
   private void sendHello() {
-    ByteBuf buf = Frames.begin(alloc, Frames.HELLO, 0, 0, 0, 0, "", 64);
+    ByteBuf buf = Frames.begin(alloc, Frames.HELLO, 0, 0, 0, 0, RouteIndex.NONE, 64);
     buf.writeInt(config.maxMessageSize());
     buf.writeInt(config.maxFrameSize());
     buf.writeInt((int) Math.min(Integer.MAX_VALUE, config.keepAliveInterval().toMillis()));
@@ -741,7 +777,7 @@ public final class Session implements FrameListener {
   }
 
   private void sendWelcome() {
-    ByteBuf buf = Frames.begin(alloc, Frames.WELCOME, 0, 0, 0, 0, "", 16);
+    ByteBuf buf = Frames.begin(alloc, Frames.WELCOME, 0, 0, 0, 0, RouteIndex.NONE, 16);
     buf.writeInt(config.maxMessageSize());
     buf.writeInt(config.maxFrameSize());
     buf.writeInt((int) Math.min(Integer.MAX_VALUE, config.keepAliveInterval().toMillis()));
@@ -945,6 +981,6 @@ public final class Session implements FrameListener {
       int flags,
       int contentType,
       int error,
-      String route,
+      byte[] route,
       CompositeByteBuf payload) {}
 }

@@ -11,6 +11,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
@@ -44,6 +45,7 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
   private final FrameListener listener;
   private boolean failed;
   private @Nullable Throwable cause;
+  private @Nullable ChannelHandlerContext context;
 
   private NettyFrameConnection(
       Channel channel,
@@ -80,10 +82,17 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
 
   static String describe(@Nullable SocketAddress address) {
     if (address instanceof InetSocketAddress inet) {
-      String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+      String host =
+          inet.getAddress() != null ? NetUtil.toAddressString(inet.getAddress()) : inet.getHostString();
       return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
     }
     return address == null ? "unknown" : address.toString();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    context = ctx;
+    super.handlerAdded(ctx);
   }
 
   // ---------------------------------------------------------------- inbound
@@ -166,14 +175,28 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
     return channel.eventLoop().schedule(task, delay, unit);
   }
 
+  /**
+   * Writes from this handler's place in the pipeline rather than the tail: the handlers after it
+   * (Reactor Netty's inbound bridge) have nothing to do with outbound frames.
+   */
   @Override
   public void write(ByteBuf frame) {
-    channel.write(frame, channel.voidPromise());
+    ChannelHandlerContext ctx = context;
+    if (ctx != null) {
+      ctx.write(frame, ctx.voidPromise());
+    } else {
+      channel.write(frame, channel.voidPromise());
+    }
   }
 
   @Override
   public void flush() {
-    channel.flush();
+    ChannelHandlerContext ctx = context;
+    if (ctx != null) {
+      ctx.flush();
+    } else {
+      channel.flush();
+    }
   }
 
   @Override

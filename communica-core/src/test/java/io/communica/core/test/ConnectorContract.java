@@ -13,9 +13,12 @@ import io.communica.core.MessageTooLargeException;
 import io.communica.core.RequestException;
 import io.communica.core.RequestTimeoutException;
 import io.communica.core.ResponderException;
+import io.communica.core.Route;
 import io.communica.core.RouteClient;
 import io.communica.core.RouteServer;
+import io.communica.core.RouteTable;
 import io.communica.core.SerializationException;
+import io.communica.core.Serializer;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import java.time.Duration;
@@ -231,6 +234,43 @@ public interface ConnectorContract {
     assertThat(client.request("upper", "ok", String.class).block(TIMEOUT)).isEqualTo("OK");
   }
 
+  Route<String, Integer> LENGTH = Route.of("length", String.class, Integer.class);
+
+  @Test
+  default void typedRoutesAreSharedByBothSides() {
+    Route<String, String> shout =
+        Route.of("shout", String.class, String.class).withSerializer(new TaggedSerializer());
+    RouteServer server =
+        start(
+            RouteServer.builder(serverConnector())
+                .route(LENGTH, LENGTH.nonBlocking(String::length))
+                .route(shout, shout.blocking(s -> s.toUpperCase() + "!")));
+    RouteClient client = start(RouteClient.builder(server.connector()));
+    Mono<Integer> length = client.request(LENGTH, "four");
+    assertThat(length.block(TIMEOUT)).isEqualTo(4);
+    assertThat(client.request(shout, "hey").block(TIMEOUT)).isEqualTo("HEY!");
+  }
+
+  @Test
+  default void oneRouteOneSerializerOnEachSide() {
+    RouteServer server =
+        start(RouteServer.builder(serverConnector()).route(LENGTH, LENGTH.nonBlocking(String::length)));
+    RouteClient client = start(RouteClient.builder(server.connector()));
+    assertThat(client.request(LENGTH, "abc").block(TIMEOUT)).isEqualTo(3);
+    Route<String, Integer> sameNameOtherFormat =
+        Route.of("length", String.class, Integer.class).withSerializer(new TaggedSerializer());
+    assertThatThrownBy(() -> client.request(sameNameOtherFormat, "abc"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("route 'length'")
+        .hasMessageContaining("one route, one serializer");
+    assertThatThrownBy(
+            () ->
+                new RouteTable()
+                    .route(LENGTH, Handler.nonBlocking(Integer.class, i -> i)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("java.lang.Integer");
+  }
+
   // ---------------------------------------------------------------- errors
 
   @Test
@@ -298,6 +338,17 @@ public interface ConnectorContract {
         .satisfies(
             e -> assertThat(((RequestException) e).code()).isEqualTo(RequestException.INVALID_DATA));
     assertThat(called.getCount()).isEqualTo(1);
+  }
+
+  @Test
+  default void mismatchedSerializersGiveAnErrorNamingBothFormats() {
+    Serializer other = new TaggedSerializer();
+    SimpleServer server = start(server(echo()).serializer(other));
+    SimpleClient client = client(server);
+    assertThatThrownBy(() -> client.request("x", String.class).block(TIMEOUT))
+        .isInstanceOf(RequestException.class)
+        .hasMessageContaining("content type " + Serializer.defaultSerializer().contentType())
+        .hasMessageContaining("content type 200");
   }
 
   // ---------------------------------------------------------------- timeouts and cancellation

@@ -1,0 +1,66 @@
+package io.communica.tcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.communica.core.OverloadedException;
+import io.communica.core.SimpleClient;
+import io.communica.core.internal.Frames;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import reactor.core.publisher.Flux;
+
+/** A peer that stops reading: the sender gets backpressure or a clear error, not a full heap. */
+@Timeout(60)
+class BackpressureTest {
+
+  @Test
+  void aPeerThatDoesNotReadMakesTheSenderWaitThenFailClearly() throws Exception {
+    try (ServerSocket listener = new ServerSocket(0)) {
+      listener.setReceiveBufferSize(64 * 1024);
+      long bound = 4L * 1024 * 1024;
+      try (SimpleClient client =
+          SimpleClient.builder(TcpConnector.of("127.0.0.1", listener.getLocalPort()))
+              .maxQueuedBytes(bound)
+              .requestTimeout(Duration.ofSeconds(2))
+              .build()) {
+        client.start();
+        try (RawPeer server = new RawPeer(listener.accept())) {
+          assertThat(server.read().type()).isEqualTo(Frames.HELLO);
+          ByteBuffer welcome = ByteBuffer.allocate(12).putInt(1 << 24).putInt(1 << 16).putInt(10_000);
+          server.send(RawPeer.frame(Frames.VERSION, Frames.WELCOME, 0, 0, welcome.array()));
+          client.connected().block(Duration.ofSeconds(10));
+
+          // an awaiting sender is held back: its messages stop completing once the socket is full
+          byte[] chunk = new byte[32 * 1024];
+          AtomicLong sent = new AtomicLong();
+          Flux.range(0, 10_000)
+              .concatMap(i -> client.fireAndForget(chunk).doOnSuccess(x -> sent.incrementAndGet()))
+              .take(Duration.ofSeconds(2))
+              .blockLast(Duration.ofSeconds(20)); // an error would throw here
+          // 320 MB were offered; what was taken is bounded by socket buffers and the queue
+          assertThat(sent.get() * chunk.length).isLessThan(64L * 1024 * 1024);
+
+          // a sender that does not wait hits the queue bound and gets a clear error
+          AtomicInteger overloaded = new AtomicInteger();
+          for (int i = 0; i < 1000; i++) {
+            client
+                .fireAndForget(chunk)
+                .subscribe(
+                    null,
+                    e -> {
+                      if (e instanceof OverloadedException) {
+                        overloaded.incrementAndGet();
+                      }
+                    });
+          }
+          assertThat(overloaded.get()).isGreaterThan(1000 - (int) (bound / chunk.length) - 2);
+        }
+      }
+    }
+  }
+}

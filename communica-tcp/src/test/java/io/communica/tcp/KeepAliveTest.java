@@ -1,0 +1,74 @@
+package io.communica.tcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.communica.core.ConnectionLostException;
+import io.communica.core.Handler;
+import io.communica.core.SimpleClient;
+import io.communica.core.SimpleServer;
+import io.communica.core.internal.Frames;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/** A peer that stops sending without closing the connection is noticed by keep-alive. */
+@Timeout(30)
+class KeepAliveTest {
+
+  @Test
+  void serverClosesASilentClient() throws Exception {
+    try (SimpleServer server =
+        SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
+            .handler(Handler.nonBlocking(String.class, s -> s))
+            .keepAlive(Duration.ofMillis(100), Duration.ofMillis(400))
+            .start()) {
+      int port = ((TcpConnector) server.connector()).port();
+      try (RawPeer peer = new RawPeer(port)) {
+        peer.send(RawPeer.hello(Frames.VERSION, "silent", 100));
+        // the server pings; the peer never answers nor sends anything
+        RawPeer.Received first = peer.read();
+        assertThat(first.type()).isEqualTo(Frames.WELCOME);
+        boolean sawPing = false;
+        for (RawPeer.Received r; (r = peer.read()) != null; ) {
+          sawPing |= r.type() == Frames.PING;
+        }
+        assertThat(sawPing).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void clientFailsRequestsWhenTheServerGoesSilent() throws Exception {
+    try (ServerSocket listener = new ServerSocket(0)) {
+      SimpleClient client =
+          SimpleClient.builder(TcpConnector.of("127.0.0.1", listener.getLocalPort()))
+              .keepAlive(Duration.ofMillis(100), Duration.ofMillis(400))
+              .reconnectBackoff(Duration.ofSeconds(10), Duration.ofSeconds(10))
+              .build();
+      try (client) {
+        client.start();
+        Socket accepted = listener.accept();
+        try (RawPeer server = new RawPeer(accepted)) {
+          assertThat(server.read().type()).isEqualTo(Frames.HELLO);
+          ByteBuffer welcome = ByteBuffer.allocate(12).putInt(1 << 24).putInt(1 << 16).putInt(100);
+          server.send(RawPeer.frame(Frames.VERSION, Frames.WELCOME, 0, 0, welcome.array()));
+          client.connected().block(Duration.ofSeconds(10));
+          Mono<String> request = client.request("anyone there?", String.class).cache();
+          request.subscribe(x -> {}, e -> {});
+          StepVerifier.create(request)
+              .expectErrorSatisfies(
+                  e ->
+                      assertThat(e)
+                          .isInstanceOf(ConnectionLostException.class)
+                          .hasMessageContaining("keep-alive"))
+              .verify(Duration.ofSeconds(10));
+        }
+      }
+    }
+  }
+}

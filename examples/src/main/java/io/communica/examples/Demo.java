@@ -1,0 +1,196 @@
+package io.communica.examples;
+
+import io.communica.core.Connector;
+import io.communica.core.Handler;
+import io.communica.core.RequestException;
+import io.communica.core.RouteClient;
+import io.communica.core.RouteServer;
+import io.communica.core.SimpleClient;
+import io.communica.core.SimpleServer;
+import io.communica.examples.Messages.AddReply;
+import io.communica.examples.Messages.AddRequest;
+import io.communica.examples.Messages.LogLine;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import reactor.core.publisher.Flux;
+
+/**
+ * The README's demo: every way of talking, over the transport its argument names (default TCP on
+ * an ephemeral loopback port). Exits 0 when every scenario did what it shows, 1 otherwise.
+ *
+ * <ol>
+ *   <li>request/response with a simple server and client;
+ *   <li>routes, typed records as JSON, and the error model;
+ *   <li>logging with fire-and-forget messages, which arrive in order;
+ *   <li>a server that requests its client;
+ *   <li>a parent that starts a child JVM with {@code connector.dump()} on its command line.
+ * </ol>
+ */
+public final class Demo {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private Demo() {}
+
+  public static void main(String[] args) throws Exception {
+    String address = args.length > 0 ? args[0] : "tcp://127.0.0.1:0";
+    boolean ok = true;
+    ok &= simple(Connector.load(address));
+    ok &= routes(Connector.load(address));
+    ok &= logging(Connector.load(address));
+    ok &= serverCallsClient(Connector.load(address));
+    ok &= childProcess(Connector.load(address));
+    System.out.println(ok ? "\nDemo finished: all scenarios passed." : "\nDemo FAILED.");
+    System.exit(ok ? 0 : 1);
+  }
+
+  private static void title(String s) {
+    System.out.println("\n== " + s);
+  }
+
+  private static boolean check(boolean condition, String what) {
+    System.out.println((condition ? "   ok: " : "   FAILED: ") + what);
+    return condition;
+  }
+
+  static boolean simple(Connector connector) {
+    title("1. Request/response (SimpleServer, SimpleClient)");
+    try (SimpleServer server =
+            SimpleServer.builder(connector)
+                .handler(Handler.blocking(String.class, data -> "Thanks for your '" + data + "'!"))
+                .start();
+        SimpleClient client = SimpleClient.builder(server.connector()).start()) {
+      System.out.println("   server listening on " + server.connector().dump());
+      String reply = client.request("hello", String.class).block(TIMEOUT);
+      System.out.println("   client got: " + reply);
+      List<String> many =
+          Flux.range(1, 1000)
+              .flatMap(i -> client.request("n" + i, String.class), 256)
+              .collectList()
+              .block(TIMEOUT);
+      return check("Thanks for your 'hello'!".equals(reply), "reply to one request")
+          & check(many.size() == 1000, "1000 concurrent requests answered");
+    }
+  }
+
+  static boolean routes(Connector connector) {
+    title("2. Routes, records and errors (RouteServer, RouteClient)");
+    try (RouteServer server =
+            RouteServer.builder(connector)
+                .route("add", Handler.nonBlocking(AddRequest.class, r -> new AddReply(r.a() + r.b())))
+                .route(
+                    "divide",
+                    Handler.blocking(
+                        AddRequest.class,
+                        r -> {
+                          if (r.b() == 0) {
+                            throw new RequestException("cannot divide by zero", 400);
+                          }
+                          return new AddReply(r.a() / r.b());
+                        }))
+                .start();
+        RouteClient client = RouteClient.builder(server.connector()).start()) {
+      AddReply sum = client.request("add", new AddRequest(2, 3), AddReply.class).block(TIMEOUT);
+      System.out.println("   add(2, 3) = " + sum);
+      String refused;
+      try {
+        client.request("divide", new AddRequest(1, 0), AddReply.class).block(TIMEOUT);
+        refused = "no error";
+      } catch (RequestException e) {
+        refused = e.toString();
+      }
+      System.out.println("   divide(1, 0) -> " + refused);
+      String unknown;
+      try {
+        client.request("multiply", new AddRequest(1, 0), AddReply.class).block(TIMEOUT);
+        unknown = "no error";
+      } catch (RequestException e) {
+        unknown = e.getMessage();
+      }
+      System.out.println("   multiply -> " + unknown);
+      return check(sum != null && sum.sum() == 5, "typed reply decoded")
+          & check(refused.contains("code 400") && refused.contains("divide by zero"),
+              "RequestException crossed with message and code")
+          & check(unknown.contains("unknown route 'multiply'"), "unknown route is a RequestException");
+    }
+  }
+
+  static boolean logging(Connector connector) throws InterruptedException {
+    title("3. Logging with fire-and-forget");
+    List<String> received = new ArrayList<>();
+    CountDownLatch all = new CountDownLatch(5);
+    try (RouteServer server =
+            RouteServer.builder(connector)
+                .route(
+                    "log",
+                    Handler.consumer(
+                        LogLine.class,
+                        line -> {
+                          System.out.println("   [server log] " + line.level() + " " + line.text());
+                          synchronized (received) {
+                            received.add(line.text());
+                          }
+                          all.countDown();
+                        }))
+                .start();
+        RouteClient client = RouteClient.builder(server.connector()).start()) {
+      for (int i = 1; i <= 5; i++) {
+        client.fireAndForget("log", new LogLine("INFO", "step " + i)).block(TIMEOUT);
+      }
+      boolean arrived = all.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      synchronized (received) {
+        return check(arrived, "5 messages handled")
+            & check(received.equals(List.of("step 1", "step 2", "step 3", "step 4", "step 5")),
+                "in the order sent");
+      }
+    }
+  }
+
+  static boolean serverCallsClient(Connector connector) {
+    title("4. The server requests its client");
+    try (SimpleServer server =
+            SimpleServer.builder(connector).handler(Handler.nonBlocking(String.class, s -> s)).start();
+        SimpleClient client =
+            SimpleClient.builder(server.connector())
+                .clientId("worker-1")
+                .handler(Handler.blocking(String.class, task -> "worker-1 did " + task))
+                .start()) {
+      client.connected().block(TIMEOUT);
+      System.out.println("   connected clients: " + server.clientIds());
+      String byId = server.requestClient("worker-1", "the dishes", String.class).block(TIMEOUT);
+      String any = server.request("the laundry", String.class).block(TIMEOUT);
+      System.out.println("   " + byId + "; " + any);
+      return check("worker-1 did the dishes".equals(byId), "request by client id")
+          & check("worker-1 did the laundry".equals(any), "request to any client");
+    }
+  }
+
+  static boolean childProcess(Connector connector) throws IOException, InterruptedException {
+    title("5. A child process connects with a dumped connector string");
+    try (RouteServer server =
+        RouteServer.builder(connector)
+            .route("add", Handler.nonBlocking(AddRequest.class, r -> new AddReply(r.a() + r.b())))
+            .start()) {
+      String dumped = server.connector().dump();
+      System.out.println("   starting a child JVM with argument " + dumped);
+      Process child =
+          new ProcessBuilder(
+                  ProcessHandle.current().info().command().orElse("java"),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  ChildWorker.class.getName(),
+                  dumped)
+              .redirectErrorStream(true)
+              .start();
+      String output = new String(child.getInputStream().readAllBytes()).trim();
+      boolean exited = child.waitFor(60, TimeUnit.SECONDS);
+      System.out.println("   child said: " + output.replace("\n", "\n   child said: "));
+      return check(exited && child.exitValue() == 0, "child exited 0")
+          & check(output.contains("got sum 42"), "child's request answered");
+    }
+  }
+}
