@@ -3,6 +3,7 @@ package io.communica.bench;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.text.ParseException;
+import java.time.Duration;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
 import org.jspecify.annotations.Nullable;
@@ -27,6 +28,8 @@ final class Profiler {
     }
     try {
       Recording r = new Recording(Configuration.getConfiguration("profile"));
+      // ten times JFR's profile rate: a 10 s window gives thousands of samples per busy thread
+      r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1));
       r.setToDisk(true);
       r.setDestination(Path.of(file));
       r.start();
