@@ -5,6 +5,7 @@ import io.communica.core.internal.Frames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -47,14 +48,16 @@ public class FramesBenchmark {
   private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
   private final Utf8Serializer serializer = new Utf8Serializer();
   private byte[] data = new byte[0];
+  private byte[] routeBytes = new byte[0];
   private ByteBuf frame = alloc.buffer();
 
   @Setup(Level.Trial)
   public void setup() {
+    routeBytes = route.getBytes(StandardCharsets.UTF_8);
     data = new byte[payload];
     Arrays.fill(data, (byte) 'x');
     frame.release();
-    frame = Frames.message(alloc, Frames.REQUEST, 7, route, data, serializer);
+    frame = Frames.message(alloc, Frames.REQUEST, 7, routeBytes, data, serializer);
   }
 
   @TearDown(Level.Trial)
@@ -65,7 +68,7 @@ public class FramesBenchmark {
   /** Encodes a request frame and releases it. */
   @Benchmark
   public int encodeMessage() {
-    ByteBuf f = Frames.message(alloc, Frames.REQUEST, 7, route, data, serializer);
+    ByteBuf f = Frames.message(alloc, Frames.REQUEST, 7, routeBytes, data, serializer);
     int n = f.readableBytes();
     f.release();
     return n;

@@ -8,6 +8,7 @@ import io.communica.core.Utf8Serializer;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -116,6 +117,10 @@ final class CommunicaStack implements Stack {
         window.acquire();
         message.subscribe(new Taken(window, meter));
         backlog.sent(1);
+      }
+      // return once the transport took (or failed) every message sent, so the count is final
+      if (!window.tryAcquire(FIRE_WINDOW, 30, TimeUnit.SECONDS)) {
+        meter.fail(new IllegalStateException("messages not taken by the transport within 30 s"));
       }
     }
 
