@@ -69,6 +69,16 @@ final class Charts {
       LogarithmicAxis axis = new LogarithmicAxis("operations per second (log scale)");
       axis.setStrictValuesFlag(false);
       axis.setNumberFormatOverride(new DecimalFormat("#,##0"));
+      double min =
+          r.summary().stream()
+              .filter(c -> c.latencyUs() == null && c.opsPerSec() > 0)
+              .mapToDouble(CaseResult::opsPerSec)
+              .min()
+              .orElse(1);
+      double max =
+          r.summary().stream().mapToDouble(CaseResult::opsPerSec).max().orElse(10);
+      axis.setRange(
+          Math.pow(10, Math.floor(Math.log10(min))), Math.pow(10, Math.ceil(Math.log10(max))));
       save(
           chart("Throughput: requests/s with N in flight, fire-and-forget msg/s received",
               machine, throughput, axis),

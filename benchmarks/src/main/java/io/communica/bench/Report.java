@@ -76,6 +76,7 @@ final class Report {
         throughputTable(sb, r, stacks, transport, size);
         latencyTable(sb, r, stacks, transport, size);
         cpuTable(sb, r, stacks, transport, size);
+        othersTable(sb, r, stacks, transport, size);
       }
     }
     targets(sb, r);
@@ -130,14 +131,28 @@ final class Report {
       String mode,
       ToDoubleFunction<CaseResult> value,
       java.util.function.DoubleFunction<String> format) {
+    row(sb, r, stacks, ratioColumns(stacks), label, transport, payload, mode, value, format);
+  }
+
+  private static void row(
+      StringBuilder sb,
+      RunResults r,
+      List<String> stacks,
+      List<String[]> ratios,
+      String label,
+      String transport,
+      int payload,
+      String mode,
+      ToDoubleFunction<CaseResult> value,
+      java.util.function.DoubleFunction<String> format) {
     sb.append("| ").append(label).append(" |");
     for (String st : stacks) {
       CaseResult c = r.find(st + "/" + transport + "/" + payload + "/" + mode);
       sb.append(' ').append(c == null || failed(c) ? "–" : format.apply(value.applyAsDouble(c))).append(" |");
     }
-    for (String[] x : ratioColumns(stacks)) {
+    for (String[] x : ratios) {
       sb.append(' ')
-          .append(ratio(r, value, x[0], x[1], transport, payload, mode))
+          .append(ratio(ratioValue(r, value, x[0], x[1], transport, payload, mode)))
           .append(" |");
     }
     sb.append('\n');
@@ -147,15 +162,7 @@ final class Report {
     return c.operations() == 0 && c.error() != null;
   }
 
-  private static String ratio(
-      RunResults r,
-      ToDoubleFunction<CaseResult> value,
-      String a,
-      String b,
-      String transport,
-      int payload,
-      String mode) {
-    Double v = ratioValue(r, value, a, b, transport, payload, mode);
+  private static String ratio(@Nullable Double v) {
     return v == null ? "–" : String.format(Locale.ROOT, "%.2f×", v);
   }
 
@@ -239,6 +246,23 @@ final class Report {
         }
       }
       sb.append('\n');
+    }
+    sb.append('\n');
+  }
+
+  private static void othersTable(
+      StringBuilder sb, RunResults r, List<String> stacks, String transport, int payload) {
+    List<String> modes = BenchCase.MODES.stream().filter(m -> has(r, transport, payload, m)).toList();
+    sb.append("CPU used by other processes on the machine during the measured window, in cores")
+        .append(" (0 = the machine was otherwise idle; see \"Reading the figures\"):\n\n");
+    sb.append("| workload |");
+    stacks.forEach(st -> sb.append(' ').append(st).append(" |"));
+    sb.append("\n|---|");
+    stacks.forEach(st -> sb.append("---:|"));
+    sb.append('\n');
+    for (String mode : modes) {
+      row(sb, r, stacks, List.of(), BenchCase.describeMode(mode), transport, payload, mode,
+          CaseResult::otherCores, v -> v < 0 ? "?" : String.format(Locale.ROOT, "%.2f", v));
     }
     sb.append('\n');
   }

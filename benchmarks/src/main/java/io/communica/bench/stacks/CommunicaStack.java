@@ -11,7 +11,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -61,17 +60,7 @@ final class CommunicaStack implements Stack {
             .serializer(new Utf8Serializer())
             .handler(handler)
             .start();
-    return new BenchServer() {
-      @Override
-      public String address() {
-        return server.connector().dump();
-      }
-
-      @Override
-      public void close() {
-        server.close();
-      }
-    };
+    return BenchServer.of(() -> server.connector().dump(), server::close);
   }
 
   @Override
@@ -141,53 +130,39 @@ final class CommunicaStack implements Stack {
   }
 
   /** Counts a fire-and-forget message once the transport took it, and frees its window slot. */
-  private static final class Taken extends Subscribers.Base<Void> {
+  private static final class Taken extends Subscribers.Counted<Void> {
     private final Semaphore window;
-    private final Meter meter;
 
     Taken(Semaphore window, Meter meter) {
+      super(meter);
       this.window = window;
-      this.meter = meter;
     }
 
     @Override
-    public void onNext(Void v) {}
-
-    @Override
-    public void onError(Throwable t) {
-      meter.fail(t);
+    void afterComplete() {
       window.release();
     }
 
     @Override
-    public void onComplete() {
-      meter.add(1);
+    void afterError() {
       window.release();
     }
   }
 
-  /** One request: counts its reply and subscribes the next one unless the meter stopped. */
-  private static final class Chain<T> extends Subscribers.Base<T> {
+  /**
+   * One request: counts its reply and subscribes the next one unless the meter stopped. A failed
+   * request is counted and not replaced: the run is reported as failed.
+   */
+  private static final class Chain<T> extends Subscribers.Counted<T> {
     private final Mono<T> request;
-    private final Meter meter;
 
     Chain(Mono<T> request, Meter meter) {
+      super(meter);
       this.request = request;
-      this.meter = meter;
     }
 
     @Override
-    public void onNext(@Nullable T value) {}
-
-    /** A failed request is counted and not replaced: the run is reported as failed. */
-    @Override
-    public void onError(Throwable t) {
-      meter.fail(t);
-    }
-
-    @Override
-    public void onComplete() {
-      meter.add(1);
+    void afterComplete() {
       if (!meter.stopped()) {
         request.subscribe(new Chain<>(request, meter));
       }

@@ -72,18 +72,9 @@ final class RSocketStack implements Stack {
     if (channel == null) {
       throw new IllegalStateException("RSocket server did not bind");
     }
-    return new BenchServer() {
-      @Override
-      public String address() {
-        InetSocketAddress a = channel.address();
-        return "tcp://" + a.getAddress().getHostAddress() + ":" + a.getPort();
-      }
-
-      @Override
-      public void close() {
-        channel.dispose();
-      }
-    };
+    InetSocketAddress a = channel.address();
+    return BenchServer.of(
+        () -> "tcp://" + a.getAddress().getHostAddress() + ":" + a.getPort(), channel::dispose);
   }
 
   @Override
@@ -161,37 +152,21 @@ final class RSocketStack implements Stack {
   }
 
   /** Counts a fire-and-forget message once RSocket took it. */
-  private static final class Taken extends Subscribers.Base<Void> {
-    private final Meter meter;
-
+  private static final class Taken extends Subscribers.Counted<Void> {
     Taken(Meter meter) {
-      this.meter = meter;
-    }
-
-    @Override
-    public void onNext(Void v) {}
-
-    @Override
-    public void onError(Throwable t) {
-      meter.fail(t);
-    }
-
-    @Override
-    public void onComplete() {
-      meter.add(1);
+      super(meter);
     }
   }
 
   /** One request: releases and counts its reply and sends the next one unless the meter stopped. */
-  private static final class Chain extends Subscribers.Base<Payload> {
+  private static final class Chain extends Subscribers.Counted<Payload> {
     private final RSocket rsocket;
     private final byte[] payload;
-    private final Meter meter;
 
     Chain(RSocket rsocket, byte[] payload, Meter meter) {
+      super(meter);
       this.rsocket = rsocket;
       this.payload = payload;
-      this.meter = meter;
     }
 
     @Override
@@ -202,13 +177,7 @@ final class RSocketStack implements Stack {
     }
 
     @Override
-    public void onError(Throwable t) {
-      meter.fail(t);
-    }
-
-    @Override
-    public void onComplete() {
-      meter.add(1);
+    void afterComplete() {
       if (!meter.stopped()) {
         rsocket.requestResponse(payload(payload)).subscribe(new Chain(rsocket, payload, meter));
       }
