@@ -110,7 +110,11 @@ final class Report {
   }
 
   private static void header(StringBuilder sb, String first, List<String> stacks) {
-    List<String[]> ratios = ratioColumns(stacks);
+    header(sb, first, stacks, ratioColumns(stacks));
+  }
+
+  private static void header(
+      StringBuilder sb, String first, List<String> stacks, List<String[]> ratios) {
     sb.append("| ").append(first).append(" |");
     stacks.forEach(st -> sb.append(' ').append(st).append(" |"));
     ratios.forEach(x -> sb.append(' ').append(x[0]).append(" / ").append(x[1]).append(" |"));
@@ -185,7 +189,7 @@ final class Report {
   private static void throughputTable(
       StringBuilder sb, RunResults r, List<String> stacks, String transport, int payload) {
     List<String> modes =
-        BenchCase.MODES.stream().filter(m -> !m.equals("latency")).filter(m -> has(r, transport, payload, m)).toList();
+        modesRun(r, transport, payload).stream().filter(m -> !m.equals("latency")).toList();
     if (modes.isEmpty()) {
       return;
     }
@@ -221,7 +225,7 @@ final class Report {
 
   private static void cpuTable(
       StringBuilder sb, RunResults r, List<String> stacks, String transport, int payload) {
-    List<String> modes = BenchCase.MODES.stream().filter(m -> has(r, transport, payload, m)).toList();
+    List<String> modes = modesRun(r, transport, payload);
     sb.append("CPU per operation in µs, client / server (lower is better), and garbage")
         .append(" collections in the measured window, client / server:\n\n| workload |");
     stacks.forEach(st -> sb.append(' ').append(st).append(" CPU | ").append(st).append(" GCs |"));
@@ -252,19 +256,19 @@ final class Report {
 
   private static void othersTable(
       StringBuilder sb, RunResults r, List<String> stacks, String transport, int payload) {
-    List<String> modes = BenchCase.MODES.stream().filter(m -> has(r, transport, payload, m)).toList();
+    List<String> modes = modesRun(r, transport, payload);
     sb.append("CPU used by other processes on the machine during the measured window, in cores")
         .append(" (0 = the machine was otherwise idle; see \"Reading the figures\"):\n\n");
-    sb.append("| workload |");
-    stacks.forEach(st -> sb.append(' ').append(st).append(" |"));
-    sb.append("\n|---|");
-    stacks.forEach(st -> sb.append("---:|"));
-    sb.append('\n');
+    header(sb, "workload", stacks, List.of());
     for (String mode : modes) {
       row(sb, r, stacks, List.of(), BenchCase.describeMode(mode), transport, payload, mode,
           CaseResult::otherCores, v -> v < 0 ? "?" : String.format(Locale.ROOT, "%.2f", v));
     }
     sb.append('\n');
+  }
+
+  private static List<String> modesRun(RunResults r, String transport, int payload) {
+    return BenchCase.MODES.stream().filter(m -> has(r, transport, payload, m)).toList();
   }
 
   private static boolean has(RunResults r, String transport, int payload, String mode) {
