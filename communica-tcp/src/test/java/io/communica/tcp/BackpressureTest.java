@@ -59,6 +59,12 @@ class BackpressureTest {
                     });
           }
           assertThat(overloaded.get()).isGreaterThan(1000 - (int) (bound / chunk.length) - 2);
+
+          // a request stuck behind the full socket still times out on time
+          reactor.test.StepVerifier.create(
+                  client.request("stuck", String.class, Duration.ofMillis(500)))
+              .expectError(io.communica.core.RequestTimeoutException.class)
+              .verify(Duration.ofSeconds(10));
         }
       }
     }

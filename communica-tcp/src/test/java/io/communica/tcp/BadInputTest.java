@@ -168,4 +168,53 @@ class BadInputTest {
       assertThat(peer.readUntilClosed().text()).contains("exceeds the maximum message size");
     }
   }
+
+  @Test
+  void tinyFragmentsAreRefused() throws Exception {
+    try (RawPeer peer = new RawPeer(port)) {
+      peer.handshake("tiny-fragments");
+      peer.send(RawPeer.frame(Frames.VERSION, Frames.REQUEST, Frames.FLAG_FOLLOWS, 1, new byte[2000]));
+      // empty continuations would add work without adding bytes to the message limit
+      peer.send(RawPeer.frame(Frames.VERSION, Frames.CONTINUATION, Frames.FLAG_FOLLOWS, 1, new byte[0]));
+      assertThat(peer.readUntilClosed().text()).contains("fragments carry at least 1024");
+    }
+  }
+
+  @Test
+  void aClientThatDoesNotReadItsRepliesIsClosed() throws Exception {
+    server.close();
+    server =
+        SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
+            .handler(Handler.nonBlocking(String.class, s -> s == null ? "r".repeat(60_000) : "ok " + s))
+            .maxQueuedBytes(1 << 20)
+            .start();
+    port = ((TcpConnector) server.connector()).port();
+    client.close();
+    client = SimpleClient.builder(server.connector()).start();
+    java.util.concurrent.CountDownLatch gone = new java.util.concurrent.CountDownLatch(1);
+    server
+        .events()
+        .filter(e -> e.type() == io.communica.core.ClientEvent.Type.DISCONNECTED)
+        .filter(e -> e.client().clientId().equals("deaf"))
+        .subscribe(e -> gone.countDown());
+    try (RawPeer peer = new RawPeer(port)) {
+      peer.handshake("deaf");
+      byte[] request = RawPeer.frame(Frames.VERSION, Frames.REQUEST, Frames.FLAG_EMPTY, 0, new byte[0]);
+      // 4000 small requests, each answered by 60 kB that the peer never reads
+      java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+      for (int i = 1; i <= 4000; i++) {
+        byte[] r = request.clone();
+        java.nio.ByteBuffer.wrap(r).putInt(Frames.OFF_ID, i);
+        all.write(r);
+      }
+      try {
+        peer.send(all.toByteArray());
+      } catch (java.io.IOException closedWhileSending) {
+        // the server may close before it read everything
+      }
+      // the server gives up on this connection instead of queueing 240 MB of replies
+      peer.readUntilClosed();
+      assertThat(gone.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+  }
 }

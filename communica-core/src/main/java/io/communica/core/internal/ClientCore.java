@@ -36,7 +36,7 @@ public final class ClientCore implements Session.Owner {
   private volatile boolean closed;
   private volatile @Nullable String refusedReason;
   private volatile @Nullable String lastFailure;
-  private boolean started;
+  private volatile boolean started;
   private int attempt;
   private @Nullable Disposable retry;
 
@@ -52,7 +52,8 @@ public final class ClientCore implements Session.Owner {
               String last = lastFailure;
               return "connection to " + connector.dump()
                   + (last != null ? " (last attempt: " + last + ")" : "");
-            });
+            },
+            () -> {});
   }
 
   public EntityConfig config() {
@@ -143,14 +144,20 @@ public final class ClientCore implements Session.Owner {
       o.fail(new ConnectionLostException("the client is closed"));
       return;
     }
+    if (!started) {
+      o.fail(new IllegalStateException("the client is not started: call start() first"));
+      return;
+    }
     String refused = refusedReason;
     if (refused != null) {
       o.fail(new HandshakeRefusedException(refused));
       return;
     }
     waiters.add(o);
+    // a connection may have opened between the first look and the add: its onOpen flushed the
+    // list before this item was in it
     s = current;
-    if (s != null) {
+    if (s != null && s.isOpen()) {
       flushWaiters(s);
     }
   }
@@ -158,7 +165,8 @@ public final class ClientCore implements Session.Owner {
   private void flushWaiters(Session s) {
     for (Outbound o : waiters.takeAll()) {
       if (!s.submit(o)) {
-        dispatch(o);
+        // the connection closed meanwhile: wait for the next one, within the deadline
+        waiters.add(o);
       }
     }
   }

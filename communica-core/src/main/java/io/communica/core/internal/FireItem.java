@@ -58,9 +58,10 @@ final class FireItem implements Outbound, Subscription {
     }
   }
 
-  RequestTimeoutException timeoutError() {
+  @Override
+  public RequestTimeoutException timeoutError() {
     return new RequestTimeoutException(
-        "message not sent within " + timeout.toMillis() + " ms: no connection");
+        "message not sent within " + timeout.toMillis() + " ms");
   }
 
   /** Fails the message and releases its frame if it was not sent; never concurrent with write. */

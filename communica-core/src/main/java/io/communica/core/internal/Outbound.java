@@ -20,6 +20,11 @@ public interface Outbound {
   /** {@link System#nanoTime()} after which it should not be sent; {@code Long.MAX_VALUE} if never. */
   long deadline();
 
+  /** The error for an item whose deadline passed before it could be sent. */
+  default Throwable timeoutError() {
+    return new io.communica.core.RequestTimeoutException("not sent before its deadline");
+  }
+
   /**
    * While the item waits in an entity's list for a connection, what its cancellation must do (take
    * it out of the list); null once it leaves the list.

@@ -115,7 +115,8 @@ final class PendingRequest<T> extends Operators.MonoSubscriber<Object, T> implem
     }
   }
 
-  RequestTimeoutException timeoutError() {
+  @Override
+  public RequestTimeoutException timeoutError() {
     return new RequestTimeoutException(
         "no reply within " + timeout.toMillis() + " ms" + (route.isEmpty() ? "" : " on route '" + route + "'"));
   }

@@ -21,12 +21,14 @@ final class RouteIndex {
   private final Entry[] table;
   private final int mask;
   private final @Nullable Entry empty;
+  private final int maxLength;
 
   RouteIndex(Map<String, Handler> routes, Serializer defaultSerializer) {
     int size = Integer.highestOneBit(Math.max(1, routes.size()) * 4 - 1) << 1;
     table = new Entry[size];
     mask = size - 1;
     Entry emptyRoute = null;
+    int longest = 0;
     for (Map.Entry<String, Handler> e : routes.entrySet()) {
       byte[] utf8 = e.getKey().getBytes(StandardCharsets.UTF_8);
       Handler h = e.getValue();
@@ -35,6 +37,7 @@ final class RouteIndex {
       if (utf8.length == 0) {
         emptyRoute = entry;
       }
+      longest = Math.max(longest, utf8.length);
       int i = entry.hash & mask;
       while (table[i] != null) {
         i = (i + 1) & mask;
@@ -42,6 +45,12 @@ final class RouteIndex {
       table[i] = entry;
     }
     empty = emptyRoute;
+    maxLength = longest;
+  }
+
+  /** Length in bytes of the longest route. */
+  int maxLength() {
+    return maxLength;
   }
 
   /** The entry for the first {@code len} bytes of {@code route}, or null. */

@@ -50,7 +50,7 @@ public final class ServerCore implements Session.Owner {
     this.config = config;
     this.routes = new RouteIndex(config.routes(), config.serializer());
     this.serializers = new RouteSerializers(config);
-    this.anyWaiters = new Waiters(config.maxInFlight(), () -> "client connected");
+    this.anyWaiters = new Waiters(config.maxInFlight(), () -> "client connected", () -> {});
   }
 
   public EntityConfig config() {
@@ -204,13 +204,18 @@ public final class ServerCore implements Session.Owner {
   private void flush(Waiters w, Session s) {
     for (Outbound o : w.takeAll()) {
       if (!s.submit(o)) {
-        o.fail(new ConnectionLostException("client disconnected"));
+        // the client went away meanwhile: keep waiting for it, within the deadline
+        w.add(o);
       }
     }
   }
 
   /** Sends to the client with this id, waiting for it to connect within the timeout. */
   public void dispatchTo(String clientId, Outbound o) {
+    if (transport == null && !closed) {
+      o.fail(new IllegalStateException("the server is not started: call start() first"));
+      return;
+    }
     Session s = clients.get(clientId);
     if (s != null && s.submit(o)) {
       return;
@@ -221,16 +226,33 @@ public final class ServerCore implements Session.Owner {
     }
     Waiters w =
         byIdWaiters.computeIfAbsent(
-            clientId, id -> new Waiters(config.maxInFlight(), () -> "client '" + id + "' connected"));
+            clientId,
+            id ->
+                new Waiters(
+                    config.maxInFlight(),
+                    () -> "client '" + id + "' connected",
+                    () -> byIdWaiters.computeIfPresent(id, (k, v) -> v.isEmpty() ? null : v)));
     w.add(o);
+    Waiters listed = byIdWaiters.putIfAbsent(clientId, w);
+    if (listed != null && listed != w) {
+      // the list was dropped as empty while this item went in: move it to the listed one
+      for (Outbound moved : w.takeAll()) {
+        listed.add(moved);
+      }
+      w = listed;
+    }
     s = clients.get(clientId);
-    if (s != null) {
+    if (s != null && s.isOpen()) {
       flush(w, s);
     }
   }
 
   /** Sends to any connected client (round robin), waiting for one within the timeout. */
   public void dispatchAny(Outbound o) {
+    if (transport == null && !closed) {
+      o.fail(new IllegalStateException("the server is not started: call start() first"));
+      return;
+    }
     for (int tries = 0; tries < 3; tries++) {
       Object[] sessions = open.toArray();
       if (sessions.length == 0) {
@@ -248,9 +270,12 @@ public final class ServerCore implements Session.Owner {
     anyWaiters.add(o);
     // a client may have connected between the tries above and the add: its onOpen flushed the
     // list before this item was in it
-    Object[] sessions = open.toArray();
-    if (sessions.length > 0) {
-      flush(anyWaiters, (Session) sessions[0]);
+    for (Object candidate : open.toArray()) {
+      Session s = (Session) candidate;
+      if (s.isOpen()) {
+        flush(anyWaiters, s);
+        break;
+      }
     }
   }
 

@@ -14,7 +14,6 @@ import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.internal.PlatformDependent;
@@ -56,6 +55,18 @@ public final class Session implements FrameListener {
   /** Smallest frame a peer may announce; large enough for any header and route. */
   public static final int MIN_FRAME_SIZE = 4096;
 
+  /** Frames up to this size are copied into the write batch; larger ones are written as they are. */
+  static final int SMALL_FRAME = 1024;
+
+  /** How deep sends made from completions on the loop may nest before they are queued. */
+  static final int MAX_DIRECT_DEPTH = 8;
+
+  /** Least payload of a fragment that is not the last: bounds the work a message can cause. */
+  static final int MIN_FRAGMENT = 1024;
+
+  /** Capacity of a write batch buffer. */
+  static final int BATCH_SIZE = 16 * 1024;
+
   /** Longest route in UTF-8 bytes, so that a route always fits the first fragment. */
   public static final int MAX_ROUTE_BYTES = 1024;
 
@@ -92,14 +103,20 @@ public final class Session implements FrameListener {
   private final IntObjectHashMap<InboundCall> inbound = new IntObjectHashMap<>();
   private int nextId;
   private boolean reading;
+  private int directDepth;
   private boolean dirty;
+  private final boolean batching;
+  private @Nullable ByteBuf batch;
   private boolean flushScheduled;
   private boolean sweepScheduled;
   private boolean wroteSinceTick;
   private long lastReadNanos = System.nanoTime();
   private @Nullable Reassembly reassembly;
-  /** The route of the frame being dispatched, copied out of the frame. */
-  private final byte[] routeScratch = new byte[MAX_ROUTE_BYTES];
+  /**
+   * The route of the frame being dispatched, copied out of the frame; as long as the longest route
+   * of this side (longer ones cannot match).
+   */
+  private final byte[] routeScratch;
   private int peerMaxMessage = Integer.MAX_VALUE;
   private int peerMaxFrame = MIN_FRAME_SIZE;
   private long readTimeoutNanos;
@@ -108,7 +125,10 @@ public final class Session implements FrameListener {
   private @Nullable Throwable closeCause;
 
   // shared
-  private final Queue<Outbound> outbox = PlatformDependent.newMpscQueue();
+  /** Small chunks: an idle connection should cost little (the default chunk is 1024 slots). */
+  private final Queue<Outbound> outbox = PlatformDependent.newMpscQueue(32, 1 << 30);
+  /** Loop-confined: items taken from the outbox while the transport was full, in order. */
+  private final java.util.ArrayDeque<Outbound> stalled = new java.util.ArrayDeque<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final Runnable drainTask = this::drain;
@@ -129,9 +149,11 @@ public final class Session implements FrameListener {
     this.conn = conn;
     this.config = config;
     this.routes = routes;
+    this.routeScratch = new byte[routes.maxLength()];
     this.owner = owner;
     this.serverSide = serverSide;
     this.alloc = conn.alloc();
+    this.batching = conn.acceptsBatches();
     this.readTimeoutNanos = config.keepAliveTimeout().toNanos();
     timer =
         conn.schedule(
@@ -187,8 +209,20 @@ public final class Session implements FrameListener {
     if (closed) {
       return false;
     }
-    if (conn.inLoop() && state == OPEN && outbox.isEmpty() && conn.isWritable()) {
-      o.write(this);
+    if (conn.inLoop()
+        && state == OPEN
+        && directDepth < MAX_DIRECT_DEPTH
+        && stalled.isEmpty()
+        && outbox.isEmpty()
+        && conn.isWritable()) {
+      // a completion that sends again (a message per completed message) would recurse through
+      // here without bound: past a few levels the item takes the queue instead
+      directDepth++;
+      try {
+        o.write(this);
+      } finally {
+        directDepth--;
+      }
       afterDirectWrite();
       return true;
     }
@@ -219,9 +253,22 @@ public final class Session implements FrameListener {
     }
     long drained = 0;
     Outbound o;
-    while (conn.isWritable() && (o = outbox.poll()) != null) {
+    while (conn.isWritable()) {
+      o = stalled.isEmpty() ? outbox.poll() : stalled.poll();
+      if (o == null) {
+        break;
+      }
       drained += o.size();
       o.write(this);
+    }
+    if (!conn.isWritable()) {
+      // the transport is full: what is queued waits on the loop, where the sweep can time it out
+      while ((o = outbox.poll()) != null) {
+        stalled.add(o);
+      }
+      if (!stalled.isEmpty()) {
+        scheduleSweep();
+      }
     }
     if (drained != 0) {
       queuedBytes.addAndGet(-drained);
@@ -243,15 +290,67 @@ public final class Session implements FrameListener {
 
   private void flushIfDirty() {
     if (dirty) {
-      dirty = false;
-      conn.flush();
+      flushNow();
     }
   }
 
+  private void flushNow() {
+    dirty = false;
+    ByteBuf b = batch;
+    if (b != null) {
+      batch = null;
+      conn.write(b);
+    }
+    conn.flush();
+  }
+
+  /**
+   * Writes a frame. On stream transports small frames are copied into one batch buffer that goes
+   * to the transport as a whole: one write and one outbound-buffer entry for many messages instead
+   * of one each, which is where small-message throughput is won or lost.
+   */
   private void writeFrame(ByteBuf frame) {
-    conn.write(frame);
+    int n = frame.readableBytes();
+    if (batching && n <= SMALL_FRAME) {
+      ByteBuf b = batch;
+      if (b == null || b.writableBytes() < n) {
+        if (b != null) {
+          conn.write(b);
+        }
+        b = alloc.ioBuffer(BATCH_SIZE, BATCH_SIZE);
+        batch = b;
+      }
+      b.writeBytes(frame, frame.readerIndex(), n);
+      frame.release();
+    } else {
+      ByteBuf b = batch;
+      if (b != null) {
+        batch = null;
+        conn.write(b);
+      }
+      conn.write(frame);
+    }
     dirty = true;
     wroteSinceTick = true;
+    if (!conn.isWritable() && conn.pendingWriteBytes() > config.maxQueuedBytes()) {
+      // replies and pongs are written on the loop whatever the socket's state; a peer that keeps
+      // sending but does not read would make them pile up without end
+      peerNotReading();
+    }
+  }
+
+  private void peerNotReading() {
+    if (closeCause != null) {
+      return;
+    }
+    log.warn(
+        "closing connection with {}: it does not read ({} bytes waiting to be sent)",
+        describe(),
+        conn.pendingWriteBytes());
+    closeCause =
+        new ConnectionLostException(
+            "the peer does not read: more than " + config.maxQueuedBytes() + " bytes were waiting");
+    conn.close();
   }
 
   /** Writes a whole message, split into fragments when it is larger than the peer's frame size. */
@@ -302,10 +401,7 @@ public final class Session implements FrameListener {
       }
     } while (pending.containsKey(id));
     pending.put(id, p);
-    if (!sweepScheduled) {
-      sweepScheduled = true;
-      conn.schedule(sweepTask, SWEEP_NANOS, TimeUnit.NANOSECONDS);
-    }
+    scheduleSweep();
     return id;
   }
 
@@ -318,9 +414,17 @@ public final class Session implements FrameListener {
     }
   }
 
+  private void scheduleSweep() {
+    if (!sweepScheduled) {
+      sweepScheduled = true;
+      conn.schedule(sweepTask, SWEEP_NANOS, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Times out requests waiting for replies, and whatever waits for a full transport. */
   private void sweep() {
     sweepScheduled = false;
-    if (state == CLOSED || pending.isEmpty()) {
+    if (state == CLOSED || (pending.isEmpty() && stalled.isEmpty())) {
       return;
     }
     long now = System.nanoTime();
@@ -341,9 +445,20 @@ public final class Session implements FrameListener {
       }
       flushIfDirty();
     }
-    if (!pending.isEmpty()) {
-      sweepScheduled = true;
-      conn.schedule(sweepTask, SWEEP_NANOS, TimeUnit.NANOSECONDS);
+    long removed = 0;
+    for (var it = stalled.iterator(); it.hasNext(); ) {
+      Outbound o = it.next();
+      if (now - o.deadline() >= 0) {
+        it.remove();
+        removed += o.size();
+        o.fail(o.timeoutError());
+      }
+    }
+    if (removed != 0) {
+      queuedBytes.addAndGet(-removed);
+    }
+    if (!pending.isEmpty() || !stalled.isEmpty()) {
+      scheduleSweep();
     }
   }
 
@@ -400,12 +515,16 @@ public final class Session implements FrameListener {
             "fragmented message exceeds the maximum message size of " + config.maxMessageSize());
         return;
       }
-      r.payload.addComponent(true, frame.retainedSlice(base + payloadStart, n));
+      if ((flags & Frames.FLAG_FOLLOWS) != 0 && n < MIN_FRAGMENT) {
+        protocolError("non-final fragment of " + n + " bytes; fragments carry at least " + MIN_FRAGMENT);
+        return;
+      }
+      r.payload.writeBytes(frame, base + payloadStart, n);
       if ((flags & Frames.FLAG_FOLLOWS) == 0) {
         reassembly = null;
-        System.arraycopy(r.route, 0, routeScratch, 0, r.route.length);
         try {
-          dispatch(r.type, r.id, r.flags, r.contentType, r.error, r.route.length, r.payload);
+          dispatch(
+              r.type, r.id, r.flags, r.contentType, r.error, r.route, r.route.length, r.payload);
         } finally {
           r.payload.release();
         }
@@ -418,17 +537,22 @@ public final class Session implements FrameListener {
           protocolError(Frames.typeName(type) + " frame before the handshake completed");
           return;
         }
-        if (routeLen > 0) {
-          frame.getBytes(base + Frames.HEADER, routeScratch, 0, routeLen);
-        }
         int n = frame.readableBytes() - payloadStart;
         if ((flags & Frames.FLAG_FOLLOWS) != 0) {
+          byte[] route = new byte[routeLen];
+          frame.getBytes(base + Frames.HEADER, route);
           if (n > config.maxMessageSize()) {
             protocolError("message exceeds the maximum message size");
             return;
           }
-          CompositeByteBuf payload = alloc.compositeBuffer(Integer.MAX_VALUE);
-          payload.addComponent(true, frame.retainedSlice(base + payloadStart, n));
+          if (n < MIN_FRAGMENT) {
+            protocolError("first fragment of " + n + " bytes; fragments carry at least " + MIN_FRAGMENT);
+            return;
+          }
+          // one buffer that grows with the bytes received, never past the message limit, and
+          // holds no reference to the read buffers the fragments came in
+          ByteBuf payload = alloc.buffer(Math.min(4 * n, config.maxMessageSize()), config.maxMessageSize());
+          payload.writeBytes(frame, base + payloadStart, n);
           reassembly =
               new Reassembly(
                   type,
@@ -436,15 +560,25 @@ public final class Session implements FrameListener {
                   flags & ~Frames.FLAG_FOLLOWS,
                   contentType,
                   error,
-                  java.util.Arrays.copyOf(routeScratch, routeLen),
+                  route,
                   payload);
           return;
+        }
+        byte[] route = routeScratch;
+        if (routeLen > routeScratch.length) {
+          // longer than every route of this side: it cannot match, only its name is needed
+          route = new byte[routeLen];
+        }
+        if (routeLen > 0) {
+          frame.getBytes(base + Frames.HEADER, route, 0, routeLen);
         }
         if (n > config.maxMessageSize()) {
           protocolError("message of " + n + " bytes exceeds the maximum message size");
           return;
         }
-        dispatch(type, id, flags, contentType, error, routeLen, frame.slice(base + payloadStart, n));
+        dispatch(
+            type, id, flags, contentType, error, route, routeLen,
+            frame.slice(base + payloadStart, n));
       }
       case Frames.CANCEL -> {
         InboundCall call = inbound.remove(id);
@@ -478,7 +612,7 @@ public final class Session implements FrameListener {
 
   @Override
   public void onWritable() {
-    if (!outbox.isEmpty()) {
+    if (!outbox.isEmpty() || !stalled.isEmpty()) {
       drain();
     }
   }
@@ -507,10 +641,15 @@ public final class Session implements FrameListener {
     if (timer != null) {
       timer.cancel(false);
     }
-    for (PendingRequest<?> p : pending.values()) {
+    log.debug("session with {} closed (open: {}): {}", describe(), wasOpen, error.getMessage());
+    // the owner forgets this session first: failing the requests below runs callers' code, which
+    // may send again at once (a retry) and must then find no session rather than this dead one
+    owner.onClose(this, error);
+    List<PendingRequest<?>> failed = new ArrayList<>(pending.values());
+    pending.clear();
+    for (PendingRequest<?> p : failed) {
       p.fail(error);
     }
-    pending.clear();
     for (InboundCall call : inbound.values()) {
       call.cancel();
     }
@@ -524,25 +663,36 @@ public final class Session implements FrameListener {
       reassembly.payload.release();
       reassembly = null;
     }
+    if (batch != null) {
+      batch.release();
+      batch = null;
+    }
     failOutbox();
-    log.debug("session with {} closed (open: {}): {}", describe(), wasOpen, error.getMessage());
-    owner.onClose(this, error);
   }
 
   private void failOutbox() {
-    Throwable error = closeCause != null ? closeCause : new ConnectionLostException("connection to " + describe() + " closed");
+    Throwable error =
+        closeCause != null
+            ? closeCause
+            : new ConnectionLostException("connection to " + describe() + " closed");
     Outbound o;
     long drained = 0;
-    while ((o = outbox.poll()) != null) {
+    while ((o = stalled.poll()) != null || (o = outbox.poll()) != null) {
       drained += o.size();
       o.fail(error);
     }
     queuedBytes.addAndGet(-drained);
   }
 
-  /** Dispatches a whole message; its route is in {@link #routeScratch}. */
   private void dispatch(
-      int type, int id, int flags, int contentType, int error, int routeLen, ByteBuf payload) {
+      int type,
+      int id,
+      int flags,
+      int contentType,
+      int error,
+      byte[] route,
+      int routeLen,
+      ByteBuf payload) {
     switch (type) {
       case Frames.RESPONSE -> {
         PendingRequest<?> p = pending.remove(id);
@@ -556,30 +706,33 @@ public final class Session implements FrameListener {
           p.fail(ErrorCodes.read(error, payload.duplicate()));
         }
       }
-      default -> handleInbound(type == Frames.REQUEST, id, flags, contentType, routeLen, payload);
+      default ->
+          handleInbound(type == Frames.REQUEST, id, flags, contentType, route, routeLen, payload);
     }
   }
 
   private void handleInbound(
-      boolean wantsReply, int id, int flags, int contentType, int routeLen, ByteBuf payload) {
-    RouteIndex.Entry entry = routes.lookup(routeScratch, routeLen);
+      boolean wantsReply,
+      int id,
+      int flags,
+      int contentType,
+      byte[] routeBytes,
+      int routeLen,
+      ByteBuf payload) {
+    RouteIndex.Entry entry = routes.lookup(routeBytes, routeLen);
     if (entry == null) {
-      String route = new String(routeScratch, 0, routeLen, StandardCharsets.UTF_8);
-      if (wantsReply) {
-        replyError(
-            id,
-            new RequestException(
-                route.isEmpty()
-                    ? "this peer has no handler"
-                    : "unknown route '" + route + "'",
-                RequestException.UNKNOWN_ROUTE));
-      } else {
-        log.warn("dropping a message from {} for unknown route '{}'", describe(), route);
-      }
+      unknownRoute(wantsReply, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8));
       return;
     }
     Handler h = entry.handler();
     String route = entry.route();
+    if (wantsReply && inbound.size() >= config.maxInFlight()) {
+      replyError(
+          id,
+          new OverloadedException(
+              config.maxInFlight() + " requests from this peer are already being handled"));
+      return;
+    }
     if (wantsReply && inbound.containsKey(id)) {
       protocolError("request id " + id + " reused while its request is still running");
       return;
@@ -631,7 +784,7 @@ public final class Session implements FrameListener {
       }
       case BLOCKING -> {
         BlockingCall call =
-            new BlockingCall(this, id, wantsReply, entry, flags, contentType, payload.retain());
+            new BlockingCall(this, id, wantsReply, entry, flags, contentType, keep(payload));
         if (wantsReply) {
           inbound.put(id, call);
         }
@@ -652,6 +805,26 @@ public final class Session implements FrameListener {
         }
       }
     }
+  }
+
+  private void unknownRoute(boolean wantsReply, int id, String route) {
+    if (wantsReply) {
+      replyError(
+          id,
+          new RequestException(
+              route.isEmpty() ? "this peer has no handler" : "unknown route '" + route + "'",
+              RequestException.UNKNOWN_ROUTE));
+    } else {
+      log.warn("dropping a message from {} for unknown route '{}'", describe(), route);
+    }
+  }
+
+  /**
+   * A payload handed to another thread: small ones are copied, so that a queue of waiting messages
+   * does not hold on to whole read buffers; large (reassembled) ones are shared.
+   */
+  private static ByteBuf keep(ByteBuf payload) {
+    return payload.readableBytes() <= 64 * 1024 ? payload.copy() : payload.retain();
   }
 
   /**
@@ -683,7 +856,7 @@ public final class Session implements FrameListener {
           RequestException.INVALID_DATA);
     }
     try {
-      return serializer.decode(payload.duplicate(), type);
+      return serializer.decode(payload, type);
     } catch (RuntimeException e) {
       throw new RequestException(
           "cannot decode the request"
@@ -716,7 +889,8 @@ public final class Session implements FrameListener {
   }
 
   private void replyError(int id, Throwable t) {
-    writeFrame(ErrorCodes.errorFrame(alloc, id, t));
+    // a long message can exceed the peer's frame size: errors are fragmented like replies
+    writeMessage(ErrorCodes.errorFrame(alloc, id, t));
   }
 
   /** Encodes a reply frame; a value that cannot be encoded or is too large becomes an error. */
@@ -772,8 +946,7 @@ public final class Session implements FrameListener {
     buf.writeShort(config.credentials().length);
     buf.writeBytes(config.credentials());
     writeFrame(Frames.finish(buf));
-    conn.flush();
-    dirty = false;
+    flushNow();
   }
 
   private void sendWelcome() {
@@ -885,8 +1058,7 @@ public final class Session implements FrameListener {
     log.warn("refusing connection from {}: {}", describe(), reason);
     closeCause = new ConnectionLostException("handshake refused: " + reason);
     writeFrame(Frames.text(alloc, Frames.REFUSE, code, reason));
-    conn.flush();
-    dirty = false;
+    flushNow();
     conn.close();
   }
 
@@ -946,8 +1118,7 @@ public final class Session implements FrameListener {
     log.warn("closing connection with {}: {}", describe(), reason);
     closeCause = new ConnectionLostException("protocol error: " + reason);
     writeFrame(Frames.text(alloc, Frames.CLOSE, 0, "protocol error: " + reason));
-    conn.flush();
-    dirty = false;
+    flushNow();
     conn.close();
   }
 
@@ -963,8 +1134,7 @@ public final class Session implements FrameListener {
           }
           drain();
           writeFrame(Frames.text(alloc, Frames.CLOSE, 0, reason));
-          conn.flush();
-          dirty = false;
+          flushNow();
           conn.close();
         });
   }
@@ -982,5 +1152,5 @@ public final class Session implements FrameListener {
       int contentType,
       int error,
       byte[] route,
-      CompositeByteBuf payload) {}
+      ByteBuf payload) {}
 }

@@ -19,14 +19,17 @@ final class Waiters {
   private final LinkedHashSet<Outbound> items = new LinkedHashSet<>();
   private final int limit;
   private final Supplier<String> what;
+  private final Runnable onEmptied;
 
   /**
    * @param limit how many items may wait
    * @param what describes what they wait for, e.g. "a connection to tcp://...", for errors
+   * @param onEmptied run when a timed-out item leaves the list empty (lets an owner drop the list)
    */
-  Waiters(int limit, Supplier<String> what) {
+  Waiters(int limit, Supplier<String> what, Runnable onEmptied) {
     this.limit = limit;
     this.what = what;
+    this.onEmptied = onEmptied;
   }
 
   /** Adds an item; it fails when its deadline passes first. */
@@ -55,8 +58,13 @@ final class Waiters {
 
   private void remove(Outbound o, Throwable error) {
     boolean removed;
+    boolean empty;
     synchronized (this) {
       removed = items.remove(o);
+      empty = items.isEmpty();
+    }
+    if (removed && empty) {
+      onEmptied.run();
     }
     if (removed) {
       o.whileWaiting(null);

@@ -70,9 +70,16 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       ConnectionHandler handler,
       @Nullable PeerCredentials credentials) {
     Channel ch = connection.channel();
-    NettyFrameConnection fc =
-        new NettyFrameConnection(
-            ch, options.maxFrameSize(), describe(ch.remoteAddress()), credentials, handler);
+    NettyFrameConnection fc;
+    try {
+      fc =
+          new NettyFrameConnection(
+              ch, options.maxFrameSize(), describe(ch.remoteAddress()), credentials, handler);
+    } catch (RuntimeException | Error e) {
+      // a connection nobody handles would sit open until the peer's timeouts
+      ch.close();
+      throw e;
+    }
     connection.addHandlerLast(HANDLER_NAME, fc);
     // Reactor Netty reads on demand of its inbound Flux, which nobody subscribes here: the frames
     // are taken by this handler, so reading is left to the channel.
@@ -197,6 +204,17 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
     } else {
       channel.flush();
     }
+  }
+
+  @Override
+  public long pendingWriteBytes() {
+    var buffer = channel.unsafe().outboundBuffer();
+    return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+  }
+
+  @Override
+  public boolean acceptsBatches() {
+    return true;
   }
 
   @Override

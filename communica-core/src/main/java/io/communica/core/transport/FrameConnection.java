@@ -29,8 +29,20 @@ public interface FrameConnection {
   /** Runs a task on the loop after a delay; the future cancels it. */
   Future<?> schedule(Runnable task, long delay, TimeUnit unit);
 
-  /** Queues one whole frame for sending, taking ownership of the buffer. Loop only. */
+  /**
+   * Queues one whole frame for sending, taking ownership of the buffer. Loop only. When {@link
+   * #acceptsBatches()} is true the buffer may hold several whole frames back to back.
+   */
   void write(ByteBuf frame);
+
+  /**
+   * Whether {@link #write} may be given several frames in one buffer: true for byte-stream
+   * transports, where frames are delimited by their length prefixes anyway; false (the default) for
+   * transports that carry one frame per message.
+   */
+  default boolean acceptsBatches() {
+    return false;
+  }
 
   /** Sends everything written so far. Loop only. */
   void flush();
@@ -40,6 +52,11 @@ public interface FrameConnection {
    * turns false the session stops writing until {@link FrameListener#onWritable()}.
    */
   boolean isWritable();
+
+  /** Bytes written and not yet sent, where the transport knows it; 0 otherwise. */
+  default long pendingWriteBytes() {
+    return 0;
+  }
 
   /** Allocator for frames sent on this connection. */
   ByteBufAllocator alloc();

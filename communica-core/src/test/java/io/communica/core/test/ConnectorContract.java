@@ -142,6 +142,32 @@ public interface ConnectorContract {
     }
   }
 
+  /** A sender that sends the next message from each completion does not overflow the stack. */
+  @Test
+  default void sendingFromCompletionsDoesNotRecurseWithoutBound() throws Exception {
+    int total = 50_000;
+    CountDownLatch received = new CountDownLatch(total);
+    SimpleServer server =
+        start(server(Handler.nonBlocking(String.class, s -> {
+          received.countDown();
+          return null;
+        })));
+    SimpleClient client = client(server);
+    client.connected().block(TIMEOUT);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    Runnable[] next = new Runnable[1];
+    next[0] =
+        () -> {
+          if (sent.incrementAndGet() <= total) {
+            client.fireAndForget("m").subscribe(null, failure::set, next[0]);
+          }
+        };
+    next[0].run();
+    assertThat(received.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(failure.get()).isNull();
+  }
+
   /** Messages from one sender are handled in the order sent, even by blocking handlers. */
   @Test
   default void fireAndForgetReachesTheHandlerInOrder() throws Exception {
@@ -322,6 +348,25 @@ public interface ConnectorContract {
   }
 
   @Test
+  default void repliesThatCannotBeSentFailTheRequestWithTheReason() {
+    RouteServer server =
+        start(
+            RouteServer.builder(serverConnector())
+                .route("object", Handler.nonBlocking(String.class, s -> new Object()))
+                .route("huge", Handler.blocking(String.class, s -> "h".repeat(50_000))));
+    RouteClient client =
+        start(RouteClient.builder(server.connector()).maxMessageSize(10_000));
+    assertThatThrownBy(() -> client.request("object", "x", String.class).block(TIMEOUT))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("cannot encode");
+    assertThatThrownBy(() -> client.request("huge", "x", String.class).block(TIMEOUT))
+        .isInstanceOf(MessageTooLargeException.class)
+        .hasMessageContaining("10000");
+    assertThat(client.request("huge", null, String.class).onErrorReturn("still usable").block(TIMEOUT))
+        .isEqualTo("still usable");
+  }
+
+  @Test
   default void requestDataThatDoesNotDecodeIsTheRequestersFault() {
     CountDownLatch called = new CountDownLatch(1);
     SimpleServer server =
@@ -460,6 +505,23 @@ public interface ConnectorContract {
     SimpleClient client = start(SimpleClient.builder(server.connector()).maxFrameSize(4096));
     String big = "x".repeat(1_000_000);
     assertThat(client.request(big, String.class).block(TIMEOUT)).isEqualTo(big + "!");
+  }
+
+  @Test
+  default void fragmentedRequestForAnUnknownRouteIsRefusedAndTheConnectionLives() {
+    RouteServer server =
+        start(RouteServer.builder(serverConnector()).route("r", echo()).maxFrameSize(4096));
+    RouteClient client = start(RouteClient.builder(server.connector()).maxFrameSize(4096));
+    String big = "y".repeat(50_000);
+    String longRoute = "a-route-longer-than-any-the-server-has-" + "z".repeat(100);
+    for (String route : List.of("s", longRoute)) {
+      assertThatThrownBy(() -> client.request(route, big, String.class).block(TIMEOUT))
+          .isInstanceOf(RequestException.class)
+          .hasMessageContaining("unknown route '" + route + "'");
+    }
+    assertThatThrownBy(() -> client.request(longRoute, "small", String.class).block(TIMEOUT))
+        .isInstanceOf(RequestException.class);
+    assertThat(client.request("r", big, String.class).block(TIMEOUT)).isEqualTo("echo:" + big);
   }
 
   // ---------------------------------------------------------------- both directions
@@ -612,6 +674,79 @@ public interface ConnectorContract {
     assertThat(second.clientIds()).containsExactly("steady");
   }
 
+  /** A caller that retries when its connection drops gets its answer from the next connection. */
+  @Test
+  default void retryingAfterConnectionLossWaitsForTheNextConnection() throws Exception {
+    SimpleServer first = start(server(Handler.reactive(String.class, s -> Mono.never())));
+    Connector address = first.connector();
+    SimpleClient client =
+        start(
+            SimpleClient.builder(address)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
+    client.connected().block(TIMEOUT);
+    CountDownLatch onServer = new CountDownLatch(2);
+    first.close();
+    // the first server is gone; a second one answers
+    Mono<String> retried =
+        client.request("a", String.class).retry(3).cache();
+    Mono<String> resumed =
+        client
+            .request("b", String.class)
+            .onErrorResume(ConnectionLostException.class, e -> client.request("b2", String.class))
+            .cache();
+    retried.subscribe(x -> onServer.countDown(), e -> {});
+    resumed.subscribe(x -> onServer.countDown(), e -> {});
+    start(SimpleServer.builder(address).handler(echo()));
+    assertThat(onServer.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(retried.block(TIMEOUT)).isEqualTo("echo:a");
+    assertThat(resumed.block(TIMEOUT)).startsWith("echo:b");
+    assertThat(client.request("after", String.class).block(TIMEOUT)).isEqualTo("echo:after");
+  }
+
+  @Test
+  default void retryOfRequestsInFlightWhenTheConnectionDrops() throws Exception {
+    SimpleServer first = start(server(Handler.reactive(String.class, s -> Mono.never())));
+    Connector address = first.connector();
+    SimpleClient client =
+        start(
+            SimpleClient.builder(address)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
+    client.connected().block(TIMEOUT);
+    List<Mono<String>> inFlight = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Mono<String> r = client.request("r" + i, String.class).retry(5).cache();
+      r.subscribe(x -> {}, e -> {});
+      inFlight.add(r);
+    }
+    // a round trip on the same connection: the 20 are written before it is answered
+    client.request("probe", String.class, Duration.ofMillis(300)).onErrorResume(e -> Mono.empty())
+        .block(TIMEOUT);
+    first.close();
+    start(SimpleServer.builder(address).handler(echo()));
+    for (int i = 0; i < 20; i++) {
+      assertThat(inFlight.get(i).block(TIMEOUT)).isEqualTo("echo:r" + i);
+    }
+  }
+
+  @Test
+  default void errorRepliesLongerThanAFrameArriveWhole() {
+    String message = "e".repeat(6000);
+    SimpleServer server =
+        start(
+            server(
+                Handler.nonBlocking(
+                    String.class,
+                    s -> {
+                      throw new RequestException(message, 9);
+                    })));
+    SimpleClient client = start(SimpleClient.builder(server.connector()).maxFrameSize(4096));
+    assertThatThrownBy(() -> client.request("x", String.class).block(TIMEOUT))
+        .isInstanceOf(RequestException.class)
+        .hasMessage(message);
+    assertThatThrownBy(() -> client.request("y", String.class).block(TIMEOUT))
+        .isInstanceOf(RequestException.class);
+  }
+
   @Test
   default void authenticatorRefusalReachesTheClient() {
     SimpleServer server =
@@ -634,6 +769,18 @@ public interface ConnectorContract {
                 assertThat(e)
                     .isInstanceOf(HandshakeRefusedException.class)
                     .hasMessageContaining("bad credentials for bad"))
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  default void entitiesThatAreNotStartedSaySo() {
+    SimpleServer server = resources().add(server(echo()).build());
+    StepVerifier.create(server.request("x", String.class))
+        .expectErrorMessage("the server is not started: call start() first")
+        .verify(TIMEOUT);
+    SimpleClient client = resources().add(SimpleClient.builder(serverConnector()).build());
+    StepVerifier.create(client.request("x", String.class))
+        .expectErrorMessage("the client is not started: call start() first")
         .verify(TIMEOUT);
   }
 
