@@ -1,0 +1,104 @@
+package io.communica.bench;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One measurement: a stack on a transport with a payload size and a workload. Its {@link #id()},
+ * e.g. {@code communica/tcp/64/tp256}, names it on the command line and in results.
+ *
+ * @param stack {@code communica}, {@code floor}, {@code rsocket}, ...
+ * @param transport {@code tcp}, {@code unix}, {@code amqp}
+ * @param payload payload bytes per message
+ * @param mode {@code latency}, {@code tp<N>} (N requests in flight) or {@code fnf}
+ */
+public record BenchCase(String stack, String transport, int payload, String mode) {
+
+  /** Workloads in table order. */
+  public static final List<String> MODES = List.of("latency", "tp1", "tp64", "tp256", "fnf");
+
+  public BenchCase {
+    if (payload < 8) {
+      throw new IllegalArgumentException("payload must be at least 8 bytes: " + payload);
+    }
+    kindOf(mode);
+  }
+
+  /** The workload kinds. */
+  public enum Kind {
+    /** Sequential blocking requests, each one's latency recorded. */
+    LATENCY,
+    /** N requests kept in flight, each reply issuing the next. */
+    THROUGHPUT,
+    /** Fire-and-forget messages within a bounded backlog, counted as received by the server. */
+    FIRE_AND_FORGET
+  }
+
+  private static Kind kindOf(String mode) {
+    if (mode.equals("latency")) {
+      return Kind.LATENCY;
+    }
+    if (mode.equals("fnf")) {
+      return Kind.FIRE_AND_FORGET;
+    }
+    if (mode.startsWith("tp")) {
+      try {
+        if (Integer.parseInt(mode.substring(2)) > 0) {
+          return Kind.THROUGHPUT;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown mode '" + mode + "': latency, tp<N> (N requests in flight) or fnf");
+  }
+
+  /** Parses {@link #id()}. */
+  public static BenchCase parse(String id) {
+    String[] f = id.split("/");
+    if (f.length != 4) {
+      throw new IllegalArgumentException("case id is stack/transport/payload/mode: " + id);
+    }
+    return new BenchCase(f[0], f[1], Integer.parseInt(f[2]), f[3]);
+  }
+
+  /** {@code stack/transport/payload/mode}. */
+  public String id() {
+    return stack + "/" + transport + "/" + payload + "/" + mode;
+  }
+
+  /** The workload kind. */
+  public Kind kind() {
+    return kindOf(mode);
+  }
+
+  /** Requests kept in flight: 1 for latency, N for {@code tpN}, 0 for fire-and-forget. */
+  public int inFlight() {
+    return switch (kind()) {
+      case LATENCY -> 1;
+      case THROUGHPUT -> Integer.parseInt(mode.substring(2));
+      case FIRE_AND_FORGET -> 0;
+    };
+  }
+
+  /** Payload size for people: {@code 64 B}, {@code 4 KiB}. */
+  public static String size(int bytes) {
+    return bytes % 1024 == 0 ? bytes / 1024 + " KiB" : bytes + " B";
+  }
+
+  /** The workload for people: {@code latency}, {@code 256 in flight}, {@code fire-and-forget}. */
+  public static String describeMode(String mode) {
+    return switch (mode) {
+      case "latency" -> "latency (1 in flight)";
+      case "fnf" -> "fire-and-forget";
+      default -> mode.substring(2) + " in flight";
+    };
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        Locale.ROOT, "%s %s %s %s", stack, transport, size(payload), describeMode(mode));
+  }
+}

@@ -1,0 +1,362 @@
+package io.communica.bench;
+
+import io.communica.bench.CaseResult.Latency;
+import io.communica.bench.stacks.Stack;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Markdown tables of a run: absolute figures per stack and the ratios of communica to the floor
+ * and to RSocket, CPU per operation, and the issue's targets with their measured values.
+ */
+final class Report {
+
+  static final String BEGIN =
+      "<!-- BEGIN GENERATED: written by `java -jar benchmarks/target/benchmarks.jar --docs docs`;"
+          + " edit outside these markers -->";
+  static final String END = "<!-- END GENERATED -->";
+
+  private static final String FLOOR = "floor";
+  private static final String RSOCKET = "rsocket";
+  private static final String COMMUNICA = "communica";
+
+  private Report() {}
+
+  /** The generated section; charts are referenced under {@code chartDir}. */
+  static String generated(RunResults r, String chartDir) {
+    StringBuilder sb = new StringBuilder();
+    RunResults.Settings s = r.settings();
+    Machine m = r.machine();
+    sb.append("### Run\n\n");
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%s mode: %s warm-up and %s measured per case, %d round(s)%s; started %s.%n%n",
+            s.mode(),
+            Runner.human(s.warmupSeconds()),
+            Runner.human(s.measureSeconds()),
+            s.rounds(),
+            s.rounds() > 1 ? " (each figure is the median of the rounds)" : "",
+            s.started()));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "Machine: %s, %d cores, %.1f GiB, %s, %s. Load average %.2f before the run, %.2f"
+                + " after. Client and server in separate JVMs on loopback, each started fresh for"
+                + " every case, with `%s`.%n%n",
+            m.cpu(), m.cores(), m.memoryMiB() / 1024.0, m.os(), m.java(), s.loadBefore(),
+            s.loadAfter(), String.join(" ", s.jvmArgs())));
+    List<CaseResult> measured = r.rounds().stream().filter(c -> c.otherCores() >= 0).toList();
+    if (!measured.isEmpty()) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "Other processes on the machine used a median of %.2f cores (at most %.2f) during"
+                  + " the measured windows; figures measured while that was high deserve less"
+                  + " trust (per case in `results.json`, field `otherCores`).%n%n",
+              RunResults.median(measured, CaseResult::otherCores),
+              measured.stream().mapToDouble(CaseResult::otherCores).max().orElse(0)));
+    }
+    sb.append("![Throughput](").append(chartDir).append("/throughput.svg)\n\n");
+    sb.append("![Latency](").append(chartDir).append("/latency.svg)\n\n");
+    List<String> stacks = stacks(r);
+    for (String transport : distinct(r, CaseResult::transport)) {
+      for (String payload : distinct(r, c -> Integer.toString(c.payload()))) {
+        int size = Integer.parseInt(payload);
+        sb.append("### ")
+            .append(transport.toUpperCase(Locale.ROOT))
+            .append(", ")
+            .append(BenchCase.size(size))
+            .append(" payload\n\n");
+        throughputTable(sb, r, stacks, transport, size);
+        latencyTable(sb, r, stacks, transport, size);
+        cpuTable(sb, r, stacks, transport, size);
+        othersTable(sb, r, stacks, transport, size);
+      }
+    }
+    targets(sb, r);
+    return sb.toString();
+  }
+
+  /** Stacks that were run, in {@link Stack#all()} order. */
+  private static List<String> stacks(RunResults r) {
+    Set<String> present = new LinkedHashSet<>(distinct(r, CaseResult::stack));
+    return Stack.all().stream().map(Stack::name).filter(present::contains).toList();
+  }
+
+  private static List<String> distinct(
+      RunResults r, java.util.function.Function<CaseResult, String> f) {
+    return new ArrayList<>(new LinkedHashSet<>(r.summary().stream().map(f).toList()));
+  }
+
+  /** Column headers: the stacks, then each communica stack over each baseline. */
+  private static List<String[]> ratioColumns(List<String> stacks) {
+    List<String[]> cols = new ArrayList<>();
+    for (String p : stacks) {
+      if (p.startsWith(COMMUNICA)) {
+        for (String b : List.of(FLOOR, RSOCKET)) {
+          if (stacks.contains(b)) {
+            cols.add(new String[] {p, b});
+          }
+        }
+      }
+    }
+    return cols;
+  }
+
+  private static void header(StringBuilder sb, String first, List<String> stacks) {
+    header(sb, first, stacks, ratioColumns(stacks));
+  }
+
+  private static void header(
+      StringBuilder sb, String first, List<String> stacks, List<String[]> ratios) {
+    sb.append("| ").append(first).append(" |");
+    stacks.forEach(st -> sb.append(' ').append(st).append(" |"));
+    ratios.forEach(x -> sb.append(' ').append(x[0]).append(" / ").append(x[1]).append(" |"));
+    sb.append("\n|---|");
+    for (int i = 0; i < stacks.size() + ratios.size(); i++) {
+      sb.append("---:|");
+    }
+    sb.append('\n');
+  }
+
+  private static void row(
+      StringBuilder sb,
+      RunResults r,
+      List<String> stacks,
+      String label,
+      String transport,
+      int payload,
+      String mode,
+      ToDoubleFunction<CaseResult> value,
+      java.util.function.DoubleFunction<String> format) {
+    row(sb, r, stacks, ratioColumns(stacks), label, transport, payload, mode, value, format);
+  }
+
+  private static void row(
+      StringBuilder sb,
+      RunResults r,
+      List<String> stacks,
+      List<String[]> ratios,
+      String label,
+      String transport,
+      int payload,
+      String mode,
+      ToDoubleFunction<CaseResult> value,
+      java.util.function.DoubleFunction<String> format) {
+    sb.append("| ").append(label).append(" |");
+    for (String st : stacks) {
+      CaseResult c = r.find(st + "/" + transport + "/" + payload + "/" + mode);
+      sb.append(' ').append(c == null || failed(c) ? "–" : format.apply(value.applyAsDouble(c))).append(" |");
+    }
+    for (String[] x : ratios) {
+      sb.append(' ')
+          .append(ratio(ratioValue(r, value, x[0], x[1], transport, payload, mode)))
+          .append(" |");
+    }
+    sb.append('\n');
+  }
+
+  private static boolean failed(CaseResult c) {
+    return c.operations() == 0 && c.error() != null;
+  }
+
+  private static String ratio(@Nullable Double v) {
+    return v == null ? "–" : String.format(Locale.ROOT, "%.2f×", v);
+  }
+
+  private static @Nullable Double ratioValue(
+      RunResults r,
+      ToDoubleFunction<CaseResult> value,
+      String a,
+      String b,
+      String transport,
+      int payload,
+      String mode) {
+    CaseResult ca = r.find(a + "/" + transport + "/" + payload + "/" + mode);
+    CaseResult cb = r.find(b + "/" + transport + "/" + payload + "/" + mode);
+    if (ca == null || cb == null || failed(ca) || failed(cb) || value.applyAsDouble(cb) == 0) {
+      return null;
+    }
+    return value.applyAsDouble(ca) / value.applyAsDouble(cb);
+  }
+
+  private static void throughputTable(
+      StringBuilder sb, RunResults r, List<String> stacks, String transport, int payload) {
+    List<String> modes =
+        modesRun(r, transport, payload).stream().filter(m -> !m.equals("latency")).toList();
+    if (modes.isEmpty()) {
+      return;
+    }
+    sb.append("Throughput (higher is better): requests per second with N in flight; ")
+        .append("fire-and-forget messages per second received by the server.\n\n");
+    header(sb, "workload", stacks);
+    for (String mode : modes) {
+      row(sb, r, stacks, BenchCase.describeMode(mode), transport, payload, mode,
+          CaseResult::opsPerSec, Report::rate);
+    }
+    sb.append('\n');
+  }
+
+  private static void latencyTable(
+      StringBuilder sb, RunResults r, List<String> stacks, String transport, int payload) {
+    if (!has(r, transport, payload, "latency")) {
+      return;
+    }
+    sb.append("Latency of sequential requests in µs (lower is better; a ratio below 1 means")
+        .append(" communica is faster):\n\n");
+    header(sb, "percentile", stacks);
+    List<String> names = List.of("p50", "p90", "p99", "p99.9", "max");
+    List<ToDoubleFunction<Latency>> fs =
+        List.of(Latency::p50, Latency::p90, Latency::p99, Latency::p999, Latency::max);
+    for (int i = 0; i < names.size(); i++) {
+      ToDoubleFunction<Latency> f = fs.get(i);
+      row(sb, r, stacks, names.get(i), transport, payload, "latency",
+          c -> c.latencyUs() == null ? 0 : f.applyAsDouble(c.latencyUs()),
+          v -> String.format(Locale.ROOT, "%.1f", v));
+    }
+    sb.append('\n');
+  }
+
+  private static void cpuTable(
+      StringBuilder sb, RunResults r, List<String> stacks, String transport, int payload) {
+    List<String> modes = modesRun(r, transport, payload);
+    sb.append("CPU per operation in µs, client / server (lower is better), and garbage")
+        .append(" collections in the measured window, client / server:\n\n| workload |");
+    stacks.forEach(st -> sb.append(' ').append(st).append(" CPU | ").append(st).append(" GCs |"));
+    sb.append("\n|---|");
+    stacks.forEach(st -> sb.append("---:|---:|"));
+    sb.append('\n');
+    for (String mode : modes) {
+      sb.append("| ").append(BenchCase.describeMode(mode)).append(" |");
+      for (String st : stacks) {
+        CaseResult c = r.find(st + "/" + transport + "/" + payload + "/" + mode);
+        if (c == null || failed(c)) {
+          sb.append(" – | – |");
+        } else {
+          sb.append(
+              String.format(
+                  Locale.ROOT,
+                  " %.2f / %.2f | %d / %d |",
+                  c.client().cpuUsPerOp(),
+                  c.server().cpuUsPerOp(),
+                  c.client().gcCount(),
+                  c.server().gcCount()));
+        }
+      }
+      sb.append('\n');
+    }
+    sb.append('\n');
+  }
+
+  private static void othersTable(
+      StringBuilder sb, RunResults r, List<String> stacks, String transport, int payload) {
+    List<String> modes = modesRun(r, transport, payload);
+    sb.append("CPU used by other processes on the machine during the measured window, in cores")
+        .append(" (0 = the machine was otherwise idle; see \"Reading the figures\"):\n\n");
+    header(sb, "workload", stacks, List.of());
+    for (String mode : modes) {
+      row(sb, r, stacks, List.of(), BenchCase.describeMode(mode), transport, payload, mode,
+          CaseResult::otherCores, v -> v < 0 ? "?" : String.format(Locale.ROOT, "%.2f", v));
+    }
+    sb.append('\n');
+  }
+
+  private static List<String> modesRun(RunResults r, String transport, int payload) {
+    return BenchCase.MODES.stream().filter(m -> has(r, transport, payload, m)).toList();
+  }
+
+  private static boolean has(RunResults r, String transport, int payload, String mode) {
+    return r.summary().stream()
+        .anyMatch(c -> c.transport().equals(transport) && c.payload() == payload && c.mode().equals(mode));
+  }
+
+  /** The targets for TCP with 64-byte payloads, with the measured ratios. */
+  private static void targets(StringBuilder sb, RunResults r) {
+    String t = "tcp";
+    int p = 64;
+    List<String> rows = new ArrayList<>();
+    Double tp = ratioValue(r, CaseResult::opsPerSec, COMMUNICA, RSOCKET, t, p, "tp256");
+    Double tpFloor = ratioValue(r, CaseResult::opsPerSec, COMMUNICA, FLOOR, t, p, "tp256");
+    if (tp != null) {
+      rows.add(target("TCP, 256 in flight: ≥ 2.5× RSocket (aim: 25% of the floor)",
+          String.format(Locale.ROOT, "%.2f× RSocket%s", tp, ofFloor(tpFloor)), tp >= 2.5));
+    }
+    Double fnf = ratioValue(r, CaseResult::opsPerSec, COMMUNICA, RSOCKET, t, p, "fnf");
+    Double fnfFloor = ratioValue(r, CaseResult::opsPerSec, COMMUNICA, FLOOR, t, p, "fnf");
+    if (fnf != null) {
+      rows.add(target("TCP, fire-and-forget: ≥ 8× RSocket (aim: 40% of the floor)",
+          String.format(Locale.ROOT, "%.2f× RSocket%s", fnf, ofFloor(fnfFloor)), fnf >= 8));
+    }
+    ToDoubleFunction<CaseResult> p50 = c -> c.latencyUs() == null ? 0 : c.latencyUs().p50();
+    ToDoubleFunction<CaseResult> p99 = c -> c.latencyUs() == null ? 0 : c.latencyUs().p99();
+    Double l50 = ratioValue(r, p50, COMMUNICA, RSOCKET, t, p, "latency");
+    if (l50 != null) {
+      rows.add(target("TCP latency p50 no worse than RSocket", latencyVs(r, p50, RSOCKET, l50), l50 <= 1));
+    }
+    Double l99 = ratioValue(r, p99, COMMUNICA, RSOCKET, t, p, "latency");
+    if (l99 != null) {
+      rows.add(target("TCP latency p99 no worse than RSocket", latencyVs(r, p99, RSOCKET, l99), l99 <= 1));
+    }
+    Double f50 = ratioValue(r, p50, COMMUNICA, FLOOR, t, p, "latency");
+    if (f50 != null) {
+      rows.add(target("TCP latency p50 within 1.2× the floor's blocking round trip",
+          latencyVs(r, p50, FLOOR, f50), f50 <= 1.2));
+    }
+    if (rows.isEmpty()) {
+      return;
+    }
+    sb.append("### Targets (TCP, 64 B payload)\n\n| target | measured | met |\n|---|---|---|\n");
+    rows.forEach(sb::append);
+    sb.append('\n');
+  }
+
+  private static String ofFloor(@Nullable Double f) {
+    return f == null ? "" : String.format(Locale.ROOT, ", %.0f%% of the floor", f * 100);
+  }
+
+  private static String latencyVs(RunResults r, ToDoubleFunction<CaseResult> f, String other, double ratio) {
+    CaseResult a = r.find(COMMUNICA + "/tcp/64/latency");
+    CaseResult b = r.find(other + "/tcp/64/latency");
+    return String.format(
+        Locale.ROOT,
+        "%.1f µs vs %.1f µs (%.2f×)",
+        a == null ? 0 : f.applyAsDouble(a),
+        b == null ? 0 : f.applyAsDouble(b),
+        ratio);
+  }
+
+  private static String target(String name, String measured, boolean met) {
+    return "| " + name + " | " + measured + " | " + (met ? "yes" : "**no**") + " |\n";
+  }
+
+  /** {@code 512 k}, {@code 3.41 M}. */
+  static String rate(double perSecond) {
+    if (perSecond >= 1e6) {
+      return String.format(Locale.ROOT, "%.2f M", perSecond / 1e6);
+    }
+    if (perSecond >= 1e3) {
+      return String.format(Locale.ROOT, "%.1f k", perSecond / 1e3);
+    }
+    return String.format(Locale.ROOT, "%.0f", perSecond);
+  }
+
+  /** {@code existing} with its generated section replaced, or a new document around it. */
+  static String updateDoc(@Nullable String existing, String generated) {
+    String section = BEGIN + "\n\n" + generated + END;
+    if (existing != null) {
+      int b = existing.indexOf(BEGIN);
+      int e = existing.indexOf(END);
+      if (b >= 0 && e > b) {
+        return existing.substring(0, b) + section + existing.substring(e + END.length());
+      }
+      return existing.stripTrailing() + "\n\n## Results\n\n" + section + "\n";
+    }
+    return "# Benchmarks\n\n## Results\n\n" + section + "\n";
+  }
+}

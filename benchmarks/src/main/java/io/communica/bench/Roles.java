@@ -1,0 +1,210 @@
+package io.communica.bench;
+
+import io.communica.bench.CaseResult.Latency;
+import io.communica.bench.CaseResult.Usage;
+import io.communica.bench.stacks.Backlog;
+import io.communica.bench.stacks.BenchClient;
+import io.communica.bench.stacks.BenchServer;
+import io.communica.bench.stacks.Meter;
+import io.communica.bench.stacks.Snapshot;
+import io.communica.bench.stacks.Stack;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the child processes run. The server prints {@code READY <address>} and serves until its
+ * standard input closes; the client runs one case and prints {@code PHASE <name> <millis>} as it
+ * enters the warm-up and the measured window, then {@code RESULT <json>}.
+ */
+final class Roles {
+
+  static final String READY = "READY ";
+  static final String PHASE = "PHASE ";
+  static final String RESULT = "RESULT ";
+  static final String JFR_START = "jfr-start";
+  static final String JFR_STOP = "jfr-stop";
+
+  private Roles() {}
+
+  /**
+   * Serves until standard input reaches its end; the lines {@code jfr-start} and {@code jfr-stop}
+   * on it bracket the measured window for {@link Profiler}.
+   */
+  static void server(String stackName, String bind) throws Exception {
+    LongAdder received = new LongAdder();
+    Profiler profiler = new Profiler();
+    try (BenchServer server = Stack.named(stackName).serve(bind, received)) {
+      System.out.println(READY + server.address());
+      System.out.flush();
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      String line;
+      while ((line = in.readLine()) != null) {
+        switch (line) {
+          case JFR_START -> profiler.start();
+          case JFR_STOP -> profiler.stop();
+          default -> throw new IllegalArgumentException("unknown command " + line);
+        }
+      }
+    } finally {
+      profiler.stop();
+    }
+  }
+
+  /** Runs case {@code c} against the server at {@code address}. */
+  static CaseResult client(
+      BenchCase c, String address, long warmupMs, long measureMs, PrintStream out)
+      throws Exception {
+    byte[] payload = new byte[c.payload()];
+    Arrays.fill(payload, (byte) 'x');
+    try (BenchClient client = Stack.named(c.stack()).connect(address)) {
+      return switch (c.kind()) {
+        case LATENCY -> latency(c, client, payload, warmupMs, measureMs, out);
+        case THROUGHPUT, FIRE_AND_FORGET -> flow(c, client, payload, warmupMs, measureMs, out);
+      };
+    }
+  }
+
+  private static void phase(PrintStream out, String name, long millis) {
+    out.println(PHASE + name + " " + millis);
+    out.flush();
+  }
+
+  private static CaseResult latency(
+      BenchCase c, BenchClient client, byte[] payload, long warmupMs, long measureMs, PrintStream out)
+      throws Exception {
+    phase(out, "warmup", warmupMs);
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(warmupMs);
+    while (System.nanoTime() - end < 0) {
+      client.roundTrip(payload);
+    }
+    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    Profiler profiler = new Profiler();
+    phase(out, "measure", measureMs);
+    profiler.start();
+    Snapshot s0 = client.serverSnapshot();
+    Snapshot c0 = Snapshot.take(0);
+    long busy0 = Machine.busyCpuNanos();
+    end = c0.nanoTime() + TimeUnit.MILLISECONDS.toNanos(measureMs);
+    long n = 0;
+    long t = System.nanoTime();
+    while (t - end < 0) {
+      client.roundTrip(payload);
+      long t1 = System.nanoTime();
+      h.recordValue(Math.min(t1 - t, h.getHighestTrackableValue()));
+      t = t1;
+      n++;
+    }
+    Snapshot c1 = Snapshot.take(n);
+    long busy1 = Machine.busyCpuNanos();
+    Snapshot s1 = client.serverSnapshot();
+    profiler.stop();
+    Latency lat =
+        new Latency(
+            h.getValueAtPercentile(50) / 1e3,
+            h.getValueAtPercentile(90) / 1e3,
+            h.getValueAtPercentile(99) / 1e3,
+            h.getValueAtPercentile(99.9) / 1e3,
+            h.getMaxValue() / 1e3,
+            h.getMean() / 1e3,
+            h.getTotalCount());
+    double seconds = c1.secondsSince(c0);
+    return result(c, seconds, n, 0, lat, c0, c1, s0, s1, busy1 - busy0, 0, null);
+  }
+
+  private static CaseResult flow(
+      BenchCase c, BenchClient client, byte[] payload, long warmupMs, long measureMs, PrintStream out)
+      throws Exception {
+    Meter meter = new Meter();
+    Thread sender = null;
+    if (c.kind() == BenchCase.Kind.THROUGHPUT) {
+      client.startRequests(payload, c.inFlight(), meter);
+    } else {
+      Backlog backlog = new Backlog(Backlog.DEFAULT_BYTES, c.payload(), client, meter);
+      sender =
+          new Thread(
+              () -> {
+                try {
+                  client.runFire(payload, meter, backlog);
+                } catch (Exception e) {
+                  if (!meter.stopped()) {
+                    meter.fail(e);
+                  }
+                }
+              },
+              "bench-sender");
+      sender.setDaemon(true);
+      sender.start();
+    }
+    phase(out, "warmup", warmupMs);
+    Thread.sleep(warmupMs);
+    Profiler profiler = new Profiler();
+    phase(out, "measure", measureMs);
+    profiler.start();
+    Snapshot s0 = client.serverSnapshot();
+    Snapshot c0 = Snapshot.take(meter.count());
+    long busy0 = Machine.busyCpuNanos();
+    Thread.sleep(measureMs);
+    Snapshot c1 = Snapshot.take(meter.count());
+    long busy1 = Machine.busyCpuNanos();
+    Snapshot s1 = client.serverSnapshot();
+    profiler.stop();
+    meter.stop();
+    if (sender != null) {
+      sender.join(10_000);
+    }
+    Throwable error = meter.firstError();
+    String message = error == null ? null : error.toString();
+    if (c.kind() == BenchCase.Kind.THROUGHPUT) {
+      return result(c, c1.secondsSince(c0), c1.count() - c0.count(), 0, null, c0, c1, s0, s1,
+          busy1 - busy0, meter.errors(), message);
+    }
+    long received = s1.count() - s0.count();
+    double sentPerSec = (c1.count() - c0.count()) / c1.secondsSince(c0);
+    return result(c, s1.secondsSince(s0), received, sentPerSec, null, c0, c1, s0, s1,
+        busy1 - busy0, meter.errors(), message);
+  }
+
+  private static CaseResult result(
+      BenchCase c,
+      double seconds,
+      long ops,
+      double sentPerSec,
+      @Nullable Latency latency,
+      Snapshot c0,
+      Snapshot c1,
+      Snapshot s0,
+      Snapshot s1,
+      long machineBusyNanos,
+      long errors,
+      @Nullable String error) {
+    Usage client = usage(c0, c1, ops);
+    Usage server = usage(s0, s1, ops);
+    double window = c1.secondsSince(c0);
+    double other =
+        machineBusyNanos < 0
+            ? -1
+            : Math.max(0, machineBusyNanos / 1e9 - client.cpuSeconds() - server.cpuSeconds())
+                / window;
+    return new CaseResult(
+        c.id(), c.stack(), c.transport(), c.payload(), c.mode(), c.inFlight(), 1, seconds, ops,
+        ops / seconds, sentPerSec, latency, client, server, other, errors, error);
+  }
+
+  private static Usage usage(Snapshot a, Snapshot b, long ops) {
+    double cpu = (b.cpuNanos() - a.cpuNanos()) / 1e9;
+    return new Usage(
+        cpu,
+        cpu / b.secondsSince(a),
+        ops == 0 ? 0 : cpu * 1e6 / ops,
+        b.gcCount() - a.gcCount(),
+        b.gcMillis() - a.gcMillis());
+  }
+}

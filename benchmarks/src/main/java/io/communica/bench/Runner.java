@@ -1,0 +1,276 @@
+package io.communica.bench;
+
+import io.communica.bench.CaseResult.Usage;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs cases, each with a fresh server JVM and a fresh client JVM, and shows progress: which case,
+ * which phase, and about how long the whole run has left.
+ */
+final class Runner {
+
+  /** Options of both child JVMs, before the user's {@code --jvm-arg}s. */
+  static final List<String> JVM_ARGS =
+      List.of(
+          "-Xms1g",
+          "-Xmx1g",
+          "-XX:+UseG1GC",
+          "-Dio.netty.leakDetection.level=disabled",
+          "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+          "-Djava.awt.headless=true");
+
+  /** Starting guess of the seconds a case spends outside warm-up and measurement. */
+  private static final double STARTUP_GUESS = 3;
+
+  private final Options options;
+  private final Path out;
+  private final PrintStream log;
+  private final ScheduledExecutorService watchdog =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "bench-watchdog");
+            t.setDaemon(true);
+            return t;
+          });
+  private double overheadSeconds = STARTUP_GUESS;
+  private int overheadSamples;
+
+  Runner(Options options, Path out, PrintStream log) {
+    this.options = options;
+    this.out = out;
+    this.log = log;
+  }
+
+  RunResults run() throws IOException, InterruptedException {
+    List<BenchCase> cases = options.cases();
+    int rounds = options.repeat();
+    Duration warmup = options.warmup();
+    Duration measure = options.measure();
+    Files.createDirectories(out.resolve("logs"));
+    Instant started = Instant.now();
+    double loadBefore = Machine.loadAverage();
+    log.printf(
+        Locale.ROOT,
+        "%d cases x %d round(s), %s warm-up + %s measured each; results in %s%n",
+        cases.size(), rounds, human(warmup.toMillis() / 1e3), human(measure.toMillis() / 1e3), out);
+    List<CaseResult> results = new ArrayList<>();
+    int total = cases.size() * rounds;
+    int done = 0;
+    try {
+      for (int round = 1; round <= rounds; round++) {
+        for (BenchCase c : cases) {
+          double perCase = (warmup.toMillis() + measure.toMillis()) / 1e3 + overheadSeconds;
+          log.printf(
+              Locale.ROOT,
+              "[%" + String.valueOf(total).length() + "d/%d, ~%s left] %s%s: ",
+              done + 1, total, human((total - done) * perCase), c,
+              rounds > 1 ? " (round " + round + ")" : "");
+          log.flush();
+          long t0 = System.nanoTime();
+          CaseResult r = runCase(c, round, warmup, measure);
+          double took = (System.nanoTime() - t0) / 1e9;
+          overheadSeconds =
+              (overheadSeconds * overheadSamples
+                      + Math.max(0, took - (warmup.toMillis() + measure.toMillis()) / 1e3))
+                  / ++overheadSamples;
+          log.println(summary(r));
+          results.add(r);
+          done++;
+        }
+      }
+    } finally {
+      watchdog.shutdownNow();
+    }
+    RunResults.Settings settings =
+        new RunResults.Settings(
+            options.modeName(),
+            warmup.toMillis() / 1e3,
+            measure.toMillis() / 1e3,
+            rounds,
+            jvmArgs(),
+            started.toString(),
+            Instant.now().toString(),
+            loadBefore,
+            Machine.loadAverage());
+    return RunResults.of(Machine.describe(), settings, results);
+  }
+
+  private List<String> jvmArgs() {
+    List<String> args = new ArrayList<>(JVM_ARGS);
+    args.addAll(options.jvmArgs);
+    return args;
+  }
+
+  /** One case: server JVM up, client JVM runs the workload and reports, both gone. */
+  private CaseResult runCase(BenchCase c, int round, Duration warmup, Duration measure)
+      throws IOException, InterruptedException {
+    String name = c.id().replace('/', '-') + "-r" + round;
+    Path dir = Files.createTempDirectory("communica-bench-");
+    String bind = options.binds.get(c.transport()).replace("{dir}", dir.toString());
+    long budget = warmup.toMillis() + measure.toMillis() + 60_000;
+    Process server = start(List.of("server", c.stack(), bind), name + "-server");
+    PrintStream serverIn = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);
+    Process client = null;
+    try {
+      BufferedReader serverOut = reader(server);
+      String ready = readLine(serverOut, server, 30_000);
+      if (ready == null || !ready.startsWith(Roles.READY)) {
+        return failed(c, round, "server did not start: " + tail(name + "-server"));
+      }
+      String address = ready.substring(Roles.READY.length());
+      client =
+          start(
+              List.of(
+                  "client",
+                  c.id(),
+                  address,
+                  Long.toString(warmup.toMillis()),
+                  Long.toString(measure.toMillis())),
+              name + "-client");
+      BufferedReader clientOut = reader(client);
+      String line;
+      while ((line = readLine(clientOut, client, budget)) != null) {
+        if (line.startsWith(Roles.PHASE)) {
+          String[] f = line.split(" ");
+          boolean warm = f[1].equals("warmup");
+          if (!warm && options.profile) {
+            serverIn.println(Roles.JFR_START);
+          }
+          log.print(
+              (warm ? "warm-up " : "measuring ")
+                  + human(Long.parseLong(f[2]) / 1e3)
+                  + (warm ? ", " : " ... "));
+          log.flush();
+        } else if (line.startsWith(Roles.RESULT)) {
+          if (options.profile) {
+            serverIn.println(Roles.JFR_STOP);
+          }
+          CaseResult r =
+              RunResults.JSON.readValue(line.substring(Roles.RESULT.length()), CaseResult.class);
+          return r.withRound(round);
+        }
+      }
+      return failed(c, round, "client ended without a result: " + tail(name + "-client"));
+    } finally {
+      stop(client);
+      serverIn.close();
+      if (!server.waitFor(10, TimeUnit.SECONDS)) {
+        server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      deleteTree(dir);
+    }
+  }
+
+  private Process start(List<String> roleArgs, String name) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(jvmArgs());
+    if (options.profile) {
+      Path jfr = out.resolve("jfr");
+      Files.createDirectories(jfr);
+      cmd.add("-D" + Profiler.PROPERTY + "=" + jfr.resolve(name + ".jfr").toAbsolutePath());
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Bench.class.getName());
+    cmd.addAll(roleArgs);
+    return new ProcessBuilder(cmd)
+        .redirectError(out.resolve("logs").resolve(name + ".log").toFile())
+        .start();
+  }
+
+  private static BufferedReader reader(Process p) {
+    return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+  }
+
+  /** A line of {@code p}'s output, or null at its end; {@code p} is killed after the timeout. */
+  private @Nullable String readLine(BufferedReader r, Process p, long timeoutMs) throws IOException {
+    ScheduledFuture<?> kill = watchdog.schedule(p::destroyForcibly, timeoutMs, TimeUnit.MILLISECONDS);
+    try {
+      return r.readLine();
+    } finally {
+      kill.cancel(false);
+    }
+  }
+
+  private static void stop(@Nullable Process p) throws InterruptedException {
+    if (p != null && !p.waitFor(15, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private String tail(String name) {
+    try {
+      List<String> lines = Files.readAllLines(out.resolve("logs").resolve(name + ".log"));
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+
+  private static CaseResult failed(BenchCase c, int round, String error) {
+    Usage none = new Usage(0, 0, 0, 0, 0);
+    return new CaseResult(
+        c.id(), c.stack(), c.transport(), c.payload(), c.mode(), c.inFlight(), round, 0, 0, 0, 0,
+        null, none, none, -1, 1, error);
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var files = Files.walk(dir)) {
+      files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(Runner::deleteQuietly);
+    } catch (IOException e) {
+      // a leftover temporary directory is harmless
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // as above
+    }
+  }
+
+  static String summary(CaseResult r) {
+    if (r.error() != null && r.operations() == 0) {
+      return "FAILED: " + r.error();
+    }
+    String figures =
+        r.latencyUs() != null
+            ? String.format(
+                Locale.ROOT, "p50 %.1f us, p99 %.1f us", r.latencyUs().p50(), r.latencyUs().p99())
+            : Report.rate(r.opsPerSec()) + (r.inFlight() == 0 ? " msg/s received" : " req/s");
+    return String.format(
+        Locale.ROOT,
+        "%s (client %.2f cores, server %.2f cores, others %.2f cores)%s",
+        figures,
+        r.client().cores(),
+        r.server().cores(),
+        r.otherCores(),
+        r.errors() > 0 ? " with " + r.errors() + " errors: " + r.error() : "");
+  }
+
+  static String human(double seconds) {
+    long s = Math.round(seconds);
+    if (s < 60) {
+      return s + " s";
+    }
+    return s / 60 + " min " + (s % 60 < 10 ? "0" : "") + s % 60 + " s";
+  }
+}

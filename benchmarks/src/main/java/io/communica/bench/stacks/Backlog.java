@@ -1,0 +1,58 @@
+package io.communica.bench.stacks;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Holds a fire-and-forget sender within a bounded backlog: at most {@code limit} messages sent and
+ * not yet counted as received by the server. When the backlog is full the sender asks the server
+ * for its count over the control connection, and waits until there is room. Used by one sending
+ * thread.
+ */
+public final class Backlog {
+
+  /** Bytes of payload a sender may have on the way: 8 MiB. */
+  public static final long DEFAULT_BYTES = 8L * 1024 * 1024;
+
+  private final long limit;
+  private final BenchClient control;
+  private final Meter meter;
+  private long sent;
+  private long received;
+
+  /** A backlog of {@code bytes} worth of {@code payload}-byte messages (at least 256 messages). */
+  public Backlog(long bytes, int payload, BenchClient control, Meter meter) {
+    this.limit = Math.max(256, bytes / Math.max(1, payload));
+    this.control = control;
+    this.meter = meter;
+  }
+
+  /** The most messages the backlog holds. */
+  public long limit() {
+    return limit;
+  }
+
+  /**
+   * How many of {@code wanted} messages may be sent now: at least one, after waiting for the server
+   * while the backlog is full; 0 once the meter is stopped.
+   */
+  public int permits(int wanted) throws Exception {
+    while (true) {
+      long room = limit - (sent - received);
+      if (room > 0) {
+        return (int) Math.min(wanted, room);
+      }
+      if (meter.stopped()) {
+        return 0;
+      }
+      received = control.serverSnapshot().count();
+      if (limit - (sent - received) <= 0) {
+        LockSupport.parkNanos(20_000);
+      }
+    }
+  }
+
+  /** Records that {@code n} messages were handed to the transport. */
+  public void sent(int n) {
+    sent += n;
+  }
+}

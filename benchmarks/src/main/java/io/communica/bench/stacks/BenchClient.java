@@ -1,0 +1,30 @@
+package io.communica.bench.stacks;
+
+/**
+ * A connected benchmark client: one data connection for the workload and one control connection
+ * for {@link #serverSnapshot()}, so that reading the server's counters never waits behind the
+ * workload's backlog.
+ */
+public interface BenchClient extends AutoCloseable {
+
+  /** One request and its reply, blocking the calling thread. */
+  void roundTrip(byte[] payload) throws Exception;
+
+  /**
+   * Starts keeping {@code inFlight} requests outstanding and returns: each reply counts one
+   * operation on the meter and issues the next request, until the meter is stopped.
+   */
+  void startRequests(byte[] payload, int inFlight, Meter meter) throws Exception;
+
+  /**
+   * Sends fire-and-forget messages on the calling thread, within {@code backlog}, counting each one
+   * the transport took, until the meter is stopped.
+   */
+  void runFire(byte[] payload, Meter meter, Backlog backlog) throws Exception;
+
+  /** The server's snapshot, its count being the data messages it received. */
+  Snapshot serverSnapshot() throws Exception;
+
+  @Override
+  void close();
+}

@@ -1,0 +1,171 @@
+package io.communica.bench.stacks;
+
+import io.communica.core.Connector;
+import io.communica.core.Handler;
+import io.communica.core.SimpleClient;
+import io.communica.core.SimpleServer;
+import io.communica.core.Utf8Serializer;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import reactor.core.publisher.Mono;
+
+/**
+ * communica through its public API only: {@link SimpleServer} with a {@link Handler#nonBlocking}
+ * (or, as stack {@code communica-reactive}, a {@link Handler#reactive}) echo handler, {@link
+ * SimpleClient} with byte-array payloads and the {@link Utf8Serializer} (which carries {@code
+ * byte[]} as is). The transport is whatever {@link Connector#load} finds for the connector
+ * string's scheme, so every transport module on the class path is measured the same way.
+ */
+final class CommunicaStack implements Stack {
+
+  /** Fire-and-forget messages not yet taken by the transport, per sender. */
+  static final int FIRE_WINDOW = 1024;
+
+  private final boolean reactive;
+
+  CommunicaStack(boolean reactive) {
+    this.reactive = reactive;
+  }
+
+  @Override
+  public String name() {
+    return reactive ? "communica-reactive" : "communica";
+  }
+
+  @Override
+  public Set<String> transports() {
+    return Set.of("tcp", "unix", "amqp");
+  }
+
+  @Override
+  public BenchServer serve(String bind, LongAdder received) {
+    Function<byte[], byte[]> echo =
+        data -> {
+          if (Stack.isControl(data)) {
+            return Snapshot.take(received.sum()).encode();
+          }
+          received.increment();
+          return data;
+        };
+    Handler handler =
+        reactive
+            ? Handler.reactive(byte[].class, data -> Mono.just(echo.apply(data)))
+            : Handler.nonBlocking(byte[].class, echo);
+    SimpleServer server =
+        SimpleServer.builder(Connector.load(bind))
+            .serializer(new Utf8Serializer())
+            .handler(handler)
+            .start();
+    return BenchServer.of(() -> server.connector().dump(), server::close);
+  }
+
+  @Override
+  public BenchClient connect(String address) {
+    return new Client(address);
+  }
+
+  private static SimpleClient client(String address) {
+    return SimpleClient.builder(Connector.load(address))
+        .serializer(new Utf8Serializer())
+        .build()
+        .startAndAwait(Duration.ofSeconds(30));
+  }
+
+  private static final class Client implements BenchClient {
+    private final SimpleClient data;
+    private final SimpleClient control;
+
+    Client(String address) {
+      data = client(address);
+      control = client(address);
+    }
+
+    @Override
+    public void roundTrip(byte[] payload) {
+      data.request(payload, byte[].class).block();
+    }
+
+    @Override
+    public void startRequests(byte[] payload, int inFlight, Meter meter) {
+      // one cold Mono, subscribed once per request: each subscription is a new request
+      Mono<byte[]> request = data.request(payload, byte[].class);
+      for (int i = 0; i < inFlight; i++) {
+        request.subscribe(new Chain<>(request, meter));
+      }
+    }
+
+    @Override
+    public void runFire(byte[] payload, Meter meter, Backlog backlog) throws Exception {
+      Mono<Void> message = data.fireAndForget(payload);
+      Semaphore window = new Semaphore(FIRE_WINDOW);
+      while (backlog.permits(1) > 0) {
+        window.acquire();
+        message.subscribe(new Taken(window, meter));
+        backlog.sent(1);
+      }
+      // return once the transport took (or failed) every message sent, so the count is final
+      if (!window.tryAcquire(FIRE_WINDOW, 30, TimeUnit.SECONDS)) {
+        meter.fail(new IllegalStateException("messages not taken by the transport within 30 s"));
+      }
+    }
+
+    @Override
+    public Snapshot serverSnapshot() {
+      byte[] reply = control.request(Stack.CONTROL, byte[].class).block(Duration.ofSeconds(30));
+      if (reply == null) {
+        throw new IllegalStateException("empty snapshot reply");
+      }
+      return Snapshot.decode(reply);
+    }
+
+    @Override
+    public void close() {
+      data.close();
+      control.close();
+    }
+  }
+
+  /** Counts a fire-and-forget message once the transport took it, and frees its window slot. */
+  private static final class Taken extends Subscribers.Counted<Void> {
+    private final Semaphore window;
+
+    Taken(Semaphore window, Meter meter) {
+      super(meter);
+      this.window = window;
+    }
+
+    @Override
+    void afterComplete() {
+      window.release();
+    }
+
+    @Override
+    void afterError() {
+      window.release();
+    }
+  }
+
+  /**
+   * One request: counts its reply and subscribes the next one unless the meter stopped. A failed
+   * request is counted and not replaced: the run is reported as failed.
+   */
+  private static final class Chain<T> extends Subscribers.Counted<T> {
+    private final Mono<T> request;
+
+    Chain(Mono<T> request, Meter meter) {
+      super(meter);
+      this.request = request;
+    }
+
+    @Override
+    void afterComplete() {
+      if (!meter.stopped()) {
+        request.subscribe(new Chain<>(request, meter));
+      }
+    }
+  }
+}

@@ -1,0 +1,367 @@
+package io.communica.bench.stacks;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The floor: what plain {@code java.nio} does with a 4-byte length prefix and no framework.
+ *
+ * <p>Frame: u32 length of the rest, u8 kind ({@link #REQUEST} echoed back whole, {@link #FIRE}
+ * counted, {@link #STATS} answered with a {@link Snapshot}), payload. The server runs a thread per
+ * connection that reads as much as the socket has, handles every complete frame in it and writes
+ * all replies with one write: writes are coalesced. The client makes the latency round trip with
+ * blocking calls on the caller's thread; keeps requests in flight from one thread with a selector,
+ * sending a new request for each reply, coalesced per read; and sends fire-and-forget messages in
+ * batches of one buffer per write.
+ */
+final class FloorStack implements Stack {
+
+  static final byte REQUEST = 0;
+  static final byte FIRE = 1;
+  static final byte STATS = 2;
+
+  /** Socket buffers of both sides; a frame must fit. */
+  static final int BUFFER = 256 * 1024;
+
+  @Override
+  public String name() {
+    return "floor";
+  }
+
+  @Override
+  public Set<String> transports() {
+    return Set.of("tcp", "unix");
+  }
+
+  @Override
+  public BenchServer serve(String bind, LongAdder received) throws IOException {
+    return new Server(bind, received);
+  }
+
+  @Override
+  public BenchClient connect(String address) {
+    return new Client(address);
+  }
+
+  // ------------------------------------------------------------------ addresses
+
+  static SocketAddress parse(String address) {
+    URI uri = URI.create(address);
+    return switch (uri.getScheme()) {
+      case "tcp" -> new InetSocketAddress(uri.getHost(), uri.getPort());
+      case "unix" -> UnixDomainSocketAddress.of(uri.getPath());
+      default -> throw new IllegalArgumentException("the floor runs on tcp and unix: " + address);
+    };
+  }
+
+  static SocketChannel open(String address) throws IOException {
+    SocketAddress to = parse(address);
+    SocketChannel ch =
+        SocketChannel.open(
+            to instanceof UnixDomainSocketAddress
+                ? StandardProtocolFamily.UNIX
+                : StandardProtocolFamily.INET);
+    if (!(to instanceof UnixDomainSocketAddress)) {
+      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    }
+    ch.connect(to);
+    return ch;
+  }
+
+  static byte[] frame(byte kind, byte[] payload) {
+    ByteBuffer b = ByteBuffer.allocate(5 + payload.length);
+    b.putInt(1 + payload.length).put(kind).put(payload);
+    return b.array();
+  }
+
+  static void writeFully(SocketChannel ch, ByteBuffer buf) throws IOException {
+    while (buf.hasRemaining()) {
+      ch.write(buf);
+    }
+  }
+
+  /** Reads one frame (blocking) into {@code buf}, which is cleared first; returns its length. */
+  static int readFrame(SocketChannel ch, ByteBuffer buf) throws IOException {
+    buf.clear();
+    while (buf.position() < 4 || buf.position() < 4 + buf.getInt(0)) {
+      if (buf.position() >= 4 && 4 + buf.getInt(0) > buf.capacity()) {
+        throw new IOException("frame of " + buf.getInt(0) + " bytes does not fit the buffer");
+      }
+      if (ch.read(buf) < 0) {
+        throw new EOFException("connection closed");
+      }
+    }
+    return buf.getInt(0);
+  }
+
+  /** Counts whole frames at the start of {@code in} (flipped) and skips them. */
+  static int skipFrames(ByteBuffer in) throws IOException {
+    int n = 0;
+    while (in.remaining() >= 4) {
+      int len = in.getInt(in.position());
+      if (len < 1 || len > BUFFER - 4) {
+        throw new IOException("bad frame length " + len);
+      }
+      if (in.remaining() < 4 + len) {
+        break;
+      }
+      in.position(in.position() + 4 + len);
+      n++;
+    }
+    return n;
+  }
+
+  // ------------------------------------------------------------------ server
+
+  private static final class Server implements BenchServer {
+    private final ServerSocketChannel ss;
+    private final String address;
+    private final LongAdder received;
+
+    Server(String bind, LongAdder received) throws IOException {
+      this.received = received;
+      SocketAddress at = parse(bind);
+      if (at instanceof UnixDomainSocketAddress unix) {
+        Files.deleteIfExists(unix.getPath());
+        ss = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        ss.bind(unix);
+        address = "unix://" + unix.getPath();
+      } else {
+        ss = ServerSocketChannel.open();
+        ss.bind(at);
+        InetSocketAddress bound = (InetSocketAddress) ss.getLocalAddress();
+        address = "tcp://" + bound.getAddress().getHostAddress() + ":" + bound.getPort();
+      }
+      Thread acceptor = new Thread(this::accept, "floor-accept");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    @Override
+    public String address() {
+      return address;
+    }
+
+    private void accept() {
+      try {
+        while (true) {
+          SocketChannel ch = ss.accept();
+          if (ch.getRemoteAddress() instanceof InetSocketAddress) {
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+          }
+          Thread t = new Thread(() -> serve(ch), "floor-conn");
+          t.setDaemon(true);
+          t.start();
+        }
+      } catch (IOException e) {
+        // closed
+      }
+    }
+
+    private void serve(SocketChannel ch) {
+      ByteBuffer in = ByteBuffer.allocateDirect(BUFFER);
+      ByteBuffer out = ByteBuffer.allocateDirect(BUFFER);
+      try (ch) {
+        while (ch.read(in) >= 0) {
+          in.flip();
+          long count = 0;
+          while (in.remaining() >= 4) {
+            int pos = in.position();
+            int len = in.getInt(pos);
+            if (len < 1 || len > BUFFER - 4) {
+              throw new IOException("bad frame length " + len);
+            }
+            if (in.remaining() < 4 + len) {
+              break;
+            }
+            byte kind = in.get(pos + 4);
+            if (kind == STATS) {
+              flushIfFull(ch, out, 5 + 64);
+              byte[] s = Snapshot.take(received.sum() + count).encode();
+              out.putInt(1 + s.length).put(STATS).put(s);
+            } else {
+              count++;
+              if (kind == REQUEST) {
+                flushIfFull(ch, out, 4 + len);
+                out.put(out.position(), in, pos, 4 + len);
+                out.position(out.position() + 4 + len);
+              } else if (kind != FIRE) {
+                throw new IOException("bad frame kind " + kind);
+              }
+            }
+            in.position(pos + 4 + len);
+          }
+          received.add(count);
+          in.compact();
+          if (out.position() > 0) {
+            out.flip();
+            writeFully(ch, out);
+            out.clear();
+          }
+        }
+      } catch (IOException e) {
+        // the client went away
+      }
+    }
+
+    private static void flushIfFull(SocketChannel ch, ByteBuffer out, int need) throws IOException {
+      if (out.remaining() < need) {
+        out.flip();
+        writeFully(ch, out);
+        out.clear();
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        ss.close();
+      } catch (IOException e) {
+        // ignored on shutdown
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ client
+
+  private static final class Client implements BenchClient {
+    private final SocketChannel control;
+    private final ByteBuffer controlBuf = ByteBuffer.allocate(256);
+    private final ByteBuffer statsFrame = ByteBuffer.wrap(frame(STATS, new byte[0]));
+    private final SocketChannel data;
+    private ByteBuffer request = ByteBuffer.allocate(0);
+    private final ByteBuffer reply = ByteBuffer.allocateDirect(BUFFER);
+
+    Client(String address) {
+      try {
+        control = open(address);
+        data = open(address);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot connect to " + address, e);
+      }
+    }
+
+    @Override
+    public void roundTrip(byte[] payload) throws IOException {
+      if (request.capacity() != 5 + payload.length) {
+        request = ByteBuffer.allocateDirect(5 + payload.length);
+        request.put(frame(REQUEST, payload));
+      }
+      request.clear();
+      writeFully(data, request);
+      readFrame(data, reply);
+    }
+
+    @Override
+    public void startRequests(byte[] payload, int inFlight, Meter meter) throws IOException {
+      byte[] frame = frame(REQUEST, payload);
+      data.configureBlocking(false);
+      Selector selector = Selector.open();
+      SelectionKey key = data.register(selector, SelectionKey.OP_READ);
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  pipeline(frame, inFlight, meter, selector, key);
+                } catch (IOException e) {
+                  if (!meter.stopped()) {
+                    meter.fail(e);
+                  }
+                }
+              },
+              "floor-client");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    /** Keeps {@code inFlight} requests outstanding from one thread: a new one per reply. */
+    private void pipeline(byte[] frame, int inFlight, Meter meter, Selector selector, SelectionKey key)
+        throws IOException {
+      ByteBuffer out = ByteBuffer.allocateDirect(BUFFER);
+      ByteBuffer in = reply;
+      in.clear();
+      int credit = inFlight;
+      while (!meter.stopped()) {
+        while (credit > 0 && out.remaining() >= frame.length) {
+          out.put(frame);
+          credit--;
+        }
+        out.flip();
+        int wrote = data.write(out);
+        boolean pending = out.hasRemaining();
+        out.compact();
+        int read = data.read(in);
+        if (read < 0) {
+          throw new EOFException("server closed the connection");
+        }
+        if (read > 0) {
+          in.flip();
+          int replies = skipFrames(in);
+          in.compact();
+          if (replies > 0) {
+            meter.add(replies);
+            credit += replies;
+          }
+        }
+        if (wrote == 0 && read == 0) {
+          key.interestOps(SelectionKey.OP_READ | (pending ? SelectionKey.OP_WRITE : 0));
+          selector.select(100);
+          selector.selectedKeys().clear();
+        }
+      }
+    }
+
+    @Override
+    public void runFire(byte[] payload, Meter meter, Backlog backlog) throws Exception {
+      byte[] frame = frame(FIRE, payload);
+      ByteBuffer out = ByteBuffer.allocateDirect(Math.max(64 * 1024, frame.length));
+      int perWrite = out.capacity() / frame.length;
+      int n;
+      while ((n = backlog.permits(perWrite)) > 0) {
+        out.clear();
+        for (int i = 0; i < n; i++) {
+          out.put(frame);
+        }
+        out.flip();
+        writeFully(data, out);
+        backlog.sent(n);
+        meter.add(n);
+      }
+    }
+
+    @Override
+    public synchronized Snapshot serverSnapshot() throws IOException {
+      statsFrame.clear();
+      writeFully(control, statsFrame);
+      int len = readFrame(control, controlBuf);
+      byte[] line = new byte[len - 1];
+      controlBuf.get(5, line);
+      return Snapshot.decode(line);
+    }
+
+    @Override
+    public void close() {
+      try {
+        data.close();
+        control.close();
+      } catch (IOException e) {
+        // ignored on shutdown
+      }
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package io.communica.bench.stacks;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import io.rsocket.SocketAcceptor;
+import io.rsocket.core.RSocketConnector;
+import io.rsocket.core.RSocketServer;
+import io.rsocket.frame.decoder.PayloadDecoder;
+import io.rsocket.transport.netty.client.TcpClientTransport;
+import io.rsocket.transport.netty.server.CloseableChannel;
+import io.rsocket.transport.netty.server.TcpServerTransport;
+import io.rsocket.util.ByteBufPayload;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+/**
+ * RSocket-java 1.1.5 over TCP, configured for its best showing: zero-copy payload decoding on both
+ * sides (payloads are reference-counted buffers, released by whoever consumes them), request
+ * payloads wrapping the caller's array without a copy, the echo handler returning the received
+ * payload as the reply.
+ */
+final class RSocketStack implements Stack {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  @Override
+  public String name() {
+    return "rsocket";
+  }
+
+  @Override
+  public Set<String> transports() {
+    return Set.of("tcp");
+  }
+
+  @Override
+  public BenchServer serve(String bind, LongAdder received) {
+    URI uri = URI.create(bind);
+    RSocket handler =
+        new RSocket() {
+          @Override
+          public Mono<Payload> requestResponse(Payload p) {
+            ByteBuf d = p.sliceData();
+            if (d.readableBytes() == 1 && d.getByte(d.readerIndex()) == 0) {
+              p.release();
+              return Mono.just(ByteBufPayload.create(Snapshot.take(received.sum()).encode()));
+            }
+            received.increment();
+            return Mono.just(p);
+          }
+
+          @Override
+          public Mono<Void> fireAndForget(Payload p) {
+            received.increment();
+            p.release();
+            return Mono.empty();
+          }
+        };
+    CloseableChannel channel =
+        RSocketServer.create(SocketAcceptor.with(handler))
+            .payloadDecoder(PayloadDecoder.ZERO_COPY)
+            .bind(TcpServerTransport.create(uri.getHost(), uri.getPort()))
+            .block(TIMEOUT);
+    if (channel == null) {
+      throw new IllegalStateException("RSocket server did not bind");
+    }
+    InetSocketAddress a = channel.address();
+    return BenchServer.of(
+        () -> "tcp://" + a.getAddress().getHostAddress() + ":" + a.getPort(), channel::dispose);
+  }
+
+  @Override
+  public BenchClient connect(String address) {
+    return new Client(address);
+  }
+
+  private static RSocket rsocket(String address) {
+    URI uri = URI.create(address);
+    RSocket r =
+        RSocketConnector.create()
+            .payloadDecoder(PayloadDecoder.ZERO_COPY)
+            .connect(TcpClientTransport.create(uri.getHost(), uri.getPort()))
+            .block(TIMEOUT);
+    if (r == null) {
+      throw new IllegalStateException("RSocket did not connect to " + address);
+    }
+    return r;
+  }
+
+  private static Payload payload(byte[] data) {
+    return ByteBufPayload.create(Unpooled.wrappedBuffer(data));
+  }
+
+  private static final class Client implements BenchClient {
+    private final RSocket data;
+    private final RSocket control;
+
+    Client(String address) {
+      data = rsocket(address);
+      control = rsocket(address);
+    }
+
+    @Override
+    public void roundTrip(byte[] payload) {
+      Payload reply = data.requestResponse(payload(payload)).block(TIMEOUT);
+      if (reply != null) {
+        reply.release();
+      }
+    }
+
+    @Override
+    public void startRequests(byte[] payload, int inFlight, Meter meter) {
+      for (int i = 0; i < inFlight; i++) {
+        data.requestResponse(payload(payload)).subscribe(new Chain(data, payload, meter));
+      }
+    }
+
+    @Override
+    public void runFire(byte[] payload, Meter meter, Backlog backlog) throws Exception {
+      while (backlog.permits(1) > 0) {
+        data.fireAndForget(payload(payload)).subscribe(new Taken(meter));
+        backlog.sent(1);
+      }
+    }
+
+    @Override
+    public Snapshot serverSnapshot() {
+      Payload reply = control.requestResponse(payload(Stack.CONTROL)).block(TIMEOUT);
+      if (reply == null) {
+        throw new IllegalStateException("empty snapshot reply");
+      }
+      try {
+        return Snapshot.decode(ByteBufUtil.getBytes(reply.sliceData()));
+      } finally {
+        reply.release();
+      }
+    }
+
+    @Override
+    public void close() {
+      data.dispose();
+      control.dispose();
+    }
+  }
+
+  /** Counts a fire-and-forget message once RSocket took it. */
+  private static final class Taken extends Subscribers.Counted<Void> {
+    Taken(Meter meter) {
+      super(meter);
+    }
+  }
+
+  /** One request: releases and counts its reply and sends the next one unless the meter stopped. */
+  private static final class Chain extends Subscribers.Counted<Payload> {
+    private final RSocket rsocket;
+    private final byte[] payload;
+
+    Chain(RSocket rsocket, byte[] payload, Meter meter) {
+      super(meter);
+      this.rsocket = rsocket;
+      this.payload = payload;
+    }
+
+    @Override
+    public void onNext(@Nullable Payload reply) {
+      if (reply != null) {
+        reply.release();
+      }
+    }
+
+    @Override
+    void afterComplete() {
+      if (!meter.stopped()) {
+        rsocket.requestResponse(payload(payload)).subscribe(new Chain(rsocket, payload, meter));
+      }
+    }
+  }
+}

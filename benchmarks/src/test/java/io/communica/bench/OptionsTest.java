@@ -1,0 +1,67 @@
+package io.communica.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OptionsTest {
+
+  private static List<String> ids(String... args) {
+    return Options.parse(List.of(args)).cases().stream().map(BenchCase::id).toList();
+  }
+
+  @Test
+  void defaultsRunEveryWorkloadOfTheThreeStacksOnTcpWithBothPayloads() {
+    List<String> ids = ids();
+    assertThat(ids).hasSize(3 * 2 * 5);
+    // the stacks of one workload run one after the other, so their ratio compares close runs
+    assertThat(ids.subList(0, 4))
+        .containsExactly(
+            "communica/tcp/64/latency", "floor/tcp/64/latency", "rsocket/tcp/64/latency",
+            "communica/tcp/64/tp1");
+    assertThat(ids).contains("rsocket/tcp/4096/fnf");
+  }
+
+  @Test
+  void stacksRunOnlyOnTheirTransports() {
+    assertThat(ids("--transport", "unix", "--modes", "tp64", "--payloads", "64"))
+        .containsExactly("communica/unix/64/tp64", "floor/unix/64/tp64");
+  }
+
+  @Test
+  void casesAreFilteredByGlobs() {
+    assertThat(ids("--cases", "*/tcp/64/tp256,communica/*/4096/fnf"))
+        .containsExactly(
+            "communica/tcp/64/tp256", "floor/tcp/64/tp256", "rsocket/tcp/64/tp256",
+            "communica/tcp/4096/fnf");
+  }
+
+  @Test
+  void quickAndFullSetDurationsAndRoundsWhichOptionsOverride() {
+    Options quick = Options.parse(List.of());
+    assertThat(quick.warmup()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(quick.repeat()).isEqualTo(1);
+    Options full = Options.parse(List.of("--full"));
+    assertThat(full.measure()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(full.repeat()).isEqualTo(2);
+    Options custom = Options.parse(List.of("--full", "--warmup", "500ms", "--measure", "1.5s", "--repeat", "3"));
+    assertThat(custom.warmup()).isEqualTo(Duration.ofMillis(500));
+    assertThat(custom.measure()).isEqualTo(Duration.ofMillis(1500));
+    assertThat(custom.repeat()).isEqualTo(3);
+  }
+
+  @Test
+  void badCommandLinesAreRejectedWithTheReason() {
+    assertThatThrownBy(() -> Options.parse(List.of("--fast")))
+        .hasMessageContaining("unknown option '--fast'");
+    assertThatThrownBy(() -> Options.parse(List.of("--stacks", "grpc")))
+        .hasMessageContaining("unknown stack 'grpc'");
+    assertThatThrownBy(() -> ids("--modes", "tp0")).hasMessageContaining("unknown mode 'tp0'");
+    assertThatThrownBy(() -> ids("--transport", "udp")).hasMessageContaining("--bind udp=");
+    assertThatThrownBy(() -> ids("--cases", "nothing/*")).hasMessageContaining("no case selected");
+    assertThatThrownBy(() -> Options.parse(List.of("--warmup"))).hasMessageContaining("needs a value");
+  }
+}

@@ -1,0 +1,86 @@
+package io.communica.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.communica.bench.CaseResult.Latency;
+import io.communica.bench.CaseResult.Usage;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ReportTest {
+
+  private static final Usage USE = new Usage(1, 0.5, 2, 1, 3);
+
+  private static CaseResult rate(String stack, String mode, double perSec) {
+    BenchCase c = new BenchCase(stack, "tcp", 64, mode);
+    return new CaseResult(
+        c.id(), stack, "tcp", 64, mode, c.inFlight(), 1, 10, (long) (perSec * 10), perSec, 0, null,
+        USE, USE, 0.1, 0, null);
+  }
+
+  private static CaseResult latency(String stack, double p50, double p99) {
+    return new CaseResult(
+        stack + "/tcp/64/latency", stack, "tcp", 64, "latency", 1, 1, 10, 1000, 100, 0,
+        new Latency(p50, p50, p99, p99, p99, p50, 1000), USE, USE, 0.1, 0, null);
+  }
+
+  private static RunResults results(List<CaseResult> rounds) {
+    return RunResults.of(
+        new Machine("Test CPU", 2, 4096, "Linux", "Java 17"),
+        new RunResults.Settings("full", 5, 10, 1, List.of("-Xmx1g"), "t0", "t1", 0.5, 0.7),
+        rounds);
+  }
+
+  @Test
+  void tablesShowFiguresAndRatiosAndTheTargetsWhetherMetOrNot() {
+    RunResults r =
+        results(
+            List.of(
+                rate("communica", "tp256", 1_000_000),
+                rate("floor", "tp256", 4_000_000),
+                rate("rsocket", "tp256", 250_000),
+                rate("communica", "fnf", 3_000_000),
+                rate("floor", "fnf", 10_000_000),
+                rate("rsocket", "fnf", 500_000),
+                latency("communica", 60, 130),
+                latency("floor", 40, 90),
+                latency("rsocket", 70, 120)));
+    String md = Report.generated(r, "charts");
+    assertThat(md)
+        .contains("Machine: Test CPU, 2 cores")
+        .contains("![Throughput](charts/throughput.svg)")
+        .contains("| workload | communica | floor | rsocket | communica / floor | communica / rsocket |")
+        .contains("| 256 in flight | 1.00 M | 4.00 M | 250.0 k | 0.25× | 4.00× |")
+        .contains("| p50 | 60.0 | 40.0 | 70.0 | 1.50× | 0.86× |")
+        .contains("| TCP, 256 in flight: ≥ 2.5× RSocket (aim: 25% of the floor) | 4.00× RSocket, 25% of the floor | yes |")
+        .contains("| TCP, fire-and-forget: ≥ 8× RSocket (aim: 40% of the floor) | 6.00× RSocket, 30% of the floor | **no** |")
+        .contains("| TCP latency p50 no worse than RSocket | 60.0 µs vs 70.0 µs (0.86×) | yes |")
+        .contains("| TCP latency p99 no worse than RSocket | 130.0 µs vs 120.0 µs (1.08×) | **no** |")
+        .contains("| TCP latency p50 within 1.2× the floor's blocking round trip | 60.0 µs vs 40.0 µs (1.50×) | **no** |");
+  }
+
+  @Test
+  void summaryIsTheMedianOfTheRounds() {
+    RunResults r =
+        results(
+            List.of(
+                rate("communica", "tp64", 100).withRound(1),
+                rate("communica", "tp64", 300).withRound(2),
+                rate("communica", "tp64", 200).withRound(3)));
+    assertThat(r.summary()).hasSize(1);
+    assertThat(r.summary().get(0).opsPerSec()).isEqualTo(200);
+    assertThat(r.summary().get(0).round()).isZero();
+  }
+
+  @Test
+  void updatingTheDocumentReplacesOnlyTheGeneratedSection() {
+    String first = Report.updateDoc("# Benchmarks\n\nHow to run.\n", "old tables\n");
+    assertThat(first).startsWith("# Benchmarks\n\nHow to run.\n").contains("old tables");
+    String edited = first + "\n## Profile\n\nHand-written.\n";
+    String second = Report.updateDoc(edited, "new tables\n");
+    assertThat(second)
+        .startsWith("# Benchmarks\n\nHow to run.\n")
+        .contains("new tables", "## Profile\n\nHand-written.")
+        .doesNotContain("old tables");
+  }
+}
