@@ -1,5 +1,7 @@
 package io.communica.amqp;
 
+import io.communica.core.internal.ServerCore;
+
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
@@ -208,17 +210,7 @@ final class Link {
   }
 
   static String messages(Throwable e) {
-    StringBuilder sb = new StringBuilder();
-    for (Throwable t = e; t != null && sb.length() < 500; t = t.getCause()) {
-      String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
-      if (sb.indexOf(m) < 0) {
-        if (sb.length() > 0) {
-          sb.append(": ");
-        }
-        sb.append(m);
-      }
-    }
-    return sb.toString();
+    return ServerCore.messages(e);
   }
 
   private Owner owner() {

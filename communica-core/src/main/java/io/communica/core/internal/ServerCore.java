@@ -108,7 +108,7 @@ public final class ServerCore implements Session.Owner {
   }
 
   /** The messages of an exception and its causes, for an error that names the root problem. */
-  static String messages(Throwable e) {
+  public static String messages(Throwable e) {
     StringBuilder sb = new StringBuilder();
     for (Throwable t = e; t != null && sb.length() < 1000; t = t.getCause()) {
       String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
