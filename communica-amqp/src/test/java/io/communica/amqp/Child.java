@@ -1,12 +1,13 @@
 package io.communica.amqp;
 
+import io.communica.core.test.ChildProcess;
+
 import io.communica.core.Connector;
 import io.communica.core.Handler;
 import io.communica.core.SimpleServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -48,16 +49,7 @@ final class Child implements AutoCloseable {
   static Child start(String mode, Connector connector) throws Exception {
     Process p =
         new ProcessBuilder(
-                List.of(
-                    ProcessHandle.current().info().command().orElse("java"),
-                    "-Xmx256m",
-                    "-XX:TieredStopAtLevel=1",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    Child.class.getName(),
-                    mode,
-                    connector.dump()))
+                ChildProcess.javaCommand(Child.class, mode, connector.dump()))
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
     Child c = new Child(p);

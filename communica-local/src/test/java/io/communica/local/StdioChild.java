@@ -1,5 +1,7 @@
 package io.communica.local;
 
+import io.communica.core.test.ChildProcess;
+
 import io.communica.core.Connector;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
@@ -7,7 +9,6 @@ import io.communica.core.SimpleServer;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -83,16 +84,7 @@ public final class StdioChild {
 
   /** The command line that runs {@code main} of {@code type} in a child JVM with this class path. */
   static List<String> java(Class<?> type, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.add("-Xmx128m");
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-Dorg.slf4j.simpleLogger.logFile=System.err");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(type.getName());
-    command.addAll(List.of(args));
-    return command;
+    return ChildProcess.javaCommand(type, args);
   }
 
 }

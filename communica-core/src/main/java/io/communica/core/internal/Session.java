@@ -118,7 +118,6 @@ public final class Session implements FrameListener {
    * of this side (longer ones cannot match).
    */
   private final byte[] routeScratch;
-  private int peerMaxMessage = Integer.MAX_VALUE;
   private int peerMaxFrame = MIN_FRAME_SIZE;
   private long readTimeoutNanos;
   private @Nullable Future<?> timer;
@@ -137,8 +136,8 @@ public final class Session implements FrameListener {
   private final Runnable sweepTask = this::sweep;
   private volatile boolean closed;
   private volatile @Nullable ClientInfo peer;
-  /** The peer's message limit for replies encoded on worker threads. */
-  private volatile int peerMaxMessageVolatile = Integer.MAX_VALUE;
+  /** The peer's message limit; volatile since replies are encoded on worker threads too. */
+  private volatile int peerMaxMessage = Integer.MAX_VALUE;
 
   /** Creates the session of a new connection; call on the connection's loop. */
   Session(
@@ -957,7 +956,7 @@ public final class Session implements FrameListener {
           new SerializationException("the responder cannot encode its reply: " + t.getMessage()));
     }
     int size = Frames.payloadLength(frame);
-    int limit = Math.min(config.maxMessageSize(), peerMaxMessageVolatile);
+    int limit = sendLimit();
     if (size > limit) {
       frame.release();
       return ErrorCodes.errorFrame(alloc, id, MessageTooLargeException.of(size, limit));
@@ -1069,7 +1068,6 @@ public final class Session implements FrameListener {
       return false;
     }
     peerMaxMessage = maxMessage;
-    peerMaxMessageVolatile = maxMessage;
     peerMaxFrame = maxFrame;
     readTimeoutNanos =
         Math.max(config.keepAliveTimeout().toNanos(), TimeUnit.MILLISECONDS.toNanos(3L * keepAliveMs));

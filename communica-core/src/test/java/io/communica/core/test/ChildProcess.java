@@ -48,17 +48,29 @@ public final class ChildProcess implements AutoCloseable {
 
   /** Starts {@code main} of this class in a child JVM with the given arguments. */
   public static ChildProcess start(String... args) throws IOException {
+    Process p =
+        new ProcessBuilder(javaCommand(ChildProcess.class, args))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    return new ChildProcess(p);
+  }
+
+  /**
+   * The command line that runs {@code main} of {@code type} in a child JVM with this JVM's class
+   * path: a small heap, quick start-up, logs on standard error (standard output may carry frames).
+   */
+  public static List<String> javaCommand(Class<?> type, String... args) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx256m");
     command.add("-XX:TieredStopAtLevel=1");
+    command.add("-Dorg.slf4j.simpleLogger.logFile=System.err");
+    command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(ChildProcess.class.getName());
+    command.add(type.getName());
     command.addAll(List.of(args));
-    Process p =
-        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    return new ChildProcess(p);
+    return command;
   }
 
   /** Waits for a line starting with {@code prefix} and returns the rest of it. */
