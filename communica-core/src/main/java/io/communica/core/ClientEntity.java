@@ -1,8 +1,9 @@
 package io.communica.core;
 
 import io.communica.core.internal.ClientCore;
+import java.lang.reflect.Type;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -11,41 +12,49 @@ import reactor.core.publisher.Mono;
  * @param <S> the entity type, returned by {@link #start()}
  * @since 0.1
  */
-public abstract sealed class ClientEntity<S extends ClientEntity<S>> implements AutoCloseable
+public abstract sealed class ClientEntity<S extends ClientEntity<S>> extends Entity<S>
     permits SimpleClient, RouteClient {
 
   final ClientCore core;
-  private final CountDownLatch closed = new CountDownLatch(1);
 
   ClientEntity(ClientCore core) {
+    super(core);
     this.core = core;
-  }
-
-  @SuppressWarnings("unchecked")
-  private S self() {
-    return (S) this;
   }
 
   /**
    * Starts connecting and returns at once. Requests made before the connection is up wait for it
-   * within their timeout; the client reconnects with backoff whenever the connection drops.
+   * within their timeout (or fail at once when fail-fast); the client reconnects with backoff
+   * whenever the connection drops.
    */
+  @Override
   public S start() {
-    core.start();
-    return self();
+    return super.start();
   }
 
-  /** Starts, then blocks until the first connection is up. */
+  /**
+   * Starts, then blocks until the first connection is up.
+   *
+   * @throws RequestTimeoutException if no connection came up within {@code timeout}; the message
+   *     names the address and the last connection error, and the client is closed
+   * @throws ConnectionLostException if the client was closed while waiting
+   */
   public S startAndAwait(Duration timeout) {
+    EntityBuilder.positive(timeout, "timeout");
     start();
-    connected().block(timeout);
-    return self();
-  }
-
-  /** Starts and blocks until {@link #close()} is called, for plain {@code main} programs. */
-  public void run() throws InterruptedException {
-    start();
-    closed.await();
+    Boolean up = connected().thenReturn(true).timeout(timeout, Mono.just(false)).block();
+    if (Boolean.TRUE.equals(up) && isConnected()) {
+      return self();
+    }
+    if (isClosed()) {
+      throw new ConnectionLostException("the client was closed while waiting for its connection");
+    }
+    String last = core.lastFailure();
+    close();
+    throw new RequestTimeoutException(
+        "no connection to " + connector() + " within " + timeout.toMillis() + " ms"
+            + (last != null ? " (last error: " + last + ")" : "")
+            + "; the client is closed");
   }
 
   /** Completes when a connection is up: at once if one is, else when the next one is. */
@@ -53,7 +62,7 @@ public abstract sealed class ClientEntity<S extends ClientEntity<S>> implements 
     return core.connected();
   }
 
-  /** Whether a connection is up now. */
+  /** Whether a connection is up now; false once {@link #close()} was called. */
   public boolean isConnected() {
     return core.isConnected();
   }
@@ -63,22 +72,28 @@ public abstract sealed class ClientEntity<S extends ClientEntity<S>> implements 
     return core.config().clientId();
   }
 
-  /** The connector this client connects with. */
-  public Connector connector() {
-    return core.connector();
-  }
-
   /**
    * Closes the connection (telling the server) and stops reconnecting. Requests still waiting fail
    * with {@link ConnectionLostException}. Idempotent.
    */
   @Override
   public void close() {
-    core.close();
-    closed.countDown();
+    super.close();
   }
 
-  Duration defaultTimeout() {
-    return core.config().requestTimeout();
+  /** The one place every request method of a client goes through. */
+  final <R> Mono<R> send(
+      String route,
+      @Nullable Object data,
+      Type replyType,
+      CallOptions options,
+      @Nullable Serializer serializer) {
+    return core.request(route, data, replyType, timeout(options), failFast(options), serializer);
+  }
+
+  /** The one place every fire-and-forget method of a client goes through. */
+  final Mono<Void> fire(
+      String route, @Nullable Object data, CallOptions options, @Nullable Serializer serializer) {
+    return core.fire(route, data, timeout(options), failFast(options), serializer);
   }
 }

@@ -53,6 +53,9 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
   int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
   long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
   Scheduler blockingScheduler = Schedulers.boundedElastic();
+  boolean failFast;
+  /** The routes of a route entity, filled by {@link RouteBuilding}; unused by simple entities. */
+  final RouteTable routes = new RouteTable();
 
   EntityBuilder(Connector connector) {
     this.connector = requireNonNull(connector, "connector");
@@ -153,6 +156,17 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
     return self();
   }
 
+  /**
+   * Whether calls fail at once with {@link ConnectionLostException}, naming the last connection
+   * error, while there is no connection to send them on (a client not connected, a server without
+   * the client asked for), instead of waiting for one within their timeout. Each call may override
+   * it with {@link CallOptions#withFailFast}. Default {@code false}: calls wait.
+   */
+  public B failFast(boolean failFast) {
+    this.failFast = failFast;
+    return self();
+  }
+
   static Duration positive(Duration d, String name) {
     requireNonNull(d, name);
     if (d.isNegative() || d.isZero()) {
@@ -186,6 +200,7 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
         credentials,
         reconnectInitial,
         reconnectMax,
-        authenticator);
+        authenticator,
+        failFast);
   }
 }

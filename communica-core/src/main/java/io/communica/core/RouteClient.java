@@ -35,75 +35,78 @@ public final class RouteClient extends ClientEntity<RouteClient> {
 
   /** Requests {@code route} with {@code data}, within the default timeout. */
   public <R> Mono<R> request(String route, @Nullable Object data, Class<R> replyType) {
-    return request(route, data, replyType, defaultTimeout());
+    return request(route, data, replyType, CallOptions.DEFAULT);
   }
 
   /** Requests {@code route}, decoding the reply into a generic type. */
   public <R> Mono<R> request(String route, @Nullable Object data, TypeRef<R> replyType) {
-    requireNonNull(route, "route");
-    return core.request(route, data, replyType.type(), defaultTimeout(), null);
+    return request(route, data, replyType, CallOptions.DEFAULT);
   }
 
   /** Requests {@code route} with this call's own timeout. */
   public <R> Mono<R> request(
       String route, @Nullable Object data, Class<R> replyType, Duration timeout) {
+    return request(route, data, replyType, CallOptions.timeout(timeout));
+  }
+
+  /** Requests {@code route} with this call's own settings. */
+  public <R> Mono<R> request(
+      String route, @Nullable Object data, Class<R> replyType, CallOptions options) {
     requireNonNull(route, "route");
     requireNonNull(replyType, "replyType");
-    return core.request(route, data, replyType, EntityBuilder.positive(timeout, "timeout"), null);
+    return send(route, data, replyType, options, null);
+  }
+
+  /** Requests {@code route}, decoding the reply into a generic type, with this call's settings. */
+  public <R> Mono<R> request(
+      String route, @Nullable Object data, TypeRef<R> replyType, CallOptions options) {
+    requireNonNull(route, "route");
+    return send(route, data, replyType.type(), options, null);
   }
 
   /** Requests a typed route: the compiler checks the data and the reply type. */
   public <Q, R> Mono<R> request(Route<Q, R> route, @Nullable Q data) {
-    return request(route, data, defaultTimeout());
+    return request(route, data, CallOptions.DEFAULT);
   }
 
   /** Requests a typed route with this call's own timeout. */
   public <Q, R> Mono<R> request(Route<Q, R> route, @Nullable Q data, Duration timeout) {
+    return request(route, data, CallOptions.timeout(timeout));
+  }
+
+  /** Requests a typed route with this call's own settings. */
+  public <Q, R> Mono<R> request(Route<Q, R> route, @Nullable Q data, CallOptions options) {
     requireNonNull(route, "route");
-    return core.request(
-        route.name(),
-        data,
-        route.replyType(),
-        EntityBuilder.positive(timeout, "timeout"),
-        route.serializer());
+    return send(route.name(), data, route.replyType(), options, route.serializer());
   }
 
   /** Sends {@code data} to {@code route} without waiting for an answer. */
   public Mono<Void> fireAndForget(String route, @Nullable Object data) {
+    return fireAndForget(route, data, CallOptions.DEFAULT);
+  }
+
+  /** Sends {@code data} to {@code route} without waiting for an answer, with this call's settings. */
+  public Mono<Void> fireAndForget(String route, @Nullable Object data, CallOptions options) {
     requireNonNull(route, "route");
-    return core.fire(route, data, null);
+    return fire(route, data, options, null);
   }
 
   /** Sends {@code data} to a typed route without waiting for an answer. */
   public <Q> Mono<Void> fireAndForget(Route<Q, ?> route, @Nullable Q data) {
+    return fireAndForget(route, data, CallOptions.DEFAULT);
+  }
+
+  /** Sends {@code data} to a typed route without waiting for an answer, with this call's settings. */
+  public <Q> Mono<Void> fireAndForget(Route<Q, ?> route, @Nullable Q data, CallOptions options) {
     requireNonNull(route, "route");
-    return core.fire(route.name(), data, route.serializer());
+    return fire(route.name(), data, options, route.serializer());
   }
 
   /** Builds a {@link RouteClient}. */
-  public static final class Builder extends ClientBuilder<Builder> {
-    private final RouteTable routes = new RouteTable();
-
+  public static final class Builder extends ClientBuilder<Builder>
+      implements RouteBuilding<Builder> {
     Builder(Connector connector) {
       super(connector);
-    }
-
-    /** Adds a handler for the server's requests to {@code route} on this client. */
-    public Builder route(String route, Handler handler) {
-      routes.route(route, handler);
-      return this;
-    }
-
-    /** Adds a handler for a typed route, e.g. {@code route(STATUS, STATUS.nonBlocking(...))}. */
-    public Builder route(Route<?, ?> route, Handler handler) {
-      routes.route(route, handler);
-      return this;
-    }
-
-    /** Adds every route of a table (a duplicate is an error). */
-    public Builder routes(RouteTable table) {
-      routes.join(table);
-      return this;
     }
 
     /** The client, not yet started. */

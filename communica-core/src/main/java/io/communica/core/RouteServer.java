@@ -32,81 +32,100 @@ public final class RouteServer extends ServerEntity<RouteServer> {
 
   /** Requests {@code route} of any connected client, waiting for one within the timeout. */
   public <R> Mono<R> request(String route, @Nullable Object data, Class<R> replyType) {
-    return request(route, data, replyType, core.config().requestTimeout());
+    return request(route, data, replyType, CallOptions.DEFAULT);
   }
 
   /** Requests {@code route} of any connected client with this call's own timeout. */
   public <R> Mono<R> request(
       String route, @Nullable Object data, Class<R> replyType, Duration timeout) {
-    requireNonNull(route, "route");
-    requireNonNull(replyType, "replyType");
-    return core.request(
-        null, route, data, replyType, EntityBuilder.positive(timeout, "timeout"), null);
+    return request(route, data, replyType, CallOptions.timeout(timeout));
+  }
+
+  /** Requests {@code route} of any connected client with this call's own settings. */
+  public <R> Mono<R> request(
+      String route, @Nullable Object data, Class<R> replyType, CallOptions options) {
+    return requestClient(null, route, data, replyType, options);
   }
 
   /** Requests a typed route of any connected client. */
   public <Q, R> Mono<R> request(Route<Q, R> route, @Nullable Q data) {
-    requireNonNull(route, "route");
-    return core.request(
-        null, route.name(), data, route.replyType(), core.config().requestTimeout(),
-        route.serializer());
+    return request(route, data, CallOptions.DEFAULT);
+  }
+
+  /** Requests a typed route of any connected client with this call's own settings. */
+  public <Q, R> Mono<R> request(Route<Q, R> route, @Nullable Q data, CallOptions options) {
+    return requestClient(null, route, data, options);
   }
 
   /** Requests {@code route} of the client with id {@code clientId}. */
   public <R> Mono<R> requestClient(
       String clientId, String route, @Nullable Object data, Class<R> replyType) {
     requireNonNull(clientId, "clientId");
+    return requestClient(clientId, route, data, replyType, CallOptions.DEFAULT);
+  }
+
+  /**
+   * Requests {@code route} of the client with id {@code clientId} (of any client when null) with
+   * this call's own settings.
+   */
+  public <R> Mono<R> requestClient(
+      @Nullable String clientId,
+      String route,
+      @Nullable Object data,
+      Class<R> replyType,
+      CallOptions options) {
     requireNonNull(route, "route");
     requireNonNull(replyType, "replyType");
-    return core.request(clientId, route, data, replyType, core.config().requestTimeout(), null);
+    return send(clientId, route, data, replyType, options, null);
   }
 
   /** Requests a typed route of the client with id {@code clientId}. */
   public <Q, R> Mono<R> requestClient(String clientId, Route<Q, R> route, @Nullable Q data) {
     requireNonNull(clientId, "clientId");
+    return requestClient(clientId, route, data, CallOptions.DEFAULT);
+  }
+
+  /**
+   * Requests a typed route of the client with id {@code clientId} (of any client when null) with
+   * this call's own settings.
+   */
+  public <Q, R> Mono<R> requestClient(
+      @Nullable String clientId, Route<Q, R> route, @Nullable Q data, CallOptions options) {
     requireNonNull(route, "route");
-    return core.request(
-        clientId, route.name(), data, route.replyType(), core.config().requestTimeout(),
-        route.serializer());
+    return send(clientId, route.name(), data, route.replyType(), options, route.serializer());
   }
 
   /** Sends a message to {@code route} of any connected client. */
   public Mono<Void> fireAndForget(String route, @Nullable Object data) {
-    requireNonNull(route, "route");
-    return core.fire(null, route, data, null);
+    return fireAndForgetClient(null, route, data, CallOptions.DEFAULT);
+  }
+
+  /** Sends a message to {@code route} of any connected client with this call's own settings. */
+  public Mono<Void> fireAndForget(String route, @Nullable Object data, CallOptions options) {
+    return fireAndForgetClient(null, route, data, options);
   }
 
   /** Sends a message to {@code route} of the client with id {@code clientId}. */
   public Mono<Void> fireAndForgetClient(String clientId, String route, @Nullable Object data) {
     requireNonNull(clientId, "clientId");
+    return fireAndForgetClient(clientId, route, data, CallOptions.DEFAULT);
+  }
+
+  /**
+   * Sends a message to {@code route} of the client with id {@code clientId} (of any client when
+   * null) with this call's own settings.
+   */
+  public Mono<Void> fireAndForgetClient(
+      @Nullable String clientId, String route, @Nullable Object data, CallOptions options) {
     requireNonNull(route, "route");
-    return core.fire(clientId, route, data, null);
+    return fire(clientId, route, data, options, null);
   }
 
   /** Builds a {@link RouteServer}. */
-  public static final class Builder extends ServerBuilder<Builder> {
-    private final RouteTable routes = new RouteTable();
-
+  public static final class Builder extends ServerBuilder<Builder>
+      implements RouteBuilding<Builder> {
     Builder(Connector connector) {
       super(connector);
-    }
-
-    /** Adds a handler for {@code route}. */
-    public Builder route(String route, Handler handler) {
-      routes.route(route, handler);
-      return this;
-    }
-
-    /** Adds a handler for a typed route, e.g. {@code route(ADD, ADD.blocking(...))}. */
-    public Builder route(Route<?, ?> route, Handler handler) {
-      routes.route(route, handler);
-      return this;
-    }
-
-    /** Adds every route of a table (a duplicate is an error). */
-    public Builder routes(RouteTable table) {
-      routes.join(table);
-      return this;
     }
 
     /** The server, not yet started. */

@@ -1,10 +1,13 @@
 package io.communica.core;
 
 import io.communica.core.internal.ServerCore;
+import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * What {@link SimpleServer} and {@link RouteServer} share: lifecycle and the connected clients.
@@ -12,18 +15,14 @@ import reactor.core.publisher.Flux;
  * @param <S> the entity type, returned by {@link #start()}
  * @since 0.1
  */
-public abstract sealed class ServerEntity<S extends ServerEntity<S>> implements AutoCloseable
+public abstract sealed class ServerEntity<S extends ServerEntity<S>> extends Entity<S>
     permits SimpleServer, RouteServer {
 
   final ServerCore core;
 
   ServerEntity(ServerCore core) {
+    super(core);
     this.core = core;
-  }
-
-  @SuppressWarnings("unchecked")
-  private S self() {
-    return (S) this;
   }
 
   /**
@@ -31,34 +30,19 @@ public abstract sealed class ServerEntity<S extends ServerEntity<S>> implements 
    *
    * @throws RuntimeException if binding fails, e.g. the address is in use
    */
+  @Override
   public S start() {
-    core.start();
-    return self();
+    return super.start();
   }
 
-  /** Starts and blocks until {@link #close()} is called, for plain {@code main} programs. */
-  public void run() throws InterruptedException {
-    start();
-    core.awaitClose();
-  }
-
-  /**
-   * The connector clients use to reach this server. After {@link #start()} it is the bound address
-   * (an ephemeral port 0 replaced by the real one), ready to {@link Connector#dump()} for a child
-   * process.
-   */
-  public Connector connector() {
-    return core.connector();
-  }
-
-  /** The clients connected now. */
+  /** The clients connected now; empty once {@link #close()} was called. */
   public List<ClientInfo> clients() {
     return core.clients();
   }
 
   /** The ids of the clients connected now. */
   public Set<String> clientIds() {
-    return core.clients().stream().map(ClientInfo::clientId).collect(Collectors.toSet());
+    return clients().stream().map(ClientInfo::clientId).collect(Collectors.toSet());
   }
 
   /**
@@ -75,6 +59,31 @@ public abstract sealed class ServerEntity<S extends ServerEntity<S>> implements 
    */
   @Override
   public void close() {
-    core.close();
+    super.close();
+  }
+
+  /**
+   * The one place every request method of a server goes through; {@code clientId} null asks any
+   * connected client.
+   */
+  final <R> Mono<R> send(
+      @Nullable String clientId,
+      String route,
+      @Nullable Object data,
+      Type replyType,
+      CallOptions options,
+      @Nullable Serializer serializer) {
+    return core.request(
+        clientId, route, data, replyType, timeout(options), failFast(options), serializer);
+  }
+
+  /** The one place every fire-and-forget method of a server goes through. */
+  final Mono<Void> fire(
+      @Nullable String clientId,
+      String route,
+      @Nullable Object data,
+      CallOptions options,
+      @Nullable Serializer serializer) {
+    return core.fire(clientId, route, data, timeout(options), failFast(options), serializer);
   }
 }

@@ -38,26 +38,43 @@ public final class SimpleClient extends ClientEntity<SimpleClient> {
 
   /** Sends {@code data} and decodes the reply into {@code replyType}, within the default timeout. */
   public <R> Mono<R> request(@Nullable Object data, Class<R> replyType) {
-    return request(data, replyType, defaultTimeout());
+    return request(data, replyType, CallOptions.DEFAULT);
   }
 
   /** Sends {@code data} and decodes the reply into a generic type. */
   public <R> Mono<R> request(@Nullable Object data, TypeRef<R> replyType) {
-    return core.request("", data, replyType.type(), defaultTimeout(), null);
+    return request(data, replyType, CallOptions.DEFAULT);
   }
 
   /** Sends {@code data} and decodes the reply, with this call's own timeout. */
   public <R> Mono<R> request(@Nullable Object data, Class<R> replyType, Duration timeout) {
+    return request(data, replyType, CallOptions.timeout(timeout));
+  }
+
+  /** Sends {@code data} and decodes the reply, with this call's own settings. */
+  public <R> Mono<R> request(@Nullable Object data, Class<R> replyType, CallOptions options) {
     requireNonNull(replyType, "replyType");
-    return core.request("", data, replyType, EntityBuilder.positive(timeout, "timeout"), null);
+    return send("", data, replyType, options, null);
+  }
+
+  /** Sends {@code data} and decodes the reply into a generic type, with this call's settings. */
+  public <R> Mono<R> request(@Nullable Object data, TypeRef<R> replyType, CallOptions options) {
+    return send("", data, replyType.type(), options, null);
   }
 
   /**
    * Sends {@code data} without waiting for an answer. The {@code Mono} completes when the
    * transport took the message (it fails if no connection comes within the request timeout).
+   * Like every {@code Mono} of this library it is cold: nothing is sent until it is subscribed
+   * ({@code .block()}, {@code .subscribe()}).
    */
   public Mono<Void> fireAndForget(@Nullable Object data) {
-    return core.fire("", data, null);
+    return fireAndForget(data, CallOptions.DEFAULT);
+  }
+
+  /** Sends {@code data} without waiting for an answer, with this call's own settings. */
+  public Mono<Void> fireAndForget(@Nullable Object data, CallOptions options) {
+    return fire("", data, options, null);
   }
 
   /** Builds a {@link SimpleClient}. */

@@ -36,13 +36,18 @@ public final class SimpleServer extends ServerEntity<SimpleServer> {
    * Requests any connected client (round robin), waiting for one to connect within the timeout.
    */
   public <R> Mono<R> request(@Nullable Object data, Class<R> replyType) {
-    return request(data, replyType, core.config().requestTimeout());
+    return request(data, replyType, CallOptions.DEFAULT);
   }
 
   /** Requests any connected client with this call's own timeout. */
   public <R> Mono<R> request(@Nullable Object data, Class<R> replyType, Duration timeout) {
+    return request(data, replyType, CallOptions.timeout(timeout));
+  }
+
+  /** Requests any connected client with this call's own settings. */
+  public <R> Mono<R> request(@Nullable Object data, Class<R> replyType, CallOptions options) {
     requireNonNull(replyType, "replyType");
-    return core.request(null, "", data, replyType, EntityBuilder.positive(timeout, "timeout"), null);
+    return send(null, "", data, replyType, options, null);
   }
 
   /**
@@ -50,20 +55,37 @@ public final class SimpleServer extends ServerEntity<SimpleServer> {
    * it is not connected.
    */
   public <R> Mono<R> requestClient(String clientId, @Nullable Object data, Class<R> replyType) {
+    return requestClient(clientId, data, replyType, CallOptions.DEFAULT);
+  }
+
+  /** Requests the client with id {@code clientId} with this call's own settings. */
+  public <R> Mono<R> requestClient(
+      String clientId, @Nullable Object data, Class<R> replyType, CallOptions options) {
     requireNonNull(clientId, "clientId");
     requireNonNull(replyType, "replyType");
-    return core.request(clientId, "", data, replyType, core.config().requestTimeout(), null);
+    return send(clientId, "", data, replyType, options, null);
   }
 
   /** Sends a message to any connected client. */
   public Mono<Void> fireAndForget(@Nullable Object data) {
-    return core.fire(null, "", data, null);
+    return fireAndForget(data, CallOptions.DEFAULT);
+  }
+
+  /** Sends a message to any connected client with this call's own settings. */
+  public Mono<Void> fireAndForget(@Nullable Object data, CallOptions options) {
+    return fire(null, "", data, options, null);
   }
 
   /** Sends a message to the client with id {@code clientId}. */
   public Mono<Void> fireAndForgetClient(String clientId, @Nullable Object data) {
+    return fireAndForgetClient(clientId, data, CallOptions.DEFAULT);
+  }
+
+  /** Sends a message to the client with id {@code clientId} with this call's own settings. */
+  public Mono<Void> fireAndForgetClient(
+      String clientId, @Nullable Object data, CallOptions options) {
     requireNonNull(clientId, "clientId");
-    return core.fire(clientId, "", data, null);
+    return fire(clientId, "", data, options, null);
   }
 
   /** Builds a {@link SimpleServer}. */

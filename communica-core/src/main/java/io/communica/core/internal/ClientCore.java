@@ -7,8 +7,10 @@ import io.communica.core.HandshakeRefusedException;
 import io.communica.core.Serializer;
 import java.lang.reflect.Type;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +24,7 @@ import reactor.core.scheduler.Schedulers;
  * and jitter, the same client id on every connection. Requests made while disconnected wait for
  * the next connection within their timeout.
  */
-public final class ClientCore implements Session.Owner {
+public final class ClientCore implements Session.Owner, EntityCore {
 
   private static final Logger log = LoggerFactory.getLogger(ClientCore.class);
 
@@ -31,12 +33,17 @@ public final class ClientCore implements Session.Owner {
   private final RouteIndex routes;
   private final RouteSerializers serializers;
   private final Waiters waiters;
+  /** Fail-fast calls made while the first connection attempt is under way. */
+  private final Waiters failFastWaiters;
+  /** Whether the last connection attempt failed or the connection was lost, and none is up. */
+  private volatile boolean failing;
   private final Sinks.Many<Boolean> connectedState = Sinks.many().replay().latestOrDefault(false);
   private volatile @Nullable Session current;
   private volatile boolean closed;
   private volatile @Nullable String refusedReason;
   private volatile @Nullable String lastFailure;
   private volatile boolean started;
+  private final CountDownLatch closedLatch = new CountDownLatch(1);
   private int attempt;
   private @Nullable Disposable retry;
 
@@ -45,15 +52,8 @@ public final class ClientCore implements Session.Owner {
     this.config = config;
     this.routes = new RouteIndex(config.routes(), config.serializer());
     this.serializers = new RouteSerializers(config);
-    this.waiters =
-        new Waiters(
-            config.maxInFlight(),
-            () -> {
-              String last = lastFailure;
-              return "connection to " + connector.dump()
-                  + (last != null ? " (last attempt: " + last + ")" : "");
-            },
-            () -> {});
+    this.waiters = new Waiters(config.maxInFlight(), this::describeWait, () -> {});
+    this.failFastWaiters = new Waiters(config.maxInFlight(), this::describeWait, () -> {});
   }
 
   public EntityConfig config() {
@@ -66,14 +66,70 @@ public final class ClientCore implements Session.Owner {
       @Nullable Object data,
       Type replyType,
       Duration timeout,
+      boolean failFast,
       @Nullable Serializer serializer) {
     return Requests.request(
-        config, this::dispatch, route, data, replyType, timeout, serializers.resolve(route, serializer));
+        config, target(failFast), route, data, replyType, timeout,
+        serializers.resolve(route, serializer));
   }
 
   /** A fire-and-forget message to {@code route}. */
-  public Mono<Void> fire(String route, @Nullable Object data, @Nullable Serializer serializer) {
-    return Requests.fire(config, this::dispatch, route, data, serializers.resolve(route, serializer));
+  public Mono<Void> fire(
+      String route,
+      @Nullable Object data,
+      Duration timeout,
+      boolean failFast,
+      @Nullable Serializer serializer) {
+    return Requests.fire(
+        config, target(failFast), route, data, timeout, serializers.resolve(route, serializer));
+  }
+
+  private Consumer<Outbound> target(boolean failFast) {
+    return failFast ? this::dispatchFailFast : this::dispatch;
+  }
+
+  /**
+   * Sends through the open connection. Without one it fails at once when the last attempt failed
+   * (gRPC's fail-fast), and waits while the first attempt is still under way, failing when it does.
+   */
+  private void dispatchFailFast(Outbound o) {
+    Session s = current;
+    if (s != null && s.submit(o)) {
+      return;
+    }
+    if (started && !closed && refusedReason == null) {
+      if (failing) {
+        o.fail(failFastError());
+        return;
+      }
+      failFastWaiters.add(o);
+      // the attempt may have failed, or a connection opened, while the item went in
+      if (failing) {
+        failFastWaiters.failAll(failFastError());
+      }
+      Session now = current;
+      if (now != null && now.isOpen()) {
+        flushWaiters(now, failFastWaiters);
+      }
+      return;
+    }
+    dispatch(o);
+  }
+
+  private ConnectionLostException failFastError() {
+    return new ConnectionLostException(FailFast.message(describeWait()));
+  }
+
+  /** What a call waits for while disconnected, with the last connection error. */
+  private String describeWait() {
+    String last = lastFailure;
+    return "connection to " + connector.dump()
+        + (last != null ? " (last attempt: " + last + ")" : "");
+  }
+
+  /** The last reason a connection attempt failed or a connection was lost, if any. */
+  public @Nullable String lastFailure() {
+    return lastFailure;
   }
 
   public Connector connector() {
@@ -93,7 +149,7 @@ public final class ClientCore implements Session.Owner {
 
   public boolean isConnected() {
     Session s = current;
-    return s != null && s.isOpen();
+    return !closed && s != null && s.isOpen();
   }
 
   /** Completes when a connection is open (at once if one is). */
@@ -115,6 +171,8 @@ public final class ClientCore implements Session.Owner {
 
   private void reconnectLater(Throwable cause) {
     lastFailure = ServerCore.messages(cause);
+    failing = true;
+    failFastWaiters.failAll(failFastError());
     long delayMs;
     synchronized (this) {
       if (closed) {
@@ -158,15 +216,15 @@ public final class ClientCore implements Session.Owner {
     // list before this item was in it
     s = current;
     if (s != null && s.isOpen()) {
-      flushWaiters(s);
+      flushWaiters(s, waiters);
     }
   }
 
-  private void flushWaiters(Session s) {
-    for (Outbound o : waiters.takeAll()) {
+  private void flushWaiters(Session s, Waiters list) {
+    for (Outbound o : list.takeAll()) {
       if (!s.submit(o)) {
         // the connection closed meanwhile: wait for the next one, within the deadline
-        waiters.add(o);
+        list.add(o);
       }
     }
   }
@@ -183,13 +241,15 @@ public final class ClientCore implements Session.Owner {
       current = session;
     }
     refusedReason = null;
+    failing = false;
     if (closed) {
       session.close("the client is closed");
       return;
     }
     log.debug("connected to {}", connector.dump());
     emitState(true);
-    flushWaiters(session);
+    flushWaiters(session, failFastWaiters);
+    flushWaiters(session, waiters);
   }
 
   @Override
@@ -211,6 +271,7 @@ public final class ClientCore implements Session.Owner {
   public void onRefused(Session session, String reason) {
     refusedReason = reason;
     waiters.failAll(new HandshakeRefusedException(reason));
+    failFastWaiters.failAll(new HandshakeRefusedException(reason));
   }
 
   private synchronized void emitState(boolean up) {
@@ -233,12 +294,20 @@ public final class ClientCore implements Session.Owner {
       s.close("the client closed the connection");
     }
     waiters.failAll(new ConnectionLostException("the client is closed"));
+    failFastWaiters.failAll(new ConnectionLostException("the client is closed"));
     synchronized (this) {
       connectedState.tryEmitComplete();
     }
+    closedLatch.countDown();
   }
 
+  @Override
   public boolean isClosed() {
     return closed;
+  }
+
+  @Override
+  public void awaitClose() throws InterruptedException {
+    closedLatch.await();
   }
 }

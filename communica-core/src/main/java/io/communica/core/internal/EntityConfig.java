@@ -28,7 +28,9 @@ public record EntityConfig(
     Duration reconnectInitial,
     Duration reconnectMax,
     // server side
-    Authenticator authenticator) {
+    Authenticator authenticator,
+    // whether calls fail at once while there is no connection, unless a call says otherwise
+    boolean failFast) {
 
   public TransportOptions transportOptions() {
     return new TransportOptions(maxFrameSize, connectTimeout);

@@ -71,7 +71,7 @@ final class FireItem implements Outbound, Subscription, WriteListener {
   @Override
   public RequestTimeoutException timeoutError() {
     return new RequestTimeoutException(
-        "message not sent within " + timeout.toMillis() + " ms");
+        "message not sent within " + timeout.toMillis() + " ms" + FailFast.TIMEOUT_HINT);
   }
 
   /** Fails the message and releases its frame if it was not sent; never concurrent with write. */

@@ -118,7 +118,8 @@ final class PendingRequest<T> extends Operators.MonoSubscriber<Object, T> implem
   @Override
   public RequestTimeoutException timeoutError() {
     return new RequestTimeoutException(
-        "no reply within " + timeout.toMillis() + " ms" + (route.isEmpty() ? "" : " on route '" + route + "'"));
+        "no reply within " + timeout.toMillis() + " ms" + (route.isEmpty() ? "" : " on route '" + route + "'")
+            + FailFast.TIMEOUT_HINT);
   }
 
   /** On the loop: the reply arrived. */

@@ -41,8 +41,9 @@ public final class Requests {
       Consumer<Outbound> target,
       String route,
       @Nullable Object data,
+      Duration timeout,
       Serializer serializer) {
-    return new FireMono(config, target, RouteIndex.utf8(route), data, serializer);
+    return new FireMono(config, target, RouteIndex.utf8(route), data, timeout, serializer);
   }
 
 
@@ -125,6 +126,7 @@ public final class Requests {
     private final Consumer<Outbound> target;
     private final byte[] route;
     private final @Nullable Object data;
+    private final Duration timeout;
     private final Serializer serializer;
 
     FireMono(
@@ -132,11 +134,13 @@ public final class Requests {
         Consumer<Outbound> target,
         byte[] route,
         @Nullable Object data,
+        Duration timeout,
         Serializer serializer) {
       this.config = config;
       this.target = target;
       this.route = route;
       this.data = data;
+      this.timeout = timeout;
       this.serializer = serializer;
     }
 
@@ -146,7 +150,7 @@ public final class Requests {
       if (frame == null) {
         return;
       }
-      FireItem item = new FireItem(actual, frame, config.requestTimeout());
+      FireItem item = new FireItem(actual, frame, timeout);
       actual.onSubscribe(item);
       target.accept(item);
     }

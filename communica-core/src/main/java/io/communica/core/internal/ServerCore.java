@@ -26,7 +26,7 @@ import reactor.core.publisher.Sinks;
  * The server side of an entity: the bound transport, the connected clients by id, and the lists of
  * requests waiting for a client to connect.
  */
-public final class ServerCore implements Session.Owner {
+public final class ServerCore implements Session.Owner, EntityCore {
 
   private static final Logger log = LoggerFactory.getLogger(ServerCore.class);
   private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
@@ -67,20 +67,48 @@ public final class ServerCore implements Session.Owner {
       @Nullable Object data,
       Type replyType,
       Duration timeout,
+      boolean failFast,
       @Nullable Serializer serializer) {
     return Requests.request(
-        config, target(clientId), route, data, replyType, timeout, serializers.resolve(route, serializer));
+        config, target(clientId, failFast), route, data, replyType, timeout,
+        serializers.resolve(route, serializer));
   }
 
   /** A fire-and-forget message to {@code route} of a client, or of any client when null. */
   public Mono<Void> fire(
-      @Nullable String clientId, String route, @Nullable Object data, @Nullable Serializer serializer) {
+      @Nullable String clientId,
+      String route,
+      @Nullable Object data,
+      Duration timeout,
+      boolean failFast,
+      @Nullable Serializer serializer) {
     return Requests.fire(
-        config, target(clientId), route, data, serializers.resolve(route, serializer));
+        config, target(clientId, failFast), route, data, timeout,
+        serializers.resolve(route, serializer));
   }
 
-  private java.util.function.Consumer<Outbound> target(@Nullable String clientId) {
-    return clientId == null ? this::dispatchAny : o -> dispatchTo(clientId, o);
+  private java.util.function.Consumer<Outbound> target(@Nullable String clientId, boolean failFast) {
+    if (clientId == null) {
+      return failFast ? this::dispatchAnyFailFast : this::dispatchAny;
+    }
+    return failFast ? o -> dispatchToFailFast(clientId, o) : o -> dispatchTo(clientId, o);
+  }
+
+  private void dispatchAnyFailFast(Outbound o) {
+    if (transport != null && !closed && open.isEmpty()) {
+      o.fail(new ConnectionLostException(FailFast.message("client connected")));
+      return;
+    }
+    dispatchAny(o);
+  }
+
+  private void dispatchToFailFast(String clientId, Outbound o) {
+    Session s = clients.get(clientId);
+    if (transport != null && !closed && (s == null || !s.isOpen())) {
+      o.fail(new ConnectionLostException(FailFast.message("client '" + clientId + "' connected")));
+      return;
+    }
+    dispatchTo(clientId, o);
   }
 
   public synchronized void start() {
@@ -133,6 +161,9 @@ public final class ServerCore implements Session.Owner {
   }
 
   public List<ClientInfo> clients() {
+    if (closed) {
+      return List.of();
+    }
     List<ClientInfo> list = new ArrayList<>();
     for (Session s : open) {
       ClientInfo info = s.peer();

@@ -50,7 +50,9 @@ final class Waiters {
                   remove(
                       o,
                       new RequestTimeoutException(
-                          "no " + what.get() + " within the request timeout")),
+                          "no " + what.get() + " within the request timeout"
+                              + FailFast.TIMEOUT_HINT
+                              + FailFast.WAIT_HINT)),
               Math.max(0, delay),
               TimeUnit.NANOSECONDS);
     }

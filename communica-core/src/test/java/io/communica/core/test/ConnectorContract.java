@@ -46,7 +46,7 @@ import reactor.test.StepVerifier;
  * <p>Values are strings and byte arrays, which every serializer carries.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public interface ConnectorContract {
+public interface ConnectorContract extends LifecycleContract {
 
   Duration TIMEOUT = Duration.ofSeconds(15);
 

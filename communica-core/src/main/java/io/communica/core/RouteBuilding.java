@@ -1,0 +1,49 @@
+package io.communica.core;
+
+/**
+ * Route registration, shared by the builders of {@link RouteClient} and {@link RouteServer}.
+ *
+ * @param <B> the concrete builder
+ */
+interface RouteBuilding<B> {
+
+  /** The table the builder collects its routes in: every route builder is an entity builder. */
+  private RouteTable table() {
+    return ((EntityBuilder<?>) this).routes;
+  }
+
+  @SuppressWarnings("unchecked")
+  private B self() {
+    return (B) this;
+  }
+
+  /**
+   * Adds a handler for {@code route}.
+   *
+   * @throws IllegalArgumentException if the route already has a handler
+   */
+  default B route(String route, Handler handler) {
+    table().route(route, handler);
+    return self();
+  }
+
+  /**
+   * Adds a handler for a typed route, e.g. {@code route(ADD, ADD.blocking(...))}.
+   *
+   * @throws IllegalArgumentException if the route already has a handler or the types differ
+   */
+  default B route(Route<?, ?> route, Handler handler) {
+    table().route(route, handler);
+    return self();
+  }
+
+  /**
+   * Adds every route of a table.
+   *
+   * @throws IllegalArgumentException naming the routes both have; nothing is added then
+   */
+  default B routes(RouteTable table) {
+    table().join(table);
+    return self();
+  }
+}

@@ -1,0 +1,23 @@
+package io.communica.core.internal;
+
+import io.communica.core.Connector;
+
+/** What every entity's core offers the entity classes: lifecycle and configuration. */
+public interface EntityCore {
+
+  EntityConfig config();
+
+  /** The connector: a server's bound one once started. */
+  Connector connector();
+
+  /** Starts connecting or listening; idempotent while running. */
+  void start();
+
+  /** Closes; idempotent. Once it returned, every state query says closed. */
+  void close();
+
+  boolean isClosed();
+
+  /** Blocks until {@link #close()} was called. */
+  void awaitClose() throws InterruptedException;
+}
