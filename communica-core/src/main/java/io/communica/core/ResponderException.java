@@ -13,6 +13,18 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ResponderException extends CommunicaException {
 
+  /**
+   * The responder has no handler at all (a {@link SimpleClient} built without one, asked by its
+   * server): communica's "did not define a handler".
+   */
+  public static final int NO_HANDLER = -3;
+
+  /**
+   * The handler returned a reply its serializer cannot encode; the responder logs the cause and
+   * the message keeps "the responder cannot encode its reply".
+   */
+  public static final int UNENCODABLE_REPLY = -4;
+
   /** A responder error with code 0. */
   public ResponderException(String message) {
     this(message, 0);

@@ -50,6 +50,27 @@ public abstract class Serializer {
    */
   public abstract Object decode(ByteBuf in, Type type);
 
+  /**
+   * Serializers are compared with {@code equals}, for the rule that one route keeps one serializer
+   * on each side: a route used with one serializer fails with {@code IllegalStateException} when
+   * it is used with a serializer that is not {@code equals} to it. The default is identity, so
+   * that two instances configured differently never count as one. A serializer whose instances are
+   * values overrides {@code equals} and {@code hashCode} over everything that changes what it
+   * writes or accepts: communica's Jackson serializers compare format, strictness, validator,
+   * limits and customizers ({@code new JsonSerializer()} twice is one serializer; plain and
+   * validating JSON are two), {@link Utf8Serializer} instances are all equal, and a {@code
+   * FixedLayoutSerializer} is equal only to itself.
+   */
+  @Override
+  public boolean equals(Object other) {
+    return super.equals(other);
+  }
+
+  @Override
+  public int hashCode() {
+    return super.hashCode();
+  }
+
   /** Rank among serializers found on the class path; the highest becomes the default. */
   public int priority() {
     return 0;

@@ -32,6 +32,17 @@ public final class Utf8Serializer extends Serializer {
     return Integer.MIN_VALUE;
   }
 
+  /** Every instance writes and reads the same way: all are equal. */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Utf8Serializer;
+  }
+
+  @Override
+  public int hashCode() {
+    return CONTENT_TYPE;
+  }
+
   @Override
   public void encode(Object value, ByteBuf out) {
     if (value instanceof CharSequence s) {

@@ -39,6 +39,7 @@ import java.lang.reflect.Type;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -152,6 +153,7 @@ public abstract sealed class JacksonSerializer extends Serializer
   private final int maxNestingDepth;
   private final int maxStringLength;
   private final String description;
+  private final Object configuration;
   private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
 
   JacksonSerializer(Settings settings) {
@@ -161,6 +163,36 @@ public abstract sealed class JacksonSerializer extends Serializer
     this.maxNestingDepth = settings.maxNestingDepth();
     this.maxStringLength = settings.maxStringLength();
     this.description = settings.description();
+    this.configuration = settings.configuration();
+  }
+
+  /** An object compared by identity inside a configuration (a mapper, validator, customizer). */
+  private record Identity(Object target) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Identity other && other.target == target;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(target);
+    }
+  }
+
+  /**
+   * Equal when of one class and built with the same settings: {@code new JsonSerializer()} twice is
+   * one serializer; plain and validating JSON, or two different mappers, are two.
+   */
+  @Override
+  public final boolean equals(Object other) {
+    return other != null
+        && other.getClass() == getClass()
+        && ((JacksonSerializer) other).configuration.equals(configuration);
+  }
+
+  @Override
+  public final int hashCode() {
+    return configuration.hashCode();
   }
 
   /**
@@ -346,7 +378,8 @@ public abstract sealed class JacksonSerializer extends Serializer
       @Nullable Validator validator,
       int maxNestingDepth,
       int maxStringLength,
-      String description) {
+      String description,
+      Object configuration) {
 
     /** An application's own mapper, used as it is. */
     static Settings ofMapper(Format format, ObjectMapper mapper) {
@@ -363,7 +396,9 @@ public abstract sealed class JacksonSerializer extends Serializer
           null,
           depth,
           Integer.MAX_VALUE,
-          format.label + " serializer (content type " + format.contentType + ", own mapper)");
+          format.label + " serializer (content type " + format.contentType + ", own mapper)",
+          // an application's mapper may be configured in any way: equal only to itself
+          new Identity(mapper));
     }
   }
 
@@ -490,7 +525,8 @@ public abstract sealed class JacksonSerializer extends Serializer
       for (Consumer<? super ObjectMapper> c : customizers) {
         c.accept(mapper);
       }
-      return new Settings(format, mapper, validator, maxNestingDepth, maxStringLength, describe());
+      return new Settings(
+          format, mapper, validator, maxNestingDepth, maxStringLength, describe(), configuration());
     }
 
     ObjectMapper mapper() {
@@ -545,6 +581,21 @@ public abstract sealed class JacksonSerializer extends Serializer
       for (CoercionInputShape shape : from) {
         config.setCoercion(shape, CoercionAction.Fail);
       }
+    }
+
+    /** Everything that changes what the built serializer writes or accepts, for equals. */
+    private Object configuration() {
+      return Arrays.asList(
+          format,
+          failOnUnknownProperties,
+          failOnNullForPrimitives,
+          failOnNumericCoercion,
+          failOnMissingProperties,
+          validator == null ? null : new Identity(validator),
+          maxNestingDepth,
+          maxNumberLength,
+          maxStringLength,
+          customizers.stream().map(Identity::new).toList());
     }
 
     private String describe() {

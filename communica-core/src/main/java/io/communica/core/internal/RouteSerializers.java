@@ -48,11 +48,8 @@ final class RouteSerializers {
     return s;
   }
 
-  /**
-   * Two serializers are the same format when they are of one class with one content type: two
-   * {@code new JsonSerializer()} in different places of an application count as one.
-   */
+  /** Serializers are the same when they are equal (see {@link Serializer#equals}). */
   private static boolean same(Serializer a, Serializer b) {
-    return a == b || (a.getClass() == b.getClass() && a.contentType() == b.contentType());
+    return a == b || a.equals(b);
   }
 }
