@@ -1,9 +1,11 @@
-package io.communica.core.internal;
+package io.communica.core.internal.session;
 
 import io.communica.core.CommunicaException;
 import io.communica.core.MessageTooLargeException;
 import io.communica.core.SerializationException;
 import io.communica.core.Serializer;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.lang.reflect.Type;
@@ -24,7 +26,7 @@ public final class Requests {
 
   /** A request whose reply is decoded into {@code replyType}. */
   public static <T> Mono<T> request(
-      EntityConfig config,
+      SessionSettings config,
       Consumer<Outbound> target,
       String route,
       @Nullable Object data,
@@ -37,7 +39,7 @@ public final class Requests {
 
   /** A fire-and-forget message; completes when the transport took it. */
   public static Mono<Void> fire(
-      EntityConfig config,
+      SessionSettings config,
       Consumer<Outbound> target,
       String route,
       @Nullable Object data,
@@ -45,10 +47,9 @@ public final class Requests {
     return new FireMono(config, target, RouteIndex.utf8(route), data, serializer);
   }
 
-
   /** Encodes a frame on the caller's thread; null after signalling the error to the subscriber. */
   static @Nullable ByteBuf encode(
-      EntityConfig config,
+      SessionSettings config,
       Serializer serializer,
       CoreSubscriber<?> actual,
       int type,
@@ -69,7 +70,7 @@ public final class Requests {
               e));
       return null;
     }
-    int payload = Frames.payloadLength(frame);
+    int payload = FrameHeader.payloadLength(frame);
     if (payload > config.maxMessageSize()) {
       frame.release();
       Operators.error(actual, MessageTooLargeException.of(payload, config.maxMessageSize()));
@@ -79,7 +80,7 @@ public final class Requests {
   }
 
   private static final class RequestMono<T> extends Mono<T> {
-    private final EntityConfig config;
+    private final SessionSettings config;
     private final Consumer<Outbound> target;
     private final String route;
     private final byte[] routeBytes;
@@ -89,7 +90,7 @@ public final class Requests {
     private final Serializer serializer;
 
     RequestMono(
-        EntityConfig config,
+        SessionSettings config,
         Consumer<Outbound> target,
         String route,
         byte[] routeBytes,
@@ -109,7 +110,7 @@ public final class Requests {
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-      ByteBuf frame = encode(config, serializer, actual, Frames.REQUEST, routeBytes, data);
+      ByteBuf frame = encode(config, serializer, actual, FrameType.REQUEST, routeBytes, data);
       if (frame == null) {
         return;
       }
@@ -121,14 +122,14 @@ public final class Requests {
   }
 
   private static final class FireMono extends Mono<Void> {
-    private final EntityConfig config;
+    private final SessionSettings config;
     private final Consumer<Outbound> target;
     private final byte[] route;
     private final @Nullable Object data;
     private final Serializer serializer;
 
     FireMono(
-        EntityConfig config,
+        SessionSettings config,
         Consumer<Outbound> target,
         byte[] route,
         @Nullable Object data,
@@ -142,7 +143,7 @@ public final class Requests {
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
-      ByteBuf frame = encode(config, serializer, actual, Frames.MESSAGE, route, data);
+      ByteBuf frame = encode(config, serializer, actual, FrameType.MESSAGE, route, data);
       if (frame == null) {
         return;
       }
