@@ -80,7 +80,7 @@ final class RawPeer implements AutoCloseable {
     }
   }
 
-  record Received(int type, int error, String text) {}
+  record Received(int version, int type, int error, String text) {}
 
   /** The next frame, or null at end of stream; bodies are capped at 1 MiB. */
   Received read() throws IOException {
@@ -96,7 +96,7 @@ final class RawPeer implements AutoCloseable {
     byte[] body = new byte[len];
     in.readFully(body);
     ByteBuffer b = ByteBuffer.wrap(body);
-    b.get(); // version
+    int version = b.get() & 0xff;
     int type = b.get() & 0xff;
     b.get(); // flags
     b.get(); // content type
@@ -105,7 +105,7 @@ final class RawPeer implements AutoCloseable {
     int routeLen = b.getShort() & 0xffff;
     b.position(b.position() + routeLen);
     String text = new String(body, b.position(), body.length - b.position(), StandardCharsets.UTF_8);
-    return new Received(type, error, text);
+    return new Received(version, type, error, text);
   }
 
   /** Reads frames until the server closes; returns the last frame seen (CLOSE/REFUSE reason). */
