@@ -209,17 +209,10 @@ public final class ClientCore implements SessionOwner {
   }
 
   public void close() {
-    Session s;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      if (retry != null) {
-        retry.dispose();
-      }
-      s = current;
+    if (!markClosed()) {
+      return;
     }
+    Session s = current;
     if (s != null) {
       s.close("the client closed the connection");
     }
@@ -227,6 +220,18 @@ public final class ClientCore implements SessionOwner {
     synchronized (this) {
       connectedState.tryEmitComplete();
     }
+  }
+
+  /** Marks the client closed and stops reconnecting; false when it already was. */
+  private synchronized boolean markClosed() {
+    if (closed) {
+      return false;
+    }
+    closed = true;
+    if (retry != null) {
+      retry.dispose();
+    }
+    return true;
   }
 
   public boolean isClosed() {

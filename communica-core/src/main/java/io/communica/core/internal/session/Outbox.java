@@ -1,5 +1,6 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.ConnectionLostException;
 import io.communica.core.OverloadedException;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.WriteListener;
@@ -199,7 +200,10 @@ final class Outbox {
     if (!conn.isWritable() && conn.pendingWriteBytes() > maxQueuedBytes) {
       // replies and pongs are written on the loop whatever the socket's state; a peer that keeps
       // sending but does not read would make them pile up without end
-      session.peerNotReading(maxQueuedBytes, conn.pendingWriteBytes());
+      session.closeWith(
+          new ConnectionLostException(
+              "closing connection with " + session.describe() + ": the peer does not read: more"
+                  + " than " + maxQueuedBytes + " bytes were waiting"));
     }
   }
 

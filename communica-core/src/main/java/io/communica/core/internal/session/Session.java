@@ -389,14 +389,6 @@ public final class Session implements FrameListener, FrameHandler {
     conn.close();
   }
 
-  /** The peer does not read what this side writes on the loop (replies, pongs). */
-  void peerNotReading(long limit, long waiting) {
-    closeWith(
-        new ConnectionLostException(
-            "closing connection with " + describe() + ": the peer does not read: more than "
-                + limit + " bytes were waiting (" + waiting + ")"));
-  }
-
   /** Closes cleanly: a CLOSE frame with the reason, then the connection. From any thread. */
   public void close(String reason) {
     conn.execute(
