@@ -1,6 +1,7 @@
 package io.communica.local;
 
 import io.communica.core.stream.NettyFrameConnection;
+import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.PeerCredentials;
@@ -37,11 +38,13 @@ final class EpollSockets implements LocalSockets {
   }
 
   @Override
-  public Mono<Bound> bind(Path path, TransportOptions options, ConnectionHandler handler) {
+  public Mono<Bound> bind(
+      Path path, TransportOptions options, ConnectionHandler handler, AdmissionCheck admission) {
     return TcpServer.create()
         .bindAddress(() -> new DomainSocketAddress(path.toString()))
         .doOnConnection(
-            conn -> NettyFrameConnection.install(conn, options, handler, credentials(conn)))
+            conn ->
+                NettyFrameConnection.install(conn, options, handler, credentials(conn), admission))
         .bind()
         .map(
             server ->

@@ -1,10 +1,15 @@
 package io.communica.core.internal;
 
-import io.communica.core.ClientInfo;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.HandshakeRefusedException;
 import io.communica.core.Serializer;
+import io.communica.core.internal.session.Outbound;
+import io.communica.core.internal.session.Requests;
+import io.communica.core.internal.session.RouteIndex;
+import io.communica.core.internal.session.Session;
+import io.communica.core.internal.session.SessionOwner;
+import io.communica.core.transport.Causes;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -24,7 +29,7 @@ import reactor.core.scheduler.Schedulers;
  * and jitter, the same client id on every connection. Requests made while disconnected wait for
  * the next connection within their timeout.
  */
-public final class ClientCore implements Session.Owner, EntityCore {
+public final class ClientCore implements SessionOwner, EntityCore {
 
   private static final Logger log = LoggerFactory.getLogger(ClientCore.class);
 
@@ -109,7 +114,7 @@ public final class ClientCore implements Session.Owner, EntityCore {
       }
       Session now = current;
       if (now != null && now.isOpen()) {
-        flushWaiters(now, failFastWaiters);
+        failFastWaiters.flushTo(now);
       }
       return;
     }
@@ -165,12 +170,12 @@ public final class ClientCore implements Session.Owner, EntityCore {
       }
     }
     connector
-        .connect(config.transportOptions(), conn -> new Session(conn, config, routes, this, false))
+        .connect(config.transportOptions(), conn -> Session.client(conn, config, routes, this))
         .subscribe(conn -> {}, this::reconnectLater);
   }
 
   private void reconnectLater(Throwable cause) {
-    lastFailure = ServerCore.messages(cause);
+    lastFailure = Causes.messages(cause);
     failing = true;
     failFastWaiters.failAll(failFastError());
     long delayMs;
@@ -216,22 +221,8 @@ public final class ClientCore implements Session.Owner, EntityCore {
     // list before this item was in it
     s = current;
     if (s != null && s.isOpen()) {
-      flushWaiters(s, waiters);
+      waiters.flushTo(s);
     }
-  }
-
-  private void flushWaiters(Session s, Waiters list) {
-    for (Outbound o : list.takeAll()) {
-      if (!s.submit(o)) {
-        // the connection closed meanwhile: wait for the next one, within the deadline
-        list.add(o);
-      }
-    }
-  }
-
-  @Override
-  public @Nullable String onHello(Session session, ClientInfo client, byte[] credentials) {
-    throw new IllegalStateException("client received HELLO");
   }
 
   @Override
@@ -248,8 +239,8 @@ public final class ClientCore implements Session.Owner, EntityCore {
     }
     log.debug("connected to {}", connector.dump());
     emitState(true);
-    flushWaiters(session, failFastWaiters);
-    flushWaiters(session, waiters);
+    failFastWaiters.flushTo(session);
+    waiters.flushTo(session);
   }
 
   @Override
@@ -279,17 +270,10 @@ public final class ClientCore implements Session.Owner, EntityCore {
   }
 
   public void close() {
-    Session s;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      if (retry != null) {
-        retry.dispose();
-      }
-      s = current;
+    if (!markClosed()) {
+      return;
     }
+    Session s = current;
     if (s != null) {
       s.close("the client closed the connection");
     }
@@ -299,6 +283,18 @@ public final class ClientCore implements Session.Owner, EntityCore {
       connectedState.tryEmitComplete();
     }
     closedLatch.countDown();
+  }
+
+  /** Marks the client closed and stops reconnecting; false when it already was. */
+  private synchronized boolean markClosed() {
+    if (closed) {
+      return false;
+    }
+    closed = true;
+    if (retry != null) {
+      retry.dispose();
+    }
+    return true;
   }
 
   @Override

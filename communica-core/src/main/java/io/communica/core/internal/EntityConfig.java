@@ -3,6 +3,7 @@ package io.communica.core.internal;
 import io.communica.core.Authenticator;
 import io.communica.core.Handler;
 import io.communica.core.Serializer;
+import io.communica.core.internal.session.SessionSettings;
 import io.communica.core.transport.TransportOptions;
 import java.time.Duration;
 import java.util.Map;
@@ -30,7 +31,8 @@ public record EntityConfig(
     // server side
     Authenticator authenticator,
     // whether calls fail at once while there is no connection, unless a call says otherwise
-    boolean failFast) {
+    boolean failFast)
+    implements SessionSettings {
 
   public TransportOptions transportOptions() {
     return new TransportOptions(maxFrameSize, connectTimeout);

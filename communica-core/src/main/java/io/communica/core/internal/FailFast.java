@@ -1,12 +1,12 @@
 package io.communica.core.internal;
 
+import io.communica.core.internal.session.Outbound;
+
 /** What timeout and fail-fast errors say, so that each names the setting that changes it. */
 final class FailFast {
 
   /** Appended to every timeout message. */
-  static final String TIMEOUT_HINT =
-      " (set the timeout with requestTimeout(...) on the builder or CallOptions.timeout(...) per"
-          + " call)";
+  static final String TIMEOUT_HINT = Outbound.TIMEOUT_HINT;
 
   /** Appended to the timeout of a call that waited for a connection. */
   static final String WAIT_HINT =

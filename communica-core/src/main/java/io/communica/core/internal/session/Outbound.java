@@ -1,5 +1,6 @@
-package io.communica.core.internal;
+package io.communica.core.internal.session;
 
+import io.communica.core.RequestTimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -7,6 +8,12 @@ import org.jspecify.annotations.Nullable;
  * the session's loop, in the order submitted from one thread.
  */
 public interface Outbound {
+
+  /** Appended to every timeout message: the settings that change the timeout. */
+  String TIMEOUT_HINT =
+      " (set the timeout with requestTimeout(...) on the builder or CallOptions.timeout(...) per"
+          + " call)";
+
 
   /** Writes the frames on the loop (without flushing). Must release what it does not write. */
   void write(Session session);
@@ -22,7 +29,7 @@ public interface Outbound {
 
   /** The error for an item whose deadline passed before it could be sent. */
   default Throwable timeoutError() {
-    return new io.communica.core.RequestTimeoutException("not sent before its deadline");
+    return new RequestTimeoutException("not sent before its deadline");
   }
 
   /**
