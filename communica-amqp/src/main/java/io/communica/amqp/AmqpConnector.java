@@ -385,13 +385,13 @@ public final class AmqpConnector extends Connector {
   @Override
   public Mono<TransportServer> bind(TransportOptions options, ConnectionHandler handler) {
     requireNonNull(handler, "handler");
-    return Mono.defer(() -> new ServerTransport(this, options, handler).start());
+    return Mono.defer(() -> new AmqpTransportServer(this, options, handler).start());
   }
 
   @Override
   public Mono<FrameConnection> connect(TransportOptions options, ConnectionHandler handler) {
     requireNonNull(handler, "handler");
-    return Mono.defer(() -> new ClientConnection(this, options).start(handler));
+    return Mono.defer(() -> new ClientLogicalConnection(this, options).start(handler));
   }
 
   // ---------------------------------------------------------------- helpers

@@ -70,7 +70,7 @@ final class Topology {
     } catch (IOException e) {
       throw new IOException(
           "cannot declare queue " + queue + " " + args + " (if it exists with other arguments,"
-              + " delete it or choose another prefix): " + Link.messages(e),
+              + " delete it or choose another prefix): " + BrokerLink.messages(e),
           e);
     }
   }

@@ -1,8 +1,8 @@
 package io.communica.amqp;
 
 import com.rabbitmq.client.Channel;
-import io.communica.amqp.Link.Delivery;
-import io.communica.amqp.Link.Out;
+import io.communica.amqp.BrokerLink.Delivery;
+import io.communica.amqp.BrokerLink.Out;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.internal.Frames;
 import io.communica.core.transport.ConnectionHandler;
@@ -27,7 +27,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * A client's logical connection to an address: not to one server process but to whichever
- * serves the address. It lives across losses of the broker connection (the {@link Link}
+ * serves the address. It lives across losses of the broker connection (the {@link BrokerLink}
  * reconnects and republishes) and closes when the entity closes it, when no server has answered
  * for the liveness period, or when the broker stayed unreachable that long.
  *
@@ -41,9 +41,9 @@ import reactor.core.publisher.Mono;
  * everything; replies to an earlier connection's requests are dropped instead of reaching a new
  * session that reuses the ids.
  */
-final class ClientConnection extends LogicalConnection implements Link.Owner {
+final class ClientLogicalConnection extends LogicalConnection implements BrokerLink.Owner {
 
-  private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+  private static final Logger log = LoggerFactory.getLogger(ClientLogicalConnection.class);
   private static final AtomicLong LAST_EPOCH = new AtomicLong();
 
   private final AmqpConnector connector;
@@ -69,11 +69,11 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
   /** A request from a server process, under a local id. */
   private record Remote(String replyTo, int remoteId, long epoch, Delivery delivery) {}
 
-  ClientConnection(AmqpConnector connector, TransportOptions options) {
-    this(connector, new Link(connector, options.connectTimeout(), "communica client " + connector.address()));
+  ClientLogicalConnection(AmqpConnector connector, TransportOptions options) {
+    this(connector, new BrokerLink(connector, options.connectTimeout(), "communica client " + connector.address()));
   }
 
-  private ClientConnection(AmqpConnector connector, Link link) {
+  private ClientLogicalConnection(AmqpConnector connector, BrokerLink link) {
     super(link, new Inbox(link));
     this.connector = connector;
     this.names = new Naming(connector);
@@ -106,7 +106,7 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
         .doOnError(e -> link.close(Duration.ZERO).subscribe());
   }
 
-  // ---------------------------------------------------------------- Link.Owner
+  // ---------------------------------------------------------------- BrokerLink.Owner
 
   @Override
   public void declare(Channel ch) throws IOException {
@@ -319,7 +319,7 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
       try {
         declareClientQueue(ch, q);
       } catch (IOException | RuntimeException e) {
-        closeWith(new ConnectionLostException("cannot set up the queue of client '" + id + "': " + Link.messages(e), e));
+        closeWith(new ConnectionLostException("cannot set up the queue of client '" + id + "': " + BrokerLink.messages(e), e));
         return;
       }
     }
@@ -401,6 +401,6 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
 
   @Override
   public String toString() {
-    return "ClientConnection[" + describe + ", epoch " + epoch + "]";
+    return "ClientLogicalConnection[" + describe + ", epoch " + epoch + "]";
   }
 }

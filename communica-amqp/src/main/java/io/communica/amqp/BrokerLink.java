@@ -45,9 +45,9 @@ import reactor.core.publisher.MonoSink;
  * to the loop. Acknowledgements carry the generation of the channel the delivery came on: after a
  * reconnect the broker has requeued the old ones, and acking them would be an error.
  */
-final class Link {
+final class BrokerLink {
 
-  private static final Logger log = LoggerFactory.getLogger(Link.class);
+  private static final Logger log = LoggerFactory.getLogger(BrokerLink.class);
 
   /** Loops shared by all links of the process (daemon threads). */
   private static final MultiThreadIoEventLoopGroup LOOPS =
@@ -168,7 +168,7 @@ final class Link {
   private long backoffMs = BACKOFF_MIN_MS;
   private @Nullable Throwable lastError;
 
-  Link(AmqpConnector connector, Duration connectTimeout, String name) {
+  BrokerLink(AmqpConnector connector, Duration connectTimeout, String name) {
     this.loop = (EventLoop) LOOPS.next();
     this.factory = connector.factory(connectTimeout);
     this.name = name;

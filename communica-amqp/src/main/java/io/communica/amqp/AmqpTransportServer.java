@@ -1,8 +1,8 @@
 package io.communica.amqp;
 
 import com.rabbitmq.client.Channel;
-import io.communica.amqp.Link.Delivery;
-import io.communica.amqp.Link.Out;
+import io.communica.amqp.BrokerLink.Delivery;
+import io.communica.amqp.BrokerLink.Out;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.internal.Frames;
@@ -27,22 +27,22 @@ import reactor.core.publisher.Sinks;
 /**
  * One server process on an address. It consumes the address queue (with the other processes of
  * the address: competing consumers) and its own process queue (broadcasts from clients, replies to
- * its requests), and keeps a logical connection, a {@link ServerConnection} with its own session,
+ * its requests), and keeps a logical connection, a {@link ServerLogicalConnection} with its own session,
  * per client it hears from. A connection is opened by the client's HELLO broadcast or by the first
  * request or message of a client whose HELLO this process never saw (the HELLO travels in a
  * header of each), and closed when the client closes it, stops announcing itself for the liveness
  * period, or is replaced by a newer epoch of the same client id.
  */
-final class ServerTransport implements TransportServer, Link.Owner {
+final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
 
-  private static final Logger log = LoggerFactory.getLogger(ServerTransport.class);
+  private static final Logger log = LoggerFactory.getLogger(AmqpTransportServer.class);
 
   static final int FROM_ADDRESS = 0;
   static final int FROM_PROCESS = 1;
 
   final AmqpConnector connector;
   final Naming names;
-  final Link link;
+  final BrokerLink link;
   final Inbox inbox;
   final String processQueue;
   final String expiration;
@@ -53,22 +53,22 @@ final class ServerTransport implements TransportServer, Link.Owner {
 
   // loop-confined
   /** The newest connection of each client id, open, refused or (briefly) closed. */
-  private final Map<String, ServerConnection> clients = new HashMap<>();
+  private final Map<String, ServerLogicalConnection> clients = new HashMap<>();
   /** Every open connection, including replaced ones until their session closes them. */
-  private final Set<ServerConnection> open = new LinkedHashSet<>();
+  private final Set<ServerLogicalConnection> open = new LinkedHashSet<>();
   /** A WELCOME body of this process, to answer the HELLOs clients repeat as liveness. */
   byte @Nullable [] welcome;
   volatile boolean closing;
   private @Nullable Future<?> ticker;
 
-  ServerTransport(AmqpConnector connector, TransportOptions options, ConnectionHandler handler) {
+  AmqpTransportServer(AmqpConnector connector, TransportOptions options, ConnectionHandler handler) {
     this.connector = connector;
     this.names = new Naming(connector);
     this.handler = handler;
     String instance = Topology.instanceId();
     this.processQueue = names.serverQueue(instance);
     this.link =
-        new Link(
+        new BrokerLink(
             connector,
             options.connectTimeout(),
             "communica server " + connector.address() + " " + instance);
@@ -133,7 +133,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
     return closedSink.asMono();
   }
 
-  // ---------------------------------------------------------------- Link.Owner
+  // ---------------------------------------------------------------- BrokerLink.Owner
 
   @Override
   public void declare(Channel ch) throws IOException {
@@ -165,7 +165,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
       inbox.dead(d, "a " + Frames.typeName(type) + " frame from a client");
       return;
     }
-    ServerConnection c = clients.get(clientId);
+    ServerLogicalConnection c = clients.get(clientId);
     if (c != null && ep < c.epoch) {
       // from an earlier connection of this client: its session is gone, its messages are not
       if (type == Frames.MESSAGE && c.isOpen()) {
@@ -228,8 +228,8 @@ final class ServerTransport implements TransportServer, Link.Owner {
     }
   }
 
-  private ServerConnection open(String clientId, long ep, byte[] hello, boolean announce) {
-    ServerConnection c = new ServerConnection(this, clientId, ep, announce);
+  private ServerLogicalConnection open(String clientId, long ep, byte[] hello, boolean announce) {
+    ServerLogicalConnection c = new ServerLogicalConnection(this, clientId, ep, announce);
     clients.put(clientId, c);
     open.add(c);
     try {
@@ -245,7 +245,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
   }
 
   /** Loop: a connection closed. */
-  void closed(ServerConnection c) {
+  void closed(ServerLogicalConnection c) {
     open.remove(c);
     if (c.refusal == null && clients.get(c.clientId) == c) {
       clients.remove(c.clientId);
@@ -254,7 +254,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
 
   @Override
   public void onReturn(Out o, String reason) {
-    for (ServerConnection c : new ArrayList<>(open)) {
+    for (ServerLogicalConnection c : new ArrayList<>(open)) {
       if (c.clientQueue.equals(o.routingKey)) {
         c.closeWith(
             new ConnectionLostException(
@@ -266,7 +266,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
   @Override
   public void onUp() {
     long now = System.nanoTime();
-    for (ServerConnection c : open) {
+    for (ServerLogicalConnection c : open) {
       c.lastSeenNanos = now;
     }
   }
@@ -276,7 +276,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
 
   @Override
   public void onWritable() {
-    for (ServerConnection c : new ArrayList<>(open)) {
+    for (ServerLogicalConnection c : new ArrayList<>(open)) {
       c.onWritable();
     }
   }
@@ -286,7 +286,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
       return; // clients cannot be heard while this process is cut off
     }
     long now = System.nanoTime();
-    for (ServerConnection c : new ArrayList<>(open)) {
+    for (ServerLogicalConnection c : new ArrayList<>(open)) {
       long silent = now - c.lastSeenNanos;
       if (silent > livenessNanos) {
         c.closeWith(
@@ -300,6 +300,6 @@ final class ServerTransport implements TransportServer, Link.Owner {
 
   @Override
   public String toString() {
-    return "ServerTransport[" + connector.describe() + ", " + processQueue + "]";
+    return "AmqpTransportServer[" + connector.describe() + ", " + processQueue + "]";
   }
 }
