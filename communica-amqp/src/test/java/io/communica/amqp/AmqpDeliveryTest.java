@@ -171,10 +171,15 @@ class AmqpDeliveryTest {
               handled.add(s);
             }));
     SimpleClient client = client(SimpleClient.builder(address));
-    client.fireAndForget("flaky").block(Broker.timeout());
-    client.fireAndForget("broken").block(Broker.timeout());
-    assertThat(handled.poll(10, TimeUnit.SECONDS)).isEqualTo("flaky");
-    assertThat(flakyCalls.get()).isEqualTo(2);
+    try (LogCapture logs = LogCapture.start()) {
+      client.fireAndForget("flaky").block(Broker.timeout());
+      client.fireAndForget("broken").block(Broker.timeout());
+      assertThat(handled.poll(10, TimeUnit.SECONDS)).isEqualTo("flaky");
+      assertThat(flakyCalls.get()).isEqualTo(2);
+      // the WARN line itself says what went wrong, not only the stack trace under it
+      assertThat(logs.text().lines().filter(l -> l.contains("WARN") && l.contains("handler")))
+          .anySatisfy(l -> assertThat(l).contains("first time fails"));
+    }
     try (Connection raw = Broker.raw()) {
       Channel ch = raw.createChannel();
       GetResponse dead = null;

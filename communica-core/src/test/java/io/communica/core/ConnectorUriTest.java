@@ -56,6 +56,22 @@ class ConnectorUriTest {
     assertThatThrownBy(() -> Connector.load("unix:///tmp/a.sock"))
         .hasMessageContaining("io.communica:communica-local");
     assertThatThrownBy(() -> Connector.load("carrier-pigeon://coop:1"))
-        .hasMessageContaining("no connector for scheme 'carrier-pigeon'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown scheme 'carrier-pigeon'")
+        .hasMessageNotContaining("did you mean");
+  }
+
+  @Test
+  void aMistypedSchemeIsABadStringWithTheClosestKnownOne() {
+    assertThatThrownBy(() -> Connector.load("tpc://127.0.0.1:8000"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown scheme 'tpc'")
+        .hasMessageContaining("did you mean 'tcp'?");
+    assertThatThrownBy(() -> Connector.load("amqb://h?address=a"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("did you mean 'amqp'?");
+    assertThatThrownBy(() -> Connector.load("stdoi://"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("did you mean 'stdio'?");
   }
 }

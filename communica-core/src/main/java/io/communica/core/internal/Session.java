@@ -930,7 +930,7 @@ public final class Session implements FrameListener {
     if (t instanceof CommunicaException) {
       log.debug("{} refused: {}", where, t.toString());
     } else {
-      log.warn("{} failed", where, t);
+      log.warn("{} failed: {}", where, t.toString(), t);
     }
   }
 
