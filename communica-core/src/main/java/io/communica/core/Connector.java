@@ -155,8 +155,12 @@ public abstract class Connector {
     return dump().hashCode();
   }
 
+  /**
+   * The dump with its secrets redacted ({@code amqp://guest:***@host...}): what messages and logs
+   * show. {@link #dump()} is what to hand to a child process.
+   */
   @Override
   public String toString() {
-    return dump();
+    return ConnectorUri.redact(dump());
   }
 }

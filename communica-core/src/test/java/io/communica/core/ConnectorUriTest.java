@@ -74,4 +74,17 @@ class ConnectorUriTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("did you mean 'stdio'?");
   }
+
+  @Test
+  void secretsAreRedactedFromMessagesAndToString() {
+    assertThat(ConnectorUri.redact("amqp://guest:s3cret@h:5672/%2F?address=a"))
+        .isEqualTo("amqp://guest:***@h:5672/%2F?address=a");
+    assertThat(ConnectorUri.redact("tcp://h:1?tls=true&keyPassword=s3cret&apiToken=t0k&passwordEnv=PW"))
+        .isEqualTo("tcp://h:1?tls=true&keyPassword=***&apiToken=***&passwordEnv=PW");
+    assertThat(ConnectorUri.redact("amqp://user@h?address=a")).isEqualTo("amqp://user@h?address=a");
+    assertThat(ConnectorUri.parse("amqp://u:s3cret@h?address=a").toString()).doesNotContain("s3cret");
+    assertThatThrownBy(() -> ConnectorUri.parse("amqp://u:s3cret@h?address=a&x=%zz"))
+        .hasMessageContaining("u:***@h")
+        .hasMessageNotContaining("s3cret");
+  }
 }

@@ -70,7 +70,7 @@ public final class Demo {
                 .handler(Handler.blocking(String.class, data -> "Thanks for your '" + data + "'!"))
                 .start();
         SimpleClient client = SimpleClient.builder(server.connector()).start()) {
-      System.out.println("   server listening on " + server.connector().dump());
+      System.out.println("   server listening on " + server.connector());
       String reply = client.request("hello", String.class).block(TIMEOUT);
       System.out.println("   client got: " + reply);
       List<String> many =
@@ -222,7 +222,7 @@ public final class Demo {
             .route("add", Handler.nonBlocking(AddRequest.class, r -> new AddReply(r.a() + r.b())))
             .start()) {
       String dumped = server.connector().dump();
-      System.out.println("   starting a child JVM with argument " + dumped);
+      System.out.println("   starting a child JVM with argument " + server.connector());
       Process child =
           new ProcessBuilder(
                   ProcessHandle.current().info().command().orElse("java"),

@@ -50,7 +50,7 @@ public final class ClientCore implements Session.Owner {
             config.maxInFlight(),
             () -> {
               String last = lastFailure;
-              return "connection to " + connector.dump()
+              return "connection to " + connector
                   + (last != null ? " (last attempt: " + last + ")" : "");
             },
             () -> {});
@@ -129,9 +129,9 @@ public final class ClientCore implements Session.Owner {
       retry = Schedulers.parallel().schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);
     }
     if (attempt == 1) {
-      log.info("connection to {} failed or lost ({}); reconnecting", connector.dump(), cause.getMessage());
+      log.info("connection to {} failed or lost ({}); reconnecting", connector, cause.getMessage());
     }
-    log.debug("reconnecting to {} in {} ms (attempt {})", connector.dump(), delayMs, attempt);
+    log.debug("reconnecting to {} in {} ms (attempt {})", connector, delayMs, attempt);
   }
 
   /** Sends through the open connection or waits for the next one. */
@@ -187,7 +187,7 @@ public final class ClientCore implements Session.Owner {
       session.close("the client is closed");
       return;
     }
-    log.debug("connected to {}", connector.dump());
+    log.debug("connected to {}", connector);
     emitState(true);
     flushWaiters(session);
   }

@@ -98,13 +98,13 @@ public final class ServerCore implements Session.Owner {
               .block(BIND_TIMEOUT);
     } catch (RuntimeException e) {
       throw new IllegalStateException(
-          "cannot listen on " + connector.dump() + ": " + messages(e), e);
+          "cannot listen on " + connector + ": " + messages(e), e);
     }
     if (t == null) {
-      throw new IllegalStateException("binding " + connector.dump() + " completed empty");
+      throw new IllegalStateException("binding " + connector + " completed empty");
     }
     transport = t;
-    log.info("listening on {}", t.connector().dump());
+    log.info("listening on {}", t.connector());
   }
 
   /** The messages of an exception and its causes, for an error that names the root problem. */
