@@ -337,8 +337,13 @@ final class BrokerLink {
   private void finish(Out o, boolean ack) {
     outBytes -= o.body.length;
     if (!ack) {
-      log.warn("the broker refused a message to {} (nack)", o.routingKey);
-      o.finish(new OverloadedException("the broker refused the message (nack) for " + o.routingKey));
+      // with reject-publish, a full queue nacks: the sender learns it instead of losing the message
+      log.warn("the broker refused a message to {} (nack: is the queue full?)", o.routingKey);
+      o.finish(
+          new OverloadedException(
+              "the broker refused the message (nack) for " + o.routingKey
+                  + ": the queue is full (x-max-length: the connector's maxLength option) or the"
+                  + " broker could not store it"));
     } else if (o.returned != null) {
       o.finish(new ConnectionLostException(o.returned));
     } else {

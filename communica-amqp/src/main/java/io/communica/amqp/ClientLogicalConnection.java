@@ -59,6 +59,8 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   private byte @Nullable [] hello;
   private Map<String, Object> headers = Map.of();
   private boolean welcomed;
+  /** A server process answered this connection (else it was opened with no server listening). */
+  private boolean serverSeen;
   private long lastServerNanos;
   private long downSinceNanos = -1;
   private @Nullable Future<?> ticker;
@@ -139,9 +141,15 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
     switch (Wire.type(body)) {
       case Frames.WELCOME -> {
         link.ack(d);
-        if (!welcomed && ep == epoch) {
-          welcomed = true;
-          deliver(body);
+        if (ep == epoch) {
+          if (!serverSeen && welcomed) {
+            log.info("a server now listens on {}", describe);
+          }
+          serverSeen = true;
+          if (!welcomed) {
+            welcomed = true;
+            deliver(body);
+          }
         }
       }
       case Frames.REFUSE -> {
@@ -214,17 +222,38 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   }
 
 
+  /**
+   * A returned HELLO means that no server process listens on the address. The connection opens
+   * all the same, welcomed here with the client's own limits: what the client sends waits in the
+   * address queue (bounded by {@code maxLength}) until a server starts, as a log shipper started
+   * before its collector expects. The HELLO goes on being repeated, and the first server to start
+   * answers it; liveness applies from then on.
+   */
   @Override
   public void onReturn(Out o, String reason) {
     if (Wire.type(o.body) == Frames.HELLO) {
       if (!welcomed) {
-        closeWith(
-            new ConnectionLostException(
-                "no server is listening on " + describe + " (no server process queue is bound)"));
+        welcomed = true;
+        log.info(
+            "no server is listening on {}: requests and messages wait in its queue (at most {})"
+                + " until one starts",
+            describe,
+            connector.maxLength());
+        deliver(welcomeFor(o.body));
       }
       return;
     }
     log.warn("{}", reason);
+  }
+
+  /**
+   * A WELCOME answering {@code hello} with the client's own limits (as patched for AMQP): the
+   * HELLO's header and its first three fields, maximum message, maximum frame and keep-alive.
+   */
+  private static byte[] welcomeFor(byte[] hello) {
+    byte[] w = java.util.Arrays.copyOf(hello, Wire.B_HEADER + 12);
+    w[Wire.B_TYPE] = (byte) Frames.WELCOME;
+    return w;
   }
 
   @Override
@@ -261,7 +290,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
       }
       return;
     }
-    if (welcomed && now - lastServerNanos > livenessNanos) {
+    if (serverSeen && now - lastServerNanos > livenessNanos) {
       closeWith(
           new ConnectionLostException(
               "no server answered on " + describe + " for "
