@@ -115,15 +115,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
           if (t != null) {
             t.cancel(false);
           }
-          link.close(
-                  Duration.ofSeconds(2),
-                  ch -> {
-                    try {
-                      ch.queueDelete(processQueue);
-                    } catch (IOException | RuntimeException e) {
-                      log.debug("deleting {}: {}", processQueue, e.toString());
-                    }
-                  })
+          link.close(Duration.ofSeconds(2), ch -> Topology.delete(ch, processQueue))
               .subscribe(null, null, closedSink::tryEmitEmpty);
         });
   }

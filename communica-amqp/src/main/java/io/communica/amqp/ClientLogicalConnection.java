@@ -46,6 +46,14 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   private static final Logger log = LoggerFactory.getLogger(ClientLogicalConnection.class);
   private static final AtomicLong LAST_EPOCH = new AtomicLong();
 
+  /**
+   * A random (version 4) UUID: the id communica generates for a client built without one. Such a
+   * client is never seen again after it closes, so its queue is deleted on a clean close.
+   */
+  private static final java.util.regex.Pattern GENERATED_ID =
+      java.util.regex.Pattern.compile(
+          "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+
   private final AmqpConnector connector;
   private final Naming names;
   private final String describe;
@@ -56,6 +64,9 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
 
   // loop-confined
   private @Nullable String clientQueue;
+  private boolean generatedId;
+  /** The session wrote its CLOSE: the entity is closing (not a protocol error). */
+  private boolean leaving;
   private byte @Nullable [] hello;
   private Map<String, Object> headers = Map.of();
   private boolean welcomed;
@@ -323,7 +334,11 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
                   l,
                   null));
       case Frames.RESPONSE, Frames.ERROR -> reply(body);
-      case Frames.CANCEL, Frames.CLOSE -> broadcast(body, false);
+      case Frames.CANCEL -> broadcast(body, false);
+      case Frames.CLOSE -> {
+        leaving = !Frames.text(frame).startsWith("protocol error");
+        broadcast(body, false);
+      }
       default -> {
         if (type == Frames.CONTINUATION) {
           log.error("a fragmented message on {}: the transport announced unlimited frames", describe);
@@ -343,6 +358,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
     headers = Map.of(Wire.H_CLIENT, id, Wire.H_EPOCH, epoch, Wire.H_HELLO, body);
     String q = names.clientQueue(id);
     clientQueue = q;
+    generatedId = GENERATED_ID.matcher(id).matches();
     Channel ch = link.channel();
     if (ch != null) {
       try {
@@ -419,8 +435,13 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
             l.onClosed(cause);
           }
         });
-    // what the session wrote last (its CLOSE) is confirmed before the connection goes
-    link.close(Duration.ofSeconds(5)).subscribe();
+    // what the session wrote last (its CLOSE) is confirmed before the connection goes; a client
+    // with a generated id that leaves cleanly takes its queue with it
+    String q = clientQueue;
+    link.close(
+            Duration.ofSeconds(5),
+            cause == null && leaving && generatedId && q != null ? ch -> Topology.delete(ch, q) : null)
+        .subscribe();
   }
 
   @Override

@@ -11,6 +11,8 @@ import org.jspecify.annotations.Nullable;
 /** Declares the broker objects of an address (see {@link Naming}); every declaration is idempotent. */
 final class Topology {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Topology.class);
+
   /** Length bound of a dead-letter queue: the oldest are dropped past it. */
   static final int DEAD_LETTER_MAX = 10_000;
 
@@ -55,6 +57,15 @@ final class Topology {
     }
     declare(ch, queue, false, deadLettered(n, expires));
     ch.queueBind(queue, n.exchange, n.serversKey);
+  }
+
+  /** Deletes a queue on leaving; a failure is only logged (the queue then expires). */
+  static void delete(Channel ch, String queue) {
+    try {
+      ch.queueDelete(queue);
+    } catch (IOException | RuntimeException e) {
+      log.debug("deleting {}: {}", queue, e.toString());
+    }
   }
 
   /** A fresh name part for one server process. */
