@@ -56,6 +56,21 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
   private final Map<String, ServerLogicalConnection> clients = new HashMap<>();
   /** Every open connection, including replaced ones until their session closes them. */
   private final Set<ServerLogicalConnection> open = new LinkedHashSet<>();
+  /**
+   * Clients known to have left, by id: the newest epoch each closed (its CLOSE, or its queue
+   * gone). What such a client sent before it left is not a sign of life: its messages are still
+   * handled, but it is not listed as connected again. The most recent {@value #DEPARTED_MAX}.
+   */
+  private final Map<String, Long> departed =
+      new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+          return size() > DEPARTED_MAX;
+        }
+      };
+
+  static final int DEPARTED_MAX = 10_000;
+
   /** A WELCOME body of this process, to answer the HELLOs clients repeat as liveness. */
   byte @Nullable [] welcome;
   volatile boolean closing;
@@ -157,6 +172,9 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       inbox.dead(d, "a " + Frames.typeName(type) + " frame from a client");
       return;
     }
+    if (type == Frames.CLOSE) {
+      departed.merge(clientId, ep, Math::max);
+    }
     ServerLogicalConnection c = clients.get(clientId);
     if (c != null && ep < c.epoch) {
       // from an earlier connection of this client: its session is gone, its messages are not
@@ -175,6 +193,11 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       byte[] hello = type == Frames.HELLO ? d.body : Wire.hello(d.props);
       if (hello == null || !clientId.equals(Wire.helloClientId(hello))) {
         inbox.dead(d, "no valid " + Wire.H_HELLO + " header");
+        return;
+      }
+      Long gone = departed.get(clientId);
+      if (gone != null && ep <= gone) {
+        leftBehind(clientId, ep, hello, d, type);
         return;
       }
       c = open(clientId, ep, hello.clone(), type == Frames.HELLO);
@@ -236,6 +259,27 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
     return c;
   }
 
+  /**
+   * Something a client sent before it left, reaching this process after its CLOSE (the address
+   * queue and this process's queue are consumed side by side). A message is handled on a
+   * connection that is closed again at once, so the client is never listed as connected (a
+   * request written to it meanwhile fails at once); a request, a HELLO repeat or a cancel is
+   * dropped: its requester's session is gone.
+   */
+  private void leftBehind(String clientId, long ep, byte[] hello, Delivery d, int type) {
+    if (type != Frames.MESSAGE) {
+      link.ack(d);
+      return;
+    }
+    ServerLogicalConnection c = open(clientId, ep, hello.clone(), false);
+    if (c.isOpen()) {
+      c.onMessage(d);
+      c.closeWith(new ConnectionLostException("client '" + clientId + "' has left"));
+    } else {
+      inbox.dead(d, "client '" + clientId + "' cannot be taken on" + (c.refusal != null ? ": " + c.refusal : ""));
+    }
+  }
+
   /** Loop: a connection closed. */
   void closed(ServerLogicalConnection c) {
     open.remove(c);
@@ -248,6 +292,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
   public void onReturn(Out o, String reason) {
     for (ServerLogicalConnection c : new ArrayList<>(open)) {
       if (c.clientQueue.equals(o.routingKey)) {
+        departed.merge(c.clientId, c.epoch, Math::max);
         c.closeWith(
             new ConnectionLostException(
                 "client '" + c.clientId + "' is gone for good: its queue no longer exists"));

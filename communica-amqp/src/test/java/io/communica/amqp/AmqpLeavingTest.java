@@ -91,4 +91,57 @@ class AmqpLeavingTest {
       throw new AssertionError(e);
     }
   }
+
+  @Test
+  void aClientThatLeavesIsGoneFromEveryServerAndNeverPickedAgain() throws Exception {
+    // a long liveness: a server that only noticed the silence would keep the client 10 s; one
+    // message at a time, so that the client's CLOSE overtakes the messages it sent before it
+    AmqpConnector address = Broker.connector("two-lists", "liveness=10s&prefetch=1");
+    java.util.concurrent.atomic.AtomicInteger handled = new java.util.concurrent.atomic.AtomicInteger();
+    Handler slow =
+        Handler.blocking(
+            String.class,
+            s -> {
+              if (s.startsWith("m")) {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                handled.incrementAndGet();
+              }
+              return s;
+            });
+    SimpleServer a = resources.add(SimpleServer.builder(address).handler(slow).start());
+    SimpleServer b = resources.add(SimpleServer.builder(address).handler(slow).start());
+    SimpleClient leaving =
+        client(
+            SimpleClient.builder(address)
+                .clientId("leaving")
+                .handler(Handler.nonBlocking(String.class, s -> "leaving:" + s)));
+    SimpleClient staying =
+        client(
+            SimpleClient.builder(address)
+                .clientId("staying")
+                .handler(Handler.nonBlocking(String.class, s -> "staying:" + s)));
+    await("both servers list both clients",
+        () -> a.clientIds().containsAll(java.util.Set.of("leaving", "staying"))
+            && b.clientIds().containsAll(java.util.Set.of("leaving", "staying")));
+    // messages left in the address queue by a client that closed are still handled, by both
+    // servers, but do not bring the client back onto their lists
+    reactor.core.publisher.Flux.range(0, 200)
+        .flatMap(i -> leaving.fireAndForget("m" + i), 200)
+        .blockLast(Broker.timeout());
+    leaving.close();
+    long closed = System.nanoTime();
+    await("all 200 messages handled", () -> handled.get() >= 200);
+    await("both servers forgot the client that left",
+        () -> !a.clientIds().contains("leaving") && !b.clientIds().contains("leaving"));
+    System.out.println(
+        "COUNTS leaving: both servers dropped the client "
+            + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closed) + " ms after its close");
+    assertThat(Duration.ofNanos(System.nanoTime() - closed)).isLessThan(Duration.ofSeconds(5));
+    for (int i = 0; i < 10; i++) {
+      for (SimpleServer s : java.util.List.of(a, b)) {
+        assertThat(s.request("r" + i, String.class, Duration.ofSeconds(3)).block(Broker.timeout()))
+            .isEqualTo("staying:r" + i);
+      }
+    }
+  }
 }
