@@ -44,6 +44,8 @@ public final class ServerCore implements Session.Owner {
   private final CountDownLatch closedLatch = new CountDownLatch(1);
   private volatile @Nullable TransportServer transport;
   private volatile boolean closed;
+  /** Why no client can connect any more (the transport ended on its own), or null. */
+  private volatile @Nullable String ended;
 
   public ServerCore(Connector connector, EntityConfig config) {
     this.connector = connector;
@@ -104,7 +106,21 @@ public final class ServerCore implements Session.Owner {
       throw new IllegalStateException("binding " + connector + " completed empty");
     }
     transport = t;
+    t.onClose().subscribe(null, this::transportEnded);
     log.info("listening on {}", t.connector());
+  }
+
+  /**
+   * The transport ended on its own (a stdio child exited): no client can connect any more, so
+   * requests waiting for one, and later ones, fail at once with the reason.
+   */
+  private void transportEnded(Throwable cause) {
+    String why = "no client can connect any more: " + messages(cause);
+    ended = why;
+    anyWaiters.failAll(new ConnectionLostException(why, cause));
+    for (Waiters w : byIdWaiters.values()) {
+      w.failAll(new ConnectionLostException(why, cause));
+    }
   }
 
   /** The messages of an exception and its causes, for an error that names the root problem. */
@@ -220,8 +236,9 @@ public final class ServerCore implements Session.Owner {
     if (s != null && s.submit(o)) {
       return;
     }
-    if (closed) {
-      o.fail(new ConnectionLostException("the server is closed"));
+    String gone = closed ? "the server is closed" : ended;
+    if (gone != null) {
+      o.fail(new ConnectionLostException(gone));
       return;
     }
     Waiters w =
@@ -263,8 +280,9 @@ public final class ServerCore implements Session.Owner {
         return;
       }
     }
-    if (closed) {
-      o.fail(new ConnectionLostException("the server is closed"));
+    String gone = closed ? "the server is closed" : ended;
+    if (gone != null) {
+      o.fail(new ConnectionLostException(gone));
       return;
     }
     anyWaiters.add(o);
