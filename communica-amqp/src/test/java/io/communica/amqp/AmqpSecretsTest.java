@@ -66,14 +66,24 @@ class AmqpSecretsTest {
     }
   }
 
+  private SimpleClient client(String connector) {
+    return resources.add(
+        SimpleClient.builder(Connector.load(connector))
+            .requestTimeout(SHORT)
+            .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+            .start());
+  }
+
+  private SimpleServer server(String connector) {
+    return resources.add(
+        SimpleServer.builder(Connector.load(connector))
+            .handler(Handler.nonBlocking(String.class, s -> s))
+            .start());
+  }
+
   private void failingClient(String connector) {
     record(() -> Connector.load(connector).toString());
-    SimpleClient c =
-        resources.add(
-            SimpleClient.builder(Connector.load(connector))
-                .requestTimeout(SHORT)
-                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
-                .start());
+    SimpleClient c = client(connector);
     record(() -> c.request("x", String.class).block(Broker.timeout()));
     record(() -> c.fireAndForget("x").block(Broker.timeout()));
     record(c::toString);
@@ -81,12 +91,7 @@ class AmqpSecretsTest {
   }
 
   private void failingServer(String connector) {
-    record(
-        () ->
-            resources.add(
-                SimpleServer.builder(Connector.load(connector))
-                    .handler(Handler.nonBlocking(String.class, s -> s))
-                    .start()));
+    record(() -> server(connector));
   }
 
   @Test
@@ -130,17 +135,8 @@ class AmqpSecretsTest {
 
       // connected, then the broker closes the connections, then the user is gone
       String live = good + address();
-      SimpleServer server =
-          resources.add(
-              SimpleServer.builder(Connector.load(live))
-                  .handler(Handler.nonBlocking(String.class, s -> s))
-                  .start());
-      SimpleClient client =
-          resources.add(
-              SimpleClient.builder(Connector.load(live))
-                  .requestTimeout(SHORT)
-                  .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
-                  .start());
+      SimpleServer server = server(live);
+      SimpleClient client = client(live);
       assertThat(client.request("up", String.class).block(Broker.timeout())).isEqualTo("up");
       record(server::toString);
       record(client::toString);
