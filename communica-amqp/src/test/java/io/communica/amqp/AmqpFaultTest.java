@@ -114,11 +114,15 @@ class AmqpFaultTest {
       }
       Set<String> missing = new HashSet<>(confirmed);
       missing.removeAll(distinct);
+      long dead;
+      try (Connection raw = Broker.raw()) {
+        dead = Broker.depth(raw.createChannel(), new Naming(address).deadLetterQueue);
+      }
       System.out.println(
           "COUNTS kill-mid-stream: sent 10000, confirmed " + confirmed.size() + ", failed "
               + failed.get() + ", handled before the kill " + beforeKill + ", handled in all "
               + distinct.size() + " distinct / " + all.size() + " with repeats, missing "
-              + missing.size());
+              + missing.size() + ", dead-lettered " + dead);
       assertThat(missing).as("confirmed messages never handled").isEmpty();
     }
   }
