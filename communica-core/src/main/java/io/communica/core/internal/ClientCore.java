@@ -133,7 +133,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
   /** What a call waits for while disconnected, with the last connection error. */
   private String describeWait() {
     String last = lastFailure;
-    return "connection to " + connector.dump()
+    return "connection to " + connector
         + (last != null ? " (last attempt: " + last + ")" : "");
   }
 
@@ -197,9 +197,9 @@ public final class ClientCore implements SessionOwner, EntityCore {
       retry = Schedulers.parallel().schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);
     }
     if (attempt == 1) {
-      log.info("connection to {} failed or lost ({}); reconnecting", connector.dump(), cause.getMessage());
+      log.info("connection to {} failed or lost ({}); reconnecting", connector, cause.getMessage());
     }
-    log.debug("reconnecting to {} in {} ms (attempt {})", connector.dump(), delayMs, attempt);
+    log.debug("reconnecting to {} in {} ms (attempt {})", connector, delayMs, attempt);
   }
 
   /** Sends through the open connection or waits for the next one. */
@@ -242,7 +242,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
       session.close("the client is closed");
       return;
     }
-    log.debug("connected to {}", connector.dump());
+    log.debug("connected to {}", connector);
     emitState(true);
     failFastWaiters.flushTo(session);
     waiters.flushTo(session);
