@@ -1,4 +1,4 @@
-package io.communica.core.stream;
+package io.communica.netty;
 
 import io.communica.core.internal.Frames;
 import io.communica.core.transport.ConnectionHandler;
