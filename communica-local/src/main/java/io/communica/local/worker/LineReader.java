@@ -1,4 +1,4 @@
-package io.communica.local;
+package io.communica.local.worker;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,13 +10,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * Reads lines of at most a fixed number of characters: a program that prints without newlines
  * cannot make this allocate more than the limit. Lines end at {@code \n}; a {@code \r} before it
- * is dropped.
+ * is dropped. For {@link Worker} and the standard-error relay of {@code StdioConnector}.
  */
-final class LineReader {
+public final class LineReader {
 
   /** A line longer than the limit. */
-  static final class TooLongException extends IOException {
-    TooLongException(String message) {
+  public static final class TooLongException extends IOException {
+    public TooLongException(String message) {
       super(message);
     }
   }
@@ -28,7 +28,7 @@ final class LineReader {
   private int end;
   private final StringBuilder line = new StringBuilder();
 
-  LineReader(InputStream in, Charset charset, int maxLength) {
+  public LineReader(InputStream in, Charset charset, int maxLength) {
     this.in = new InputStreamReader(in, charset);
     this.maxLength = maxLength;
   }
@@ -39,7 +39,7 @@ final class LineReader {
    *
    * @throws TooLongException when a line exceeds the limit; the rest of that line is not read
    */
-  @Nullable String readLine() throws IOException {
+  public @Nullable String readLine() throws IOException {
     line.setLength(0);
     while (true) {
       if (pos == end) {

@@ -1,4 +1,4 @@
-package io.communica.local;
+package io.communica.local.worker;
 
 import static java.util.Objects.requireNonNull;
 

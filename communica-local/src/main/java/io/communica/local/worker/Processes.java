@@ -1,4 +1,4 @@
-package io.communica.local;
+package io.communica.local.worker;
 
 import static java.util.Objects.requireNonNull;
 
@@ -12,15 +12,18 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starting and ending child processes, the same way for {@link StdioConnector} and {@link Worker}. */
-final class Processes {
+/**
+ * Starting and ending child processes, the same way for {@code StdioConnector} and {@link Worker}.
+ * For communica-local's own classes, not applications.
+ */
+public final class Processes {
 
   private static final Logger log = LoggerFactory.getLogger(Processes.class);
 
   private Processes() {}
 
   /** A checked, immutable copy of a command line. */
-  static List<String> command(List<String> command) {
+  public static List<String> command(List<String> command) {
     requireNonNull(command, "command");
     if (command.isEmpty()) {
       throw new IllegalArgumentException("command is empty");
@@ -30,7 +33,7 @@ final class Processes {
   }
 
   /** A checked grace period. */
-  static Duration grace(Duration grace, String what) {
+  public static Duration grace(Duration grace, String what) {
     requireNonNull(grace, what);
     if (grace.isNegative()) {
       throw new IllegalArgumentException(what + " is negative: " + grace);
@@ -39,7 +42,7 @@ final class Processes {
   }
 
   /** Starts {@code command}; standard error is set up by {@code pb} callers. */
-  static Process start(
+  public static Process start(
       ProcessBuilder pb, @Nullable Path directory, Map<String, String> environment)
       throws IOException {
     if (directory != null) {
@@ -53,7 +56,7 @@ final class Processes {
    * Gives a process whose input was closed {@code grace} to exit, then destroys it, forcibly a
    * second later. Blocks until then.
    */
-  static void end(Process process, Duration grace, String name) {
+  public static void end(Process process, Duration grace, String name) {
     try {
       if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
         log.info("{} did not exit within {} ms of its input closing: destroying it", name, grace.toMillis());

@@ -1,4 +1,4 @@
-package io.communica.local;
+package io.communica.local.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
