@@ -12,7 +12,7 @@ import io.communica.core.MessageTooLargeException;
 import io.communica.core.OverloadedException;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.test.ConnectorContract.Resources;
+import io.communica.test.contract.ConnectorContract.Resources;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -9,7 +9,7 @@ import io.communica.core.Connector;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.test.ChildProcess;
+import io.communica.test.contract.ChildProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
