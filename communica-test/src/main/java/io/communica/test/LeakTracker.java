@@ -33,12 +33,16 @@ public final class LeakTracker extends AbstractByteBufAllocator {
   private static final int PURGE_EVERY = 4096;
 
   private final boolean traces = Boolean.getBoolean(TRACES_PROPERTY);
-  private final Map<ByteBuf, Throwable> live = new IdentityHashMap<>();
+  /** Each live buffer and where it was allocated: a stack trace, or the thread's name. */
+  private final Map<ByteBuf, Object> live = new IdentityHashMap<>();
   private int sincePurge;
 
-  /** A tracker whose buffers are direct, like a transport's. */
+  /**
+   * A tracker that gives heap buffers unless direct ones are asked for: an unpooled direct buffer
+   * per frame costs more than the copy a transport makes of a heap one.
+   */
   public LeakTracker() {
-    super(true);
+    super(false);
   }
 
   @Override
@@ -67,18 +71,7 @@ public final class LeakTracker extends AbstractByteBufAllocator {
   }
 
   private <T extends ByteBuf> T track(T buf) {
-    Throwable where =
-        traces
-            ? new Throwable("allocated here")
-            : new Throwable(
-                "allocated on thread "
-                    + Thread.currentThread().getName()
-                    + " (-D"
-                    + TRACES_PROPERTY
-                    + "=true tells where)",
-                null,
-                false,
-                false) {};
+    Object where = traces ? new Throwable("allocated here") : Thread.currentThread().getName();
     synchronized (live) {
       live.put(buf, where);
       if (++sincePurge >= PURGE_EVERY) {
@@ -89,8 +82,11 @@ public final class LeakTracker extends AbstractByteBufAllocator {
     return buf;
   }
 
-  /** The buffers allocated and not yet released, with where each was allocated. */
-  public List<Map.Entry<ByteBuf, Throwable>> unreleased() {
+  /**
+   * The buffers allocated and not yet released, with where each was allocated: its stack trace
+   * when traces are on, else the name of the thread.
+   */
+  public List<Map.Entry<ByteBuf, Object>> unreleased() {
     synchronized (live) {
       live.keySet().removeIf(b -> b.refCnt() == 0);
       return new ArrayList<>(live.entrySet());
@@ -106,7 +102,7 @@ public final class LeakTracker extends AbstractByteBufAllocator {
    */
   public void assertAllReleased(Duration patience) throws InterruptedException {
     long deadline = System.nanoTime() + patience.toNanos();
-    List<Map.Entry<ByteBuf, Throwable>> left = unreleased();
+    List<Map.Entry<ByteBuf, Object>> left = unreleased();
     // nothing signals a release: look again a few times until the deadline
     while (!left.isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(10);
@@ -123,8 +119,19 @@ public final class LeakTracker extends AbstractByteBufAllocator {
                   + patience.toMillis()
                   + " ms after it closed everything; the first: "
                   + describe(left.get(0).getKey()));
-      for (Map.Entry<ByteBuf, Throwable> leak : left.subList(0, Math.min(5, left.size()))) {
-        e.addSuppressed(leak.getValue());
+      for (Map.Entry<ByteBuf, Object> leak : left.subList(0, Math.min(5, left.size()))) {
+        e.addSuppressed(
+            leak.getValue() instanceof Throwable trace
+                ? trace
+                : new Throwable(
+                    "allocated on thread "
+                        + leak.getValue()
+                        + " (-D"
+                        + TRACES_PROPERTY
+                        + "=true records where)",
+                    null,
+                    false,
+                    false) {});
       }
       throw e;
     }
