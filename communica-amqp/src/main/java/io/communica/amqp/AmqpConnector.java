@@ -4,11 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import com.rabbitmq.client.ConnectionFactory;
 import io.communica.core.Connector;
+import io.communica.core.TransportServer;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.ConnectorUri;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.TransportOptions;
-import io.communica.core.transport.TransportServer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

@@ -4,7 +4,7 @@ import com.rabbitmq.client.Channel;
 import io.communica.amqp.Link.Delivery;
 import io.communica.amqp.Link.Out;
 import io.communica.core.ConnectionLostException;
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.FrameType;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
@@ -137,20 +137,20 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
     byte[] body = d.body;
     lastServerNanos = System.nanoTime();
     switch (Wire.type(body)) {
-      case Frames.WELCOME -> {
+      case FrameType.WELCOME -> {
         link.ack(d);
         if (!welcomed && ep == epoch) {
           welcomed = true;
           deliver(body);
         }
       }
-      case Frames.REFUSE -> {
+      case FrameType.REFUSE -> {
         link.ack(d);
         if (ep == epoch) {
           deliver(body);
         }
       }
-      case Frames.RESPONSE, Frames.ERROR -> {
+      case FrameType.RESPONSE, FrameType.ERROR -> {
         if (ep != epoch) {
           link.ack(d); // for a session that is gone
           return;
@@ -160,7 +160,7 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
           inbox.done(d);
         }
       }
-      case Frames.REQUEST -> {
+      case FrameType.REQUEST -> {
         String replyTo = d.props.getReplyTo();
         if (replyTo == null) {
           inbox.dead(d, "a request from a server without reply-to");
@@ -173,13 +173,13 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
           deliver(body);
         }
       }
-      case Frames.MESSAGE -> {
+      case FrameType.MESSAGE -> {
         if (inbox.admit(d)) {
           Wire.setId(body, inbox.token(d, this));
           deliver(body);
         }
       }
-      case Frames.CANCEL -> {
+      case FrameType.CANCEL -> {
         link.ack(d);
         String from = d.props.getReplyTo();
         int id = Wire.id(body);
@@ -197,7 +197,7 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
           }
         }
       }
-      default -> inbox.dead(d, "a " + Frames.typeName(Wire.type(body)) + " frame from a server");
+      default -> inbox.dead(d, "a " + FrameType.name(Wire.type(body)) + " frame from a server");
     }
   }
 
@@ -216,7 +216,7 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
 
   @Override
   public void onReturn(Out o, String reason) {
-    if (Wire.type(o.body) == Frames.HELLO) {
+    if (Wire.type(o.body) == FrameType.HELLO) {
       if (!welcomed) {
         closeWith(
             new ConnectionLostException(
@@ -280,26 +280,22 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
   @Override
   void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l) {
     switch (type) {
-      case Frames.HELLO -> onHello(body);
-      case Frames.REQUEST, Frames.MESSAGE ->
+      case FrameType.HELLO -> onHello(body);
+      case FrameType.REQUEST, FrameType.MESSAGE ->
           link.publish(
               new Out(
                   "",
                   names.addressQueue,
                   false,
-                  type == Frames.MESSAGE
+                  type == FrameType.MESSAGE
                       ? Wire.persistent(ids.next(), headers, null)
                       : Wire.transientProps(ids.next(), headers, null, null),
                   body,
                   l,
                   null));
-      case Frames.RESPONSE, Frames.ERROR -> reply(body);
-      case Frames.CANCEL, Frames.CLOSE -> broadcast(body, false);
-      default -> {
-        if (type == Frames.CONTINUATION) {
-          log.error("a fragmented message on {}: the transport announced unlimited frames", describe);
-        }
-      }
+      case FrameType.RESPONSE, FrameType.ERROR -> reply(body);
+      case FrameType.CANCEL, FrameType.CLOSE -> broadcast(body, false);
+      default -> log.error("a {} frame from the session on {}", FrameType.name(type), describe);
     }
   }
 

@@ -1,7 +1,5 @@
 package io.communica.amqp;
 
-import io.communica.core.internal.ServerCore;
-
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
@@ -12,6 +10,7 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.Return;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.OverloadedException;
+import io.communica.core.transport.Causes;
 import io.communica.core.transport.WriteListener;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.local.LocalIoHandler;
@@ -210,7 +209,7 @@ final class Link {
   }
 
   static String messages(Throwable e) {
-    return ServerCore.messages(e);
+    return Causes.messages(e);
   }
 
   private Owner owner() {

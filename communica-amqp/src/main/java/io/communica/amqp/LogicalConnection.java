@@ -1,7 +1,9 @@
 package io.communica.amqp;
 
 import io.communica.core.ConnectionLostException;
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.ControlFrames;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.communica.core.transport.WriteListener;
@@ -43,15 +45,15 @@ abstract class LogicalConnection implements FrameConnection {
 
   @Override
   public final void write(ByteBuf frame, @Nullable WriteListener l) {
-    int type = frame.getUnsignedByte(frame.readerIndex() + Frames.OFF_TYPE);
-    if (closed && type != Frames.REFUSE) {
+    int type = frame.getUnsignedByte(frame.readerIndex() + FrameHeader.OFF_TYPE);
+    if (closed && type != FrameType.REFUSE) {
       frame.release();
       if (l != null) {
         l.onWritten(new ConnectionLostException("connection to " + describe() + " closed"));
       }
       return;
     }
-    if (type == Frames.PING) {
+    if (type == FrameType.PING) {
       frame.release();
       // liveness is the transport's business; the session's keep-alive is answered here
       link.loop.execute(() -> deliver(PONG));
@@ -70,7 +72,7 @@ abstract class LogicalConnection implements FrameConnection {
     if (l == null || closed) {
       return;
     }
-    ByteBuf f = Wire.frame(alloc(), body);
+    ByteBuf f = Wire.frame(body);
     try {
       l.onFrame(f);
       l.onReadComplete();
@@ -87,7 +89,7 @@ abstract class LogicalConnection implements FrameConnection {
   }
 
   private static byte[] pongBody() {
-    ByteBuf pong = Frames.control(ByteBufAllocator.DEFAULT, Frames.PONG, 0);
+    ByteBuf pong = ControlFrames.pong(ByteBufAllocator.DEFAULT);
     try {
       return Wire.body(pong);
     } finally {

@@ -3,7 +3,8 @@ package io.communica.amqp;
 import io.communica.amqp.Link.Delivery;
 import io.communica.amqp.Link.Out;
 import io.communica.core.ConnectionLostException;
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.ControlFrames;
+import io.communica.core.frame.FrameType;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.communica.core.transport.WriteListener;
@@ -89,29 +90,29 @@ final class ServerConnection extends LogicalConnection {
 
   @Override
   void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l) {
-    if (type == Frames.REFUSE) {
-      refusal = Frames.text(frame);
+    if (type == FrameType.REFUSE) {
+      refusal = ControlFrames.text(frame);
     }
     switch (type) {
-      case Frames.WELCOME -> {
+      case FrameType.WELCOME -> {
         Wire.patchLimits(body);
         transport.welcome = body;
         if (announce) {
           publish(body, CONTROL, null, null);
         }
       }
-      case Frames.REFUSE -> {
+      case FrameType.REFUSE -> {
         if (!transport.closing) {
           publish(body, CONTROL, null, null);
         }
       }
-      case Frames.CANCEL -> publish(body, CONTROL, null, null);
-      case Frames.RESPONSE, Frames.ERROR -> {
+      case FrameType.CANCEL -> publish(body, CONTROL, null, null);
+      case FrameType.RESPONSE, FrameType.ERROR -> {
         Delivery request = requests.remove(Wire.id(body));
         publish(body, TRANSIENT, null, request == null ? null : () -> transport.inbox.done(request));
       }
-      case Frames.REQUEST -> publish(body, TRANSIENT, l, null);
-      case Frames.MESSAGE -> publish(body, PERSISTENT, l, null);
+      case FrameType.REQUEST -> publish(body, TRANSIENT, l, null);
+      case FrameType.MESSAGE -> publish(body, PERSISTENT, l, null);
       default -> {
         // CLOSE: a server process going away does not close the client's connection to the
         // address (others may serve it); PONG: pings are answered by the transports

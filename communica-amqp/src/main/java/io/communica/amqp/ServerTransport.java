@@ -5,10 +5,10 @@ import io.communica.amqp.Link.Delivery;
 import io.communica.amqp.Link.Out;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
-import io.communica.core.internal.Frames;
+import io.communica.core.TransportServer;
+import io.communica.core.frame.FrameType;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.TransportOptions;
-import io.communica.core.transport.TransportServer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -160,15 +160,15 @@ final class ServerTransport implements TransportServer, Link.Owner {
     }
     long ep = Wire.epoch(d.props);
     int type = Wire.type(d.body);
-    boolean opens = type == Frames.HELLO || type == Frames.REQUEST || type == Frames.MESSAGE;
-    if (type == Frames.WELCOME || type == Frames.REFUSE) {
-      inbox.dead(d, "a " + Frames.typeName(type) + " frame from a client");
+    boolean opens = type == FrameType.HELLO || type == FrameType.REQUEST || type == FrameType.MESSAGE;
+    if (type == FrameType.WELCOME || type == FrameType.REFUSE) {
+      inbox.dead(d, "a " + FrameType.name(type) + " frame from a client");
       return;
     }
     ServerConnection c = clients.get(clientId);
     if (c != null && ep < c.epoch) {
       // from an earlier connection of this client: its session is gone, its messages are not
-      if (type == Frames.MESSAGE && c.isOpen()) {
+      if (type == FrameType.MESSAGE && c.isOpen()) {
         c.onMessage(d);
       } else {
         link.ack(d);
@@ -180,13 +180,13 @@ final class ServerTransport implements TransportServer, Link.Owner {
         link.ack(d); // nothing open to cancel, close or answer
         return;
       }
-      byte[] hello = type == Frames.HELLO ? d.body : Wire.hello(d.props);
+      byte[] hello = type == FrameType.HELLO ? d.body : Wire.hello(d.props);
       if (hello == null || !clientId.equals(Wire.helloClientId(hello))) {
         inbox.dead(d, "no valid " + Wire.H_HELLO + " header");
         return;
       }
-      c = open(clientId, ep, hello.clone(), type == Frames.HELLO);
-      if (type == Frames.HELLO) {
+      c = open(clientId, ep, hello.clone(), type == FrameType.HELLO);
+      if (type == FrameType.HELLO) {
         link.ack(d);
         return;
       }
@@ -196,7 +196,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
         return; // left unacknowledged for another process
       }
       String refusal = c.refusal;
-      if (refusal != null && (type == Frames.REQUEST || type == Frames.MESSAGE)) {
+      if (refusal != null && (type == FrameType.REQUEST || type == FrameType.MESSAGE)) {
         inbox.dead(d, "client '" + clientId + "' was refused: " + refusal);
       } else {
         link.ack(d);
@@ -205,19 +205,19 @@ final class ServerTransport implements TransportServer, Link.Owner {
     }
     c.lastSeenNanos = System.nanoTime();
     switch (type) {
-      case Frames.HELLO -> {
+      case FrameType.HELLO -> {
         link.ack(d);
         c.answerHello();
       }
-      case Frames.REQUEST -> c.onRequest(d);
-      case Frames.MESSAGE -> c.onMessage(d);
-      case Frames.RESPONSE, Frames.ERROR -> {
+      case FrameType.REQUEST -> c.onRequest(d);
+      case FrameType.MESSAGE -> c.onMessage(d);
+      case FrameType.RESPONSE, FrameType.ERROR -> {
         if (inbox.admit(d)) {
           c.deliver(d.body);
           inbox.done(d);
         }
       }
-      case Frames.CANCEL -> {
+      case FrameType.CANCEL -> {
         link.ack(d);
         c.onCancel(d.body);
       }

@@ -1,16 +1,17 @@
 package io.communica.amqp;
 
 import com.rabbitmq.client.AMQP;
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How frames travel as AMQP messages. The body is the frame without its 4-byte length prefix (the
- * message has its own length); the prefix is restored on receipt. Properties: {@code app-id}
+ * How frames travel as AMQP messages. The body is the frame as it crosses the {@code
+ * FrameConnection}, without length prefix (the message has its own length). Properties: {@code app-id}
  * {@value #APP_ID} marks communica's publishers, {@code message-id} is unique per publish (for
  * recognising redeliveries), {@code reply-to} names the sending server process's queue, and
  * headers carry the client id, the epoch of the client's logical connection and, on what a
@@ -23,25 +24,22 @@ final class Wire {
   static final String H_EPOCH = "communica-epoch";
   static final String H_HELLO = "communica-hello";
 
-  // offsets in a body (a frame without its length prefix)
-  static final int B_TYPE = Frames.OFF_TYPE - 4;
-  static final int B_ID = Frames.OFF_ID - 4;
-  static final int B_ROUTE_LEN = Frames.OFF_ROUTE_LEN - 4;
-  static final int B_HEADER = Frames.HEADER - 4;
+  // offsets in a body (a frame)
+  static final int B_TYPE = FrameHeader.OFF_TYPE;
+  static final int B_ID = FrameHeader.OFF_ID;
+  static final int B_ROUTE_LEN = FrameHeader.OFF_ROUTE_LEN;
+  static final int B_HEADER = FrameHeader.SIZE;
 
   private Wire() {}
 
   /** The body of a frame; the frame is left to the caller. */
   static byte[] body(ByteBuf frame) {
-    return ByteBufUtil.getBytes(frame, frame.readerIndex() + 4, frame.readableBytes() - 4, false);
+    return ByteBufUtil.getBytes(frame, frame.readerIndex(), frame.readableBytes(), false);
   }
 
-  /** The frame of a body, length prefix restored. */
-  static ByteBuf frame(ByteBufAllocator alloc, byte[] body) {
-    ByteBuf f = alloc.heapBuffer(body.length + 4);
-    f.writeInt(body.length);
-    f.writeBytes(body);
-    return f;
+  /** The frame of a body, without a copy. */
+  static ByteBuf frame(byte[] body) {
+    return Unpooled.wrappedBuffer(body);
   }
 
   static int type(byte[] body) {
@@ -80,7 +78,7 @@ final class Wire {
       return;
     }
     int max = getInt(body, B_HEADER);
-    int cap = AmqpConnector.MAX_BODY - B_HEADER - io.communica.core.internal.Session.MAX_ROUTE_BYTES;
+    int cap = AmqpConnector.MAX_BODY - B_HEADER - FrameHeader.MAX_ROUTE_BYTES;
     if (max > cap) {
       setInt(body, B_HEADER, cap);
     }
@@ -90,7 +88,7 @@ final class Wire {
   /** The client id of a HELLO body, or null when the body is not a well-formed HELLO. */
   static @Nullable String helloClientId(byte[] hello) {
     int at = B_HEADER + 12;
-    if (hello.length < at + 2 || type(hello) != Frames.HELLO || routeLength(hello) != 0) {
+    if (hello.length < at + 2 || type(hello) != FrameType.HELLO || routeLength(hello) != 0) {
       return null;
     }
     int len = (hello[at] & 0xff) << 8 | (hello[at + 1] & 0xff);
@@ -122,15 +120,15 @@ final class Wire {
     if (body.length > AmqpConnector.MAX_BODY) {
       return "body of " + body.length + " bytes is larger than " + AmqpConnector.MAX_BODY;
     }
-    if ((body[0] & 0xff) != Frames.VERSION) {
-      return "frame of protocol version " + (body[0] & 0xff) + ", expected " + Frames.VERSION;
+    if ((body[0] & 0xff) != FrameHeader.VERSION) {
+      return "frame of protocol version " + (body[0] & 0xff) + ", expected " + FrameHeader.VERSION;
     }
     int type = type(body);
     switch (type) {
-      case Frames.HELLO, Frames.WELCOME, Frames.REFUSE, Frames.REQUEST, Frames.MESSAGE,
-          Frames.RESPONSE, Frames.ERROR, Frames.CANCEL, Frames.CLOSE -> {}
+      case FrameType.HELLO, FrameType.WELCOME, FrameType.REFUSE, FrameType.REQUEST, FrameType.MESSAGE,
+          FrameType.RESPONSE, FrameType.ERROR, FrameType.CANCEL, FrameType.CLOSE -> {}
       default -> {
-        return "unexpected frame type " + Frames.typeName(type);
+        return "unexpected frame type " + FrameType.name(type);
       }
     }
     int routeLen = routeLength(body);

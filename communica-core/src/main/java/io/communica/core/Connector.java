@@ -6,7 +6,6 @@ import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.ConnectorUri;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.TransportOptions;
-import io.communica.core.transport.TransportServer;
 import java.util.Map;
 import java.util.ServiceLoader;
 import reactor.core.publisher.Mono;

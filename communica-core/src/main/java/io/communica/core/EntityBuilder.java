@@ -2,8 +2,8 @@ package io.communica.core;
 
 import static java.util.Objects.requireNonNull;
 
+import io.communica.core.frame.FrameHeader;
 import io.communica.core.internal.EntityConfig;
-import io.communica.core.internal.Session;
 import java.time.Duration;
 import java.util.Map;
 import reactor.core.scheduler.Scheduler;
@@ -95,9 +95,9 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
    * Default 64 KiB.
    */
   public B maxFrameSize(int bytes) {
-    if (bytes < Session.MIN_FRAME_SIZE) {
+    if (bytes < FrameHeader.MIN_FRAME_SIZE) {
       throw new IllegalArgumentException(
-          "maxFrameSize must be at least " + Session.MIN_FRAME_SIZE + ": " + bytes);
+          "maxFrameSize must be at least " + FrameHeader.MIN_FRAME_SIZE + ": " + bytes);
     }
     this.maxFrameSize = bytes;
     return self();

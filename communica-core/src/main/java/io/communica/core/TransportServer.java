@@ -1,6 +1,5 @@
-package io.communica.core.transport;
+package io.communica.core;
 
-import io.communica.core.Connector;
 import reactor.core.publisher.Mono;
 
 /**

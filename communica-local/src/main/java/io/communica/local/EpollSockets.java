@@ -1,5 +1,6 @@
 package io.communica.local;
 
+import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.PeerCredentials;
@@ -37,12 +38,14 @@ final class EpollSockets implements LocalSockets {
   }
 
   @Override
-  public Mono<Bound> bind(Path path, TransportOptions options, ConnectionHandler handler) {
+  public Mono<Bound> bind(
+      Path path, TransportOptions options, ConnectionHandler handler, AdmissionCheck admission) {
     return NettyTransport.bind(
             TcpServer.create().bindAddress(() -> new DomainSocketAddress(path.toString())),
             options,
             handler,
-            EpollSockets::credentials)
+            EpollSockets::credentials,
+            admission)
         .map(
             server ->
                 new Bound() {

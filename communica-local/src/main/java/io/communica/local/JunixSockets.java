@@ -1,5 +1,6 @@
 package io.communica.local;
 
+import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.PeerCredentials;
@@ -40,7 +41,8 @@ final class JunixSockets implements LocalSockets {
   }
 
   @Override
-  public Mono<Bound> bind(Path path, TransportOptions options, ConnectionHandler handler) {
+  public Mono<Bound> bind(
+      Path path, TransportOptions options, ConnectionHandler handler, AdmissionCheck admission) {
     return Mono.fromCallable(
             () -> {
               AFUNIXServerSocket server = AFUNIXServerSocket.newInstance();
@@ -53,13 +55,17 @@ final class JunixSockets implements LocalSockets {
                 server.close();
                 throw e;
               }
-              return accepting(server, path, options, handler);
+              return accepting(server, path, options, handler, admission);
             })
         .subscribeOn(Schedulers.boundedElastic());
   }
 
   private static Bound accepting(
-      AFUNIXServerSocket server, Path path, TransportOptions options, ConnectionHandler handler) {
+      AFUNIXServerSocket server,
+      Path path,
+      TransportOptions options,
+      ConnectionHandler handler,
+      AdmissionCheck admission) {
     Sinks.Empty<Void> closed = Sinks.empty();
     Thread acceptor =
         new Thread(
@@ -68,7 +74,7 @@ final class JunixSockets implements LocalSockets {
                 while (!server.isClosed()) {
                   AFUNIXSocket socket = server.accept();
                   StreamFrameConnection.open(
-                          endpoint(socket, path), options.maxFrameSize(), handler,
+                          endpoint(socket, path, admission), options.maxFrameSize(), handler,
                           "communica-junixsocket", true)
                       .exceptionally(
                           e -> {
@@ -126,11 +132,13 @@ final class JunixSockets implements LocalSockets {
             socket ->
                 Mono.fromFuture(
                     StreamFrameConnection.open(
-                        endpoint(socket, path), options.maxFrameSize(), handler,
+                        endpoint(socket, path, AdmissionCheck.ALLOW_ALL), options.maxFrameSize(),
+                        handler,
                         "communica-junixsocket", true)));
   }
 
-  private static StreamFrameConnection.Endpoint endpoint(AFUNIXSocket socket, Path path) {
+  private static StreamFrameConnection.Endpoint endpoint(
+      AFUNIXSocket socket, Path path, AdmissionCheck admission) {
     PeerCredentials credentials = null;
     try {
       AFUNIXSocketCredentials c = socket.getPeerCredentials();
@@ -169,6 +177,11 @@ final class JunixSockets implements LocalSockets {
       @Override
       public @Nullable PeerCredentials credentials() {
         return peer;
+      }
+
+      @Override
+      public AdmissionCheck admission() {
+        return admission;
       }
 
       @Override

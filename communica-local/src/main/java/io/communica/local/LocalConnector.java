@@ -3,11 +3,11 @@ package io.communica.local;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.Connector;
+import io.communica.core.TransportServer;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.ConnectorUri;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.TransportOptions;
-import io.communica.core.transport.TransportServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -261,8 +261,8 @@ public final class LocalConnector extends Connector {
           } catch (IOException e) {
             return Mono.error(e);
           }
-          PeerCheck check = new PeerCheck(handler, allowedUids, SocketFiles.ownUid(), p.toString());
-          return impl.bind(p, options, check)
+          PeerCheck check = new PeerCheck(allowedUids, SocketFiles.ownUid(), p.toString());
+          return impl.bind(p, options, handler, check)
               .onErrorMap(e -> bindError(p, e))
               .flatMap(bound -> serving(bound, p));
         });

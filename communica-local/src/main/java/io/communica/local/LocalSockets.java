@@ -1,5 +1,6 @@
 package io.communica.local;
 
+import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.TransportOptions;
@@ -34,8 +35,12 @@ interface LocalSockets {
   /** Name for messages: {@code epoll} or {@code junixsocket}. */
   String name();
 
-  /** Binds {@code path}, which does not exist; calls {@code handler} for each connection. */
-  Mono<Bound> bind(Path path, TransportOptions options, ConnectionHandler handler);
+  /**
+   * Binds {@code path}, which does not exist; calls {@code handler} for each connection, whose
+   * clients must pass {@code admission}.
+   */
+  Mono<Bound> bind(
+      Path path, TransportOptions options, ConnectionHandler handler, AdmissionCheck admission);
 
   /** Connects to {@code path}; completes once the handler returned its listener. */
   Mono<FrameConnection> connect(Path path, TransportOptions options, ConnectionHandler handler);

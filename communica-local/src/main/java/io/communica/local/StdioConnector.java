@@ -3,11 +3,11 @@ package io.communica.local;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.Connector;
+import io.communica.core.TransportServer;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.ConnectorUri;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.TransportOptions;
-import io.communica.core.transport.TransportServer;
 import io.communica.local.worker.LineReader;
 import io.communica.local.worker.Processes;
 import java.io.FileDescriptor;

@@ -1,6 +1,9 @@
 package io.communica.local;
 
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.FrameBatch;
+import io.communica.core.frame.FrameException;
+import io.communica.core.frame.LengthCodec;
+import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
@@ -65,6 +68,11 @@ final class StreamFrameConnection implements FrameConnection {
       return null;
     }
 
+    /** Who may connect, for a server's connections. */
+    default AdmissionCheck admission() {
+      return AdmissionCheck.ALLOW_ALL;
+    }
+
     /**
      * Why the input ended (the exit code of a child, say), or null for a plain close; called on
      * the reader thread, may wait a little. {@code error} is the read error, null at end of
@@ -94,6 +102,7 @@ final class StreamFrameConnection implements FrameConnection {
   private @Nullable FrameListener listener;
   private @Nullable ByteBuf cumulation;
   private final ArrayDeque<ByteBuf> unflushed = new ArrayDeque<>();
+  private final FrameBatch batch = new FrameBatch(alloc, unflushed::add);
   private boolean failed;
 
   private StreamFrameConnection(Endpoint endpoint, int maxFrameSize, String threadName) {
@@ -209,24 +218,21 @@ final class StreamFrameConnection implements FrameConnection {
     }
     cumulation = in;
     FrameListener l = listener;
-    while (!failed && !terminated && in.readableBytes() >= 4) {
-      int start = in.readerIndex();
-      long length = in.getUnsignedInt(start);
-      String problem = lengthProblem(length, maxFrameSize);
-      if (problem != null) {
+    while (!failed && !terminated) {
+      ByteBuf frame;
+      try {
+        frame = LengthCodec.next(in, maxFrameSize);
+      } catch (FrameException e) {
         failed = true;
         if (l != null) {
-          l.onProtocolError(problem);
+          l.onProtocolError(e.getMessage());
         }
         terminate(null);
         return;
       }
-      int total = (int) length + 4;
-      if (in.readableBytes() < total) {
+      if (frame == null) {
         break;
       }
-      ByteBuf frame = in.slice(start, total);
-      in.skipBytes(total);
       if (l != null) {
         l.onFrame(frame);
       }
@@ -249,17 +255,6 @@ final class StreamFrameConnection implements FrameConnection {
     }
   }
 
-  /** Why a frame's length field is unacceptable, or null when it is fine. */
-  static @Nullable String lengthProblem(long length, int maxFrameSize) {
-    if (length < Frames.MIN_LENGTH) {
-      return "frame length " + length + " is shorter than the frame header";
-    }
-    if (length + 4 > maxFrameSize) {
-      return "frame length " + length + " exceeds the maximum frame size of " + maxFrameSize;
-    }
-    return null;
-  }
-
   // ---------------------------------------------------------------- writing
 
   @Override
@@ -268,11 +263,12 @@ final class StreamFrameConnection implements FrameConnection {
       frame.release();
       return;
     }
-    unflushed.add(frame);
+    batch.add(frame);
   }
 
   @Override
   public void flush() {
+    batch.finish();
     if (unflushed.isEmpty()) {
       return;
     }
@@ -357,6 +353,7 @@ final class StreamFrameConnection implements FrameConnection {
       return;
     }
     terminated = true;
+    batch.discard();
     for (ByteBuf b; (b = unflushed.poll()) != null; ) {
       b.release();
     }
@@ -415,11 +412,6 @@ final class StreamFrameConnection implements FrameConnection {
   }
 
   @Override
-  public boolean acceptsBatches() {
-    return true;
-  }
-
-  @Override
   public boolean isWritable() {
     return writable;
   }
@@ -437,6 +429,11 @@ final class StreamFrameConnection implements FrameConnection {
   @Override
   public @Nullable PeerCredentials peerCredentials() {
     return endpoint.credentials();
+  }
+
+  @Override
+  public AdmissionCheck admission() {
+    return endpoint.admission();
   }
 
   @Override

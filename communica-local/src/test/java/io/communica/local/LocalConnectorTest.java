@@ -250,7 +250,7 @@ class LocalConnectorTest {
 
   @Test
   void theDefaultAdmitsOnlyTheSameUser() {
-    PeerCheck check = new PeerCheck(conn -> null, java.util.Set.of(), 1000, "/x.sock");
+    PeerCheck check = new PeerCheck(java.util.Set.of(), 1000, "/x.sock");
     assertThat(check.refusal(new PeerCredentials(1, 1000, 1000))).isNull();
     assertThat(check.refusal(new PeerCredentials(7, 1001, 1001)))
         .contains("uid 1001 (pid 7)")

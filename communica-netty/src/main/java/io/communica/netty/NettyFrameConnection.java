@@ -1,6 +1,9 @@
 package io.communica.netty;
 
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.FrameBatch;
+import io.communica.core.frame.FrameException;
+import io.communica.core.frame.LengthCodec;
+import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
@@ -29,7 +32,8 @@ import reactor.netty.Connection;
  * <p>The decoder checks each length prefix before waiting for the frame: a length below the fixed
  * header or above the maximum frame size is a protocol error, reported to the listener and closed,
  * and nothing is ever allocated from the claimed length. Bytes are buffered only as they arrive.
- * Frames are handed to the listener as slices of the read buffer, without a copy.
+ * Frames are handed to the listener as slices of the read buffer, without prefix and without a
+ * copy. Frames written are coalesced by a {@link FrameBatch} until the flush.
  */
 public final class NettyFrameConnection extends ByteToMessageDecoder implements FrameConnection {
 
@@ -42,8 +46,11 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
   private final int maxFrameSize;
   private final String remoteAddress;
   private final @Nullable PeerCredentials credentials;
+  private final AdmissionCheck admission;
+  private final FrameBatch batch;
   private final FrameListener listener;
   private boolean failed;
+  private boolean inactive;
   private @Nullable Throwable cause;
   private @Nullable ChannelHandlerContext context;
 
@@ -52,11 +59,14 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       int maxFrameSize,
       String remoteAddress,
       @Nullable PeerCredentials credentials,
+      AdmissionCheck admission,
       ConnectionHandler handler) {
     this.channel = channel;
     this.maxFrameSize = maxFrameSize;
     this.remoteAddress = remoteAddress;
     this.credentials = credentials;
+    this.admission = admission;
+    this.batch = new FrameBatch(channel.alloc(), this::writeOut);
     this.listener = handler.onConnection(this);
   }
 
@@ -69,12 +79,22 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       TransportOptions options,
       ConnectionHandler handler,
       @Nullable PeerCredentials credentials) {
+    return install(connection, options, handler, credentials, AdmissionCheck.ALLOW_ALL);
+  }
+
+  /** Like the other {@code install}, with the transport's admission check for each client. */
+  public static NettyFrameConnection install(
+      Connection connection,
+      TransportOptions options,
+      ConnectionHandler handler,
+      @Nullable PeerCredentials credentials,
+      AdmissionCheck admission) {
     Channel ch = connection.channel();
     NettyFrameConnection fc;
     try {
       fc =
           new NettyFrameConnection(
-              ch, options.maxFrameSize(), describe(ch.remoteAddress()), credentials, handler);
+              ch, options.maxFrameSize(), describe(ch.remoteAddress()), credentials, admission, handler);
     } catch (RuntimeException | Error e) {
       // a connection nobody handles would sit open until the peer's timeouts
       ch.close();
@@ -106,26 +126,20 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    while (!failed && in.readableBytes() >= 4) {
-      int start = in.readerIndex();
-      long length = in.getUnsignedInt(start);
-      if (length < Frames.MIN_LENGTH || length + 4 > maxFrameSize) {
+    while (!failed) {
+      ByteBuf frame;
+      try {
+        frame = LengthCodec.next(in, maxFrameSize);
+      } catch (FrameException e) {
         failed = true;
         in.skipBytes(in.readableBytes());
-        listener.onProtocolError(
-            length < Frames.MIN_LENGTH
-                ? "frame length " + length + " is shorter than the frame header"
-                : "frame length " + length + " exceeds the maximum frame size of "
-                    + maxFrameSize);
+        listener.onProtocolError(e.getMessage());
         channel.close();
         return;
       }
-      int total = (int) length + 4;
-      if (in.readableBytes() < total) {
+      if (frame == null) {
         return;
       }
-      ByteBuf frame = in.slice(start, total);
-      in.skipBytes(total);
       listener.onFrame(frame);
     }
     if (failed) {
@@ -150,6 +164,8 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     try {
+      inactive = true;
+      batch.discard();
       super.channelInactive(ctx);
     } finally {
       listener.onClosed(cause);
@@ -188,16 +204,25 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
    */
   @Override
   public void write(ByteBuf frame) {
+    if (inactive) {
+      frame.release();
+      return;
+    }
+    batch.add(frame);
+  }
+
+  private void writeOut(ByteBuf bytes) {
     ChannelHandlerContext ctx = context;
     if (ctx != null) {
-      ctx.write(frame, ctx.voidPromise());
+      ctx.write(bytes, ctx.voidPromise());
     } else {
-      channel.write(frame, channel.voidPromise());
+      channel.write(bytes, channel.voidPromise());
     }
   }
 
   @Override
   public void flush() {
+    batch.finish();
     ChannelHandlerContext ctx = context;
     if (ctx != null) {
       ctx.flush();
@@ -210,11 +235,6 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
   public long pendingWriteBytes() {
     var buffer = channel.unsafe().outboundBuffer();
     return buffer == null ? 0 : buffer.totalPendingWriteBytes();
-  }
-
-  @Override
-  public boolean acceptsBatches() {
-    return true;
   }
 
   @Override
@@ -240,6 +260,11 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
   @Override
   public @Nullable PeerCredentials peerCredentials() {
     return credentials;
+  }
+
+  @Override
+  public AdmissionCheck admission() {
+    return admission;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.communica.netty;
 
+import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.PeerCredentials;
@@ -26,15 +27,19 @@ public final class NettyTransport {
    * before any byte of it is read.
    *
    * @param credentials the peer's identity on a connection, where the transport can read it
+   * @param admission the transport's check of each client, asked by the session at its HELLO
    */
   public static Mono<DisposableServer> bind(
       TcpServer server,
       TransportOptions options,
       ConnectionHandler handler,
-      Function<Connection, @Nullable PeerCredentials> credentials) {
+      Function<Connection, @Nullable PeerCredentials> credentials,
+      AdmissionCheck admission) {
     return server
         .doOnConnection(
-            conn -> NettyFrameConnection.install(conn, options, handler, credentials.apply(conn)))
+            conn ->
+                NettyFrameConnection.install(
+                    conn, options, handler, credentials.apply(conn), admission))
         .bind()
         .cast(DisposableServer.class);
   }

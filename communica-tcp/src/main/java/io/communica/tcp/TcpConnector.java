@@ -3,11 +3,12 @@ package io.communica.tcp;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.Connector;
+import io.communica.core.TransportServer;
+import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.ConnectorUri;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.TransportOptions;
-import io.communica.core.transport.TransportServer;
 import io.communica.netty.NettyTransport;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.ClientAuth;
@@ -183,7 +184,7 @@ public final class TcpConnector extends Connector {
             SslContext ctx = serverContext();
             server = server.secure(spec -> spec.sslContext(ctx));
           }
-          return NettyTransport.bind(server, options, handler, NettyTransport::noCredentials)
+          return NettyTransport.bind(server, options, handler, NettyTransport::noCredentials, AdmissionCheck.ALLOW_ALL)
               .map(this::transportServer);
         });
   }

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.communica.core.OverloadedException;
 import io.communica.core.SimpleClient;
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -30,9 +31,9 @@ class BackpressureTest {
               .build()) {
         client.start();
         try (RawPeer server = new RawPeer(listener.accept())) {
-          assertThat(server.read().type()).isEqualTo(Frames.HELLO);
+          assertThat(server.read().type()).isEqualTo(FrameType.HELLO);
           ByteBuffer welcome = ByteBuffer.allocate(12).putInt(1 << 24).putInt(1 << 16).putInt(10_000);
-          server.send(RawPeer.frame(Frames.VERSION, Frames.WELCOME, 0, 0, welcome.array()));
+          server.send(RawPeer.frame(FrameHeader.VERSION, FrameType.WELCOME, 0, 0, welcome.array()));
           client.connected().block(Duration.ofSeconds(10));
 
           // an awaiting sender is held back: its messages stop completing once the socket is full

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -56,7 +57,7 @@ class BadInputTest {
       peer.send("GET / HTTP/1.1\r\nHost: example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       RawPeer.Received last = peer.readUntilClosed();
       assertThat(last).isNotNull();
-      assertThat(last.type()).isEqualTo(Frames.CLOSE);
+      assertThat(last.type()).isEqualTo(FrameType.CLOSE);
       assertThat(last.text()).contains("exceeds the maximum frame size");
       assertServing();
     }
@@ -68,7 +69,7 @@ class BadInputTest {
       ByteBuffer b = ByteBuffer.allocate(8).putInt(Integer.MAX_VALUE - 1).putInt(0);
       peer.send(b.array());
       RawPeer.Received last = peer.readUntilClosed();
-      assertThat(last.type()).isEqualTo(Frames.CLOSE);
+      assertThat(last.type()).isEqualTo(FrameType.CLOSE);
       assertThat(last.text()).contains(String.valueOf(Integer.MAX_VALUE - 1));
     }
   }
@@ -85,7 +86,7 @@ class BadInputTest {
   void truncatedFrameThenEndOfStream() throws Exception {
     try (RawPeer peer = new RawPeer(port)) {
       peer.handshake("truncated");
-      byte[] frame = RawPeer.frame(Frames.VERSION, Frames.REQUEST, 0, 1, new byte[100]);
+      byte[] frame = RawPeer.frame(FrameHeader.VERSION, FrameType.REQUEST, 0, 1, new byte[100]);
       byte[] half = new byte[frame.length / 2];
       System.arraycopy(frame, 0, half, 0, half.length);
       peer.send(half);
@@ -99,9 +100,9 @@ class BadInputTest {
   void unknownFrameTypeIsRefused() throws Exception {
     try (RawPeer peer = new RawPeer(port)) {
       peer.handshake("unknown-type");
-      peer.send(RawPeer.frame(Frames.VERSION, 0x7f, 0, 0, new byte[0]));
+      peer.send(RawPeer.frame(FrameHeader.VERSION, 0x7f, 0, 0, new byte[0]));
       RawPeer.Received last = peer.readUntilClosed();
-      assertThat(last.type()).isEqualTo(Frames.CLOSE);
+      assertThat(last.type()).isEqualTo(FrameType.CLOSE);
       assertThat(last.text()).contains("unknown frame type 0x7f");
     }
   }
@@ -111,7 +112,7 @@ class BadInputTest {
     try (RawPeer peer = new RawPeer(port)) {
       peer.send(RawPeer.hello(9, "from-the-future"));
       RawPeer.Received last = peer.readUntilClosed();
-      assertThat(last.type()).isEqualTo(Frames.REFUSE);
+      assertThat(last.type()).isEqualTo(FrameType.REFUSE);
       assertThat(last.text()).contains("unsupported protocol version 9");
     }
   }
@@ -119,7 +120,7 @@ class BadInputTest {
   @Test
   void requestBeforeHandshakeIsRefused() throws Exception {
     try (RawPeer peer = new RawPeer(port)) {
-      peer.send(RawPeer.frame(Frames.VERSION, Frames.REQUEST, 0, 1, new byte[4]));
+      peer.send(RawPeer.frame(FrameHeader.VERSION, FrameType.REQUEST, 0, 1, new byte[4]));
       assertThat(peer.readUntilClosed().text()).contains("before the handshake");
     }
   }
@@ -136,7 +137,7 @@ class BadInputTest {
   @Test
   void malformedHelloIsRefused() throws Exception {
     try (RawPeer peer = new RawPeer(port)) {
-      peer.send(RawPeer.frame(Frames.VERSION, Frames.HELLO, 0, 0, new byte[3]));
+      peer.send(RawPeer.frame(FrameHeader.VERSION, FrameType.HELLO, 0, 0, new byte[3]));
       assertThat(peer.readUntilClosed().text()).contains("HELLO frame too short");
     }
   }
@@ -145,8 +146,9 @@ class BadInputTest {
   void continuationWithoutStartIsRefused() throws Exception {
     try (RawPeer peer = new RawPeer(port)) {
       peer.handshake("stray-continuation");
-      peer.send(RawPeer.frame(Frames.VERSION, Frames.CONTINUATION, 0, 5, new byte[10]));
-      assertThat(peer.readUntilClosed().text()).contains("CONTINUATION frame without");
+      peer.send(
+          RawPeer.frame(FrameHeader.VERSION, FrameType.REQUEST, FrameHeader.FLAG_CONTINUED, 5, new byte[10]));
+      assertThat(peer.readUntilClosed().text()).contains("REQUEST 5 without a first fragment");
     }
   }
 
@@ -163,8 +165,8 @@ class BadInputTest {
     client = SimpleClient.builder(server.connector()).start();
     try (RawPeer peer = new RawPeer(port)) {
       peer.handshake("flood");
-      peer.send(RawPeer.frame(Frames.VERSION, Frames.REQUEST, Frames.FLAG_FOLLOWS, 1, new byte[6000]));
-      peer.send(RawPeer.frame(Frames.VERSION, Frames.CONTINUATION, Frames.FLAG_FOLLOWS, 1, new byte[6000]));
+      peer.send(RawPeer.frame(FrameHeader.VERSION, FrameType.REQUEST, FrameHeader.FLAG_FOLLOWS, 1, new byte[6000]));
+      peer.send(RawPeer.frame(FrameHeader.VERSION, FrameType.REQUEST, FrameHeader.FLAG_CONTINUED | FrameHeader.FLAG_FOLLOWS, 1, new byte[6000]));
       assertThat(peer.readUntilClosed().text()).contains("exceeds the maximum message size");
     }
   }
@@ -173,9 +175,9 @@ class BadInputTest {
   void tinyFragmentsAreRefused() throws Exception {
     try (RawPeer peer = new RawPeer(port)) {
       peer.handshake("tiny-fragments");
-      peer.send(RawPeer.frame(Frames.VERSION, Frames.REQUEST, Frames.FLAG_FOLLOWS, 1, new byte[2000]));
+      peer.send(RawPeer.frame(FrameHeader.VERSION, FrameType.REQUEST, FrameHeader.FLAG_FOLLOWS, 1, new byte[2000]));
       // empty continuations would add work without adding bytes to the message limit
-      peer.send(RawPeer.frame(Frames.VERSION, Frames.CONTINUATION, Frames.FLAG_FOLLOWS, 1, new byte[0]));
+      peer.send(RawPeer.frame(FrameHeader.VERSION, FrameType.REQUEST, FrameHeader.FLAG_CONTINUED | FrameHeader.FLAG_FOLLOWS, 1, new byte[0]));
       assertThat(peer.readUntilClosed().text()).contains("fragments carry at least 1024");
     }
   }
@@ -199,12 +201,12 @@ class BadInputTest {
         .subscribe(e -> gone.countDown());
     try (RawPeer peer = new RawPeer(port)) {
       peer.handshake("deaf");
-      byte[] request = RawPeer.frame(Frames.VERSION, Frames.REQUEST, Frames.FLAG_EMPTY, 0, new byte[0]);
+      byte[] request = RawPeer.frame(FrameHeader.VERSION, FrameType.REQUEST, FrameHeader.FLAG_EMPTY, 0, new byte[0]);
       // 4000 small requests, each answered by 60 kB that the peer never reads
       java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
       for (int i = 1; i <= 4000; i++) {
         byte[] r = request.clone();
-        java.nio.ByteBuffer.wrap(r).putInt(Frames.OFF_ID, i);
+        java.nio.ByteBuffer.wrap(r).putInt(4 + FrameHeader.OFF_ID, i);
         all.write(r);
       }
       try {

@@ -6,7 +6,8 @@ import io.communica.core.ConnectionLostException;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -29,13 +30,13 @@ class KeepAliveTest {
             .start()) {
       int port = ((TcpConnector) server.connector()).port();
       try (RawPeer peer = new RawPeer(port)) {
-        peer.send(RawPeer.hello(Frames.VERSION, "silent", 100));
+        peer.send(RawPeer.hello(FrameHeader.VERSION, "silent", 100));
         // the server pings; the peer never answers nor sends anything
         RawPeer.Received first = peer.read();
-        assertThat(first.type()).isEqualTo(Frames.WELCOME);
+        assertThat(first.type()).isEqualTo(FrameType.WELCOME);
         boolean sawPing = false;
         for (RawPeer.Received r; (r = peer.read()) != null; ) {
-          sawPing |= r.type() == Frames.PING;
+          sawPing |= r.type() == FrameType.PING;
         }
         assertThat(sawPing).isTrue();
       }
@@ -54,9 +55,9 @@ class KeepAliveTest {
         client.start();
         Socket accepted = listener.accept();
         try (RawPeer server = new RawPeer(accepted)) {
-          assertThat(server.read().type()).isEqualTo(Frames.HELLO);
+          assertThat(server.read().type()).isEqualTo(FrameType.HELLO);
           ByteBuffer welcome = ByteBuffer.allocate(12).putInt(1 << 24).putInt(1 << 16).putInt(100);
-          server.send(RawPeer.frame(Frames.VERSION, Frames.WELCOME, 0, 0, welcome.array()));
+          server.send(RawPeer.frame(FrameHeader.VERSION, FrameType.WELCOME, 0, 0, welcome.array()));
           client.connected().block(Duration.ofSeconds(10));
           Mono<String> request = client.request("anyone there?", String.class).cache();
           request.subscribe(x -> {}, e -> {});

@@ -1,6 +1,7 @@
 package io.communica.tcp;
 
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -46,8 +47,8 @@ final class RawPeer implements AutoCloseable {
 
   /** A frame with the given header fields and payload. */
   static byte[] frame(int version, int type, int flags, int id, byte[] payload) {
-    ByteBuffer b = ByteBuffer.allocate(Frames.HEADER + payload.length);
-    b.putInt(Frames.HEADER - 4 + payload.length);
+    ByteBuffer b = ByteBuffer.allocate(4 + FrameHeader.SIZE + payload.length);
+    b.putInt(FrameHeader.SIZE + payload.length);
     b.put((byte) version).put((byte) type).put((byte) flags).put((byte) 0);
     b.putInt(id).putShort((short) 0).putShort((short) 0);
     b.put(payload);
@@ -60,22 +61,26 @@ final class RawPeer implements AutoCloseable {
 
   static byte[] hello(int version, String clientId, int keepAliveMs) {
     byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer p = ByteBuffer.allocate(12 + 2 + id.length + 2);
+    // version 2 added the capability bits at the end
+    ByteBuffer p = ByteBuffer.allocate(12 + 2 + id.length + 2 + (version >= 2 ? 4 : 0));
     p.putInt(16 * 1024 * 1024).putInt(64 * 1024).putInt(keepAliveMs);
     p.putShort((short) id.length).put(id).putShort((short) 0);
-    return frame(version, Frames.HELLO, 0, 0, p.array());
+    if (version >= 2) {
+      p.putInt(0);
+    }
+    return frame(version, FrameType.HELLO, 0, 0, p.array());
   }
 
   /** Sends a valid HELLO and expects WELCOME. */
   void handshake(String clientId) throws IOException {
-    send(hello(Frames.VERSION, clientId));
+    send(hello(FrameHeader.VERSION, clientId));
     Received r = read();
-    if (r == null || r.type != Frames.WELCOME) {
+    if (r == null || r.type != FrameType.WELCOME) {
       throw new IOException("expected WELCOME, got " + r);
     }
   }
 
-  record Received(int type, int error, String text) {}
+  record Received(int version, int type, int error, String text) {}
 
   /** The next frame, or null at end of stream; bodies are capped at 1 MiB. */
   Received read() throws IOException {
@@ -85,13 +90,13 @@ final class RawPeer implements AutoCloseable {
     } catch (EOFException e) {
       return null;
     }
-    if (len < Frames.MIN_LENGTH || len > 1 << 20) {
+    if (len < FrameHeader.SIZE || len > 1 << 20) {
       throw new IOException("bad length from server: " + len);
     }
     byte[] body = new byte[len];
     in.readFully(body);
     ByteBuffer b = ByteBuffer.wrap(body);
-    b.get(); // version
+    int version = b.get() & 0xff;
     int type = b.get() & 0xff;
     b.get(); // flags
     b.get(); // content type
@@ -100,7 +105,7 @@ final class RawPeer implements AutoCloseable {
     int routeLen = b.getShort() & 0xffff;
     b.position(b.position() + routeLen);
     String text = new String(body, b.position(), body.length - b.position(), StandardCharsets.UTF_8);
-    return new Received(type, error, text);
+    return new Received(version, type, error, text);
   }
 
   /** Reads frames until the server closes; returns the last frame seen (CLOSE/REFUSE reason). */

@@ -3,12 +3,13 @@ package io.communica.test;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.Connector;
+import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.communica.core.transport.PeerCredentials;
 import io.communica.core.transport.TransportOptions;
-import io.communica.core.transport.TransportServer;
+import io.communica.core.TransportServer;
 import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -261,11 +262,6 @@ public final class TrackedConnector extends Connector {
     }
 
     @Override
-    public boolean acceptsBatches() {
-      return inner.acceptsBatches();
-    }
-
-    @Override
     public void flush() {
       inner.flush();
     }
@@ -293,6 +289,11 @@ public final class TrackedConnector extends Connector {
     @Override
     public @Nullable PeerCredentials peerCredentials() {
       return inner.peerCredentials();
+    }
+
+    @Override
+    public AdmissionCheck admission() {
+      return inner.admission();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.communica.test;
 
 import io.communica.core.frame.FrameHeader;
-import io.communica.core.frame.LengthCodec;
 import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -17,19 +16,21 @@ public final class Frames {
 
   private Frames() {}
 
-  /** A frame of {@code size} bytes as it crosses a FrameConnection, filled with {@code fill}. */
+  /**
+   * A frame of {@code size} bytes as it crosses a FrameConnection (without length prefix), filled
+   * with {@code fill}.
+   */
   public static ByteBuf frame(ByteBufAllocator alloc, int size, int fill) {
     ByteBuf buf = alloc.buffer(size);
-    buf.writeInt(size - LengthCodec.PREFIX);
-    while (buf.writableBytes() > 0 && buf.readableBytes() < size) {
+    for (int i = 0; i < size; i++) {
       buf.writeByte(fill);
     }
     return buf;
   }
 
-  /** The smallest frame there is. */
+  /** The smallest frame there is: a header. */
   public static int minimum() {
-    return LengthCodec.PREFIX + FrameHeader.SIZE;
+    return FrameHeader.SIZE;
   }
 
   /** Records what a connection tells; keeps copies of frames, never the lent buffers. */

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.TransportOptions;
-import io.communica.core.transport.TransportServer;
+import io.communica.core.TransportServer;
 import io.communica.test.contract.ConnectorContract.Resources;
 import io.communica.test.loopback.LoopbackConnector;
 import io.netty.buffer.ByteBuf;

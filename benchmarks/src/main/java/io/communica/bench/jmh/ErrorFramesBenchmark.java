@@ -1,8 +1,9 @@
 package io.communica.bench.jmh;
 
 import io.communica.core.RequestException;
-import io.communica.core.internal.ErrorCodes;
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.ErrorFrame;
+import io.communica.core.frame.ErrorKind;
+import io.communica.core.frame.FrameHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -22,8 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Error replies both ways: the ERROR frame of a handler's {@link RequestException} ({@link
- * ErrorCodes#errorFrame}), and the exception a requester gets back from one ({@link
- * ErrorCodes#read}).
+ * ErrorFrame#encode}), and the exception a requester gets back from one ({@link
+ * ErrorFrame#decode}, then the exception).
  *
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar jmh ErrorFramesBenchmark
@@ -39,12 +40,13 @@ public class ErrorFramesBenchmark {
 
   private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
   private final RequestException failure = new RequestException("no such order: 42", 404);
+  private final ErrorFrame fields = new ErrorFrame(ErrorKind.REQUEST, 404, "", failure.getMessage());
   private ByteBuf error = alloc.buffer();
 
   @Setup(Level.Trial)
   public void setup() {
     error.release();
-    error = ErrorCodes.errorFrame(alloc, 7, failure);
+    error = fields.encode(alloc, 7);
   }
 
   @TearDown(Level.Trial)
@@ -54,7 +56,7 @@ public class ErrorFramesBenchmark {
 
   @Benchmark
   public int encode() {
-    ByteBuf f = ErrorCodes.errorFrame(alloc, 7, failure);
+    ByteBuf f = new ErrorFrame(ErrorKind.REQUEST, failure.code(), "", failure.getMessage()).encode(alloc, 7);
     int n = f.readableBytes();
     f.release();
     return n;
@@ -62,8 +64,9 @@ public class ErrorFramesBenchmark {
 
   @Benchmark
   public Object decode() {
-    int start = error.readerIndex() + Frames.HEADER + Frames.routeLength(error);
-    int kind = error.getUnsignedShort(error.readerIndex() + Frames.OFF_ERROR);
-    return ErrorCodes.read(kind, error.slice(start, error.writerIndex() - start));
+    int start = error.readerIndex() + FrameHeader.payloadOffset(error);
+    ErrorFrame e =
+        ErrorFrame.decode(FrameHeader.errorKind(error), error.slice(start, error.writerIndex() - start));
+    return new RequestException(e.message(), e.code());
   }
 }

@@ -1,7 +1,8 @@
 package io.communica.bench.jmh;
 
 import io.communica.core.Utf8Serializer;
-import io.communica.core.internal.Frames;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -57,7 +58,7 @@ public class FramesBenchmark {
     data = new byte[payload];
     Arrays.fill(data, (byte) 'x');
     frame.release();
-    frame = Frames.message(alloc, Frames.REQUEST, 7, routeBytes, data, serializer);
+    frame = encode();
   }
 
   @TearDown(Level.Trial)
@@ -65,10 +66,20 @@ public class FramesBenchmark {
     frame.release();
   }
 
+  /** A request frame as the session encodes one: header, route, payload through the serializer. */
+  private ByteBuf encode() {
+    ByteBuf f = alloc.ioBuffer(FrameHeader.SIZE + routeBytes.length + 64);
+    FrameHeader.write(
+        f, FrameType.REQUEST, 0, serializer.contentType(), 7, 0, routeBytes.length);
+    f.writeBytes(routeBytes);
+    serializer.encode(data, f);
+    return f;
+  }
+
   /** Encodes a request frame and releases it. */
   @Benchmark
   public int encodeMessage() {
-    ByteBuf f = Frames.message(alloc, Frames.REQUEST, 7, routeBytes, data, serializer);
+    ByteBuf f = encode();
     int n = f.readableBytes();
     f.release();
     return n;
@@ -77,18 +88,18 @@ public class FramesBenchmark {
   /** Reads what the session reads from every frame: type, flags, id, route and the payload. */
   @Benchmark
   public void decodeHeader(Blackhole bh) {
-    bh.consume(Frames.type(frame));
-    bh.consume(Frames.flags(frame));
-    bh.consume(Frames.id(frame));
-    bh.consume(Frames.route(frame));
-    bh.consume(frame.slice(frame.readerIndex() + Frames.HEADER + Frames.routeLength(frame),
-        Frames.payloadLength(frame)));
+    bh.consume(FrameHeader.type(frame));
+    bh.consume(FrameHeader.flags(frame));
+    bh.consume(FrameHeader.id(frame));
+    bh.consume(FrameHeader.route(frame));
+    bh.consume(frame.slice(frame.readerIndex() + FrameHeader.payloadOffset(frame),
+        FrameHeader.payloadLength(frame)));
   }
 
   /** Decodes the payload the way a handler receives it: a {@code byte[]} copy. */
   @Benchmark
   public Object decodePayload() {
-    int start = frame.readerIndex() + Frames.HEADER + Frames.routeLength(frame);
-    return serializer.decode(frame.slice(start, Frames.payloadLength(frame)), byte[].class);
+    int start = frame.readerIndex() + FrameHeader.payloadOffset(frame);
+    return serializer.decode(frame.slice(start, FrameHeader.payloadLength(frame)), byte[].class);
   }
 }

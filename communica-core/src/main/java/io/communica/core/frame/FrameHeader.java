@@ -49,6 +49,12 @@ public final class FrameHeader {
   /** This frame continues a message whose first fragment came earlier (no route, no EMPTY). */
   public static final int FLAG_CONTINUED = 0x04;
 
+  /**
+   * Smallest maximum frame size a peer may announce (counted with a stream transport's length
+   * prefix): large enough for any header and route.
+   */
+  public static final int MIN_FRAME_SIZE = 4096;
+
   /** Longest route in UTF-8 bytes, so that a route always fits the first fragment. */
   public static final int MAX_ROUTE_BYTES = 1024;
 

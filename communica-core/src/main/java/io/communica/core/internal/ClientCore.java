@@ -1,10 +1,15 @@
 package io.communica.core.internal;
 
-import io.communica.core.ClientInfo;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.HandshakeRefusedException;
 import io.communica.core.Serializer;
+import io.communica.core.internal.session.Outbound;
+import io.communica.core.internal.session.Requests;
+import io.communica.core.internal.session.RouteIndex;
+import io.communica.core.internal.session.Session;
+import io.communica.core.internal.session.SessionOwner;
+import io.communica.core.transport.Causes;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,7 +27,7 @@ import reactor.core.scheduler.Schedulers;
  * and jitter, the same client id on every connection. Requests made while disconnected wait for
  * the next connection within their timeout.
  */
-public final class ClientCore implements Session.Owner {
+public final class ClientCore implements SessionOwner {
 
   private static final Logger log = LoggerFactory.getLogger(ClientCore.class);
 
@@ -109,12 +114,12 @@ public final class ClientCore implements Session.Owner {
       }
     }
     connector
-        .connect(config.transportOptions(), conn -> new Session(conn, config, routes, this, false))
+        .connect(config.transportOptions(), conn -> Session.client(conn, config, routes, this))
         .subscribe(conn -> {}, this::reconnectLater);
   }
 
   private void reconnectLater(Throwable cause) {
-    lastFailure = ServerCore.messages(cause);
+    lastFailure = Causes.messages(cause);
     long delayMs;
     synchronized (this) {
       if (closed) {
@@ -158,22 +163,8 @@ public final class ClientCore implements Session.Owner {
     // list before this item was in it
     s = current;
     if (s != null && s.isOpen()) {
-      flushWaiters(s);
+      waiters.flushTo(s);
     }
-  }
-
-  private void flushWaiters(Session s) {
-    for (Outbound o : waiters.takeAll()) {
-      if (!s.submit(o)) {
-        // the connection closed meanwhile: wait for the next one, within the deadline
-        waiters.add(o);
-      }
-    }
-  }
-
-  @Override
-  public @Nullable String onHello(Session session, ClientInfo client, byte[] credentials) {
-    throw new IllegalStateException("client received HELLO");
   }
 
   @Override
@@ -189,7 +180,7 @@ public final class ClientCore implements Session.Owner {
     }
     log.debug("connected to {}", connector.dump());
     emitState(true);
-    flushWaiters(session);
+    waiters.flushTo(session);
   }
 
   @Override
@@ -218,17 +209,10 @@ public final class ClientCore implements Session.Owner {
   }
 
   public void close() {
-    Session s;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      if (retry != null) {
-        retry.dispose();
-      }
-      s = current;
+    if (!markClosed()) {
+      return;
     }
+    Session s = current;
     if (s != null) {
       s.close("the client closed the connection");
     }
@@ -236,6 +220,18 @@ public final class ClientCore implements Session.Owner {
     synchronized (this) {
       connectedState.tryEmitComplete();
     }
+  }
+
+  /** Marks the client closed and stops reconnecting; false when it already was. */
+  private synchronized boolean markClosed() {
+    if (closed) {
+      return false;
+    }
+    closed = true;
+    if (retry != null) {
+      retry.dispose();
+    }
+    return true;
   }
 
   public boolean isClosed() {

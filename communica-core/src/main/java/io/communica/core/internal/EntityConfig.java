@@ -3,6 +3,7 @@ package io.communica.core.internal;
 import io.communica.core.Authenticator;
 import io.communica.core.Handler;
 import io.communica.core.Serializer;
+import io.communica.core.internal.session.SessionSettings;
 import io.communica.core.transport.TransportOptions;
 import java.time.Duration;
 import java.util.Map;
@@ -28,7 +29,8 @@ public record EntityConfig(
     Duration reconnectInitial,
     Duration reconnectMax,
     // server side
-    Authenticator authenticator) {
+    Authenticator authenticator)
+    implements SessionSettings {
 
   public TransportOptions transportOptions() {
     return new TransportOptions(maxFrameSize, connectTimeout);

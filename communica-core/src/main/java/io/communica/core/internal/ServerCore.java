@@ -5,9 +5,14 @@ import io.communica.core.ClientInfo;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.Serializer;
+import io.communica.core.internal.session.Outbound;
+import io.communica.core.internal.session.Requests;
+import io.communica.core.internal.session.RouteIndex;
+import io.communica.core.internal.session.Session;
+import io.communica.core.internal.session.SessionOwner;
+import io.communica.core.transport.Causes;
+import io.communica.core.TransportServer;
 import java.lang.reflect.Type;
-import reactor.core.publisher.Mono;
-import io.communica.core.transport.TransportServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,13 +25,14 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
  * The server side of an entity: the bound transport, the connected clients by id, and the lists of
  * requests waiting for a client to connect.
  */
-public final class ServerCore implements Session.Owner {
+public final class ServerCore implements SessionOwner {
 
   private static final Logger log = LoggerFactory.getLogger(ServerCore.class);
   private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
@@ -94,32 +100,17 @@ public final class ServerCore implements Session.Owner {
     try {
       t =
           connector
-              .bind(config.transportOptions(), conn -> new Session(conn, config, routes, this, true))
+              .bind(config.transportOptions(), conn -> Session.server(conn, config, routes, this))
               .block(BIND_TIMEOUT);
     } catch (RuntimeException e) {
       throw new IllegalStateException(
-          "cannot listen on " + connector.dump() + ": " + messages(e), e);
+          "cannot listen on " + connector.dump() + ": " + Causes.messages(e), e);
     }
     if (t == null) {
       throw new IllegalStateException("binding " + connector.dump() + " completed empty");
     }
     transport = t;
     log.info("listening on {}", t.connector().dump());
-  }
-
-  /** The messages of an exception and its causes, for an error that names the root problem. */
-  public static String messages(Throwable e) {
-    StringBuilder sb = new StringBuilder();
-    for (Throwable t = e; t != null && sb.length() < 1000; t = t.getCause()) {
-      String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
-      if (sb.indexOf(m) < 0) {
-        if (sb.length() > 0) {
-          sb.append(": ");
-        }
-        sb.append(m);
-      }
-    }
-    return sb.toString();
   }
 
   /** The connector clients use: after start, the bound one (real port). */
@@ -171,9 +162,9 @@ public final class ServerCore implements Session.Owner {
     emit(new ClientEvent(ClientEvent.Type.CONNECTED, info));
     Waiters w = byIdWaiters.remove(info.clientId());
     if (w != null) {
-      flush(w, session);
+      w.flushTo(session);
     }
-    flush(anyWaiters, session);
+    anyWaiters.flushTo(session);
   }
 
   @Override
@@ -190,23 +181,9 @@ public final class ServerCore implements Session.Owner {
     }
   }
 
-  @Override
-  public void onRefused(Session session, String reason) {
-    throw new IllegalStateException("server received REFUSE");
-  }
-
   private void emit(ClientEvent event) {
     synchronized (events) {
       events.tryEmitNext(event);
-    }
-  }
-
-  private void flush(Waiters w, Session s) {
-    for (Outbound o : w.takeAll()) {
-      if (!s.submit(o)) {
-        // the client went away meanwhile: keep waiting for it, within the deadline
-        w.add(o);
-      }
     }
   }
 
@@ -243,7 +220,7 @@ public final class ServerCore implements Session.Owner {
     }
     s = clients.get(clientId);
     if (s != null && s.isOpen()) {
-      flush(w, s);
+      w.flushTo(s);
     }
   }
 
@@ -273,7 +250,7 @@ public final class ServerCore implements Session.Owner {
     for (Object candidate : open.toArray()) {
       Session s = (Session) candidate;
       if (s.isOpen()) {
-        flush(anyWaiters, s);
+        anyWaiters.flushTo(s);
         break;
       }
     }

@@ -2,6 +2,8 @@ package io.communica.core.internal;
 
 import io.communica.core.OverloadedException;
 import io.communica.core.RequestTimeoutException;
+import io.communica.core.internal.session.Outbound;
+import io.communica.core.internal.session.Session;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -87,6 +89,18 @@ final class Waiters {
       o.whileWaiting(null);
     }
     return taken;
+  }
+
+  /**
+   * Hands every waiting item to {@code s}, oldest first; an item it no longer takes (it closed
+   * meanwhile) waits again for the next connection, within its deadline.
+   */
+  void flushTo(Session s) {
+    for (Outbound o : takeAll()) {
+      if (!s.submit(o)) {
+        add(o);
+      }
+    }
   }
 
   boolean isEmpty() {

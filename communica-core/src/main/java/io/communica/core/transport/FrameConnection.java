@@ -8,8 +8,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One connection of a transport, carrying whole frames in both directions. Frames are the wire
- * format of {@code docs/PROTOCOL.md}, length prefix included; a transport that has its own framing
- * (a message broker) may drop and restore the prefix.
+ * format of {@code docs/PROTOCOL.md} ({@link io.communica.core.frame}) <em>without</em> length
+ * prefix, in both directions: a stream transport adds the prefix when it writes ({@link
+ * io.communica.core.frame.FrameBatch}) and strips it when it reads ({@link
+ * io.communica.core.frame.LengthCodec}); a message transport sends each frame as one message.
  *
  * <p>A connection has one thread or serial executor, its <em>loop</em>, on which every {@link
  * FrameListener} callback runs and on which {@link #write} and {@link #flush} must be called. The
@@ -30,8 +32,8 @@ public interface FrameConnection {
   Future<?> schedule(Runnable task, long delay, TimeUnit unit);
 
   /**
-   * Queues one whole frame for sending, taking ownership of the buffer. Loop only. When {@link
-   * #acceptsBatches()} is true the buffer may hold several whole frames back to back.
+   * Queues one whole frame (without length prefix) for sending, taking ownership of the buffer.
+   * Loop only. A stream transport may coalesce small frames until {@link #flush()}.
    */
   void write(ByteBuf frame);
 
@@ -59,15 +61,6 @@ public interface FrameConnection {
    */
   default void messageHandled(int id, @Nullable Throwable failure) {}
 
-  /**
-   * Whether {@link #write} may be given several frames in one buffer: true for byte-stream
-   * transports, where frames are delimited by their length prefixes anyway; false (the default) for
-   * transports that carry one frame per message.
-   */
-  default boolean acceptsBatches() {
-    return false;
-  }
-
   /** Sends everything written so far. Loop only. */
   void flush();
 
@@ -94,5 +87,13 @@ public interface FrameConnection {
   /** The peer's operating-system identity where the transport can read it (local sockets). */
   default @Nullable PeerCredentials peerCredentials() {
     return null;
+  }
+
+  /**
+   * The transport's admission check for the client on this connection, asked by the server's
+   * session when the client's HELLO arrives. Admits everyone by default.
+   */
+  default AdmissionCheck admission() {
+    return AdmissionCheck.ALLOW_ALL;
   }
 }

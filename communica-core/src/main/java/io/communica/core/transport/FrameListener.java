@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 public interface FrameListener {
 
   /**
-   * One whole frame, length prefix included. The buffer is lent for the duration of the call: the
+   * One whole frame, without length prefix. The buffer is lent for the duration of the call: the
    * listener retains it (or a slice) to keep it.
    */
   void onFrame(ByteBuf frame);

@@ -217,19 +217,13 @@ final class LoopbackConnection implements FrameConnection {
       return;
     }
     try {
-      LengthCodec.checkLength(frameLength(frame), maxFrameSize);
+      LengthCodec.checkLength(frame.readableBytes(), maxFrameSize);
     } catch (FrameException e) {
       l.onProtocolError(e.getMessage());
       closeOnLoop();
       return;
     }
     l.onFrame(frame);
-  }
-
-  /** The frame's length as a stream transport's prefix would give it. */
-  private static long frameLength(ByteBuf frame) {
-    // frames that cross a FrameConnection still carry their length prefix
-    return frame.readableBytes() - LengthCodec.PREFIX;
   }
 
   // ---------------------------------------------------------------- closing

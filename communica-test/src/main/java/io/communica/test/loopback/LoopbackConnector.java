@@ -7,7 +7,7 @@ import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.ConnectorUri;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.TransportOptions;
-import io.communica.core.transport.TransportServer;
+import io.communica.core.TransportServer;
 import java.net.ConnectException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

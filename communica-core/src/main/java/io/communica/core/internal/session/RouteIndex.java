@@ -1,7 +1,8 @@
-package io.communica.core.internal;
+package io.communica.core.internal.session;
 
 import io.communica.core.Handler;
 import io.communica.core.Serializer;
+import io.communica.core.frame.FrameHeader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
@@ -13,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * dispatching a request allocates no string. An open-addressing table over a byte hash; routes are
  * few and fixed when the entity is built.
  */
-final class RouteIndex {
+public final class RouteIndex {
 
   /** A route, its handler, and the serializer the handler decodes and replies with. */
   record Entry(String route, byte[] utf8, int hash, Handler handler, Serializer serializer) {}
@@ -23,7 +24,7 @@ final class RouteIndex {
   private final @Nullable Entry empty;
   private final int maxLength;
 
-  RouteIndex(Map<String, Handler> routes, Serializer defaultSerializer) {
+  public RouteIndex(Map<String, Handler> routes, Serializer defaultSerializer) {
     int size = Integer.highestOneBit(Math.max(1, routes.size()) * 4 - 1) << 1;
     table = new Entry[size];
     mask = size - 1;
@@ -88,7 +89,7 @@ final class RouteIndex {
    * The UTF-8 bytes of a route, checked against the length limit; cached, since routes are
    * usually a handful of constants.
    *
-   * @throws IllegalArgumentException if the route is longer than {@link Session#MAX_ROUTE_BYTES}
+   * @throws IllegalArgumentException if the route is longer than {@link FrameHeader#MAX_ROUTE_BYTES}
    */
   static byte[] utf8(String route) {
     if (route.isEmpty()) {
@@ -97,9 +98,9 @@ final class RouteIndex {
     byte[] bytes = UTF8.get(route);
     if (bytes == null) {
       bytes = route.getBytes(StandardCharsets.UTF_8);
-      if (bytes.length > Session.MAX_ROUTE_BYTES) {
+      if (bytes.length > FrameHeader.MAX_ROUTE_BYTES) {
         throw new IllegalArgumentException(
-            "route is longer than " + Session.MAX_ROUTE_BYTES + " UTF-8 bytes");
+            "route is longer than " + FrameHeader.MAX_ROUTE_BYTES + " UTF-8 bytes");
       }
       if (UTF8.size() < CACHE_LIMIT) {
         UTF8.put(route, bytes);

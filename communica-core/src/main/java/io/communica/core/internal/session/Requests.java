@@ -1,9 +1,11 @@
-package io.communica.core.internal;
+package io.communica.core.internal.session;
 
 import io.communica.core.CommunicaException;
 import io.communica.core.MessageTooLargeException;
 import io.communica.core.SerializationException;
 import io.communica.core.Serializer;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.lang.reflect.Type;
@@ -24,31 +26,34 @@ public final class Requests {
 
   /** A request whose reply is decoded into {@code replyType}. */
   public static <T> Mono<T> request(
-      EntityConfig config,
+      SessionSettings config,
       Consumer<Outbound> target,
       String route,
       @Nullable Object data,
       Type replyType,
       Duration timeout,
       Serializer serializer) {
-    return new RequestMono<>(
-        config, target, route, RouteIndex.utf8(route), data, replyType, timeout, serializer);
+    return new CallMono<T>(
+        config, target, FrameType.REQUEST, RouteIndex.utf8(route), data, serializer,
+        (actual, frame) -> new PendingRequest<>(actual, route, frame, replyType, serializer, timeout));
   }
 
   /** A fire-and-forget message; completes when the transport took it. */
   public static Mono<Void> fire(
-      EntityConfig config,
+      SessionSettings config,
       Consumer<Outbound> target,
       String route,
       @Nullable Object data,
       Serializer serializer) {
-    return new FireMono(config, target, RouteIndex.utf8(route), data, serializer);
+    Duration timeout = config.requestTimeout();
+    return new CallMono<Void>(
+        config, target, FrameType.MESSAGE, RouteIndex.utf8(route), data, serializer,
+        (actual, frame) -> new FireItem(actual, frame, timeout));
   }
-
 
   /** Encodes a frame on the caller's thread; null after signalling the error to the subscriber. */
   static @Nullable ByteBuf encode(
-      EntityConfig config,
+      SessionSettings config,
       Serializer serializer,
       CoreSubscriber<?> actual,
       int type,
@@ -69,7 +74,7 @@ public final class Requests {
               e));
       return null;
     }
-    int payload = Frames.payloadLength(frame);
+    int payload = FrameHeader.payloadLength(frame);
     if (payload > config.maxMessageSize()) {
       frame.release();
       Operators.error(actual, MessageTooLargeException.of(payload, config.maxMessageSize()));
@@ -78,77 +83,46 @@ public final class Requests {
     return frame;
   }
 
-  private static final class RequestMono<T> extends Mono<T> {
-    private final EntityConfig config;
-    private final Consumer<Outbound> target;
-    private final String route;
-    private final byte[] routeBytes;
-    private final @Nullable Object data;
-    private final Type replyType;
-    private final Duration timeout;
-    private final Serializer serializer;
+  /** Makes the call object of one subscription around its encoded frame. */
+  private interface CallFactory<T> {
+    OutboundMessage<T> create(CoreSubscriber<? super T> actual, ByteBuf frame);
+  }
 
-    RequestMono(
-        EntityConfig config,
+  private static final class CallMono<T> extends Mono<T> {
+    private final SessionSettings config;
+    private final Consumer<Outbound> target;
+    private final int type;
+    private final byte[] route;
+    private final @Nullable Object data;
+    private final Serializer serializer;
+    private final CallFactory<T> factory;
+
+    CallMono(
+        SessionSettings config,
         Consumer<Outbound> target,
-        String route,
-        byte[] routeBytes,
+        int type,
+        byte[] route,
         @Nullable Object data,
-        Type replyType,
-        Duration timeout,
-        Serializer serializer) {
+        Serializer serializer,
+        CallFactory<T> factory) {
       this.config = config;
       this.target = target;
+      this.type = type;
       this.route = route;
-      this.routeBytes = routeBytes;
       this.data = data;
-      this.replyType = replyType;
-      this.timeout = timeout;
       this.serializer = serializer;
+      this.factory = factory;
     }
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-      ByteBuf frame = encode(config, serializer, actual, Frames.REQUEST, routeBytes, data);
+      ByteBuf frame = encode(config, serializer, actual, type, route, data);
       if (frame == null) {
         return;
       }
-      PendingRequest<T> p =
-          new PendingRequest<>(actual, route, frame, replyType, serializer, timeout);
-      actual.onSubscribe(p);
-      target.accept(p);
-    }
-  }
-
-  private static final class FireMono extends Mono<Void> {
-    private final EntityConfig config;
-    private final Consumer<Outbound> target;
-    private final byte[] route;
-    private final @Nullable Object data;
-    private final Serializer serializer;
-
-    FireMono(
-        EntityConfig config,
-        Consumer<Outbound> target,
-        byte[] route,
-        @Nullable Object data,
-        Serializer serializer) {
-      this.config = config;
-      this.target = target;
-      this.route = route;
-      this.data = data;
-      this.serializer = serializer;
-    }
-
-    @Override
-    public void subscribe(CoreSubscriber<? super Void> actual) {
-      ByteBuf frame = encode(config, serializer, actual, Frames.MESSAGE, route, data);
-      if (frame == null) {
-        return;
-      }
-      FireItem item = new FireItem(actual, frame, config.requestTimeout());
-      actual.onSubscribe(item);
-      target.accept(item);
+      OutboundMessage<T> call = factory.create(actual, frame);
+      actual.onSubscribe(call);
+      target.accept(call);
     }
   }
 }

@@ -1,5 +1,6 @@
-package io.communica.core.internal;
+package io.communica.core.internal.session;
 
+import io.communica.core.RequestTimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,7 +23,7 @@ public interface Outbound {
 
   /** The error for an item whose deadline passed before it could be sent. */
   default Throwable timeoutError() {
-    return new io.communica.core.RequestTimeoutException("not sent before its deadline");
+    return new RequestTimeoutException("not sent before its deadline");
   }
 
   /**

@@ -1,4 +1,4 @@
-package io.communica.core.internal;
+package io.communica.core.internal.session;
 
 import io.communica.core.Serializer;
 import io.netty.buffer.ByteBuf;
@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  */
 abstract class InboundCall implements Outbound {
 
-  final Session session;
+  final Responder responder;
   final int id;
   final boolean wantsReply;
   final String route;
@@ -21,8 +21,9 @@ abstract class InboundCall implements Outbound {
   private @Nullable ByteBuf reply;
   private int size;
 
-  InboundCall(Session session, int id, boolean wantsReply, String route, Serializer serializer) {
-    this.session = session;
+  InboundCall(
+      Responder responder, int id, boolean wantsReply, String route, Serializer serializer) {
+    this.responder = responder;
     this.id = id;
     this.wantsReply = wantsReply;
     this.route = route;
@@ -35,27 +36,26 @@ abstract class InboundCall implements Outbound {
   /** The handler produced its value (null for none). Any thread, once. */
   final void complete(@Nullable Object value) {
     if (!wantsReply) {
-      session.messageDone(id, null);
+      responder.messageDone(id, null);
       return;
     }
-    ByteBuf frame = session.encodeReply(id, value, serializer);
-    send(frame);
+    send(responder.encodeReply(id, value, serializer));
   }
 
   /** The handler failed. Any thread, once. */
   final void completeError(Throwable t) {
-    session.logHandlerFailure(route, t);
+    Responder.logHandlerFailure(route, t);
     if (wantsReply) {
-      send(ErrorCodes.errorFrame(session.alloc(), id, t));
+      send(responder.errorFrame(id, t));
     } else {
-      session.messageDone(id, t);
+      responder.messageDone(id, t);
     }
   }
 
   private void send(ByteBuf frame) {
     reply = frame;
     size = frame.readableBytes();
-    session.sendReply(this);
+    responder.sendReply(this);
   }
 
   @Override
@@ -63,7 +63,7 @@ abstract class InboundCall implements Outbound {
     ByteBuf f = reply;
     reply = null;
     if (f != null) {
-      s.writeReply(this, f);
+      responder.writeReply(this, f);
     }
   }
 

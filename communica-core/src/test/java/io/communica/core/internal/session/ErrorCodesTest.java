@@ -1,4 +1,4 @@
-package io.communica.core.internal;
+package io.communica.core.internal.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,6 +9,10 @@ import io.communica.core.OverloadedException;
 import io.communica.core.RequestException;
 import io.communica.core.ResponderException;
 import io.communica.core.SerializationException;
+import io.communica.core.frame.ErrorFrame;
+import io.communica.core.frame.ErrorKind;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.List;
@@ -32,10 +36,10 @@ class ErrorCodesTest {
     for (Throwable t : thrown) {
       ByteBuf frame = ErrorCodes.errorFrame(ByteBufAllocator.DEFAULT, 77, t);
       try {
-        assertThat(Frames.type(frame)).isEqualTo(Frames.ERROR);
-        assertThat(Frames.id(frame)).isEqualTo(77);
-        int kind = frame.getUnsignedShort(Frames.OFF_ERROR);
-        ByteBuf payload = frame.slice(Frames.HEADER, frame.readableBytes() - Frames.HEADER);
+        assertThat(FrameHeader.type(frame)).isEqualTo(FrameType.ERROR);
+        assertThat(FrameHeader.id(frame)).isEqualTo(77);
+        int kind = FrameHeader.errorKind(frame);
+        ByteBuf payload = frame.slice(FrameHeader.SIZE, frame.readableBytes() - FrameHeader.SIZE);
         CommunicaException received = ErrorCodes.read(kind, payload);
         if (t instanceof CommunicaException c) {
           assertThat(received).isExactlyInstanceOf(t.getClass());
@@ -55,11 +59,11 @@ class ErrorCodesTest {
 
   @Test
   void unknownKindAndMalformedPayloadStillGiveAnError() {
-    assertThat(ErrorCodes.toException(999, 1, "", "m")).isInstanceOf(HandlerFailedException.class)
+    assertThat(ErrorCodes.toException(new ErrorFrame(999, 1, "", "m"))).isInstanceOf(HandlerFailedException.class)
         .hasMessageContaining("unknown error kind 999");
     ByteBuf shortPayload = ByteBufAllocator.DEFAULT.buffer().writeByte(1);
     try {
-      assertThat(ErrorCodes.read(ErrorCodes.REQUEST, shortPayload))
+      assertThat(ErrorCodes.read(ErrorKind.REQUEST, shortPayload))
           .isInstanceOf(HandlerFailedException.class);
     } finally {
       shortPayload.release();
@@ -71,7 +75,7 @@ class ErrorCodesTest {
     ByteBuf frame =
         ErrorCodes.errorFrame(ByteBufAllocator.DEFAULT, 1, new ResponderException("x".repeat(100_000)));
     try {
-      assertThat(frame.readableBytes()).isLessThan(ErrorCodes.MAX_MESSAGE + 100);
+      assertThat(frame.readableBytes()).isLessThan(ErrorFrame.MAX_MESSAGE + 100);
     } finally {
       frame.release();
     }

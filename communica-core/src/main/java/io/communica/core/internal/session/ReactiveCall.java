@@ -1,4 +1,4 @@
-package io.communica.core.internal;
+package io.communica.core.internal.session;
 
 import io.communica.core.Serializer;
 import org.jspecify.annotations.Nullable;
@@ -15,8 +15,9 @@ final class ReactiveCall extends InboundCall implements CoreSubscriber<Object> {
   private volatile boolean cancelled;
   private boolean done;
 
-  ReactiveCall(Session session, int id, boolean wantsReply, String route, Serializer serializer) {
-    super(session, id, wantsReply, route, serializer);
+  ReactiveCall(
+      Responder responder, int id, boolean wantsReply, String route, Serializer serializer) {
+    super(responder, id, wantsReply, route, serializer);
   }
 
   @Override

@@ -1,4 +1,4 @@
-package io.communica.core.internal;
+package io.communica.core.internal.session;
 
 import io.netty.buffer.ByteBuf;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,14 +21,14 @@ final class BlockingCall extends InboundCall implements Runnable {
   private volatile @Nullable Disposable task;
 
   BlockingCall(
-      Session session,
+      Responder responder,
       int id,
       boolean wantsReply,
       RouteIndex.Entry entry,
       int flags,
       int contentType,
       ByteBuf payload) {
-    super(session, id, wantsReply, entry.route(), entry.serializer());
+    super(responder, id, wantsReply, entry.route(), entry.serializer());
     this.entry = entry;
     this.flags = flags;
     this.contentType = contentType;
@@ -56,7 +56,7 @@ final class BlockingCall extends InboundCall implements Runnable {
     }
     Object result;
     try {
-      result = entry.handler().invoke(Session.decodeRequest(entry, flags, contentType, payload));
+      result = entry.handler().invoke(Responder.decodeRequest(entry, flags, contentType, payload));
     } catch (Throwable t) {
       completeError(t);
       return;

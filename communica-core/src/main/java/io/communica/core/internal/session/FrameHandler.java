@@ -1,0 +1,43 @@
+package io.communica.core.internal.session;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * What a {@link FrameReader} calls, one method per frame kind, with the header fields read and
+ * fragments already reassembled. Buffers are lent for the duration of the call. Loop only.
+ */
+interface FrameHandler {
+
+  /** Whether message frames are allowed yet (the handshake completed). */
+  boolean acceptsMessages();
+
+  void onHello(ByteBuf payload);
+
+  void onWelcome(ByteBuf payload);
+
+  void onRefuse(String reason);
+
+  /**
+   * A REQUEST ({@code wantsReply}) or MESSAGE; the route is the first {@code routeLen} bytes of
+   * {@code route}, which may be longer.
+   */
+  void onRequest(
+      boolean wantsReply, int id, int flags, int contentType, byte[] route, int routeLen,
+      ByteBuf payload);
+
+  void onResponse(int id, int flags, int contentType, ByteBuf payload);
+
+  void onError(int id, int kind, ByteBuf payload);
+
+  void onCancel(int id);
+
+  void onPing();
+
+  void onClose(String reason);
+
+  /** A frame of another protocol version; {@code frame} is the whole frame. */
+  void onOtherVersion(int version, int type, ByteBuf frame);
+
+  /** The frame breaks the protocol. */
+  void protocolError(String reason);
+}

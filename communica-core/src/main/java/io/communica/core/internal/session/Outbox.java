@@ -1,0 +1,257 @@
+package io.communica.core.internal.session;
+
+import io.communica.core.ConnectionLostException;
+import io.communica.core.OverloadedException;
+import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.WriteListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.internal.PlatformDependent;
+import java.util.ArrayDeque;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The outbound side of a session: what other threads hand over, written on the loop, and the
+ * coalescing of flushes.
+ *
+ * <p>Other threads hand items over through {@link #submit}, which queues them on a lock-free queue
+ * and schedules one drain task when none is pending; the drain writes everything queued and flushes
+ * once. Work that starts on the loop writes directly and is flushed at the end of the read burst,
+ * so a burst of requests and replies costs one system call. Messages larger than the peer's frame
+ * size go to the {@link Fragmenter}, which interleaves their fragments with everything else.
+ */
+final class Outbox {
+
+  /** How deep sends made from completions on the loop may nest before they are queued. */
+  static final int MAX_DIRECT_DEPTH = 8;
+
+  private final Session session;
+  private final FrameConnection conn;
+  private final long maxQueuedBytes;
+  final Fragmenter fragmenter;
+
+  // loop-confined
+  private boolean reading;
+  private int directDepth;
+  private boolean dirty;
+  private boolean flushScheduled;
+  private boolean wroteSinceTick;
+  /** Items taken from the outbox while the transport was full, in order. */
+  private final ArrayDeque<Outbound> stalled = new ArrayDeque<>();
+
+  // shared
+  /** Small chunks: an idle connection should cost little (the default chunk is 1024 slots). */
+  private final Queue<Outbound> queue = PlatformDependent.newMpscQueue(32, 1 << 30);
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final Runnable drainTask = this::drain;
+  private final Runnable flushTask = this::scheduledFlush;
+
+  Outbox(Session session, FrameConnection conn, long maxQueuedBytes) {
+    this.session = session;
+    this.conn = conn;
+    this.maxQueuedBytes = maxQueuedBytes;
+    this.fragmenter = new Fragmenter(session, this, conn);
+  }
+
+  /**
+   * Hands an item over from any thread. Returns false, leaving the item to the caller, when the
+   * session is closed.
+   */
+  boolean submit(Outbound o) {
+    if (!session.isOpen()) {
+      return false;
+    }
+    if (conn.inLoop()
+        && session.isEstablished()
+        && directDepth < MAX_DIRECT_DEPTH
+        && stalled.isEmpty()
+        && queue.isEmpty()
+        && conn.isWritable()) {
+      // a completion that sends again (a message per completed message) would recurse through
+      // here without bound: past a few levels the item takes the queue instead
+      directDepth++;
+      try {
+        o.write(session);
+      } finally {
+        directDepth--;
+      }
+      afterDirectWrite();
+      return true;
+    }
+    int size = o.size();
+    long queued = queuedBytes.addAndGet(size);
+    if (queued > maxQueuedBytes && queued != size) {
+      queuedBytes.addAndGet(-size);
+      o.fail(
+          new OverloadedException(
+              "more than " + maxQueuedBytes + " bytes are queued for " + session.describe()));
+      return true;
+    }
+    queue.offer(o);
+    if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+      conn.execute(drainTask);
+    }
+    return true;
+  }
+
+  /** Loop: writes what is queued, as far as the transport takes it, and flushes. */
+  void drain() {
+    drainScheduled.set(false);
+    if (session.isClosed()) {
+      failAll(session.closeError());
+      return;
+    }
+    if (!session.isEstablished()) {
+      return;
+    }
+    long drained = 0;
+    Outbound o;
+    while (conn.isWritable()) {
+      o = stalled.isEmpty() ? queue.poll() : stalled.poll();
+      if (o == null) {
+        break;
+      }
+      drained += o.size();
+      o.write(session);
+    }
+    if (!conn.isWritable()) {
+      // the transport is full: what is queued waits on the loop, where the sweep can time it out
+      while ((o = queue.poll()) != null) {
+        stalled.add(o);
+      }
+      if (!stalled.isEmpty()) {
+        session.requester.scheduleSweep();
+      }
+    }
+    if (drained != 0) {
+      queuedBytes.addAndGet(-drained);
+    }
+    flushIfDirty();
+  }
+
+  /** Loop: the transport takes writes again. */
+  void onWritable() {
+    if (!queue.isEmpty() || !stalled.isEmpty()) {
+      drain();
+    }
+    fragmenter.resume();
+  }
+
+  /** Loop: whether items wait that the deadline sweep must watch. */
+  boolean hasStalled() {
+    return !stalled.isEmpty();
+  }
+
+  /** Loop: fails the items waiting for a full transport whose deadline passed. */
+  void expireStalled(long now) {
+    long removed = 0;
+    for (var it = stalled.iterator(); it.hasNext(); ) {
+      Outbound o = it.next();
+      if (now - o.deadline() >= 0) {
+        it.remove();
+        removed += o.size();
+        o.fail(o.timeoutError());
+      }
+    }
+    if (removed != 0) {
+      queuedBytes.addAndGet(-removed);
+    }
+  }
+
+  /** Loop: the session closed; everything waiting fails with {@code error}. */
+  void failAll(Throwable error) {
+    Outbound o;
+    long drained = 0;
+    while ((o = stalled.poll()) != null || (o = queue.poll()) != null) {
+      drained += o.size();
+      o.fail(error);
+    }
+    queuedBytes.addAndGet(-drained);
+    fragmenter.failAll(error);
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /**
+   * Writes a whole message, split into interleaved fragments when it is larger than the peer's
+   * frame size; {@code listener}, if any, hears when the transport took its last frame (see {@link
+   * FrameConnection#write(ByteBuf, WriteListener)}).
+   */
+  void writeMessage(ByteBuf frame, @Nullable WriteListener listener) {
+    if (frame.readableBytes() <= session.peerFrameLimit()) {
+      writeFrame(frame, listener);
+    } else {
+      fragmenter.add(frame, listener);
+    }
+  }
+
+  /** Writes one frame; the flush comes at the end of the read burst or the drain. */
+  void writeFrame(ByteBuf frame, @Nullable WriteListener listener) {
+    if (listener == null) {
+      conn.write(frame);
+    } else {
+      conn.write(frame, listener);
+    }
+    dirty = true;
+    wroteSinceTick = true;
+    if (!conn.isWritable() && conn.pendingWriteBytes() > maxQueuedBytes) {
+      // replies and pongs are written on the loop whatever the socket's state; a peer that keeps
+      // sending but does not read would make them pile up without end
+      session.closeWith(
+          new ConnectionLostException(
+              "closing connection with " + session.describe() + ": the peer does not read: more"
+                  + " than " + maxQueuedBytes + " bytes were waiting"));
+    }
+  }
+
+  /** Writes a control frame now and flushes it. */
+  void writeNow(ByteBuf frame) {
+    writeFrame(frame, null);
+    flushNow();
+  }
+
+  /** After a write made on the loop outside a read burst: flush once the loop is free. */
+  void afterDirectWrite() {
+    if (!reading && dirty && !flushScheduled) {
+      flushScheduled = true;
+      conn.execute(flushTask);
+    }
+  }
+
+  private void scheduledFlush() {
+    flushScheduled = false;
+    flushIfDirty();
+  }
+
+  void flushIfDirty() {
+    if (dirty) {
+      flushNow();
+    }
+  }
+
+  void flushNow() {
+    dirty = false;
+    conn.flush();
+  }
+
+  /** A read burst begins: writes made during it are flushed at its end. */
+  void startReading() {
+    reading = true;
+  }
+
+  /** The read burst ended: flush what it wrote. */
+  void readComplete() {
+    reading = false;
+    flushIfDirty();
+  }
+
+  /** Whether anything was written since the last call (keep-alive sends PING on silence). */
+  boolean takeWroteSinceTick() {
+    boolean wrote = wroteSinceTick;
+    wroteSinceTick = false;
+    return wrote;
+  }
+}

@@ -1,0 +1,143 @@
+package io.communica.core.internal.session;
+
+import io.communica.core.frame.FrameException;
+import io.communica.core.frame.FrameType;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The receiving side of fragmentation: the messages whose fragments are arriving, each keyed by its
+ * frame type and id, since fragments of different messages interleave. Bounded: at most {@value
+ * #MAX_PARTIAL} partial messages, each within the maximum message size, and together within
+ * {@link #budget}; every fragment but the last carries at least {@value #MIN_FRAGMENT} bytes, so
+ * that a message cannot be made of endless empty fragments. Each partial message grows one buffer
+ * with the bytes received, holding no reference to the read buffers the fragments came in.
+ */
+final class Reassembly {
+
+  /** Partial messages a receiver holds at once. */
+  static final int MAX_PARTIAL = 8;
+
+  /** Least payload of a fragment that is not the last. */
+  static final int MIN_FRAGMENT = 1024;
+
+  /** A message being reassembled, and once complete, what is dispatched. */
+  static final class Partial {
+    final int type;
+    final int id;
+    final int flags;
+    final int contentType;
+    final int error;
+    final byte[] route;
+    final ByteBuf payload;
+
+    Partial(int type, int id, int flags, int contentType, int error, byte[] route, ByteBuf payload) {
+      this.type = type;
+      this.id = id;
+      this.flags = flags;
+      this.contentType = contentType;
+      this.error = error;
+      this.route = route;
+      this.payload = payload;
+    }
+  }
+
+  private final ByteBufAllocator alloc;
+  private final int maxMessage;
+  private final long budget;
+  private final List<Partial> partials = new ArrayList<>(0);
+  private long total;
+
+  Reassembly(ByteBufAllocator alloc, int maxMessage) {
+    this.alloc = alloc;
+    this.maxMessage = maxMessage;
+    this.budget = budget(maxMessage);
+  }
+
+  /** Bytes of partial messages a receiver with this maximum message size holds at once. */
+  static long budget(int maxMessage) {
+    return 2L * maxMessage;
+  }
+
+  /** The first fragment of a message (flag FOLLOWS, not CONTINUED). */
+  void begin(
+      int type, int id, int flags, int contentType, int error, byte[] route, ByteBuf src, int from,
+      int n) {
+    if (find(type, id) != null) {
+      throw new FrameException(
+          "a second first fragment of " + FrameType.name(type) + " " + id + " while one is open");
+    }
+    if (partials.size() >= MAX_PARTIAL) {
+      throw new FrameException("more than " + MAX_PARTIAL + " fragmented messages at once");
+    }
+    checkFragment(n, true);
+    if (n > maxMessage) {
+      throw new FrameException("message exceeds the maximum message size of " + maxMessage);
+    }
+    reserve(n);
+    ByteBuf payload = alloc.buffer(Math.min(4 * n, maxMessage), maxMessage);
+    payload.writeBytes(src, from, n);
+    partials.add(new Partial(type, id, flags, contentType, error, route, payload));
+  }
+
+  /**
+   * A later fragment (flag CONTINUED); returns the message when this was its last fragment, which
+   * the caller dispatches and then releases, else null.
+   */
+  @Nullable Partial append(int type, int id, boolean follows, ByteBuf src, int from, int n) {
+    Partial p = find(type, id);
+    if (p == null) {
+      throw new FrameException(
+          "fragment of " + FrameType.name(type) + " " + id + " without a first fragment");
+    }
+    if (p.payload.readableBytes() + (long) n > maxMessage) {
+      throw new FrameException(
+          "fragmented message exceeds the maximum message size of " + maxMessage);
+    }
+    checkFragment(n, follows);
+    reserve(n);
+    p.payload.writeBytes(src, from, n);
+    if (follows) {
+      return null;
+    }
+    partials.remove(p);
+    total -= p.payload.readableBytes();
+    return p;
+  }
+
+  private static void checkFragment(int n, boolean follows) {
+    if (follows && n < MIN_FRAGMENT) {
+      throw new FrameException(
+          "non-final fragment of " + n + " bytes; fragments carry at least " + MIN_FRAGMENT);
+    }
+  }
+
+  private void reserve(int n) {
+    if (total + n > budget) {
+      throw new FrameException(
+          "fragmented messages in progress exceed " + budget + " bytes");
+    }
+    total += n;
+  }
+
+  private @Nullable Partial find(int type, int id) {
+    for (Partial p : partials) {
+      if (p.id == id && p.type == type) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** The connection closed: drops every partial message. */
+  void releaseAll() {
+    for (Partial p : partials) {
+      p.payload.release();
+    }
+    partials.clear();
+    total = 0;
+  }
+}

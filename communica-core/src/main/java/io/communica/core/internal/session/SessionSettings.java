@@ -1,0 +1,44 @@
+package io.communica.core.internal.session;
+
+import io.communica.core.frame.Capabilities;
+import java.time.Duration;
+import reactor.core.scheduler.Scheduler;
+
+/** What a session is configured with; the entity's configuration provides it. */
+public interface SessionSettings {
+
+  /** Largest payload this side accepts and sends. */
+  int maxMessageSize();
+
+  /** Largest frame this side accepts, counted with a stream transport's length prefix. */
+  int maxFrameSize();
+
+  /** How long a request waits for its reply, and a message for the transport, by default. */
+  Duration requestTimeout();
+
+  Duration keepAliveInterval();
+
+  Duration keepAliveTimeout();
+
+  Duration handshakeTimeout();
+
+  /** Requests this side handles at once, and waits for replies to at once. */
+  int maxInFlight();
+
+  /** Bytes that may wait to be sent before new sends fail as overloaded. */
+  long maxQueuedBytes();
+
+  /** Where blocking handlers run. */
+  Scheduler blockingScheduler();
+
+  /** Client: the id sent in HELLO. */
+  String clientId();
+
+  /** Client: the credentials sent in HELLO. */
+  byte[] credentials();
+
+  /** The capability bits this side announces; {@link Capabilities#SUPPORTED} but in tests. */
+  default int capabilities() {
+    return Capabilities.SUPPORTED;
+  }
+}

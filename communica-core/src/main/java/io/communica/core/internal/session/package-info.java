@@ -1,0 +1,7 @@
+/**
+ * The session: the protocol state of one connection, split by job. Internal: not an API.
+ */
+@NullMarked
+package io.communica.core.internal.session;
+
+import org.jspecify.annotations.NullMarked;

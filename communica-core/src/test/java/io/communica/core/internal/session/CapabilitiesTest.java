@@ -1,0 +1,106 @@
+package io.communica.core.internal.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.communica.core.frame.Capabilities;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/** Capability bits: what a connection may use is what both sides announced. */
+@Timeout(20)
+class CapabilitiesTest {
+
+  /** A bit no feature uses: only this test sets it. */
+  private static final int TEST_BIT = 1 << 17;
+
+  private final ScheduledExecutorService clientLoop = Executors.newSingleThreadScheduledExecutor();
+  private final ScheduledExecutorService serverLoop = Executors.newSingleThreadScheduledExecutor();
+
+  record Settings(int capabilities) implements SessionSettings {
+    @Override public int maxMessageSize() { return 1 << 20; }
+    @Override public int maxFrameSize() { return 64 * 1024; }
+    @Override public Duration requestTimeout() { return Duration.ofSeconds(5); }
+    @Override public Duration keepAliveInterval() { return Duration.ofSeconds(10); }
+    @Override public Duration keepAliveTimeout() { return Duration.ofSeconds(30); }
+    @Override public Duration handshakeTimeout() { return Duration.ofSeconds(5); }
+    @Override public int maxInFlight() { return 100; }
+    @Override public long maxQueuedBytes() { return 1 << 20; }
+    @Override public Scheduler blockingScheduler() { return Schedulers.boundedElastic(); }
+    @Override public String clientId() { return "capable"; }
+    @Override public byte[] credentials() { return new byte[0]; }
+  }
+
+  @AfterEach
+  void stop() {
+    clientLoop.shutdownNow();
+    serverLoop.shutdownNow();
+  }
+
+  /** Opens a client and a server session with these bits; returns the client's once open. */
+  private Session open(int clientBits, int serverBits) throws Exception {
+    RouteIndex routes = new RouteIndex(Map.of(), new io.communica.core.Utf8Serializer());
+    CompletableFuture<Session> opened = new CompletableFuture<>();
+    SessionOwner clientOwner =
+        new SessionOwner() {
+          @Override
+          public void onOpen(Session session) {
+            opened.complete(session);
+          }
+
+          @Override
+          public void onClose(Session session, Throwable cause) {
+            opened.completeExceptionally(cause);
+          }
+        };
+    SessionOwner serverOwner =
+        new SessionOwner() {
+          @Override
+          public void onOpen(Session session) {}
+
+          @Override
+          public void onClose(Session session, Throwable cause) {}
+        };
+    PipeConnection.pair(
+        clientLoop, conn -> Session.client(conn, new Settings(clientBits), routes, clientOwner),
+        serverLoop, conn -> Session.server(conn, new Settings(serverBits), routes, serverOwner));
+    return opened.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aBitBothSidesAnnounceIsUsable() throws Exception {
+    Session s = open(TEST_BIT | Capabilities.RESUME, TEST_BIT);
+    assertThat(s.peerHas(TEST_BIT)).isTrue();
+    assertThat(s.peerHas(Capabilities.RESUME)).isFalse();
+    s.require(TEST_BIT);
+  }
+
+  @Test
+  void aBitThePeerLacksFailsWithAnErrorNamingIt() throws Exception {
+    Session s = open(TEST_BIT, Capabilities.STREAMS);
+    assertThat(s.peerHas(TEST_BIT)).isFalse();
+    assertThatThrownBy(() -> s.require(TEST_BIT))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("does not support bit 17")
+        .hasMessageContaining("capabilities []");
+    assertThatThrownBy(() -> s.require(Capabilities.STREAMS))
+        .hasMessageContaining("does not support streams");
+    assertThat(s.isOpen()).isTrue();
+  }
+
+  @Test
+  void namesDescribeSets() {
+    assertThat(Capabilities.describe(Capabilities.STREAMS | Capabilities.SHARED_MEMORY))
+        .isEqualTo("[streams, shared-memory]");
+    assertThat(Capabilities.describe(0)).isEqualTo("[]");
+  }
+}
