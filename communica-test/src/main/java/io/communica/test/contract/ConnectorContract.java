@@ -182,6 +182,11 @@ public interface ConnectorContract {
     return RouteClient.builder(resources().track(address)).serializer(ContractSerializer.INSTANCE);
   }
 
+  /** A client that retries a lost connection within a fraction of a second. */
+  default SimpleClient.Builder reconnectingClient(Connector address) {
+    return simpleClient(address).reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200));
+  }
+
   default SimpleServer.Builder server(Handler handler) {
     return simpleServer(newAddress()).handler(handler);
   }
@@ -707,10 +712,7 @@ public interface ConnectorContract {
     SimpleServer first = start(server(echo()));
     Connector address = first.connector();
     first.close();
-    SimpleClient client =
-        start(
-            simpleClient(address)
-                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
+    SimpleClient client = start(reconnectingClient(address));
     Mono<String> reply = client.request("early", String.class).cache();
     reply.subscribe(x -> {}, e -> {});
     start(simpleServer(address).handler(echo()));
@@ -764,10 +766,7 @@ public interface ConnectorContract {
   default void retryingAfterConnectionLossWaitsForTheNextConnection() throws Exception {
     SimpleServer first = start(server(Handler.reactive(String.class, s -> Mono.never())));
     Connector address = first.connector();
-    SimpleClient client =
-        start(
-            simpleClient(address)
-                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
+    SimpleClient client = start(reconnectingClient(address));
     client.connected().block(TIMEOUT);
     CountDownLatch onServer = new CountDownLatch(2);
     first.close();
@@ -792,10 +791,7 @@ public interface ConnectorContract {
   default void retryOfRequestsInFlightWhenTheConnectionDrops() throws Exception {
     SimpleServer first = start(server(Handler.reactive(String.class, s -> Mono.never())));
     Connector address = first.connector();
-    SimpleClient client =
-        start(
-            simpleClient(address)
-                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)));
+    SimpleClient client = start(reconnectingClient(address));
     client.connected().block(TIMEOUT);
     List<Mono<String>> inFlight = new ArrayList<>();
     for (int i = 0; i < 20; i++) {

@@ -35,9 +35,8 @@ import reactor.core.publisher.Sinks;
  * The receiving side checks each frame's length against its maximum frame size as a stream
  * transport does (a larger frame is a protocol error that closes the connection), so message limits
  * and fragmentation behave as over TCP. Each side of a connection has its own loop, one thread of a
- * shared pool, on which its callbacks run. Writes are bounded: once more than {@value
- * LoopbackConnection#HIGH_WATER_MARK} bytes sent by one side wait for the other to take them, that
- * side is not writable until they drop below {@value LoopbackConnection#LOW_WATER_MARK}.
+ * shared pool, on which its callbacks run. Writes are bounded: once more than 512 KiB sent by one
+ * side wait for the other to take them, that side is not writable until they drop below 128 KiB.
  *
  * <p>Names are global to the JVM (use a unique name per test when tests run in parallel); binding a
  * name that is bound fails, and a server's {@code close()} frees its name. Connecting to a name

@@ -45,6 +45,13 @@ class LoopbackConnectorTest {
     return s;
   }
 
+  /** A server on a fresh name with {@code server} as its listener, and a client connected to it. */
+  FrameConnection connected(int maxFrameSize, Recorder server, Recorder client) {
+    LoopbackConnector address = address();
+    bind(address, maxFrameSize, server);
+    return connect(address, client);
+  }
+
   static FrameConnection connect(Connector address, Recorder listener) {
     return address.connect(new TransportOptions(65_536, WAIT), c -> listener).block(WAIT);
   }
@@ -58,11 +65,9 @@ class LoopbackConnectorTest {
 
   @Test
   void framesCrossAsCopiesInOrderAndTheWrittenBufferIsReleased() throws Exception {
-    LoopbackConnector address = address();
     Recorder server = new Recorder();
-    bind(address, 65_536, server);
     Recorder client = new Recorder();
-    FrameConnection conn = connect(address, client);
+    FrameConnection conn = connected(65_536, server, client);
     List<ByteBuf> written = new ArrayList<>();
     onLoop(
         conn,
@@ -86,11 +91,9 @@ class LoopbackConnectorTest {
 
   @Test
   void aFrameOverTheReceiversMaximumIsAProtocolErrorThatClosesBothSides() throws Exception {
-    LoopbackConnector address = address();
     Recorder server = new Recorder();
-    bind(address, 64, server);
     Recorder client = new Recorder();
-    FrameConnection conn = connect(address, client);
+    FrameConnection conn = connected(64, server, client);
     onLoop(
         conn,
         () -> {
@@ -110,7 +113,6 @@ class LoopbackConnectorTest {
 
   @Test
   void writesStopAtTheHighWaterMarkAndResumeOnceTheReaderTookThem() throws Exception {
-    LoopbackConnector address = address();
     CountDownLatch reading = new CountDownLatch(1);
     Recorder server =
         new Recorder() {
@@ -124,9 +126,8 @@ class LoopbackConnectorTest {
             super.onFrame(frame);
           }
         };
-    bind(address, 65_536, server);
     Recorder client = new Recorder();
-    FrameConnection conn = connect(address, client);
+    FrameConnection conn = connected(65_536, server, client);
     int frame = 16 * 1024;
     int sent =
         onLoop(
