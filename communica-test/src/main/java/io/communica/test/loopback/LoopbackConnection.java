@@ -14,6 +14,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,7 +42,7 @@ final class LoopbackConnection implements FrameConnection {
   private static final class Loops {
     static final DefaultEventExecutorGroup GROUP =
         new DefaultEventExecutorGroup(
-            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            2 * Runtime.getRuntime().availableProcessors(),
             new DefaultThreadFactory("communica-loopback", true));
   }
 
@@ -66,6 +68,10 @@ final class LoopbackConnection implements FrameConnection {
   private final List<ByteBuf> outbox = new ArrayList<>();
   private boolean closed;
 
+  /** Frames the peer flushed to this side, taken by one drain task at a time on this loop. */
+  private final Queue<ByteBuf> inbox = new ConcurrentLinkedQueue<>();
+
+  private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicLong inFlight = new AtomicLong();
   private volatile boolean unwritable;
   private final AtomicBoolean closing = new AtomicBoolean();
@@ -154,10 +160,14 @@ final class LoopbackConnection implements FrameConnection {
     if (outbox.isEmpty() || closed) {
       return;
     }
-    List<ByteBuf> batch = new ArrayList<>(outbox);
-    outbox.clear();
     LoopbackConnection to = peer();
-    to.loop.execute(() -> to.receive(batch, this));
+    to.inbox.addAll(outbox);
+    outbox.clear();
+    // one drain task at a time: frames flushed while the peer is busy join the pending one, as
+    // bytes on a socket wait for one read
+    if (to.draining.compareAndSet(false, true)) {
+      to.loop.execute(to::drain);
+    }
   }
 
   @Override
@@ -182,12 +192,11 @@ final class LoopbackConnection implements FrameConnection {
 
   // ---------------------------------------------------------------- reading, on this side's loop
 
-  private void receive(List<ByteBuf> batch, LoopbackConnection from) {
-    long taken = 0;
-    int i = 0;
-    try {
-      for (; i < batch.size(); i++) {
-        ByteBuf frame = batch.get(i);
+  private void drain() {
+    LoopbackConnection from = peer();
+    do {
+      long taken = 0;
+      for (ByteBuf frame; (frame = inbox.poll()) != null; ) {
         taken += frame.readableBytes();
         try {
           deliver(frame);
@@ -195,16 +204,13 @@ final class LoopbackConnection implements FrameConnection {
           frame.release();
         }
       }
-    } finally {
-      for (i++; i < batch.size(); i++) {
-        taken += batch.get(i).readableBytes();
-        batch.get(i).release();
-      }
       from.inFlight.addAndGet(-taken);
       if (from.unwritable) {
         from.loop.execute(from::checkWritable);
       }
-    }
+      draining.set(false);
+      // frames flushed after the last poll and before the flag dropped are ours to take
+    } while (!inbox.isEmpty() && draining.compareAndSet(false, true));
     FrameListener l = listener;
     if (!closed && l != null) {
       l.onReadComplete();

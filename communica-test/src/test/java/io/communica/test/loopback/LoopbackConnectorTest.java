@@ -128,29 +128,33 @@ class LoopbackConnectorTest {
         };
     Recorder client = new Recorder();
     FrameConnection conn = connected(65_536, server, client);
-    int frame = 16 * 1024;
-    int sent =
-        onLoop(
-            conn,
-            () -> {
-              int n = 0;
-              while (conn.isWritable()) {
-                conn.write(Frames.frame(conn.alloc(), frame, n));
-                conn.flush();
-                n++;
-              }
-              return n;
-            });
-    assertThat((long) sent * frame).isGreaterThan(LoopbackConnection.HIGH_WATER_MARK);
-    assertThat(onLoop(conn, conn::pendingWriteBytes))
-        .isLessThanOrEqualTo(LoopbackConnection.HIGH_WATER_MARK + frame);
-    assertThat(client.writable.get()).isZero();
-    reading.countDown();
-    for (int i = 0; i < sent; i++) {
-      assertThat(server.frames.poll(5, TimeUnit.SECONDS)).isNotNull();
+    try {
+      int frame = 16 * 1024;
+      int sent =
+          onLoop(
+              conn,
+              () -> {
+                int n = 0;
+                while (conn.isWritable()) {
+                  conn.write(Frames.frame(conn.alloc(), frame, n));
+                  conn.flush();
+                  n++;
+                }
+                return n;
+              });
+      assertThat((long) sent * frame).isGreaterThan(LoopbackConnection.HIGH_WATER_MARK);
+      assertThat(onLoop(conn, conn::pendingWriteBytes))
+          .isLessThanOrEqualTo(LoopbackConnection.HIGH_WATER_MARK + frame);
+      assertThat(client.writable.get()).isZero();
+      reading.countDown();
+      for (int i = 0; i < sent; i++) {
+        assertThat(server.frames.poll(5, TimeUnit.SECONDS)).isNotNull();
+      }
+      assertThat(client.becameWritable.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(client.writable.get()).isEqualTo(1);
+    } finally {
+      reading.countDown(); // never leave the server's loop waiting
     }
-    assertThat(client.becameWritable.await(5, TimeUnit.SECONDS)).isTrue();
-    assertThat(client.writable.get()).isEqualTo(1);
     assertThat(onLoop(conn, conn::isWritable)).isTrue();
   }
 
