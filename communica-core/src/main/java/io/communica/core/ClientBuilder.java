@@ -12,9 +12,11 @@ import java.util.UUID;
  * Options of client entities.
  *
  * @param <B> the concrete builder
+ * @param <E> the client it builds
  * @since 0.1
  */
-public abstract class ClientBuilder<B extends ClientBuilder<B>> extends EntityBuilder<B> {
+public abstract class ClientBuilder<B extends ClientBuilder<B, E>, E extends ClientEntity<E>>
+    extends EntityBuilder<B> {
 
   /** Default first reconnect delay, doubled on each failed attempt: 1 second. */
   public static final Duration DEFAULT_RECONNECT_INITIAL = Duration.ofSeconds(1);
@@ -92,5 +94,13 @@ public abstract class ClientBuilder<B extends ClientBuilder<B>> extends EntityBu
         reconnectMax,
         connectTimeout,
         Authenticator.acceptAll());
+  }
+
+  /** The client, not yet started. */
+  public abstract E build();
+
+  /** Builds and {@linkplain Entity#start() starts} the client. */
+  public E start() {
+    return build().start();
   }
 }

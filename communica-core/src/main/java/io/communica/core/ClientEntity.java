@@ -23,16 +23,6 @@ public abstract sealed class ClientEntity<S extends ClientEntity<S>> extends Ent
   }
 
   /**
-   * Starts connecting and returns at once. Requests made before the connection is up wait for it
-   * within their timeout (or fail at once when fail-fast); the client reconnects with backoff
-   * whenever the connection drops.
-   */
-  @Override
-  public S start() {
-    return super.start();
-  }
-
-  /**
    * Starts, then blocks until the first connection is up.
    *
    * @throws RequestTimeoutException if no connection came up within {@code timeout}; the message
@@ -72,15 +62,6 @@ public abstract sealed class ClientEntity<S extends ClientEntity<S>> extends Ent
     return core.config().clientId();
   }
 
-  /**
-   * Closes the connection (telling the server) and stops reconnecting. Requests still waiting fail
-   * with {@link ConnectionLostException}. Idempotent.
-   */
-  @Override
-  public void close() {
-    super.close();
-  }
-
   /** The one place every request method of a client goes through. */
   final <R> Mono<R> send(
       String route,
@@ -88,12 +69,12 @@ public abstract sealed class ClientEntity<S extends ClientEntity<S>> extends Ent
       Type replyType,
       CallOptions options,
       @Nullable Serializer serializer) {
-    return core.request(route, data, replyType, timeout(options), failFast(options), serializer);
+    return core.request(null, route, data, replyType, timeout(options), failFast(options), serializer);
   }
 
   /** The one place every fire-and-forget method of a client goes through. */
   final Mono<Void> fire(
       String route, @Nullable Object data, CallOptions options, @Nullable Serializer serializer) {
-    return core.fire(route, data, timeout(options), failFast(options), serializer);
+    return core.fire(null, route, data, timeout(options), failFast(options), serializer);
   }
 }

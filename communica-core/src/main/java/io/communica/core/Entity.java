@@ -28,7 +28,10 @@ abstract class Entity<S extends Entity<S>> implements AutoCloseable {
   }
 
   /**
-   * Starts and returns at once: a server once it is bound, a client while it connects.
+   * Starts and returns at once. A server returns once it is bound (a {@code RuntimeException} if
+   * binding fails, e.g. the address is in use); a client starts connecting, and its calls made
+   * before the connection is up wait for it within their timeout (or fail at once when
+   * fail-fast); it reconnects with backoff whenever the connection drops.
    *
    * @throws IllegalStateException if the entity was closed
    */
@@ -68,8 +71,9 @@ abstract class Entity<S extends Entity<S>> implements AutoCloseable {
   }
 
   /**
-   * Closes every connection (telling each peer) and stops; calls still waiting fail with {@link
-   * ConnectionLostException}. Once it has returned, every state query says closed. Idempotent.
+   * Closes every connection (telling each peer) and stops: a server stops accepting, a client stops
+   * reconnecting. Calls still waiting fail with {@link ConnectionLostException}. Once it has
+   * returned, every state query says closed. Idempotent.
    */
   @Override
   public void close() {

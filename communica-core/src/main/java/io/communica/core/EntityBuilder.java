@@ -6,6 +6,7 @@ import io.communica.core.frame.FrameHeader;
 import io.communica.core.internal.EntityConfig;
 import java.time.Duration;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -56,6 +57,8 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
   boolean failFast;
   /** The routes of a route entity, filled by {@link RouteBuilding}; unused by simple entities. */
   final RouteTable routes = new RouteTable();
+  /** The one handler of a simple entity, set by {@link SimpleBuilding}. */
+  @Nullable Handler handler;
 
   EntityBuilder(Connector connector) {
     this.connector = requireNonNull(connector, "connector");
@@ -165,6 +168,12 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
   public B failFast(boolean failFast) {
     this.failFast = failFast;
     return self();
+  }
+
+  /** A simple entity's routes: its handler under the empty route, if it has one. */
+  final Map<String, Handler> handlerRoutes() {
+    Handler h = handler;
+    return h == null ? Map.of() : Map.of("", h);
   }
 
   static Duration positive(Duration d, String name) {

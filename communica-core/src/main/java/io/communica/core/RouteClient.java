@@ -103,20 +103,15 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
   }
 
   /** Builds a {@link RouteClient}. */
-  public static final class Builder extends ClientBuilder<Builder>
+  public static final class Builder extends ClientBuilder<Builder, RouteClient>
       implements RouteBuilding<Builder> {
     Builder(Connector connector) {
       super(connector);
     }
 
-    /** The client, not yet started. */
+    @Override
     public RouteClient build() {
       return new RouteClient(new ClientCore(connector, clientConfig(routes.routes())));
-    }
-
-    /** Builds and {@link RouteClient#start() starts} the client. */
-    public RouteClient start() {
-      return build().start();
     }
   }
 }

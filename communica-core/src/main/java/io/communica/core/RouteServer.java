@@ -122,20 +122,15 @@ public final class RouteServer extends ServerEntity<RouteServer> implements Rout
   }
 
   /** Builds a {@link RouteServer}. */
-  public static final class Builder extends ServerBuilder<Builder>
+  public static final class Builder extends ServerBuilder<Builder, RouteServer>
       implements RouteBuilding<Builder> {
     Builder(Connector connector) {
       super(connector);
     }
 
-    /** The server, not yet started. */
+    @Override
     public RouteServer build() {
       return new RouteServer(new ServerCore(connector, serverConfig(routes.routes())));
-    }
-
-    /** Builds and {@link RouteServer#start() starts} the server. */
-    public RouteServer start() {
-      return build().start();
     }
   }
 }

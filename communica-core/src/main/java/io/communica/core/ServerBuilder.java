@@ -9,9 +9,11 @@ import java.util.Map;
  * Options of server entities.
  *
  * @param <B> the concrete builder
+ * @param <E> the server it builds
  * @since 0.1
  */
-public abstract class ServerBuilder<B extends ServerBuilder<B>> extends EntityBuilder<B> {
+public abstract class ServerBuilder<B extends ServerBuilder<B, E>, E extends ServerEntity<E>>
+    extends EntityBuilder<B> {
 
   Authenticator authenticator = Authenticator.acceptAll();
 
@@ -34,5 +36,13 @@ public abstract class ServerBuilder<B extends ServerBuilder<B>> extends EntityBu
         ClientBuilder.DEFAULT_RECONNECT_MAX,
         ClientBuilder.DEFAULT_CONNECT_TIMEOUT,
         authenticator);
+  }
+
+  /** The server, not yet started. */
+  public abstract E build();
+
+  /** Builds and {@linkplain Entity#start() starts} the server. */
+  public E start() {
+    return build().start();
   }
 }

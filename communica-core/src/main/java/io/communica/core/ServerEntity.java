@@ -25,16 +25,6 @@ public abstract sealed class ServerEntity<S extends ServerEntity<S>> extends Ent
     this.core = core;
   }
 
-  /**
-   * Binds and starts accepting clients; returns once bound.
-   *
-   * @throws RuntimeException if binding fails, e.g. the address is in use
-   */
-  @Override
-  public S start() {
-    return super.start();
-  }
-
   /** The clients connected now; empty once {@link #close()} was called. */
   public List<ClientInfo> clients() {
     return core.clients();
@@ -51,15 +41,6 @@ public abstract sealed class ServerEntity<S extends ServerEntity<S>> extends Ent
    */
   public Flux<ClientEvent> events() {
     return core.events();
-  }
-
-  /**
-   * Stops accepting, closes every client connection (telling each client), and fails requests
-   * still waiting with {@link ConnectionLostException}. Idempotent.
-   */
-  @Override
-  public void close() {
-    super.close();
   }
 
   /**

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.communica.core.internal.ClientCore;
 import java.time.Duration;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -78,28 +77,16 @@ public final class SimpleClient extends ClientEntity<SimpleClient> {
   }
 
   /** Builds a {@link SimpleClient}. */
-  public static final class Builder extends ClientBuilder<Builder> {
-    private @Nullable Handler handler;
+  public static final class Builder extends ClientBuilder<Builder, SimpleClient>
+      implements SimpleBuilding<Builder> {
 
     Builder(Connector connector) {
       super(connector);
     }
 
-    /** A handler for the server's requests and messages to this client. Default none. */
-    public Builder handler(Handler handler) {
-      this.handler = requireNonNull(handler, "handler");
-      return this;
-    }
-
-    /** The client, not yet started. */
+    @Override
     public SimpleClient build() {
-      Map<String, Handler> routes = handler == null ? Map.of() : Map.of("", handler);
-      return new SimpleClient(new ClientCore(connector, clientConfig(routes)));
-    }
-
-    /** Builds and {@link SimpleClient#start() starts} the client. */
-    public SimpleClient start() {
-      return build().start();
+      return new SimpleClient(new ClientCore(connector, clientConfig(handlerRoutes())));
     }
   }
 }

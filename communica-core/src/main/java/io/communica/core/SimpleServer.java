@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.communica.core.internal.ServerCore;
 import java.time.Duration;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -89,28 +88,16 @@ public final class SimpleServer extends ServerEntity<SimpleServer> {
   }
 
   /** Builds a {@link SimpleServer}. */
-  public static final class Builder extends ServerBuilder<Builder> {
-    private @Nullable Handler handler;
+  public static final class Builder extends ServerBuilder<Builder, SimpleServer>
+      implements SimpleBuilding<Builder> {
 
     Builder(Connector connector) {
       super(connector);
     }
 
-    /** The handler for every request and message. */
-    public Builder handler(Handler handler) {
-      this.handler = requireNonNull(handler, "handler");
-      return this;
-    }
-
-    /** The server, not yet started. */
+    @Override
     public SimpleServer build() {
-      Map<String, Handler> routes = handler == null ? Map.of() : Map.of("", handler);
-      return new SimpleServer(new ServerCore(connector, serverConfig(routes)));
-    }
-
-    /** Builds and {@link SimpleServer#start() starts} the server. */
-    public SimpleServer start() {
-      return build().start();
+      return new SimpleServer(new ServerCore(connector, serverConfig(handlerRoutes())));
     }
   }
 }

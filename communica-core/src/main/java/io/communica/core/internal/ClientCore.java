@@ -3,16 +3,10 @@ package io.communica.core.internal;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.HandshakeRefusedException;
-import io.communica.core.Serializer;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Requests;
-import io.communica.core.internal.session.Routes;
 import io.communica.core.internal.session.Session;
-import io.communica.core.internal.session.SessionOwner;
 import io.communica.core.transport.Causes;
-import java.lang.reflect.Type;
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -29,14 +23,10 @@ import reactor.core.scheduler.Schedulers;
  * and jitter, the same client id on every connection. Requests made while disconnected wait for
  * the next connection within their timeout.
  */
-public final class ClientCore implements SessionOwner, EntityCore {
+public final class ClientCore extends CoreBase {
 
   private static final Logger log = LoggerFactory.getLogger(ClientCore.class);
 
-  private final Connector connector;
-  private final EntityConfig config;
-  private final Routes routes;
-  private final RouteSerializers serializers;
   private final Waiters waiters;
   /** Fail-fast calls made while the first connection attempt is under way. */
   private final Waiters failFastWaiters;
@@ -44,57 +34,21 @@ public final class ClientCore implements SessionOwner, EntityCore {
   private volatile boolean failing;
   private final Sinks.Many<Boolean> connectedState = Sinks.many().replay().latestOrDefault(false);
   private volatile @Nullable Session current;
-  private volatile boolean closed;
   private volatile @Nullable String refusedReason;
   private volatile @Nullable String lastFailure;
   private volatile boolean started;
-  private final CountDownLatch closedLatch = new CountDownLatch(1);
   private int attempt;
   private @Nullable Disposable retry;
 
   public ClientCore(Connector connector, EntityConfig config) {
-    this.connector = connector;
-    this.config = config;
-    this.routes = new Routes(config.routes(), config.serializer());
-    this.serializers = new RouteSerializers(config);
+    super(connector, config);
     this.waiters = new Waiters(config.maxInFlight(), this::describeWait, () -> {});
     this.failFastWaiters = new Waiters(config.maxInFlight(), this::describeWait, () -> {});
   }
 
+  /** A client has one target, its server: {@code clientId} is always null. */
   @Override
-  public Routes routes() {
-    return routes;
-  }
-
-  public EntityConfig config() {
-    return config;
-  }
-
-  /** A request to {@code route}; {@code serializer} null means the entity's. */
-  public <T> Mono<T> request(
-      String route,
-      @Nullable Object data,
-      Type replyType,
-      Duration timeout,
-      boolean failFast,
-      @Nullable Serializer serializer) {
-    return Requests.request(
-        config, target(failFast), route, data, replyType, timeout,
-        serializers.resolve(route, serializer));
-  }
-
-  /** A fire-and-forget message to {@code route}. */
-  public Mono<Void> fire(
-      String route,
-      @Nullable Object data,
-      Duration timeout,
-      boolean failFast,
-      @Nullable Serializer serializer) {
-    return Requests.fire(
-        config, target(failFast), route, data, timeout, serializers.resolve(route, serializer));
-  }
-
-  private Consumer<Outbound> target(boolean failFast) {
+  Consumer<Outbound> target(@Nullable String clientId, boolean failFast) {
     return failFast ? this::dispatchFailFast : this::dispatch;
   }
 
@@ -302,13 +256,4 @@ public final class ClientCore implements SessionOwner, EntityCore {
     return true;
   }
 
-  @Override
-  public boolean isClosed() {
-    return closed;
-  }
-
-  @Override
-  public void awaitClose() throws InterruptedException {
-    closedLatch.await();
-  }
 }

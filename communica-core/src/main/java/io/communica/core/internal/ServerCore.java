@@ -4,12 +4,8 @@ import io.communica.core.ClientEvent;
 import io.communica.core.ClientInfo;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
-import io.communica.core.Serializer;
 import io.communica.core.internal.session.Outbound;
-import io.communica.core.internal.session.Requests;
-import io.communica.core.internal.session.Routes;
 import io.communica.core.internal.session.Session;
-import io.communica.core.internal.session.SessionOwner;
 import io.communica.core.transport.Causes;
 import io.communica.core.TransportServer;
 import java.lang.reflect.Type;
@@ -19,88 +15,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
  * The server side of an entity: the bound transport, the connected clients by id, and the lists of
  * requests waiting for a client to connect.
  */
-public final class ServerCore implements SessionOwner, EntityCore {
+public final class ServerCore extends CoreBase {
 
   private static final Logger log = LoggerFactory.getLogger(ServerCore.class);
   private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
 
-  private final Connector connector;
-  private final EntityConfig config;
-  private final Routes routes;
-  private final RouteSerializers serializers;
   private final Map<String, Session> clients = new ConcurrentHashMap<>();
   private final List<Session> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final Waiters anyWaiters;
   private final Map<String, Waiters> byIdWaiters = new ConcurrentHashMap<>();
   private final Sinks.Many<ClientEvent> events = Sinks.many().multicast().directBestEffort();
-  private final CountDownLatch closedLatch = new CountDownLatch(1);
   private volatile @Nullable TransportServer transport;
-  private volatile boolean closed;
   /** Why no client can connect any more (the transport ended on its own), or null. */
   private volatile @Nullable String ended;
 
   public ServerCore(Connector connector, EntityConfig config) {
-    this.connector = connector;
-    this.config = config;
-    this.routes = new Routes(config.routes(), config.serializer());
-    this.serializers = new RouteSerializers(config);
+    super(connector, config);
     this.anyWaiters = new Waiters(config.maxInFlight(), () -> "client connected", () -> {});
   }
 
   @Override
-  public Routes routes() {
-    return routes;
-  }
-
-  public EntityConfig config() {
-    return config;
-  }
-
-  /**
-   * A request to {@code route} of the client {@code clientId}, or of any client when null;
-   * {@code serializer} null means the entity's.
-   */
-  public <T> Mono<T> request(
-      @Nullable String clientId,
-      String route,
-      @Nullable Object data,
-      Type replyType,
-      Duration timeout,
-      boolean failFast,
-      @Nullable Serializer serializer) {
-    return Requests.request(
-        config, target(clientId, failFast), route, data, replyType, timeout,
-        serializers.resolve(route, serializer));
-  }
-
-  /** A fire-and-forget message to {@code route} of a client, or of any client when null. */
-  public Mono<Void> fire(
-      @Nullable String clientId,
-      String route,
-      @Nullable Object data,
-      Duration timeout,
-      boolean failFast,
-      @Nullable Serializer serializer) {
-    return Requests.fire(
-        config, target(clientId, failFast), route, data, timeout,
-        serializers.resolve(route, serializer));
-  }
-
-  private java.util.function.Consumer<Outbound> target(@Nullable String clientId, boolean failFast) {
+  java.util.function.Consumer<Outbound> target(@Nullable String clientId, boolean failFast) {
     if (clientId == null) {
       return failFast ? this::dispatchAnyFailFast : this::dispatchAny;
     }
@@ -336,12 +283,5 @@ public final class ServerCore implements SessionOwner, EntityCore {
     closedLatch.countDown();
   }
 
-  public boolean isClosed() {
-    return closed;
-  }
-
   /** Blocks until {@link #close()}. */
-  public void awaitClose() throws InterruptedException {
-    closedLatch.await();
-  }
 }
