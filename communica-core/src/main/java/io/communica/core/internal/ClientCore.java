@@ -12,6 +12,7 @@ import io.communica.core.internal.session.SessionOwner;
 import io.communica.core.transport.Causes;
 import java.lang.reflect.Type;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -72,10 +73,11 @@ public final class ClientCore implements SessionOwner, EntityCore {
       Type replyType,
       Duration timeout,
       boolean failFast,
-      @Nullable Serializer serializer) {
+      @Nullable Serializer serializer,
+      Map<String, String> metadata) {
     return Requests.request(
         config, target(failFast), route, data, replyType, timeout,
-        serializers.resolve(route, serializer));
+        serializers.resolve(route, serializer), metadata);
   }
 
   /** A fire-and-forget message to {@code route}. */
@@ -84,9 +86,11 @@ public final class ClientCore implements SessionOwner, EntityCore {
       @Nullable Object data,
       Duration timeout,
       boolean failFast,
-      @Nullable Serializer serializer) {
+      @Nullable Serializer serializer,
+      Map<String, String> metadata) {
     return Requests.fire(
-        config, target(failFast), route, data, timeout, serializers.resolve(route, serializer));
+        config, target(failFast), route, data, timeout, serializers.resolve(route, serializer),
+        metadata);
   }
 
   private Consumer<Outbound> target(boolean failFast) {
@@ -191,6 +195,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
       delayMs = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
       retry = Schedulers.parallel().schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);
     }
+    config.interception().reconnect(attempt);
     if (attempt == 1) {
       log.info("connection to {} failed or lost ({}); reconnecting", connector.dump(), cause.getMessage());
     }
@@ -237,6 +242,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
       session.close("the client is closed");
       return;
     }
+    config.interception().opened(session);
     log.debug("connected to {}", connector.dump());
     emitState(true);
     failFastWaiters.flushTo(session);
@@ -254,6 +260,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
     }
     if (wasCurrent) {
       emitState(false);
+      config.interception().closed(session, cause);
     }
     reconnectLater(cause);
   }
@@ -261,6 +268,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
   @Override
   public void onRefused(Session session, String reason) {
     refusedReason = reason;
+    config.interception().refused(session, reason);
     waiters.failAll(new HandshakeRefusedException(reason));
     failFastWaiters.failAll(new HandshakeRefusedException(reason));
   }

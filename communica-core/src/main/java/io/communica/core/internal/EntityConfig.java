@@ -3,6 +3,7 @@ package io.communica.core.internal;
 import io.communica.core.Authenticator;
 import io.communica.core.Handler;
 import io.communica.core.Serializer;
+import io.communica.core.internal.session.Interception;
 import io.communica.core.internal.session.SessionSettings;
 import io.communica.core.transport.TransportOptions;
 import java.time.Duration;
@@ -31,7 +32,9 @@ public record EntityConfig(
     // server side
     Authenticator authenticator,
     // whether calls fail at once while there is no connection, unless a call says otherwise
-    boolean failFast)
+    boolean failFast,
+    // interceptors and connection listeners
+    Interception interception)
     implements SessionSettings {
 
   public TransportOptions transportOptions() {

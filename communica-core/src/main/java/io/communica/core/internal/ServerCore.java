@@ -74,10 +74,11 @@ public final class ServerCore implements SessionOwner, EntityCore {
       Type replyType,
       Duration timeout,
       boolean failFast,
-      @Nullable Serializer serializer) {
+      @Nullable Serializer serializer,
+      Map<String, String> metadata) {
     return Requests.request(
         config, target(clientId, failFast), route, data, replyType, timeout,
-        serializers.resolve(route, serializer));
+        serializers.resolve(route, serializer), metadata);
   }
 
   /** A fire-and-forget message to {@code route} of a client, or of any client when null. */
@@ -87,10 +88,11 @@ public final class ServerCore implements SessionOwner, EntityCore {
       @Nullable Object data,
       Duration timeout,
       boolean failFast,
-      @Nullable Serializer serializer) {
+      @Nullable Serializer serializer,
+      Map<String, String> metadata) {
     return Requests.fire(
         config, target(clientId, failFast), route, data, timeout,
-        serializers.resolve(route, serializer));
+        serializers.resolve(route, serializer), metadata);
   }
 
   private java.util.function.Consumer<Outbound> target(@Nullable String clientId, boolean failFast) {
@@ -189,6 +191,7 @@ public final class ServerCore implements SessionOwner, EntityCore {
       old.close("replaced by a new connection of client '" + info.clientId() + "'");
     }
     open.add(session);
+    config.interception().opened(session);
     log.debug("client {} connected from {}", info.clientId(), info.remoteAddress());
     emit(new ClientEvent(ClientEvent.Type.CONNECTED, info));
     Waiters w = byIdWaiters.remove(info.clientId());
@@ -205,11 +208,17 @@ public final class ServerCore implements SessionOwner, EntityCore {
     if (info == null) {
       return;
     }
+    config.interception().closed(session, cause);
     // a connection replaced by a newer one of the same client is not a disconnect
     if (clients.remove(info.clientId(), session)) {
       log.debug("client {} disconnected: {}", info.clientId(), cause.getMessage());
       emit(new ClientEvent(ClientEvent.Type.DISCONNECTED, info));
     }
+  }
+
+  @Override
+  public void onRefusing(Session session, String reason) {
+    config.interception().refused(session, reason);
   }
 
   private void emit(ClientEvent event) {

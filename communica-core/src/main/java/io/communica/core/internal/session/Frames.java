@@ -4,6 +4,7 @@ import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** Encoding of message frames (docs/PROTOCOL.md; the header is {@link FrameHeader}). */
@@ -68,6 +69,37 @@ public final class Frames {
     } catch (Throwable t) {
       buf.release();
       throw t;
+    }
+    return buf;
+  }
+
+  /**
+   * Encodes a REQUEST or MESSAGE frame carrying {@code value} after a metadata section (flag
+   * METADATA), or without one when {@code metadata} is empty. The caller checked the metadata's
+   * size ({@link MetadataCodec#check}).
+   */
+  public static ByteBuf message(
+      ByteBufAllocator alloc,
+      int type,
+      byte[] route,
+      @Nullable Object value,
+      Serializer serializer,
+      Map<String, String> metadata) {
+    if (metadata.isEmpty()) {
+      return message(alloc, type, 0, route, value, serializer);
+    }
+    int size = MetadataCodec.pairsSize(metadata);
+    int flags = FrameHeader.FLAG_METADATA | (value == null ? FrameHeader.FLAG_EMPTY : 0);
+    int contentType = value == null ? 0 : serializer.contentType();
+    ByteBuf buf = begin(alloc, type, flags, contentType, 0, 0, route, 2 + size + 64);
+    MetadataCodec.write(buf, metadata, size);
+    if (value != null) {
+      try {
+        serializer.encode(value, buf);
+      } catch (Throwable t) {
+        buf.release();
+        throw t;
+      }
     }
     return buf;
   }

@@ -75,6 +75,7 @@ final class PendingRequest<T> extends OutboundMessage<T> {
       return;
     }
     if ((flags & FrameHeader.FLAG_EMPTY) != 0) {
+      ended(null);
       actual.onComplete();
       return;
     }
@@ -87,14 +88,18 @@ final class PendingRequest<T> extends OutboundMessage<T> {
       }
       value = serializer.decode(payload, replyType);
     } catch (CommunicaException e) {
+      ended(e);
       actual.onError(e);
       return;
     } catch (RuntimeException e) {
-      actual.onError(
+      SerializationException error =
           new SerializationException(
-              "cannot decode the reply as " + replyType.getTypeName() + ": " + e, e));
+              "cannot decode the reply as " + replyType.getTypeName() + ": " + e, e);
+      ended(error);
+      actual.onError(error);
       return;
     }
+    ended(null);
     @SuppressWarnings("unchecked")
     T t = (T) value;
     complete(t);

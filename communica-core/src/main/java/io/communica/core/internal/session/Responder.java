@@ -8,13 +8,17 @@ import io.communica.core.OverloadedException;
 import io.communica.core.RequestException;
 import io.communica.core.SerializationException;
 import io.communica.core.Serializer;
+import io.communica.core.frame.FrameException;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
+import io.communica.core.intercept.CallKind;
+import io.communica.core.intercept.ServerInterceptor;
 import io.communica.core.transport.FrameConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.collection.IntObjectHashMap;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import org.jspecify.annotations.Nullable;
@@ -39,26 +43,92 @@ final class Responder {
   /** Loop-confined: calls whose reply is not written yet, by request id. */
   private final IntObjectHashMap<InboundCall> inbound = new IntObjectHashMap<>();
   private Scheduler.@Nullable Worker messageWorker;
+  /** The server interceptors, or null when none is installed. */
+  private final ServerInterceptor @Nullable [] interceptors;
 
   Responder(Session session, FrameConnection conn, RouteIndex routes) {
     this.session = session;
     this.conn = conn;
     this.routes = routes;
+    ServerInterceptor[] installed = session.settings().interception().server;
+    this.interceptors = installed.length == 0 ? null : installed;
   }
 
   /** Loop: a REQUEST ({@code wantsReply}) or MESSAGE arrived. */
   void onRequest(
       boolean wantsReply, int id, int flags, int contentType, byte[] routeBytes, int routeLen,
       ByteBuf payload) {
+    Map<String, String> metadata = Map.of();
+    if ((flags & FrameHeader.FLAG_METADATA) != 0) {
+      int size = MetadataCodec.declaredSize(payload);
+      if (size > FrameHeader.MAX_METADATA_BYTES) {
+        refuse(
+            wantsReply, id,
+            new RequestException(
+                "metadata of " + size + " bytes exceeds the limit of "
+                    + FrameHeader.MAX_METADATA_BYTES + " bytes",
+                RequestException.METADATA_TOO_LARGE));
+        return;
+      }
+      if (payload.readableBytes() < 2 + size) {
+        session.protocolError("metadata section runs past the end of the message");
+        return;
+      }
+      try {
+        metadata = MetadataCodec.read(payload, size);
+      } catch (FrameException e) {
+        session.protocolError(e.getMessage());
+        return;
+      }
+      payload = payload.slice(payload.readerIndex() + 2 + size, payload.readableBytes() - 2 - size);
+    }
     RouteIndex.Entry entry = routes.lookup(routeBytes, routeLen);
+    if (interceptors != null) {
+      onIntercepted(wantsReply, id, flags, contentType, routeBytes, routeLen, payload, metadata, entry);
+      return;
+    }
     if (entry == null) {
       unknownRoute(wantsReply, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8));
       return;
     }
+    dispatch(wantsReply, id, flags, contentType, payload, metadata, entry, null);
+  }
+
+  /** Loop: a call seen by server interceptors, which may add metadata or refuse it. */
+  private void onIntercepted(
+      boolean wantsReply, int id, int flags, int contentType, byte[] routeBytes, int routeLen,
+      ByteBuf payload, Map<String, String> metadata, RouteIndex.@Nullable Entry entry) {
+    String route =
+        entry != null ? entry.route() : new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8);
+    CallRecord record =
+        CallRecord.server(
+            interceptors, wantsReply ? CallKind.REQUEST : CallKind.FIRE_AND_FORGET, route,
+            metadata, payload.readableBytes(), session.peerId());
+    try {
+      record.start();
+    } catch (RuntimeException e) {
+      record.end(e);
+      handlerFailed(wantsReply, id, route, e);
+      return;
+    }
+    if (entry == null) {
+      record.end(unknownRoute(wantsReply, id, route));
+      return;
+    }
+    dispatch(
+        wantsReply, id, flags, contentType, payload, record.metadataForHandler(), entry, record);
+  }
+
+  /** Loop: runs the handler of a known route. */
+  private void dispatch(
+      boolean wantsReply, int id, int flags, int contentType, ByteBuf payload,
+      Map<String, String> metadata, RouteIndex.Entry entry, @Nullable CallRecord record) {
     int maxInFlight = session.settings().maxInFlight();
     if (wantsReply && inbound.size() >= maxInFlight) {
-      replyError(
-          id, new OverloadedException(maxInFlight + " requests from this peer are already being handled"));
+      OverloadedException e =
+          new OverloadedException(maxInFlight + " requests from this peer are already being handled");
+      replyError(id, e);
+      end(record, e);
       return;
     }
     if (wantsReply && inbound.containsKey(id)) {
@@ -67,11 +137,12 @@ final class Responder {
     }
     Handler h = entry.handler();
     if (h.kind() == Handler.Kind.BLOCKING) {
-      startBlocking(wantsReply, id, entry, flags, contentType, payload);
+      startBlocking(wantsReply, id, entry, flags, contentType, payload, metadata, record);
       return;
     }
     boolean reactive = h.kind() == Handler.Kind.REACTIVE;
     Object result;
+    CurrentCall current = CurrentCall.enter(entry.route(), metadata, session);
     try {
       result = h.invoke(decodeRequest(entry, flags, contentType, payload));
       if (reactive && result instanceof Callable<?> callable) {
@@ -80,28 +151,63 @@ final class Responder {
         reactive = false;
       }
     } catch (Throwable t) {
+      current.exit();
       handlerFailed(wantsReply, id, entry.route(), t);
+      end(record, t);
       return;
     }
     if (reactive && result != null) {
-      ReactiveCall call = new ReactiveCall(this, id, wantsReply, entry.route(), entry.serializer());
+      ReactiveCall call =
+          new ReactiveCall(
+              this, session, id, wantsReply, entry.route(), entry.serializer(), metadata, record);
       if (wantsReply) {
         inbound.put(id, call);
       }
-      ((Publisher<?>) result).subscribe(call);
+      try {
+        ((Publisher<?>) result).subscribe(call);
+      } finally {
+        current.exit();
+      }
       return;
     }
+    current.exit();
     if (wantsReply) {
-      session.out.writeMessage(encodeReply(id, result, entry.serializer()), null);
+      ByteBuf reply = encodeReply(id, result, entry.serializer());
+      session.out.writeMessage(reply, null);
+      if (record != null) {
+        record.end(errorOf(reply));
+      }
     } else {
       conn.messageHandled(id, null);
+      end(record, null);
     }
+  }
+
+  private static void end(@Nullable CallRecord record, @Nullable Throwable error) {
+    if (record != null) {
+      record.end(error);
+    }
+  }
+
+  /**
+   * For interceptors: the error a reply frame carries (an ERROR frame when the value could not be
+   * encoded), or null for a RESPONSE. Call before the frame is written.
+   */
+  static @Nullable Throwable errorOf(ByteBuf frame) {
+    if (FrameHeader.type(frame) != FrameType.ERROR) {
+      return null;
+    }
+    return ErrorCodes.read(
+        FrameHeader.errorKind(frame),
+        frame.slice(frame.readerIndex() + FrameHeader.SIZE, frame.readableBytes() - FrameHeader.SIZE));
   }
 
   private void startBlocking(
       boolean wantsReply, int id, RouteIndex.Entry entry, int flags, int contentType,
-      ByteBuf payload) {
-    BlockingCall call = new BlockingCall(this, id, wantsReply, entry, flags, contentType, keep(payload));
+      ByteBuf payload, Map<String, String> metadata, @Nullable CallRecord record) {
+    BlockingCall call =
+        new BlockingCall(
+            this, id, wantsReply, entry, flags, contentType, keep(payload), metadata, record);
     if (wantsReply) {
       inbound.put(id, call);
     }
@@ -114,24 +220,38 @@ final class Responder {
     } catch (RejectedExecutionException e) {
       inbound.remove(id);
       call.releasePayload();
-      handlerFailed(
-          wantsReply, id, entry.route(),
-          new OverloadedException("the responder's blocking scheduler is saturated"));
+      OverloadedException saturated =
+          new OverloadedException("the responder's blocking scheduler is saturated");
+      handlerFailed(wantsReply, id, entry.route(), saturated);
+      end(record, saturated);
     }
   }
 
-  private void unknownRoute(boolean wantsReply, int id, String route) {
-    if (wantsReply) {
-      replyError(
-          id,
-          new RequestException(
-              route.isEmpty() ? "this peer has no handler" : "unknown route '" + route + "'",
-              RequestException.UNKNOWN_ROUTE));
-    } else {
+  /** Answers a call to a route without handler; returns the error. */
+  private RequestException unknownRoute(boolean wantsReply, int id, String route) {
+    RequestException e =
+        new RequestException(
+            route.isEmpty() ? "this peer has no handler" : "unknown route '" + route + "'",
+            RequestException.UNKNOWN_ROUTE);
+    if (!wantsReply) {
       log.warn("dropping a message from {} for unknown route '{}'", session.describe(), route);
-      conn.messageHandled(
-          id, new RequestException("unknown route '" + route + "'", RequestException.UNKNOWN_ROUTE));
     }
+    refuse(wantsReply, id, e);
+    return e;
+  }
+
+  /** Refuses a call before any handler: an ERROR for a request, a failed message otherwise. */
+  private void refuse(boolean wantsReply, int id, RequestException e) {
+    if (wantsReply) {
+      replyError(id, e);
+    } else {
+      log.debug("refusing a message from {}: {}", session.describe(), e.getMessage());
+      conn.messageHandled(id, e);
+    }
+  }
+
+  Session session() {
+    return session;
   }
 
   /** Loop: the requester cancelled request {@code id}. */
@@ -139,6 +259,7 @@ final class Responder {
     InboundCall call = inbound.remove(id);
     if (call != null) {
       call.cancel();
+      call.ended(CallRecord::cancelled);
     }
   }
 
@@ -267,6 +388,7 @@ final class Responder {
   void close() {
     for (InboundCall call : inbound.values()) {
       call.cancel();
+      call.ended(CallRecord::cancelled);
     }
     inbound.clear();
     if (messageWorker != null) {

@@ -37,6 +37,11 @@ public interface SessionSettings {
   /** Client: the credentials sent in HELLO. */
   byte[] credentials();
 
+  /** The interceptors and connection listeners of the entity. */
+  default Interception interception() {
+    return Interception.NONE;
+  }
+
   /** The capability bits this side announces; {@link Capabilities#SUPPORTED} but in tests. */
   default int capabilities() {
     return Capabilities.SUPPORTED;
