@@ -173,10 +173,10 @@ final class Responder {
     current.exit();
     if (wantsReply) {
       ByteBuf reply = encodeReply(id, result, entry.serializer());
-      session.out.writeMessage(reply, null);
       if (record != null) {
         record.end(errorOf(reply));
       }
+      session.out.writeMessage(reply, null);
     } else {
       conn.messageHandled(id, null);
       end(record, null);
@@ -258,8 +258,8 @@ final class Responder {
   void onCancel(int id) {
     InboundCall call = inbound.remove(id);
     if (call != null) {
-      call.cancel();
       call.ended(CallRecord::cancelled);
+      call.cancel();
     }
   }
 
@@ -387,8 +387,8 @@ final class Responder {
   /** Loop: the connection closed; calls still running are cancelled. */
   void close() {
     for (InboundCall call : inbound.values()) {
-      call.cancel();
       call.ended(CallRecord::cancelled);
+      call.cancel();
     }
     inbound.clear();
     if (messageWorker != null) {
