@@ -335,6 +335,7 @@ final class Link {
 
   private void finish(Out o, boolean ack) {
     outBytes -= o.body.length;
+    AmqpCounters.confirmed(ack);
     if (!ack) {
       log.warn("the broker refused a message to {} (nack)", o.routingKey);
       o.finish(new OverloadedException("the broker refused the message (nack) for " + o.routingKey));
