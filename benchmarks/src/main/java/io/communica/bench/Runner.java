@@ -33,7 +33,9 @@ final class Runner {
           "-XX:+UseG1GC",
           "-Dio.netty.leakDetection.level=disabled",
           "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-          "-Djava.awt.headless=true");
+          "-Djava.awt.headless=true",
+          // Netty's native transports load JNI libraries: Java 22+ warns without this, 17 accepts it
+          "--enable-native-access=ALL-UNNAMED");
 
   /** Starting guess of the seconds a case spends outside warm-up and measurement. */
   private static final double STARTUP_GUESS = 3;

@@ -24,7 +24,7 @@ public final class RequestException extends CommunicaException {
    * Code of the error for a call whose metadata exceeds the responder's limit of 8 KiB (a sender
    * checks the limit itself; this reaches only calls from senders that do not).
    */
-  public static final int METADATA_TOO_LARGE = -3;
+  public static final int METADATA_TOO_LARGE = -5;
 
   /** A request error with code 0. */
   public RequestException(String message) {

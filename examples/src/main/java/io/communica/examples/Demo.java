@@ -226,6 +226,7 @@ public final class Demo {
       Process child =
           new ProcessBuilder(
                   ProcessHandle.current().info().command().orElse("java"),
+                  "--enable-native-access=ALL-UNNAMED",
                   "-cp",
                   System.getProperty("java.class.path"),
                   ChildWorker.class.getName(),

@@ -6,7 +6,7 @@ import io.communica.core.HandshakeRefusedException;
 import io.communica.core.Serializer;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Requests;
-import io.communica.core.internal.session.RouteIndex;
+import io.communica.core.internal.session.Routes;
 import io.communica.core.internal.session.Session;
 import io.communica.core.internal.session.SessionOwner;
 import io.communica.core.transport.Causes;
@@ -36,7 +36,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
 
   private final Connector connector;
   private final EntityConfig config;
-  private final RouteIndex routes;
+  private final Routes routes;
   private final RouteSerializers serializers;
   private final Waiters waiters;
   /** Fail-fast calls made while the first connection attempt is under way. */
@@ -56,10 +56,15 @@ public final class ClientCore implements SessionOwner, EntityCore {
   public ClientCore(Connector connector, EntityConfig config) {
     this.connector = connector;
     this.config = config;
-    this.routes = new RouteIndex(config.routes(), config.serializer());
+    this.routes = new Routes(config.routes(), config.serializer());
     this.serializers = new RouteSerializers(config);
     this.waiters = new Waiters(config.maxInFlight(), this::describeWait, () -> {});
     this.failFastWaiters = new Waiters(config.maxInFlight(), this::describeWait, () -> {});
+  }
+
+  @Override
+  public Routes routes() {
+    return routes;
   }
 
   public EntityConfig config() {

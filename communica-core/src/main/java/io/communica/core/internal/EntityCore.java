@@ -1,11 +1,15 @@
 package io.communica.core.internal;
 
 import io.communica.core.Connector;
+import io.communica.core.internal.session.Routes;
 
 /** What every entity's core offers the entity classes: lifecycle and configuration. */
 public interface EntityCore {
 
   EntityConfig config();
+
+  /** The entity's handlers, changeable while it runs. */
+  Routes routes();
 
   /** The connector: a server's bound one once started. */
   Connector connector();

@@ -7,7 +7,7 @@ import io.communica.core.Connector;
 import io.communica.core.Serializer;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Requests;
-import io.communica.core.internal.session.RouteIndex;
+import io.communica.core.internal.session.Routes;
 import io.communica.core.internal.session.Session;
 import io.communica.core.internal.session.SessionOwner;
 import io.communica.core.transport.Causes;
@@ -39,7 +39,7 @@ public final class ServerCore implements SessionOwner, EntityCore {
 
   private final Connector connector;
   private final EntityConfig config;
-  private final RouteIndex routes;
+  private final Routes routes;
   private final RouteSerializers serializers;
   private final Map<String, Session> clients = new ConcurrentHashMap<>();
   private final List<Session> open = new CopyOnWriteArrayList<>();
@@ -54,9 +54,14 @@ public final class ServerCore implements SessionOwner, EntityCore {
   public ServerCore(Connector connector, EntityConfig config) {
     this.connector = connector;
     this.config = config;
-    this.routes = new RouteIndex(config.routes(), config.serializer());
+    this.routes = new Routes(config.routes(), config.serializer());
     this.serializers = new RouteSerializers(config);
     this.anyWaiters = new Waiters(config.maxInFlight(), () -> "client connected", () -> {});
+  }
+
+  @Override
+  public Routes routes() {
+    return routes;
   }
 
   public EntityConfig config() {

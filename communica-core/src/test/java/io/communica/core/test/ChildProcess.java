@@ -64,6 +64,8 @@ public final class ChildProcess implements AutoCloseable {
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx256m");
     command.add("-XX:TieredStopAtLevel=1");
+    // native libraries (epoll, junixsocket) without Java 22+'s warning; Java 17 accepts it too
+    command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-Dorg.slf4j.simpleLogger.logFile=System.err");
     command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     command.add("-cp");

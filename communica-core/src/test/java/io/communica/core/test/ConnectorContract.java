@@ -365,9 +365,13 @@ public interface ConnectorContract extends LifecycleContract {
                 .route("huge", Handler.blocking(String.class, s -> "h".repeat(50_000))));
     RouteClient client =
         start(RouteClient.builder(server.connector()).maxMessageSize(10_000));
+    // the responder's fault: its handler's reply does not encode
     assertThatThrownBy(() -> client.request("object", "x", String.class).block(TIMEOUT))
-        .isInstanceOf(SerializationException.class)
-        .hasMessageContaining("cannot encode");
+        .isInstanceOf(ResponderException.class)
+        .hasMessageContaining("the responder cannot encode its reply")
+        .satisfies(
+            e -> assertThat(((ResponderException) e).code())
+                .isEqualTo(ResponderException.UNENCODABLE_REPLY));
     assertThatThrownBy(() -> client.request("huge", "x", String.class).block(TIMEOUT))
         .isInstanceOf(MessageTooLargeException.class)
         .hasMessageContaining("10000");

@@ -8,16 +8,22 @@ import io.communica.core.CallOptions;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.Handler;
+import io.communica.core.RequestException;
 import io.communica.core.RequestTimeoutException;
+import io.communica.core.ResponderException;
+import io.communica.core.RouteClient;
 import io.communica.core.RouteServer;
+import io.communica.core.SerializationException;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /**
@@ -176,6 +182,99 @@ public interface LifecycleContract {
         .verify(TIMEOUT);
     StepVerifier.create(server.fireAndForget("r", "x", CallOptions.DEFAULT.withFailFast(true)))
         .expectError(ConnectionLostException.class)
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  default void aPeerWithoutAHandlerIsTheRespondersFault() {
+    SimpleServer server =
+        resources()
+            .add(SimpleServer.builder(serverConnector()).handler(ConnectorContract.echo()).start());
+    SimpleClient client = resources().add(clientOf(server.connector()).build()).startAndAwait(TIMEOUT);
+    StepVerifier.create(server.requestClient(client.clientId(), "x", String.class))
+        .expectErrorSatisfies(
+            e -> {
+              assertThat(e)
+                  .isInstanceOf(ResponderException.class)
+                  .hasMessageContaining("did not define a handler");
+              assertThat(((ResponderException) e).code()).isEqualTo(ResponderException.NO_HANDLER);
+            })
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  default void routesChangeWhileRunningAndARequestInFlightKeepsItsHandler() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    RouteServer server =
+        resources()
+            .add(
+                RouteServer.builder(serverConnector())
+                    .route(
+                        "slow",
+                        Handler.blocking(
+                            String.class,
+                            s -> {
+                              entered.countDown();
+                              try {
+                                release.await();
+                              } catch (InterruptedException e) {
+                                throw new IllegalStateException(e);
+                              }
+                              return "slow:" + s;
+                            }))
+                    .start());
+    RouteClient client =
+        resources().add(RouteClient.builder(server.connector()).build()).startAndAwait(TIMEOUT);
+
+    StepVerifier.create(client.request("late", "x", String.class))
+        .expectErrorSatisfies(e -> assertThat(((RequestException) e).code())
+            .isEqualTo(RequestException.UNKNOWN_ROUTE))
+        .verify(TIMEOUT);
+    server.addRoute("late", Handler.nonBlocking(String.class, s -> "late:" + s));
+    assertThat(client.request("late", "x", String.class).block(TIMEOUT)).isEqualTo("late:x");
+    assertThatThrownBy(() -> server.addRoute("late", ConnectorContract.echo()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("already has a handler");
+
+    Mono<String> inFlight = client.request("slow", "first", String.class).cache();
+    inFlight.subscribe(x -> {}, e -> {});
+    assertThat(entered.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    assertThat(server.removeRoute("slow")).isTrue();
+    assertThat(server.removeRoute("slow")).isFalse();
+    StepVerifier.create(client.request("slow", "second", String.class))
+        .expectErrorSatisfies(e -> assertThat(((RequestException) e).code())
+            .isEqualTo(RequestException.UNKNOWN_ROUTE))
+        .verify(TIMEOUT);
+    release.countDown();
+    assertThat(inFlight.block(TIMEOUT)).isEqualTo("slow:first");
+
+    // a client's routes change too, for its server's calls
+    client.addRoute("status", Handler.nonBlocking(String.class, s -> "ok:" + s));
+    assertThat(server.requestClient(client.clientId(), "status", "?", String.class).block(TIMEOUT))
+        .isEqualTo("ok:?");
+    client.removeRoute("status");
+    StepVerifier.create(server.requestClient(client.clientId(), "status", "?", String.class))
+        .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(ResponderException.class))
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  default void aReplyThatDoesNotDecodeNamesItsRoute() {
+    RouteServer server =
+        resources()
+            .add(
+                RouteServer.builder(serverConnector())
+                    .route("word", Handler.nonBlocking(String.class, s -> "not a number"))
+                    .start());
+    RouteClient client =
+        resources().add(RouteClient.builder(server.connector()).build()).startAndAwait(TIMEOUT);
+    StepVerifier.create(client.request("word", "x", Integer.class))
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isInstanceOf(SerializationException.class)
+                    .hasMessageContaining("cannot decode the reply to route 'word' as java.lang.Integer"))
         .verify(TIMEOUT);
   }
 }

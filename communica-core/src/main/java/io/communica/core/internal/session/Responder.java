@@ -6,7 +6,7 @@ import io.communica.core.Handler;
 import io.communica.core.MessageTooLargeException;
 import io.communica.core.OverloadedException;
 import io.communica.core.RequestException;
-import io.communica.core.SerializationException;
+import io.communica.core.ResponderException;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameException;
 import io.communica.core.frame.FrameHeader;
@@ -39,14 +39,14 @@ final class Responder {
 
   private final Session session;
   private final FrameConnection conn;
-  private final RouteIndex routes;
+  private final Routes routes;
   /** Loop-confined: calls whose reply is not written yet, by request id. */
   private final IntObjectHashMap<InboundCall> inbound = new IntObjectHashMap<>();
   private Scheduler.@Nullable Worker messageWorker;
   /** The server interceptors, or null when none is installed. */
   private final ServerInterceptor @Nullable [] interceptors;
 
-  Responder(Session session, FrameConnection conn, RouteIndex routes) {
+  Responder(Session session, FrameConnection conn, Routes routes) {
     this.session = session;
     this.conn = conn;
     this.routes = routes;
@@ -82,13 +82,16 @@ final class Responder {
       }
       payload = payload.slice(payload.readerIndex() + 2 + size, payload.readableBytes() - 2 - size);
     }
-    RouteIndex.Entry entry = routes.lookup(routeBytes, routeLen);
+    RouteIndex index = routes.index();
+    RouteIndex.Entry entry = index.lookup(routeBytes, routeLen);
     if (interceptors != null) {
-      onIntercepted(wantsReply, id, flags, contentType, routeBytes, routeLen, payload, metadata, entry);
+      onIntercepted(
+          wantsReply, id, flags, contentType, routeBytes, routeLen, payload, metadata, index, entry);
       return;
     }
     if (entry == null) {
-      unknownRoute(wantsReply, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8));
+      unknownRoute(
+          wantsReply, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8), index.isEmpty());
       return;
     }
     dispatch(wantsReply, id, flags, contentType, payload, metadata, entry, null);
@@ -97,7 +100,8 @@ final class Responder {
   /** Loop: a call seen by server interceptors, which may add metadata or refuse it. */
   private void onIntercepted(
       boolean wantsReply, int id, int flags, int contentType, byte[] routeBytes, int routeLen,
-      ByteBuf payload, Map<String, String> metadata, RouteIndex.@Nullable Entry entry) {
+      ByteBuf payload, Map<String, String> metadata, RouteIndex index,
+      RouteIndex.@Nullable Entry entry) {
     String route =
         entry != null ? entry.route() : new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8);
     CallRecord record =
@@ -112,7 +116,7 @@ final class Responder {
       return;
     }
     if (entry == null) {
-      record.end(unknownRoute(wantsReply, id, route));
+      record.end(unknownRoute(wantsReply, id, route, index.isEmpty()));
       return;
     }
     dispatch(
@@ -227,21 +231,26 @@ final class Responder {
     }
   }
 
-  /** Answers a call to a route without handler; returns the error. */
-  private RequestException unknownRoute(boolean wantsReply, int id, String route) {
-    RequestException e =
-        new RequestException(
-            route.isEmpty() ? "this peer has no handler" : "unknown route '" + route + "'",
-            RequestException.UNKNOWN_ROUTE);
+  /**
+   * No handler for the route: the requester's fault (an unknown route), or the responder's when it
+   * has no handler at all (communica's "did not define a handler"). Returns the error.
+   */
+  private CommunicaException unknownRoute(
+      boolean wantsReply, int id, String route, boolean noHandlers) {
+    CommunicaException error =
+        noHandlers
+            ? new ResponderException(
+                "the responder did not define a handler", ResponderException.NO_HANDLER)
+            : new RequestException("unknown route '" + route + "'", RequestException.UNKNOWN_ROUTE);
     if (!wantsReply) {
-      log.warn("dropping a message from {} for unknown route '{}'", session.describe(), route);
+      log.warn("dropping a message from {}: {}", session.describe(), error.getMessage());
     }
-    refuse(wantsReply, id, e);
-    return e;
+    refuse(wantsReply, id, error);
+    return error;
   }
 
   /** Refuses a call before any handler: an ERROR for a request, a failed message otherwise. */
-  private void refuse(boolean wantsReply, int id, RequestException e) {
+  private void refuse(boolean wantsReply, int id, CommunicaException e) {
     if (wantsReply) {
       replyError(id, e);
     } else {
@@ -312,7 +321,8 @@ final class Responder {
   }
 
   /** The handler threw: answer with the error, or tell the transport the message failed. */
-  void handlerFailed(boolean wantsReply, int id, String route, Throwable t) {
+  void handlerFailed(boolean wantsReply, int id, String route, Throwable failure) {
+    Throwable t = explain(failure);
     logHandlerFailure(route, t);
     if (wantsReply) {
       replyError(id, t);
@@ -324,6 +334,23 @@ final class Responder {
   /** The handler of an inbound MESSAGE finished (any thread): tells the transport. */
   void messageDone(int id, @Nullable Throwable failure) {
     conn.messageHandled(id, failure);
+  }
+
+  /**
+   * A handler that ran on the I/O thread and blocked ({@code Mono.block()} and the like) fails
+   * with Reactor's "block()/blockFirst()/blockLast() are blocking, which is not supported in
+   * thread ..."; the error says what to do instead.
+   */
+  static Throwable explain(Throwable t) {
+    if (t instanceof IllegalStateException
+        && t.getMessage() != null
+        && t.getMessage().contains("are blocking, which is not supported in thread")) {
+      return new IllegalStateException(
+          "a non-blocking or reactive handler blocked on the I/O thread (" + t.getMessage()
+              + "): use Handler.blocking(...) for a handler that blocks",
+          t);
+    }
+    return t;
   }
 
   /** Unexpected handler exceptions are logged with their trace; refusals at debug level. */
@@ -356,7 +383,9 @@ final class Responder {
       return ErrorCodes.errorFrame(
           session.alloc(),
           id,
-          new SerializationException("the responder cannot encode its reply: " + t.getMessage()));
+          new ResponderException(
+              "the responder cannot encode its reply: " + t.getMessage(),
+              ResponderException.UNENCODABLE_REPLY));
     }
     int size = FrameHeader.payloadLength(frame);
     int limit = session.sendLimit();
