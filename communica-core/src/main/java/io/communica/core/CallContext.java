@@ -1,6 +1,6 @@
 package io.communica.core;
 
-import io.communica.core.internal.session.CurrentCall;
+import io.communica.core.internal.context.CurrentCall;
 import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -51,8 +51,16 @@ public final class CallContext {
    * reactive handler's operators, which may run on other threads: use {@link #from}).
    */
   public static CallContext current() {
-    CallContext c = CurrentCall.get();
-    return c != null ? c : NONE;
+    CurrentCall call = CurrentCall.get();
+    if (call == null) {
+      return NONE;
+    }
+    if (call.built() instanceof CallContext built) {
+      return built;
+    }
+    CallContext c = new CallContext(call.route(), call.metadata(), call.peerId());
+    call.built(c);
+    return c;
   }
 
   /** The call a reactive handler serves, from the Reactor context; {@link #NONE} outside one. */

@@ -2,7 +2,7 @@ package io.communica.core;
 
 import static java.util.Objects.requireNonNull;
 
-import io.communica.core.internal.session.MetadataCodec;
+import io.communica.core.frame.MetadataCodec;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -7,7 +7,7 @@ import io.communica.core.intercept.ClientInterceptor;
 import io.communica.core.intercept.ConnectionListener;
 import io.communica.core.intercept.ServerInterceptor;
 import io.communica.core.internal.EntityConfig;
-import io.communica.core.internal.session.Interception;
+import io.communica.core.internal.Interception;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

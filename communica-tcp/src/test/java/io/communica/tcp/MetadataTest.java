@@ -53,6 +53,11 @@ class MetadataTest {
                     String.class,
                     k -> Mono.deferContextual(ctx -> Mono.just(value(CallContext.from(ctx), k)))))
             .route(
+                "size",
+                Handler.blocking(
+                    String.class,
+                    s -> s.length() + ":" + CallContext.current().metadata("m").orElse("")))
+            .route(
                 "log",
                 Handler.consumer(String.class, k -> fired.complete(value(CallContext.current(), k))))
             .start();
@@ -91,6 +96,20 @@ class MetadataTest {
       client.fireAndForget("log", "tenant", options).block(WAIT);
       assertThat(fired.orTimeout(10, TimeUnit.SECONDS).join()).isEqualTo("log:acme");
       assertThat(CallContext.current()).isSameAs(CallContext.NONE);
+    }
+  }
+
+  @Test
+  void metadataTravelsWithAFragmentedMessage() {
+    try (RouteClient client = client()) {
+      // 7 KiB of metadata and a 300 KiB payload, in 64 KiB frames
+      String meta = "m".repeat(7 * 1024);
+      String payload = "p".repeat(300 * 1024);
+      assertThat(
+              client
+                  .request("size", payload, String.class, CallOptions.metadata("m", meta))
+                  .block(WAIT))
+          .isEqualTo(payload.length() + ":" + meta);
     }
   }
 
@@ -189,6 +208,10 @@ class MetadataTest {
     }
   }
 
+  private static String incomingTraceparent() {
+    return TraceContextInterceptor.traceparent(CallContext.current().metadata()).orElse("");
+  }
+
   @Test
   void aTraceContextCrossesTwoConnections() {
     String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -202,8 +225,7 @@ class MetadataTest {
                     Handler.blocking(
                         String.class,
                         x -> {
-                          atC.complete(
-                              TraceContextInterceptor.traceparent(CallContext.current()).orElse(""));
+                          atC.complete(incomingTraceparent());
                           return "from c";
                         }))
                 .start();
@@ -219,8 +241,7 @@ class MetadataTest {
                     Handler.blocking(
                         String.class,
                         x -> {
-                          atB.complete(
-                              TraceContextInterceptor.traceparent(CallContext.current()).orElse(""));
+                          atB.complete(incomingTraceparent());
                           return toC.request("c", x, String.class).block(WAIT);
                         }))
                 .start();

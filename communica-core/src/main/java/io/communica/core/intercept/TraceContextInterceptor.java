@@ -1,6 +1,7 @@
 package io.communica.core.intercept;
 
-import io.communica.core.CallContext;
+import io.communica.core.internal.context.CurrentCall;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
@@ -23,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  *     }))
  * }</pre>
  *
- * A handler reads the incoming one with {@link #traceparent(CallContext)}. A call whose metadata
+ * A handler reads the incoming one with {@code
+ * TraceContextInterceptor.traceparent(CallContext.current().metadata())}. A call whose metadata
  * already has a {@code traceparent} keeps it.
  *
  * @since 0.2
@@ -40,7 +42,7 @@ public final class TraceContextInterceptor implements ClientInterceptor {
 
   /** Continues the trace of the call served on the calling thread, if any. */
   public TraceContextInterceptor() {
-    this(() -> traceparent(CallContext.current()).map(TraceContextInterceptor::child).orElse(null));
+    this(TraceContextInterceptor::continued);
   }
 
   /** Sends what {@code current} returns (null or an invalid value: nothing). */
@@ -59,9 +61,17 @@ public final class TraceContextInterceptor implements ClientInterceptor {
     }
   }
 
-  /** The valid {@code traceparent} a served call came with. */
-  public static Optional<String> traceparent(CallContext call) {
-    return call.metadata(TRACEPARENT).filter(TraceContextInterceptor::isValid);
+  /** The valid {@code traceparent} in a call's metadata, e.g. {@code CallContext.metadata()}. */
+  public static Optional<String> traceparent(Map<String, String> metadata) {
+    return Optional.ofNullable(metadata.get(TRACEPARENT)).filter(TraceContextInterceptor::isValid);
+  }
+
+  /** A child of the trace of the call served on this thread, or null outside a traced call. */
+  private static @Nullable String continued() {
+    CurrentCall call = CurrentCall.get();
+    return call == null
+        ? null
+        : traceparent(call.metadata()).map(TraceContextInterceptor::child).orElse(null);
   }
 
   /** Whether {@code traceparent} is a valid version-00 value. */

@@ -3,7 +3,8 @@ package io.communica.core.internal;
 import io.communica.core.Authenticator;
 import io.communica.core.Handler;
 import io.communica.core.Serializer;
-import io.communica.core.internal.session.Interception;
+import io.communica.core.intercept.ClientInterceptor;
+import io.communica.core.intercept.ServerInterceptor;
 import io.communica.core.internal.session.SessionSettings;
 import io.communica.core.transport.TransportOptions;
 import java.time.Duration;
@@ -36,6 +37,16 @@ public record EntityConfig(
     // interceptors and connection listeners
     Interception interception)
     implements SessionSettings {
+
+  @Override
+  public ClientInterceptor[] clientInterceptors() {
+    return interception.client();
+  }
+
+  @Override
+  public ServerInterceptor[] serverInterceptors() {
+    return interception.server();
+  }
 
   public TransportOptions transportOptions() {
     return new TransportOptions(maxFrameSize, connectTimeout);

@@ -1,6 +1,7 @@
 package io.communica.core.internal.session;
 
 import io.netty.buffer.ByteBuf;
+import io.communica.core.internal.context.CurrentCall;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;

@@ -1,5 +1,6 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.frame.MetadataCodec;
 import io.communica.core.RequestTimeoutException;
 import io.communica.core.intercept.CallInfo;
 import io.communica.core.intercept.CallKind;

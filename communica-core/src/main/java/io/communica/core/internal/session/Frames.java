@@ -1,5 +1,6 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.frame.MetadataCodec;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
 import io.netty.buffer.ByteBuf;
@@ -64,6 +65,11 @@ public final class Frames {
       return begin(alloc, type, FrameHeader.FLAG_EMPTY, 0, id, 0, route, 0);
     }
     ByteBuf buf = begin(alloc, type, 0, serializer.contentType(), id, 0, route, 64);
+    return encodeInto(buf, value, serializer);
+  }
+
+  /** Appends {@code value} to {@code buf}; releases it when the serializer fails. */
+  private static ByteBuf encodeInto(ByteBuf buf, Object value, Serializer serializer) {
     try {
       serializer.encode(value, buf);
     } catch (Throwable t) {
@@ -93,14 +99,6 @@ public final class Frames {
     int contentType = value == null ? 0 : serializer.contentType();
     ByteBuf buf = begin(alloc, type, flags, contentType, 0, 0, route, 2 + size + 64);
     MetadataCodec.write(buf, metadata, size);
-    if (value != null) {
-      try {
-        serializer.encode(value, buf);
-      } catch (Throwable t) {
-        buf.release();
-        throw t;
-      }
-    }
-    return buf;
+    return value == null ? buf : encodeInto(buf, value, serializer);
   }
 }

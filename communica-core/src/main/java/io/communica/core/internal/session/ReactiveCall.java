@@ -38,7 +38,7 @@ final class ReactiveCall extends InboundCall implements CoreSubscriber<Object> {
   public Context currentContext() {
     Context c = context;
     if (c == null) {
-      c = Context.of(CallContext.class, CurrentCall.context(route, metadata, session));
+      c = Context.of(CallContext.class, new CallContext(route, metadata, session.peerId()));
       context = c;
     }
     return c;

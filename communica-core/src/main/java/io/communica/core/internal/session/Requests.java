@@ -1,5 +1,6 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.frame.MetadataCodec;
 import io.communica.core.CommunicaException;
 import io.communica.core.MessageTooLargeException;
 import io.communica.core.SerializationException;
@@ -145,7 +146,7 @@ public final class Requests {
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-      ClientInterceptor[] interceptors = config.interception().client;
+      ClientInterceptor[] interceptors = config.clientInterceptors();
       if (interceptors.length != 0) {
         subscribeIntercepted(actual, interceptors);
         return;

@@ -1,5 +1,7 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.frame.MetadataCodec;
+import io.communica.core.internal.context.CurrentCall;
 import io.communica.core.CommunicaException;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Handler;
@@ -50,7 +52,7 @@ final class Responder {
     this.session = session;
     this.conn = conn;
     this.routes = routes;
-    ServerInterceptor[] installed = session.settings().interception().server;
+    ServerInterceptor[] installed = session.settings().serverInterceptors();
     this.interceptors = installed.length == 0 ? null : installed;
   }
 

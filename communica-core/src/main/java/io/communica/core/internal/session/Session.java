@@ -9,6 +9,7 @@ import io.communica.core.frame.ErrorKind;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.LengthCodec;
 import io.communica.core.intercept.ConnectionInfo;
+import io.communica.core.internal.context.CurrentCall;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Fields marked loop-confined are touched only on the connection's loop; other threads reach the
  * session through {@link Outbox#submit} and {@link #close(String)}.
  */
-public final class Session implements FrameListener, FrameHandler, ConnectionInfo {
+public final class Session
+    implements FrameListener, FrameHandler, ConnectionInfo, CurrentCall.Peer {
 
   private static final Logger log = LoggerFactory.getLogger(Session.class);
 

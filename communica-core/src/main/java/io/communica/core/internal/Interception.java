@@ -1,14 +1,18 @@
-package io.communica.core.internal.session;
+package io.communica.core.internal;
 
 import io.communica.core.intercept.ClientInterceptor;
 import io.communica.core.intercept.ConnectionInfo;
 import io.communica.core.intercept.ConnectionListener;
 import io.communica.core.intercept.ServerInterceptor;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The interceptors and connection listeners an entity was built with; immutable. */
+/**
+ * The interceptors and connection listeners an entity was built with; immutable. Sessions see the
+ * interceptors through {@link io.communica.core.internal.session.SessionSettings}.
+ */
 public final class Interception {
 
   private static final Logger log = LoggerFactory.getLogger(Interception.class);
@@ -16,8 +20,8 @@ public final class Interception {
   /** Nothing installed. */
   public static final Interception NONE = new Interception(List.of(), List.of(), List.of());
 
-  final ClientInterceptor[] client;
-  final ServerInterceptor[] server;
+  private final ClientInterceptor[] client;
+  private final ServerInterceptor[] server;
   private final ConnectionListener[] listeners;
 
   public Interception(
@@ -27,40 +31,35 @@ public final class Interception {
     this.listeners = listeners.toArray(new ConnectionListener[0]);
   }
 
+  public ClientInterceptor[] client() {
+    return client;
+  }
+
+  public ServerInterceptor[] server() {
+    return server;
+  }
+
   public void opened(ConnectionInfo c) {
-    for (ConnectionListener l : listeners) {
-      try {
-        l.onOpen(c);
-      } catch (RuntimeException e) {
-        log.warn("connection listener {} failed", l, e);
-      }
-    }
+    each(l -> l.onOpen(c));
   }
 
   public void closed(ConnectionInfo c, Throwable cause) {
-    for (ConnectionListener l : listeners) {
-      try {
-        l.onClose(c, cause);
-      } catch (RuntimeException e) {
-        log.warn("connection listener {} failed", l, e);
-      }
-    }
+    each(l -> l.onClose(c, cause));
   }
 
   public void refused(ConnectionInfo c, String reason) {
-    for (ConnectionListener l : listeners) {
-      try {
-        l.onHandshakeRefused(c, reason);
-      } catch (RuntimeException e) {
-        log.warn("connection listener {} failed", l, e);
-      }
-    }
+    each(l -> l.onHandshakeRefused(c, reason));
   }
 
   public void reconnect(int attempt) {
+    each(l -> l.onReconnect(attempt));
+  }
+
+  /** Tells every listener; one that throws is logged and the others still hear it. */
+  private void each(Consumer<ConnectionListener> event) {
     for (ConnectionListener l : listeners) {
       try {
-        l.onReconnect(attempt);
+        event.accept(l);
       } catch (RuntimeException e) {
         log.warn("connection listener {} failed", l, e);
       }

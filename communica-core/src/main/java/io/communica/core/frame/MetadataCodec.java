@@ -1,7 +1,5 @@
-package io.communica.core.internal.session;
+package io.communica.core.frame;
 
-import io.communica.core.frame.FrameException;
-import io.communica.core.frame.FrameHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +10,8 @@ import java.util.Map;
  * The metadata section of REQUEST and MESSAGE frames ({@code docs/PROTOCOL.md}): a u16 length M,
  * then M bytes of pairs, each a u16-length-prefixed UTF-8 key (1 byte or more) and a
  * u16-length-prefixed UTF-8 value. M is at most {@link FrameHeader#MAX_METADATA_BYTES}.
+ *
+ * @since 0.2
  */
 public final class MetadataCodec {
 
@@ -46,7 +46,7 @@ public final class MetadataCodec {
   }
 
   /** Writes the section (length and pairs); {@code size} is {@link #pairsSize}. */
-  static void write(ByteBuf out, Map<String, String> metadata, int size) {
+  public static void write(ByteBuf out, Map<String, String> metadata, int size) {
     out.writeShort(size);
     for (Map.Entry<String, String> e : metadata.entrySet()) {
       writeString(out, e.getKey());
@@ -62,7 +62,7 @@ public final class MetadataCodec {
   }
 
   /** The M of a payload that starts with a section: its first u16, unchecked. */
-  static int declaredSize(ByteBuf payload) {
+  public static int declaredSize(ByteBuf payload) {
     return payload.getUnsignedShort(payload.readerIndex());
   }
 
@@ -72,7 +72,7 @@ public final class MetadataCodec {
    *
    * @throws FrameException when the pairs do not fill the section exactly or a key is empty
    */
-  static Map<String, String> read(ByteBuf payload, int size) {
+  public static Map<String, String> read(ByteBuf payload, int size) {
     int at = payload.readerIndex() + 2;
     int end = at + size;
     Map<String, String> metadata = new LinkedHashMap<>();
