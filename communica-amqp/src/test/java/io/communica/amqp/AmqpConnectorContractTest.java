@@ -23,4 +23,10 @@ class AmqpConnectorContractTest implements ConnectorContract {
   public int sequentialMessages() {
     return 2_000;
   }
+
+  /** Messages wait in the address queue for a server (bounded by maxLength). */
+  @Override
+  public boolean messagesWaitForAServer() {
+    return true;
+  }
 }

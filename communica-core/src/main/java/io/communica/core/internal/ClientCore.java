@@ -137,7 +137,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
   /** What a call waits for while disconnected, with the last connection error. */
   private String describeWait() {
     String last = lastFailure;
-    return "connection to " + connector.dump()
+    return "connection to " + connector
         + (last != null ? " (last attempt: " + last + ")" : "");
   }
 
@@ -202,9 +202,9 @@ public final class ClientCore implements SessionOwner, EntityCore {
     }
     config.interception().reconnect(attempt);
     if (attempt == 1) {
-      log.info("connection to {} failed or lost ({}); reconnecting", connector.dump(), cause.getMessage());
+      log.info("connection to {} failed or lost ({}); reconnecting", connector, cause.getMessage());
     }
-    log.debug("reconnecting to {} in {} ms (attempt {})", connector.dump(), delayMs, attempt);
+    log.debug("reconnecting to {} in {} ms (attempt {})", connector, delayMs, attempt);
   }
 
   /** Sends through the open connection or waits for the next one. */
@@ -248,7 +248,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
       return;
     }
     config.interception().opened(session);
-    log.debug("connected to {}", connector.dump());
+    log.debug("connected to {}", connector);
     emitState(true);
     failFastWaiters.flushTo(session);
     waiters.flushTo(session);

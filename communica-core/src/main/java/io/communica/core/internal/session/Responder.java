@@ -361,7 +361,7 @@ final class Responder {
     if (t instanceof CommunicaException) {
       log.debug("{} refused: {}", where, t.toString());
     } else {
-      log.warn("{} failed", where, t);
+      log.warn("{} failed: {}", where, t.toString(), t);
     }
   }
 

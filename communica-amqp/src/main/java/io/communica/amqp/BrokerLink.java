@@ -44,9 +44,9 @@ import reactor.core.publisher.MonoSink;
  * to the loop. Acknowledgements carry the generation of the channel the delivery came on: after a
  * reconnect the broker has requeued the old ones, and acking them would be an error.
  */
-final class Link {
+final class BrokerLink {
 
-  private static final Logger log = LoggerFactory.getLogger(Link.class);
+  private static final Logger log = LoggerFactory.getLogger(BrokerLink.class);
 
   /** Loops shared by all links of the process (daemon threads). */
   private static final MultiThreadIoEventLoopGroup LOOPS =
@@ -167,7 +167,7 @@ final class Link {
   private long backoffMs = BACKOFF_MIN_MS;
   private @Nullable Throwable lastError;
 
-  Link(AmqpConnector connector, Duration connectTimeout, String name) {
+  BrokerLink(AmqpConnector connector, Duration connectTimeout, String name) {
     this.loop = (EventLoop) LOOPS.next();
     this.factory = connector.factory(connectTimeout);
     this.name = name;
@@ -337,8 +337,13 @@ final class Link {
     outBytes -= o.body.length;
     AmqpCounters.confirmed(ack);
     if (!ack) {
-      log.warn("the broker refused a message to {} (nack)", o.routingKey);
-      o.finish(new OverloadedException("the broker refused the message (nack) for " + o.routingKey));
+      // with reject-publish, a full queue nacks: the sender learns it instead of losing the message
+      log.warn("the broker refused a message to {} (nack: is the queue full?)", o.routingKey);
+      o.finish(
+          new OverloadedException(
+              "the broker refused the message (nack) for " + o.routingKey
+                  + ": the queue is full (x-max-length: the connector's maxLength option) or the"
+                  + " broker could not store it"));
     } else if (o.returned != null) {
       o.finish(new ConnectionLostException(o.returned));
     } else {

@@ -1,8 +1,8 @@
 package io.communica.amqp;
 
 import com.rabbitmq.client.Channel;
-import io.communica.amqp.Link.Delivery;
-import io.communica.amqp.Link.Out;
+import io.communica.amqp.BrokerLink.Delivery;
+import io.communica.amqp.BrokerLink.Out;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.TransportServer;
@@ -27,22 +27,22 @@ import reactor.core.publisher.Sinks;
 /**
  * One server process on an address. It consumes the address queue (with the other processes of
  * the address: competing consumers) and its own process queue (broadcasts from clients, replies to
- * its requests), and keeps a logical connection, a {@link ServerConnection} with its own session,
+ * its requests), and keeps a logical connection, a {@link ServerLogicalConnection} with its own session,
  * per client it hears from. A connection is opened by the client's HELLO broadcast or by the first
  * request or message of a client whose HELLO this process never saw (the HELLO travels in a
  * header of each), and closed when the client closes it, stops announcing itself for the liveness
  * period, or is replaced by a newer epoch of the same client id.
  */
-final class ServerTransport implements TransportServer, Link.Owner {
+final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
 
-  private static final Logger log = LoggerFactory.getLogger(ServerTransport.class);
+  private static final Logger log = LoggerFactory.getLogger(AmqpTransportServer.class);
 
   static final int FROM_ADDRESS = 0;
   static final int FROM_PROCESS = 1;
 
   final AmqpConnector connector;
   final Naming names;
-  final Link link;
+  final BrokerLink link;
   final Inbox inbox;
   final String processQueue;
   final String expiration;
@@ -53,22 +53,37 @@ final class ServerTransport implements TransportServer, Link.Owner {
 
   // loop-confined
   /** The newest connection of each client id, open, refused or (briefly) closed. */
-  private final Map<String, ServerConnection> clients = new HashMap<>();
+  private final Map<String, ServerLogicalConnection> clients = new HashMap<>();
   /** Every open connection, including replaced ones until their session closes them. */
-  private final Set<ServerConnection> open = new LinkedHashSet<>();
+  private final Set<ServerLogicalConnection> open = new LinkedHashSet<>();
+  /**
+   * Clients known to have left, by id: the newest epoch each closed (its CLOSE, or its queue
+   * gone). What such a client sent before it left is not a sign of life: its messages are still
+   * handled, but it is not listed as connected again. The most recent {@value #DEPARTED_MAX}.
+   */
+  private final Map<String, Long> departed =
+      new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+          return size() > DEPARTED_MAX;
+        }
+      };
+
+  static final int DEPARTED_MAX = 10_000;
+
   /** A WELCOME body of this process, to answer the HELLOs clients repeat as liveness. */
   byte @Nullable [] welcome;
   volatile boolean closing;
   private @Nullable Future<?> ticker;
 
-  ServerTransport(AmqpConnector connector, TransportOptions options, ConnectionHandler handler) {
+  AmqpTransportServer(AmqpConnector connector, TransportOptions options, ConnectionHandler handler) {
     this.connector = connector;
     this.names = new Naming(connector);
     this.handler = handler;
     String instance = Topology.instanceId();
     this.processQueue = names.serverQueue(instance);
     this.link =
-        new Link(
+        new BrokerLink(
             connector,
             options.connectTimeout(),
             "communica server " + connector.address() + " " + instance);
@@ -115,15 +130,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
           if (t != null) {
             t.cancel(false);
           }
-          link.close(
-                  Duration.ofSeconds(2),
-                  ch -> {
-                    try {
-                      ch.queueDelete(processQueue);
-                    } catch (IOException | RuntimeException e) {
-                      log.debug("deleting {}: {}", processQueue, e.toString());
-                    }
-                  })
+          link.close(Duration.ofSeconds(2), ch -> Topology.delete(ch, processQueue))
               .subscribe(null, null, closedSink::tryEmitEmpty);
         });
   }
@@ -133,7 +140,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
     return closedSink.asMono();
   }
 
-  // ---------------------------------------------------------------- Link.Owner
+  // ---------------------------------------------------------------- BrokerLink.Owner
 
   @Override
   public void declare(Channel ch) throws IOException {
@@ -165,7 +172,10 @@ final class ServerTransport implements TransportServer, Link.Owner {
       inbox.dead(d, "a " + FrameType.name(type) + " frame from a client");
       return;
     }
-    ServerConnection c = clients.get(clientId);
+    if (type == FrameType.CLOSE) {
+      departed.merge(clientId, ep, Math::max);
+    }
+    ServerLogicalConnection c = clients.get(clientId);
     if (c != null && ep < c.epoch) {
       // from an earlier connection of this client: its session is gone, its messages are not
       if (type == FrameType.MESSAGE && c.isOpen()) {
@@ -183,6 +193,11 @@ final class ServerTransport implements TransportServer, Link.Owner {
       byte[] hello = type == FrameType.HELLO ? d.body : Wire.hello(d.props);
       if (hello == null || !clientId.equals(Wire.helloClientId(hello))) {
         inbox.dead(d, "no valid " + Wire.H_HELLO + " header");
+        return;
+      }
+      Long gone = departed.get(clientId);
+      if (gone != null && ep <= gone) {
+        leftBehind(clientId, ep, hello, d, type);
         return;
       }
       c = open(clientId, ep, hello.clone(), type == FrameType.HELLO);
@@ -228,8 +243,8 @@ final class ServerTransport implements TransportServer, Link.Owner {
     }
   }
 
-  private ServerConnection open(String clientId, long ep, byte[] hello, boolean announce) {
-    ServerConnection c = new ServerConnection(this, clientId, ep, announce);
+  private ServerLogicalConnection open(String clientId, long ep, byte[] hello, boolean announce) {
+    ServerLogicalConnection c = new ServerLogicalConnection(this, clientId, ep, announce);
     clients.put(clientId, c);
     open.add(c);
     try {
@@ -244,8 +259,29 @@ final class ServerTransport implements TransportServer, Link.Owner {
     return c;
   }
 
+  /**
+   * Something a client sent before it left, reaching this process after its CLOSE (the address
+   * queue and this process's queue are consumed side by side). A message is handled on a
+   * connection that is closed again at once, so the client is never listed as connected (a
+   * request written to it meanwhile fails at once); a request, a HELLO repeat or a cancel is
+   * dropped: its requester's session is gone.
+   */
+  private void leftBehind(String clientId, long ep, byte[] hello, Delivery d, int type) {
+    if (type != FrameType.MESSAGE) {
+      link.ack(d);
+      return;
+    }
+    ServerLogicalConnection c = open(clientId, ep, hello.clone(), false);
+    if (c.isOpen()) {
+      c.onMessage(d);
+      c.closeWith(new ConnectionLostException("client '" + clientId + "' has left"));
+    } else {
+      inbox.dead(d, "client '" + clientId + "' cannot be taken on" + (c.refusal != null ? ": " + c.refusal : ""));
+    }
+  }
+
   /** Loop: a connection closed. */
-  void closed(ServerConnection c) {
+  void closed(ServerLogicalConnection c) {
     open.remove(c);
     if (c.refusal == null && clients.get(c.clientId) == c) {
       clients.remove(c.clientId);
@@ -254,8 +290,9 @@ final class ServerTransport implements TransportServer, Link.Owner {
 
   @Override
   public void onReturn(Out o, String reason) {
-    for (ServerConnection c : new ArrayList<>(open)) {
+    for (ServerLogicalConnection c : new ArrayList<>(open)) {
       if (c.clientQueue.equals(o.routingKey)) {
+        departed.merge(c.clientId, c.epoch, Math::max);
         c.closeWith(
             new ConnectionLostException(
                 "client '" + c.clientId + "' is gone for good: its queue no longer exists"));
@@ -266,7 +303,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
   @Override
   public void onUp() {
     long now = System.nanoTime();
-    for (ServerConnection c : open) {
+    for (ServerLogicalConnection c : open) {
       c.lastSeenNanos = now;
     }
   }
@@ -276,7 +313,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
 
   @Override
   public void onWritable() {
-    for (ServerConnection c : new ArrayList<>(open)) {
+    for (ServerLogicalConnection c : new ArrayList<>(open)) {
       c.onWritable();
     }
   }
@@ -286,7 +323,7 @@ final class ServerTransport implements TransportServer, Link.Owner {
       return; // clients cannot be heard while this process is cut off
     }
     long now = System.nanoTime();
-    for (ServerConnection c : new ArrayList<>(open)) {
+    for (ServerLogicalConnection c : new ArrayList<>(open)) {
       long silent = now - c.lastSeenNanos;
       if (silent > livenessNanos) {
         c.closeWith(
@@ -300,6 +337,6 @@ final class ServerTransport implements TransportServer, Link.Owner {
 
   @Override
   public String toString() {
-    return "ServerTransport[" + connector.describe() + ", " + processQueue + "]";
+    return "AmqpTransportServer[" + connector.describe() + ", " + processQueue + "]";
   }
 }

@@ -1,7 +1,7 @@
 package io.communica.amqp;
 
-import io.communica.amqp.Link.Delivery;
-import io.communica.amqp.Link.Out;
+import io.communica.amqp.BrokerLink.Delivery;
+import io.communica.amqp.BrokerLink.Out;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.frame.ControlFrames;
 import io.communica.core.frame.FrameType;
@@ -21,9 +21,9 @@ import org.jspecify.annotations.Nullable;
  * of the client are acknowledged when their reply is confirmed by the broker, messages when
  * their handler finished; what the session writes goes to the client's queue.
  */
-final class ServerConnection extends LogicalConnection {
+final class ServerLogicalConnection extends LogicalConnection {
 
-  private final ServerTransport transport;
+  private final AmqpTransportServer transport;
   final String clientId;
   final long epoch;
   final String clientQueue;
@@ -37,7 +37,7 @@ final class ServerConnection extends LogicalConnection {
   /** Deliveries of the client's requests in progress, by request id. */
   private final IntObjectHashMap<Delivery> requests = new IntObjectHashMap<>();
 
-  ServerConnection(ServerTransport transport, String clientId, long epoch, boolean announce) {
+  ServerLogicalConnection(AmqpTransportServer transport, String clientId, long epoch, boolean announce) {
     super(transport.link, transport.inbox);
     this.transport = transport;
     this.clientId = clientId;
@@ -188,6 +188,6 @@ final class ServerConnection extends LogicalConnection {
 
   @Override
   public String toString() {
-    return "ServerConnection[" + clientQueue + ", epoch " + epoch + "]";
+    return "ServerLogicalConnection[" + clientQueue + ", epoch " + epoch + "]";
   }
 }

@@ -1,9 +1,10 @@
 package io.communica.amqp;
 
 import com.rabbitmq.client.Channel;
-import io.communica.amqp.Link.Delivery;
-import io.communica.amqp.Link.Out;
+import io.communica.amqp.BrokerLink.Delivery;
+import io.communica.amqp.BrokerLink.Out;
 import io.communica.core.ConnectionLostException;
+import io.communica.core.frame.ControlFrames;
 import io.communica.core.frame.FrameType;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
@@ -27,7 +28,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * A client's logical connection to an address: not to one server process but to whichever
- * serves the address. It lives across losses of the broker connection (the {@link Link}
+ * serves the address. It lives across losses of the broker connection (the {@link BrokerLink}
  * reconnects and republishes) and closes when the entity closes it, when no server has answered
  * for the liveness period, or when the broker stayed unreachable that long.
  *
@@ -41,10 +42,18 @@ import reactor.core.publisher.Mono;
  * everything; replies to an earlier connection's requests are dropped instead of reaching a new
  * session that reuses the ids.
  */
-final class ClientConnection extends LogicalConnection implements Link.Owner {
+final class ClientLogicalConnection extends LogicalConnection implements BrokerLink.Owner {
 
-  private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+  private static final Logger log = LoggerFactory.getLogger(ClientLogicalConnection.class);
   private static final AtomicLong LAST_EPOCH = new AtomicLong();
+
+  /**
+   * A random (version 4) UUID: the id communica generates for a client built without one. Such a
+   * client is never seen again after it closes, so its queue is deleted on a clean close.
+   */
+  private static final java.util.regex.Pattern GENERATED_ID =
+      java.util.regex.Pattern.compile(
+          "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
 
   private final AmqpConnector connector;
   private final Naming names;
@@ -56,9 +65,14 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
 
   // loop-confined
   private @Nullable String clientQueue;
+  private boolean generatedId;
+  /** The session wrote its CLOSE: the entity is closing (not a protocol error). */
+  private boolean leaving;
   private byte @Nullable [] hello;
   private Map<String, Object> headers = Map.of();
   private boolean welcomed;
+  /** A server process answered this connection (else it was opened with no server listening). */
+  private boolean serverSeen;
   private long lastServerNanos;
   private long downSinceNanos = -1;
   private @Nullable Future<?> ticker;
@@ -69,11 +83,11 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
   /** A request from a server process, under a local id. */
   private record Remote(String replyTo, int remoteId, long epoch, Delivery delivery) {}
 
-  ClientConnection(AmqpConnector connector, TransportOptions options) {
-    this(connector, new Link(connector, options.connectTimeout(), "communica client " + connector.address()));
+  ClientLogicalConnection(AmqpConnector connector, TransportOptions options) {
+    this(connector, new BrokerLink(connector, options.connectTimeout(), "communica client " + connector.address()));
   }
 
-  private ClientConnection(AmqpConnector connector, Link link) {
+  private ClientLogicalConnection(AmqpConnector connector, BrokerLink link) {
     super(link, new Inbox(link));
     this.connector = connector;
     this.names = new Naming(connector);
@@ -106,7 +120,7 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
         .doOnError(e -> link.close(Duration.ZERO).subscribe());
   }
 
-  // ---------------------------------------------------------------- Link.Owner
+  // ---------------------------------------------------------------- BrokerLink.Owner
 
   @Override
   public void declare(Channel ch) throws IOException {
@@ -139,9 +153,15 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
     switch (Wire.type(body)) {
       case FrameType.WELCOME -> {
         link.ack(d);
-        if (!welcomed && ep == epoch) {
-          welcomed = true;
-          deliver(body);
+        if (ep == epoch) {
+          if (!serverSeen && welcomed) {
+            log.info("a server now listens on {}", describe);
+          }
+          serverSeen = true;
+          if (!welcomed) {
+            welcomed = true;
+            deliver(body);
+          }
         }
       }
       case FrameType.REFUSE -> {
@@ -214,17 +234,38 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
   }
 
 
+  /**
+   * A returned HELLO means that no server process listens on the address. The connection opens
+   * all the same, welcomed here with the client's own limits: what the client sends waits in the
+   * address queue (bounded by {@code maxLength}) until a server starts, as a log shipper started
+   * before its collector expects. The HELLO goes on being repeated, and the first server to start
+   * answers it; liveness applies from then on.
+   */
   @Override
   public void onReturn(Out o, String reason) {
     if (Wire.type(o.body) == FrameType.HELLO) {
       if (!welcomed) {
-        closeWith(
-            new ConnectionLostException(
-                "no server is listening on " + describe + " (no server process queue is bound)"));
+        welcomed = true;
+        log.info(
+            "no server is listening on {}: requests and messages wait in its queue (at most {})"
+                + " until one starts",
+            describe,
+            connector.maxLength());
+        deliver(welcomeFor(o.body));
       }
       return;
     }
     log.warn("{}", reason);
+  }
+
+  /**
+   * A WELCOME answering {@code hello} with the client's own limits (as patched for AMQP): the
+   * HELLO's header and its first three fields, maximum message, maximum frame and keep-alive.
+   */
+  private static byte[] welcomeFor(byte[] hello) {
+    byte[] w = java.util.Arrays.copyOf(hello, Wire.B_HEADER + 12);
+    w[Wire.B_TYPE] = (byte) FrameType.WELCOME;
+    return w;
   }
 
   @Override
@@ -261,7 +302,7 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
       }
       return;
     }
-    if (welcomed && now - lastServerNanos > livenessNanos) {
+    if (serverSeen && now - lastServerNanos > livenessNanos) {
       closeWith(
           new ConnectionLostException(
               "no server answered on " + describe + " for "
@@ -294,7 +335,11 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
                   l,
                   null));
       case FrameType.RESPONSE, FrameType.ERROR -> reply(body);
-      case FrameType.CANCEL, FrameType.CLOSE -> broadcast(body, false);
+      case FrameType.CANCEL -> broadcast(body, false);
+      case FrameType.CLOSE -> {
+        leaving = !ControlFrames.text(frame).startsWith("protocol error");
+        broadcast(body, false);
+      }
       default -> log.error("a {} frame from the session on {}", FrameType.name(type), describe);
     }
   }
@@ -310,12 +355,13 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
     headers = Map.of(Wire.H_CLIENT, id, Wire.H_EPOCH, epoch, Wire.H_HELLO, body);
     String q = names.clientQueue(id);
     clientQueue = q;
+    generatedId = GENERATED_ID.matcher(id).matches();
     Channel ch = link.channel();
     if (ch != null) {
       try {
         declareClientQueue(ch, q);
       } catch (IOException | RuntimeException e) {
-        closeWith(new ConnectionLostException("cannot set up the queue of client '" + id + "': " + Link.messages(e), e));
+        closeWith(new ConnectionLostException("cannot set up the queue of client '" + id + "': " + BrokerLink.messages(e), e));
         return;
       }
     }
@@ -386,8 +432,13 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
             l.onClosed(cause);
           }
         });
-    // what the session wrote last (its CLOSE) is confirmed before the connection goes
-    link.close(Duration.ofSeconds(5)).subscribe();
+    // what the session wrote last (its CLOSE) is confirmed before the connection goes; a client
+    // with a generated id that leaves cleanly takes its queue with it
+    String q = clientQueue;
+    link.close(
+            Duration.ofSeconds(5),
+            cause == null && leaving && generatedId && q != null ? ch -> Topology.delete(ch, q) : null)
+        .subscribe();
   }
 
   @Override
@@ -397,6 +448,6 @@ final class ClientConnection extends LogicalConnection implements Link.Owner {
 
   @Override
   public String toString() {
-    return "ClientConnection[" + describe + ", epoch " + epoch + "]";
+    return "ClientLogicalConnection[" + describe + ", epoch " + epoch + "]";
   }
 }
