@@ -126,8 +126,8 @@ class CommunicaMetricsTest {
       }
       System.out.println(clientRegistry.getMetersAsString());
     }
-    // closed connections keep their bytes in the counters
-    assertThat(clientRegistry.get("communica.connections").gauge().value()).isZero();
+    // closed connections keep their bytes in the counters (the close completes on the loop)
+    await(() -> clientRegistry.get("communica.connections").gauge().value() == 0);
     assertThat(clientRegistry.get("communica.bytes.sent").functionCounter().count()).isGreaterThan(100);
   }
 
