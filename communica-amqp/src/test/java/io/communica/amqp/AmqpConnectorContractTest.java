@@ -1,10 +1,10 @@
 package io.communica.amqp;
 
 import io.communica.core.Connector;
-import io.communica.core.test.ConnectorContract;
+import io.communica.test.contract.CrossProcessContract;
 
 @RequiresBroker
-class AmqpConnectorContractTest implements ConnectorContract {
+class AmqpConnectorContractTest implements CrossProcessContract {
 
   private final Resources resources = new Resources();
 

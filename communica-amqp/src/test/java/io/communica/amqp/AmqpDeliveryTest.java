@@ -12,7 +12,8 @@ import io.communica.core.MessageTooLargeException;
 import io.communica.core.OverloadedException;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.test.ConnectorContract.Resources;
+import io.communica.test.contract.ConnectorContract.Resources;
+import io.communica.test.contract.ContractSerializer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,12 +55,17 @@ class AmqpDeliveryTest {
     int limit = 100 * 1024 * 1024;
     resources.add(
         SimpleServer.builder(address)
+            .serializer(ContractSerializer.INSTANCE)
             .handler(Handler.nonBlocking(String.class, String::length))
             .maxMessageSize(limit)
             .start());
-    SimpleClient client = client(SimpleClient.builder(address).maxMessageSize(limit));
+    SimpleClient client =
+        client(
+            SimpleClient.builder(address)
+                .serializer(ContractSerializer.INSTANCE)
+                .maxMessageSize(limit));
     int amqpLimit = AmqpConnector.MAX_BODY - 12 - 1024;
-    String over = "x".repeat(amqpLimit); // JSON adds two quotes
+    String over = "x".repeat(amqpLimit + 1); // the serializer writes the string's bytes alone
     assertThatThrownBy(() -> client.request(over, Integer.class).block(Broker.timeout()))
         .isInstanceOf(MessageTooLargeException.class)
         .hasMessageContaining(String.valueOf(amqpLimit));

@@ -9,7 +9,7 @@ import io.communica.core.Handler;
 import io.communica.core.RequestTimeoutException;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.test.ConnectorContract.Resources;
+import io.communica.test.contract.ConnectorContract.Resources;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;

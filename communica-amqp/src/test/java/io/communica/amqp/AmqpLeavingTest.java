@@ -7,7 +7,7 @@ import com.rabbitmq.client.Connection;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.test.ConnectorContract.Resources;
+import io.communica.test.contract.ConnectorContract.Resources;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

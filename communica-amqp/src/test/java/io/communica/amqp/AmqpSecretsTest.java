@@ -6,7 +6,7 @@ import io.communica.core.Connector;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.test.ConnectorContract.Resources;
+import io.communica.test.contract.ConnectorContract.Resources;
 import io.communica.core.transport.ConnectorUri;
 import java.io.PrintWriter;
 import java.io.StringWriter;

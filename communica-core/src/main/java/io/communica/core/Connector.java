@@ -45,7 +45,8 @@ public abstract class Connector {
           "local", "communica-local",
           "stdio", "communica-local",
           "amqp", "communica-amqp",
-          "amqps", "communica-amqp");
+          "amqps", "communica-amqp",
+          "loopback", "communica-test");
 
   /** For transport modules. */
   protected Connector() {}

@@ -33,7 +33,7 @@ interface RouteEditing {
 
   private void addRoute(RouteTable checked) {
     for (Map.Entry<String, Handler> e : checked.routes().entrySet()) {
-      core().routes().add(e.getKey(), e.getValue());
+      core().addRoute(e.getKey(), e.getValue());
     }
   }
 
@@ -44,7 +44,7 @@ interface RouteEditing {
    * @return whether the route had a handler
    */
   default boolean removeRoute(String route) {
-    return core().routes().remove(route);
+    return core().removeRoute(route);
   }
 
   /** Removes the handler of a typed route; see {@link #removeRoute(String)}. */

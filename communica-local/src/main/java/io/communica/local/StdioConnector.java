@@ -9,6 +9,8 @@ import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.ConnectorUri;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.TransportOptions;
+import io.communica.local.worker.LineReader;
+import io.communica.local.worker.Processes;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;

@@ -9,7 +9,8 @@ import io.communica.core.Connector;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.test.ChildProcess;
+import io.communica.test.contract.ChildProcess;
+import io.communica.test.contract.ContractSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,6 +164,7 @@ class StdioConnectorTest {
     SimpleServer server =
         SimpleServer.builder(
                 StdioConnector.builder(cmd).onStart(child::set).stderrLines(stderr::add).build())
+            .serializer(ContractSerializer.INSTANCE) // the child's
             .handler(Handler.nonBlocking(String.class, s -> "echo:" + s))
             .start();
     toClose.add(server);
