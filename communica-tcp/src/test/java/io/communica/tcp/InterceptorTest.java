@@ -10,6 +10,7 @@ import io.communica.core.RequestException;
 import io.communica.core.RequestTimeoutException;
 import io.communica.core.RouteClient;
 import io.communica.core.RouteServer;
+import io.communica.core.Utf8Serializer;
 import io.communica.core.intercept.CallInfo;
 import io.communica.core.intercept.CallKind;
 import io.communica.core.intercept.ClientInterceptor;
@@ -42,6 +43,7 @@ class InterceptorTest {
   void start() {
     server =
         RouteServer.builder(TcpConnector.of("127.0.0.1", 0))
+            .serializer(new Utf8Serializer())
             .interceptor(
                 new ServerInterceptor() {
                   @Override
@@ -85,6 +87,7 @@ class InterceptorTest {
             .start();
     client =
         RouteClient.builder(server.connector())
+            .serializer(new Utf8Serializer())
             .clientId("intercepted")
             .interceptor(
                 new ClientInterceptor() {
@@ -125,13 +128,13 @@ class InterceptorTest {
     assertThat(c.outcome()).isEqualTo(Outcome.SUCCESS);
     assertThat(c.error()).isNull();
     assertThat(c.metadata()).containsEntry("a", "b").containsEntry("added-by", "client-interceptor");
-    assertThat(c.payloadBytes()).isEqualTo(4); // "hi" in JSON
+    assertThat(c.payloadBytes()).isEqualTo(2); // "hi" in UTF-8
     assertThat(c.durationNanos()).isPositive();
     CallInfo s = next(serverEnds);
     assertThat(s.outcome()).isEqualTo(Outcome.SUCCESS);
     assertThat(s.route()).isEqualTo("ok");
     assertThat(s.peerId()).isEqualTo("intercepted");
-    assertThat(s.payloadBytes()).isEqualTo(4);
+    assertThat(s.payloadBytes()).isEqualTo(2);
     assertThat(s.metadata()).containsEntry("added-by", "client-interceptor");
     assertThatThrownBy(() -> s.putMetadata("late", "x")).isInstanceOf(IllegalStateException.class);
   }
