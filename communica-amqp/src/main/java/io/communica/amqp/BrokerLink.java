@@ -335,6 +335,7 @@ final class BrokerLink {
 
   private void finish(Out o, boolean ack) {
     outBytes -= o.body.length;
+    AmqpCounters.confirmed(ack);
     if (!ack) {
       // with reject-publish, a full queue nacks: the sender learns it instead of losing the message
       log.warn("the broker refused a message to {} (nack: is the queue full?)", o.routingKey);

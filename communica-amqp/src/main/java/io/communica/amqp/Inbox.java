@@ -50,6 +50,7 @@ final class Inbox {
    * with here and must not be handled).
    */
   boolean admit(Delivery d) {
+    AmqpCounters.delivered(d.redelivered);
     String id = d.messageId();
     if (finished.containsKey(id)) {
       log.debug("dropping a repeated delivery of message {}", id);

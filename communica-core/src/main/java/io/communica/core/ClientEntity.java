@@ -69,12 +69,15 @@ public abstract sealed class ClientEntity<S extends ClientEntity<S>> extends Ent
       Type replyType,
       CallOptions options,
       @Nullable Serializer serializer) {
-    return core.request(null, route, data, replyType, timeout(options), failFast(options), serializer);
+    return core.request(
+        null, route, data, replyType, timeout(options), failFast(options), serializer,
+        options.metadata());
   }
 
   /** The one place every fire-and-forget method of a client goes through. */
   final Mono<Void> fire(
       String route, @Nullable Object data, CallOptions options, @Nullable Serializer serializer) {
-    return core.fire(null, route, data, timeout(options), failFast(options), serializer);
+    return core.fire(
+        null, route, data, timeout(options), failFast(options), serializer, options.metadata());
   }
 }

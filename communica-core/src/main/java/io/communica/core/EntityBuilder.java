@@ -3,8 +3,14 @@ package io.communica.core;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.frame.FrameHeader;
+import io.communica.core.intercept.ClientInterceptor;
+import io.communica.core.intercept.ConnectionListener;
+import io.communica.core.intercept.ServerInterceptor;
 import io.communica.core.internal.EntityConfig;
+import io.communica.core.internal.Interception;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
@@ -55,6 +61,9 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
   long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
   Scheduler blockingScheduler = Schedulers.boundedElastic();
   boolean failFast;
+  final List<ClientInterceptor> clientInterceptors = new ArrayList<>();
+  final List<ServerInterceptor> serverInterceptors = new ArrayList<>();
+  final List<ConnectionListener> connectionListeners = new ArrayList<>();
   /** The routes of a route entity, filled by {@link RouteBuilding}; unused by simple entities. */
   final RouteTable routes = new RouteTable();
   /** The one handler of a simple entity, set by {@link SimpleBuilding}. */
@@ -176,6 +185,30 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
     return h == null ? Map.of() : Map.of("", h);
   }
 
+  /**
+   * Adds an interceptor of the calls this entity makes (requests and messages it sends); they run
+   * in the order added. See {@link ClientInterceptor}. Default none.
+   */
+  public B interceptor(ClientInterceptor interceptor) {
+    clientInterceptors.add(requireNonNull(interceptor, "interceptor"));
+    return self();
+  }
+
+  /**
+   * Adds an interceptor of the calls this entity serves (requests and messages its handlers
+   * receive); they run in the order added. See {@link ServerInterceptor}. Default none.
+   */
+  public B interceptor(ServerInterceptor interceptor) {
+    serverInterceptors.add(requireNonNull(interceptor, "interceptor"));
+    return self();
+  }
+
+  /** Adds a listener of this entity's connections. See {@link ConnectionListener}. Default none. */
+  public B connectionListener(ConnectionListener listener) {
+    connectionListeners.add(requireNonNull(listener, "listener"));
+    return self();
+  }
+
   static Duration positive(Duration d, String name) {
     requireNonNull(d, name);
     if (d.isNegative() || d.isZero()) {
@@ -210,6 +243,9 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
         reconnectInitial,
         reconnectMax,
         authenticator,
-        failFast);
+        failFast,
+        clientInterceptors.isEmpty() && serverInterceptors.isEmpty() && connectionListeners.isEmpty()
+            ? Interception.NONE
+            : new Interception(clientInterceptors, serverInterceptors, connectionListeners));
   }
 }

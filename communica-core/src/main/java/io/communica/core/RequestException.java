@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A handler throws it to refuse a request; the requester's {@code Mono} then fails with a
  * {@code RequestException} with the same message and code. communica raises it itself with the
- * codes {@link #UNKNOWN_ROUTE} and {@link #INVALID_DATA}.
+ * codes {@link #UNKNOWN_ROUTE}, {@link #INVALID_DATA} and {@link #METADATA_TOO_LARGE}.
  *
  * @since 0.1
  */
@@ -19,6 +19,12 @@ public final class RequestException extends CommunicaException {
 
   /** Code of the error for request data the responder could not decode or validate. */
   public static final int INVALID_DATA = -2;
+
+  /**
+   * Code of the error for a call whose metadata exceeds the responder's limit of 8 KiB (a sender
+   * checks the limit itself; this reaches only calls from senders that do not).
+   */
+  public static final int METADATA_TOO_LARGE = -5;
 
   /** A request error with code 0. */
   public RequestException(String message) {

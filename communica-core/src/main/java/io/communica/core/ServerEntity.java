@@ -55,7 +55,8 @@ public abstract sealed class ServerEntity<S extends ServerEntity<S>> extends Ent
       CallOptions options,
       @Nullable Serializer serializer) {
     return core.request(
-        clientId, route, data, replyType, timeout(options), failFast(options), serializer);
+        clientId, route, data, replyType, timeout(options), failFast(options), serializer,
+        options.metadata());
   }
 
   /** The one place every fire-and-forget method of a server goes through. */
@@ -65,6 +66,8 @@ public abstract sealed class ServerEntity<S extends ServerEntity<S>> extends Ent
       @Nullable Object data,
       CallOptions options,
       @Nullable Serializer serializer) {
-    return core.fire(clientId, route, data, timeout(options), failFast(options), serializer);
+    return core.fire(
+        clientId, route, data, timeout(options), failFast(options), serializer,
+        options.metadata());
   }
 }

@@ -80,7 +80,7 @@ final class RawPeer implements AutoCloseable {
     }
   }
 
-  record Received(int version, int type, int error, String text) {}
+  record Received(int version, int type, int error, String text, byte[] payload) {}
 
   /** The next frame, or null at end of stream; bodies are capped at 1 MiB. */
   Received read() throws IOException {
@@ -105,7 +105,8 @@ final class RawPeer implements AutoCloseable {
     int routeLen = b.getShort() & 0xffff;
     b.position(b.position() + routeLen);
     String text = new String(body, b.position(), body.length - b.position(), StandardCharsets.UTF_8);
-    return new Received(version, type, error, text);
+    byte[] payload = java.util.Arrays.copyOfRange(body, b.position(), body.length);
+    return new Received(version, type, error, text, payload);
   }
 
   /** Reads frames until the server closes; returns the last frame seen (CLOSE/REFUSE reason). */

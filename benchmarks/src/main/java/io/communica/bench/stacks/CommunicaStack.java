@@ -5,6 +5,9 @@ import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import io.communica.core.Utf8Serializer;
+import io.communica.core.intercept.CallInfo;
+import io.communica.core.intercept.ClientInterceptor;
+import io.communica.core.intercept.ServerInterceptor;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
@@ -24,6 +27,27 @@ final class CommunicaStack implements Stack {
 
   /** Fire-and-forget messages not yet taken by the transport, per sender. */
   static final int FIRE_WINDOW = 1024;
+
+  /**
+   * With environment variable {@code COMMUNICA_BENCH_INTERCEPTORS=on} (inherited by the child
+   * JVMs), both sides install an interceptor that counts calls and their time, as a metrics
+   * interceptor would: what the interceptor path costs next to none installed.
+   */
+  static final boolean INTERCEPTORS = "on".equals(System.getenv("COMMUNICA_BENCH_INTERCEPTORS"));
+
+  /** What the benchmark's interceptor adds up. */
+  static final LongAdder INTERCEPTED_NANOS = new LongAdder();
+
+  /** A client and server interceptor that sums durations. */
+  private static final class Counting implements ClientInterceptor, ServerInterceptor {
+    @Override
+    public void onStart(CallInfo call) {}
+
+    @Override
+    public void onEnd(CallInfo call) {
+      INTERCEPTED_NANOS.add(call.durationNanos());
+    }
+  }
 
   private final boolean reactive;
 
@@ -55,11 +79,12 @@ final class CommunicaStack implements Stack {
         reactive
             ? Handler.reactive(byte[].class, data -> Mono.just(echo.apply(data)))
             : Handler.nonBlocking(byte[].class, echo);
-    SimpleServer server =
-        SimpleServer.builder(Connector.load(bind))
-            .serializer(new Utf8Serializer())
-            .handler(handler)
-            .start();
+    SimpleServer.Builder builder =
+        SimpleServer.builder(Connector.load(bind)).serializer(new Utf8Serializer()).handler(handler);
+    if (INTERCEPTORS) {
+      builder.interceptor((ServerInterceptor) new Counting());
+    }
+    SimpleServer server = builder.start();
     return BenchServer.of(() -> server.connector().dump(), server::close);
   }
 
@@ -69,10 +94,12 @@ final class CommunicaStack implements Stack {
   }
 
   private static SimpleClient client(String address) {
-    return SimpleClient.builder(Connector.load(address))
-        .serializer(new Utf8Serializer())
-        .build()
-        .startAndAwait(Duration.ofSeconds(30));
+    SimpleClient.Builder builder =
+        SimpleClient.builder(Connector.load(address)).serializer(new Utf8Serializer());
+    if (INTERCEPTORS) {
+      builder.interceptor((ClientInterceptor) new Counting());
+    }
+    return builder.build().startAndAwait(Duration.ofSeconds(30));
   }
 
   private static final class Client implements BenchClient {

@@ -18,7 +18,10 @@ public final class Capabilities {
   /** Stream and channel interactions (credits across the wire). Reserved: not set yet. */
   public static final int STREAMS = 1;
 
-  /** Metadata on requests (headers beside the payload). Reserved: not set yet. */
+  /**
+   * Metadata on requests and messages: a section of string pairs between route and payload, flag
+   * {@link FrameHeader#FLAG_METADATA}, at most {@link FrameHeader#MAX_METADATA_BYTES}.
+   */
   public static final int REQUEST_METADATA = 1 << 1;
 
   /** Resuming a session after a reconnect with a token. Reserved: not set yet. */
@@ -28,7 +31,7 @@ public final class Capabilities {
   public static final int SHARED_MEMORY = 1 << 3;
 
   /** The bits this implementation sets in its HELLO and WELCOME. */
-  public static final int SUPPORTED = 0;
+  public static final int SUPPORTED = REQUEST_METADATA;
 
   private Capabilities() {}
 

@@ -50,6 +50,16 @@ public final class FrameHeader {
   public static final int FLAG_CONTINUED = 0x04;
 
   /**
+   * A REQUEST or MESSAGE whose payload section starts with a metadata section (u16 length, then
+   * pairs of u16-length-prefixed UTF-8 key and value); see {@code docs/PROTOCOL.md}. Set only
+   * when the connection has capability {@link Capabilities#REQUEST_METADATA}.
+   */
+  public static final int FLAG_METADATA = 0x08;
+
+  /** Largest metadata section, not counting its u16 length field: 8 KiB. */
+  public static final int MAX_METADATA_BYTES = 8192;
+
+  /**
    * Smallest maximum frame size a peer may announce (counted with a stream transport's length
    * prefix): large enough for any header and route.
    */

@@ -150,6 +150,7 @@ public final class ClientCore extends CoreBase {
       delayMs = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
       retry = Schedulers.parallel().schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);
     }
+    config.interception().reconnect(attempt);
     if (attempt == 1) {
       log.info("connection to {} failed or lost ({}); reconnecting", connector, cause.getMessage());
     }
@@ -196,6 +197,7 @@ public final class ClientCore extends CoreBase {
       session.close("the client is closed");
       return;
     }
+    config.interception().opened(session);
     log.debug("connected to {}", connector);
     emitState(true);
     failFastWaiters.flushTo(session);
@@ -213,6 +215,7 @@ public final class ClientCore extends CoreBase {
     }
     if (wasCurrent) {
       emitState(false);
+      config.interception().closed(session, cause);
     }
     reconnectLater(cause);
   }
@@ -220,6 +223,7 @@ public final class ClientCore extends CoreBase {
   @Override
   public void onRefused(Session session, String reason) {
     refusedReason = reason;
+    config.interception().refused(session, reason);
     waiters.failAll(new HandshakeRefusedException(reason));
     failFastWaiters.failAll(new HandshakeRefusedException(reason));
   }

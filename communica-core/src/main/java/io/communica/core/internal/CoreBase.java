@@ -8,6 +8,7 @@ import io.communica.core.internal.session.Routes;
 import io.communica.core.internal.session.SessionOwner;
 import java.lang.reflect.Type;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -44,10 +45,11 @@ public abstract class CoreBase implements SessionOwner, EntityCore {
       Type replyType,
       Duration timeout,
       boolean failFast,
-      @Nullable Serializer serializer) {
+      @Nullable Serializer serializer,
+      Map<String, String> metadata) {
     return Requests.request(
         config, target(clientId, failFast), route, data, replyType, timeout,
-        serializers.resolve(route, serializer));
+        serializers.resolve(route, serializer), metadata);
   }
 
   /** A fire-and-forget message to {@code route}; see {@link #request}. */
@@ -57,10 +59,11 @@ public abstract class CoreBase implements SessionOwner, EntityCore {
       @Nullable Object data,
       Duration timeout,
       boolean failFast,
-      @Nullable Serializer serializer) {
+      @Nullable Serializer serializer,
+      Map<String, String> metadata) {
     return Requests.fire(
         config, target(clientId, failFast), route, data, timeout,
-        serializers.resolve(route, serializer));
+        serializers.resolve(route, serializer), metadata);
   }
 
   @Override

@@ -3,6 +3,8 @@ package io.communica.core.internal;
 import io.communica.core.Authenticator;
 import io.communica.core.Handler;
 import io.communica.core.Serializer;
+import io.communica.core.intercept.ClientInterceptor;
+import io.communica.core.intercept.ServerInterceptor;
 import io.communica.core.internal.session.SessionSettings;
 import io.communica.core.transport.TransportOptions;
 import java.time.Duration;
@@ -31,8 +33,20 @@ public record EntityConfig(
     // server side
     Authenticator authenticator,
     // whether calls fail at once while there is no connection, unless a call says otherwise
-    boolean failFast)
+    boolean failFast,
+    // interceptors and connection listeners
+    Interception interception)
     implements SessionSettings {
+
+  @Override
+  public ClientInterceptor[] clientInterceptors() {
+    return interception.client();
+  }
+
+  @Override
+  public ServerInterceptor[] serverInterceptors() {
+    return interception.server();
+  }
 
   public TransportOptions transportOptions() {
     return new TransportOptions(maxFrameSize, connectTimeout);

@@ -157,6 +157,7 @@ public final class ServerCore extends CoreBase {
       old.close("replaced by a new connection of client '" + info.clientId() + "'");
     }
     open.add(session);
+    config.interception().opened(session);
     log.debug("client {} connected from {}", info.clientId(), info.remoteAddress());
     emit(new ClientEvent(ClientEvent.Type.CONNECTED, info));
     Waiters w = byIdWaiters.remove(info.clientId());
@@ -173,11 +174,17 @@ public final class ServerCore extends CoreBase {
     if (info == null) {
       return;
     }
+    config.interception().closed(session, cause);
     // a connection replaced by a newer one of the same client is not a disconnect
     if (clients.remove(info.clientId(), session)) {
       log.debug("client {} disconnected: {}", info.clientId(), cause.getMessage());
       emit(new ClientEvent(ClientEvent.Type.DISCONNECTED, info));
     }
+  }
+
+  @Override
+  public void onRefusing(Session session, String reason) {
+    config.interception().refused(session, reason);
   }
 
   private void emit(ClientEvent event) {

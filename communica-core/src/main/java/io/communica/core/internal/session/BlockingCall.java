@@ -1,6 +1,8 @@
 package io.communica.core.internal.session;
 
 import io.netty.buffer.ByteBuf;
+import io.communica.core.internal.context.CurrentCall;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
@@ -27,8 +29,10 @@ final class BlockingCall extends InboundCall implements Runnable {
       RouteIndex.Entry entry,
       int flags,
       int contentType,
-      ByteBuf payload) {
-    super(responder, id, wantsReply, entry.route(), entry.serializer());
+      ByteBuf payload,
+      Map<String, String> metadata,
+      @Nullable CallRecord record) {
+    super(responder, id, wantsReply, entry.route(), entry.serializer(), metadata, record);
     this.entry = entry;
     this.flags = flags;
     this.contentType = contentType;
@@ -55,12 +59,14 @@ final class BlockingCall extends InboundCall implements Runnable {
       return; // cancelled before it started
     }
     Object result;
+    CurrentCall current = CurrentCall.enter(route, metadata, responder.session());
     try {
       result = entry.handler().invoke(Responder.decodeRequest(entry, flags, contentType, payload));
     } catch (Throwable t) {
       completeError(t);
       return;
     } finally {
+      current.exit();
       payload.release();
     }
     complete(result);

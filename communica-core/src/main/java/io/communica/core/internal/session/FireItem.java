@@ -29,6 +29,7 @@ final class FireItem extends OutboundMessage<Void> implements WriteListener {
   @Override
   public void onWritten(@Nullable Throwable error) {
     if (markDone()) {
+      ended(error);
       if (error == null) {
         actual.onComplete();
       } else {

@@ -1,9 +1,11 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.frame.MetadataCodec;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** Encoding of message frames (docs/PROTOCOL.md; the header is {@link FrameHeader}). */
@@ -63,6 +65,11 @@ public final class Frames {
       return begin(alloc, type, FrameHeader.FLAG_EMPTY, 0, id, 0, route, 0);
     }
     ByteBuf buf = begin(alloc, type, 0, serializer.contentType(), id, 0, route, 64);
+    return encodeInto(buf, value, serializer);
+  }
+
+  /** Appends {@code value} to {@code buf}; releases it when the serializer fails. */
+  private static ByteBuf encodeInto(ByteBuf buf, Object value, Serializer serializer) {
     try {
       serializer.encode(value, buf);
     } catch (Throwable t) {
@@ -70,5 +77,28 @@ public final class Frames {
       throw t;
     }
     return buf;
+  }
+
+  /**
+   * Encodes a REQUEST or MESSAGE frame carrying {@code value} after a metadata section (flag
+   * METADATA), or without one when {@code metadata} is empty. The caller checked the metadata's
+   * size ({@link MetadataCodec#check}).
+   */
+  public static ByteBuf message(
+      ByteBufAllocator alloc,
+      int type,
+      byte[] route,
+      @Nullable Object value,
+      Serializer serializer,
+      Map<String, String> metadata) {
+    if (metadata.isEmpty()) {
+      return message(alloc, type, 0, route, value, serializer);
+    }
+    int size = MetadataCodec.pairsSize(metadata);
+    int flags = FrameHeader.FLAG_METADATA | (value == null ? FrameHeader.FLAG_EMPTY : 0);
+    int contentType = value == null ? 0 : serializer.contentType();
+    ByteBuf buf = begin(alloc, type, flags, contentType, 0, 0, route, 2 + size + 64);
+    MetadataCodec.write(buf, metadata, size);
+    return value == null ? buf : encodeInto(buf, value, serializer);
   }
 }

@@ -3,6 +3,8 @@ package io.communica.core.internal.session;
 import io.communica.core.Serializer;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,17 +19,35 @@ abstract class InboundCall implements Outbound {
   final int id;
   final boolean wantsReply;
   final String route;
+  final Map<String, String> metadata;
   private final Serializer serializer;
+  private final @Nullable CallRecord record;
   private @Nullable ByteBuf reply;
   private int size;
 
   InboundCall(
-      Responder responder, int id, boolean wantsReply, String route, Serializer serializer) {
+      Responder responder,
+      int id,
+      boolean wantsReply,
+      String route,
+      Serializer serializer,
+      Map<String, String> metadata,
+      @Nullable CallRecord record) {
     this.responder = responder;
     this.id = id;
     this.wantsReply = wantsReply;
     this.route = route;
     this.serializer = serializer;
+    this.metadata = metadata;
+    this.record = record;
+  }
+
+  /** Tells the interceptors, if any, how the call ended (the first end counts). */
+  final void ended(Consumer<CallRecord> how) {
+    CallRecord r = record;
+    if (r != null) {
+      how.accept(r);
+    }
   }
 
   /** Loop: the requester cancelled, or the connection closed. */
@@ -37,15 +57,21 @@ abstract class InboundCall implements Outbound {
   final void complete(@Nullable Object value) {
     if (!wantsReply) {
       responder.messageDone(id, null);
+      ended(r -> r.end(null));
       return;
     }
-    send(responder.encodeReply(id, value, serializer));
+    ByteBuf frame = responder.encodeReply(id, value, serializer);
+    if (record != null) {
+      record.end(Responder.errorOf(frame));
+    }
+    send(frame);
   }
 
   /** The handler failed. Any thread, once. */
   final void completeError(Throwable failure) {
     Throwable t = Responder.explain(failure);
     Responder.logHandlerFailure(route, t);
+    ended(r -> r.end(t));
     if (wantsReply) {
       send(responder.errorFrame(id, t));
     } else {

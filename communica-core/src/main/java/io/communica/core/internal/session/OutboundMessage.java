@@ -2,6 +2,7 @@ package io.communica.core.internal.session;
 
 import io.communica.core.MessageTooLargeException;
 import io.communica.core.RequestTimeoutException;
+import io.communica.core.frame.Capabilities;
 import io.communica.core.frame.FrameHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
@@ -29,6 +30,8 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
   final Duration timeout;
   private volatile int done;
   private volatile @Nullable Runnable onCancelWhileWaiting;
+  /** The call's record when interceptors are installed; set before the call is handed on. */
+  @Nullable CallRecord record;
 
   OutboundMessage(CoreSubscriber<? super T> actual, ByteBuf frame, Duration timeout) {
     super(actual);
@@ -72,7 +75,25 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
       fail(MessageTooLargeException.of(payload, s.sendLimit()));
       return null;
     }
+    if ((f.getByte(f.readerIndex() + FrameHeader.OFF_FLAGS) & FrameHeader.FLAG_METADATA) != 0
+        && !s.peerHas(Capabilities.REQUEST_METADATA)) {
+      f.release();
+      try {
+        s.require(Capabilities.REQUEST_METADATA);
+      } catch (UnsupportedOperationException e) {
+        fail(e);
+      }
+      return null;
+    }
     return f;
+  }
+
+  /** The call ended (error null for success): tells the interceptors, if any. */
+  final void ended(@Nullable Throwable error) {
+    CallRecord r = record;
+    if (r != null) {
+      r.end(error);
+    }
   }
 
   @Override
@@ -104,6 +125,7 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
     frame = null;
     ReferenceCountUtil.release(f);
     if (markDone()) {
+      ended(error);
       actual.onError(error);
     }
   }
@@ -112,6 +134,10 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
   public final void cancel() {
     super.cancel();
     if (markDone()) {
+      CallRecord r = record;
+      if (r != null) {
+        r.cancelled();
+      }
       cancelled();
     }
   }

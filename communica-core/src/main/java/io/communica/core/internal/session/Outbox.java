@@ -46,6 +46,8 @@ final class Outbox {
   private final Queue<Outbound> queue = PlatformDependent.newMpscQueue(32, 1 << 30);
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final AtomicLong queuedBytes = new AtomicLong();
+  /** Loop-written, read by metrics from any thread: bytes of frames written. */
+  private long written;
   private final Runnable drainTask = this::drain;
   private final Runnable flushTask = this::scheduledFlush;
 
@@ -173,6 +175,16 @@ final class Outbox {
     fragmenter.failAll(error);
   }
 
+  /** Bytes queued and not yet taken by the transport (any thread). */
+  long queued() {
+    return queuedBytes.get();
+  }
+
+  /** Bytes of frames written so far (any thread; may lag). */
+  long written() {
+    return written;
+  }
+
   // ---------------------------------------------------------------- writing
 
   /**
@@ -190,6 +202,7 @@ final class Outbox {
 
   /** Writes one frame; the flush comes at the end of the read burst or the drain. */
   void writeFrame(ByteBuf frame, @Nullable WriteListener listener) {
+    written += frame.readableBytes();
     if (listener == null) {
       conn.write(frame);
     } else {

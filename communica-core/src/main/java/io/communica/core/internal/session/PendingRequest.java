@@ -74,14 +74,17 @@ final class PendingRequest<T> extends OutboundMessage<T> {
       return;
     }
     if ((flags & FrameHeader.FLAG_EMPTY) != 0) {
+      ended(null);
       actual.onComplete();
       return;
     }
     if (contentType != serializer.contentType()) {
-      actual.onError(
+      SerializationException error =
           new SerializationException(
               "the reply" + onRoute() + " is in " + Frames.contentTypeName(contentType)
-                  + " but this side decodes " + Frames.contentTypeName(serializer.contentType())));
+                  + " but this side decodes " + Frames.contentTypeName(serializer.contentType()));
+      ended(error);
+      actual.onError(error);
       return;
     }
     Object value;
@@ -90,12 +93,15 @@ final class PendingRequest<T> extends OutboundMessage<T> {
     } catch (RuntimeException e) {
       // the serializer's own errors say what is wrong; this says which reply
       String why = e instanceof SerializationException ? e.getMessage() : e.toString();
-      actual.onError(
+      SerializationException error =
           new SerializationException(
               "cannot decode the reply" + onRoute() + " as " + replyType.getTypeName() + ": " + why,
-              e));
+              e);
+      ended(error);
+      actual.onError(error);
       return;
     }
+    ended(null);
     @SuppressWarnings("unchecked")
     T t = (T) value;
     complete(t);

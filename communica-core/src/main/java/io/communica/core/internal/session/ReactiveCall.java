@@ -1,9 +1,12 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.CallContext;
 import io.communica.core.Serializer;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.util.context.Context;
 
 /**
  * Subscribes to a reactive handler's publisher and answers with its first value. A CANCEL cancels
@@ -14,10 +17,31 @@ final class ReactiveCall extends InboundCall implements CoreSubscriber<Object> {
   private volatile @Nullable Subscription upstream;
   private volatile boolean cancelled;
   private boolean done;
+  private final Session session;
+  private @Nullable Context context;
 
   ReactiveCall(
-      Responder responder, int id, boolean wantsReply, String route, Serializer serializer) {
-    super(responder, id, wantsReply, route, serializer);
+      Responder responder,
+      Session session,
+      int id,
+      boolean wantsReply,
+      String route,
+      Serializer serializer,
+      Map<String, String> metadata,
+      @Nullable CallRecord record) {
+    super(responder, id, wantsReply, route, serializer, metadata, record);
+    this.session = session;
+  }
+
+  /** The handler's publisher sees the call's {@link CallContext}, made when first asked for. */
+  @Override
+  public Context currentContext() {
+    Context c = context;
+    if (c == null) {
+      c = Context.of(CallContext.class, new CallContext(route, metadata, session.peerId()));
+      context = c;
+    }
+    return c;
   }
 
   @Override

@@ -1,15 +1,19 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.frame.MetadataCodec;
 import io.communica.core.CommunicaException;
 import io.communica.core.MessageTooLargeException;
 import io.communica.core.SerializationException;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
+import io.communica.core.intercept.CallKind;
+import io.communica.core.intercept.ClientInterceptor;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.lang.reflect.Type;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.CoreSubscriber;
@@ -24,7 +28,10 @@ public final class Requests {
 
   private Requests() {}
 
-  /** A request whose reply is decoded into {@code replyType}. */
+  /**
+   * A request whose reply is decoded into {@code replyType}, with {@code metadata} (checked by
+   * {@code CallOptions}; empty for none).
+   */
   public static <T> Mono<T> request(
       SessionSettings config,
       Consumer<Outbound> target,
@@ -32,9 +39,10 @@ public final class Requests {
       @Nullable Object data,
       Type replyType,
       Duration timeout,
-      Serializer serializer) {
+      Serializer serializer,
+      Map<String, String> metadata) {
     return new CallMono<T>(
-        config, target, FrameType.REQUEST, RouteIndex.utf8(route), data, serializer,
+        config, target, FrameType.REQUEST, route, data, serializer, metadata,
         (actual, frame) -> new PendingRequest<>(actual, route, frame, replyType, serializer, timeout));
   }
 
@@ -45,9 +53,10 @@ public final class Requests {
       String route,
       @Nullable Object data,
       Duration timeout,
-      Serializer serializer) {
+      Serializer serializer,
+      Map<String, String> metadata) {
     return new CallMono<Void>(
-        config, target, FrameType.MESSAGE, RouteIndex.utf8(route), data, serializer,
+        config, target, FrameType.MESSAGE, route, data, serializer, metadata,
         (actual, frame) -> new FireItem(actual, frame, timeout));
   }
 
@@ -58,27 +67,43 @@ public final class Requests {
       CoreSubscriber<?> actual,
       int type,
       byte[] route,
-      @Nullable Object data) {
-    ByteBuf frame;
+      @Nullable Object data,
+      Map<String, String> metadata) {
     try {
-      frame = Frames.message(ByteBufAllocator.DEFAULT, type, 0, route, data, serializer);
+      return encodeFrame(config, serializer, type, route, data, metadata);
     } catch (CommunicaException e) {
       Operators.error(actual, e);
       return null;
+    }
+  }
+
+  /**
+   * Encodes a frame on the caller's thread.
+   *
+   * @throws CommunicaException when the value cannot be encoded or is too large
+   */
+  static ByteBuf encodeFrame(
+      SessionSettings config,
+      Serializer serializer,
+      int type,
+      byte[] route,
+      @Nullable Object data,
+      Map<String, String> metadata) {
+    ByteBuf frame;
+    try {
+      frame = Frames.message(ByteBufAllocator.DEFAULT, type, route, data, serializer, metadata);
+    } catch (CommunicaException e) {
+      throw e;
     } catch (RuntimeException e) {
-      Operators.error(
-          actual,
-          new SerializationException(
-              serializer.name() + " serializer cannot encode "
-                  + data.getClass().getName() + ": " + e.getMessage(),
-              e));
-      return null;
+      throw new SerializationException(
+          serializer.name() + " serializer cannot encode "
+              + data.getClass().getName() + ": " + e.getMessage(),
+          e);
     }
     int payload = FrameHeader.payloadLength(frame);
     if (payload > config.maxMessageSize()) {
       frame.release();
-      Operators.error(actual, MessageTooLargeException.of(payload, config.maxMessageSize()));
-      return null;
+      throw MessageTooLargeException.of(payload, config.maxMessageSize());
     }
     return frame;
   }
@@ -92,35 +117,67 @@ public final class Requests {
     private final SessionSettings config;
     private final Consumer<Outbound> target;
     private final int type;
+    private final String routeName;
     private final byte[] route;
     private final @Nullable Object data;
     private final Serializer serializer;
+    private final Map<String, String> metadata;
     private final CallFactory<T> factory;
 
     CallMono(
         SessionSettings config,
         Consumer<Outbound> target,
         int type,
-        byte[] route,
+        String route,
         @Nullable Object data,
         Serializer serializer,
+        Map<String, String> metadata,
         CallFactory<T> factory) {
       this.config = config;
       this.target = target;
       this.type = type;
-      this.route = route;
+      this.routeName = route;
+      this.route = RouteIndex.utf8(route);
       this.data = data;
       this.serializer = serializer;
+      this.metadata = metadata;
       this.factory = factory;
     }
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-      ByteBuf frame = encode(config, serializer, actual, type, route, data);
+      ClientInterceptor[] interceptors = config.clientInterceptors();
+      if (interceptors.length != 0) {
+        subscribeIntercepted(actual, interceptors);
+        return;
+      }
+      ByteBuf frame = encode(config, serializer, actual, type, route, data, metadata);
       if (frame == null) {
         return;
       }
       OutboundMessage<T> call = factory.create(actual, frame);
+      actual.onSubscribe(call);
+      target.accept(call);
+    }
+
+    private void subscribeIntercepted(
+        CoreSubscriber<? super T> actual, ClientInterceptor[] interceptors) {
+      CallKind kind = type == FrameType.REQUEST ? CallKind.REQUEST : CallKind.FIRE_AND_FORGET;
+      CallRecord record = CallRecord.client(interceptors, kind, routeName, metadata);
+      ByteBuf frame;
+      try {
+        record.start();
+        Map<String, String> md = record.metadataToSend();
+        frame = encodeFrame(config, serializer, type, route, data, md);
+        record.payloadBytes =
+            FrameHeader.payloadLength(frame) - (md.isEmpty() ? 0 : 2 + MetadataCodec.pairsSize(md));
+      } catch (RuntimeException e) {
+        record.end(e);
+        Operators.error(actual, e);
+        return;
+      }
+      OutboundMessage<T> call = factory.create(actual, frame);
+      call.record = record;
       actual.onSubscribe(call);
       target.accept(call);
     }

@@ -1,5 +1,7 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.frame.MetadataCodec;
+import io.communica.core.internal.context.CurrentCall;
 import io.communica.core.CommunicaException;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Handler;
@@ -8,13 +10,17 @@ import io.communica.core.OverloadedException;
 import io.communica.core.RequestException;
 import io.communica.core.ResponderException;
 import io.communica.core.Serializer;
+import io.communica.core.frame.FrameException;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
+import io.communica.core.intercept.CallKind;
+import io.communica.core.intercept.ServerInterceptor;
 import io.communica.core.transport.FrameConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.collection.IntObjectHashMap;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import org.jspecify.annotations.Nullable;
@@ -39,28 +45,96 @@ final class Responder {
   /** Loop-confined: calls whose reply is not written yet, by request id. */
   private final IntObjectHashMap<InboundCall> inbound = new IntObjectHashMap<>();
   private Scheduler.@Nullable Worker messageWorker;
+  /** The server interceptors, or null when none is installed. */
+  private final ServerInterceptor @Nullable [] interceptors;
 
   Responder(Session session, FrameConnection conn, Routes routes) {
     this.session = session;
     this.conn = conn;
     this.routes = routes;
+    ServerInterceptor[] installed = session.settings().serverInterceptors();
+    this.interceptors = installed.length == 0 ? null : installed;
   }
 
   /** Loop: a REQUEST ({@code wantsReply}) or MESSAGE arrived. */
   void onRequest(
       boolean wantsReply, int id, int flags, int contentType, byte[] routeBytes, int routeLen,
       ByteBuf payload) {
+    Map<String, String> metadata = Map.of();
+    if ((flags & FrameHeader.FLAG_METADATA) != 0) {
+      int size = MetadataCodec.declaredSize(payload);
+      if (size > FrameHeader.MAX_METADATA_BYTES) {
+        refuse(
+            wantsReply, id,
+            new RequestException(
+                "metadata of " + size + " bytes exceeds the limit of "
+                    + FrameHeader.MAX_METADATA_BYTES + " bytes",
+                RequestException.METADATA_TOO_LARGE));
+        return;
+      }
+      if (payload.readableBytes() < 2 + size) {
+        session.protocolError("metadata section runs past the end of the message");
+        return;
+      }
+      try {
+        metadata = MetadataCodec.read(payload, size);
+      } catch (FrameException e) {
+        session.protocolError(e.getMessage());
+        return;
+      }
+      payload = payload.slice(payload.readerIndex() + 2 + size, payload.readableBytes() - 2 - size);
+    }
     RouteIndex index = routes.index();
     RouteIndex.Entry entry = index.lookup(routeBytes, routeLen);
+    if (interceptors != null) {
+      onIntercepted(
+          wantsReply, id, flags, contentType, routeBytes, routeLen, payload, metadata, index, entry);
+      return;
+    }
     if (entry == null) {
       unknownRoute(
           wantsReply, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8), index.isEmpty());
       return;
     }
+    dispatch(wantsReply, id, flags, contentType, payload, metadata, entry, null);
+  }
+
+  /** Loop: a call seen by server interceptors, which may add metadata or refuse it. */
+  private void onIntercepted(
+      boolean wantsReply, int id, int flags, int contentType, byte[] routeBytes, int routeLen,
+      ByteBuf payload, Map<String, String> metadata, RouteIndex index,
+      RouteIndex.@Nullable Entry entry) {
+    String route =
+        entry != null ? entry.route() : new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8);
+    CallRecord record =
+        CallRecord.server(
+            interceptors, wantsReply ? CallKind.REQUEST : CallKind.FIRE_AND_FORGET, route,
+            metadata, payload.readableBytes(), session.peerId());
+    try {
+      record.start();
+    } catch (RuntimeException e) {
+      record.end(e);
+      handlerFailed(wantsReply, id, route, e);
+      return;
+    }
+    if (entry == null) {
+      record.end(unknownRoute(wantsReply, id, route, index.isEmpty()));
+      return;
+    }
+    dispatch(
+        wantsReply, id, flags, contentType, payload, record.metadataForHandler(), entry, record);
+  }
+
+  /** Loop: runs the handler of a known route. */
+  private void dispatch(
+      boolean wantsReply, int id, int flags, int contentType, ByteBuf payload,
+      Map<String, String> metadata, RouteIndex.Entry entry, @Nullable CallRecord record) {
     int maxInFlight = session.settings().maxInFlight();
     if (wantsReply && inbound.size() >= maxInFlight) {
-      replyError(
-          id, new OverloadedException(maxInFlight + " requests from this peer are already being handled"));
+      OverloadedException e =
+          new OverloadedException(maxInFlight + " requests from this peer are already being handled");
+      replyError(id, e);
+      end(record, e);
       return;
     }
     if (wantsReply && inbound.containsKey(id)) {
@@ -69,11 +143,12 @@ final class Responder {
     }
     Handler h = entry.handler();
     if (h.kind() == Handler.Kind.BLOCKING) {
-      startBlocking(wantsReply, id, entry, flags, contentType, payload);
+      startBlocking(wantsReply, id, entry, flags, contentType, payload, metadata, record);
       return;
     }
     boolean reactive = h.kind() == Handler.Kind.REACTIVE;
     Object result;
+    CurrentCall current = CurrentCall.enter(entry.route(), metadata, session);
     try {
       result = h.invoke(decodeRequest(entry, flags, contentType, payload));
       if (reactive && result instanceof Callable<?> callable) {
@@ -82,28 +157,63 @@ final class Responder {
         reactive = false;
       }
     } catch (Throwable t) {
+      current.exit();
       handlerFailed(wantsReply, id, entry.route(), t);
+      end(record, t);
       return;
     }
     if (reactive && result != null) {
-      ReactiveCall call = new ReactiveCall(this, id, wantsReply, entry.route(), entry.serializer());
+      ReactiveCall call =
+          new ReactiveCall(
+              this, session, id, wantsReply, entry.route(), entry.serializer(), metadata, record);
       if (wantsReply) {
         inbound.put(id, call);
       }
-      ((Publisher<?>) result).subscribe(call);
+      try {
+        ((Publisher<?>) result).subscribe(call);
+      } finally {
+        current.exit();
+      }
       return;
     }
+    current.exit();
     if (wantsReply) {
-      session.out.writeMessage(encodeReply(id, result, entry.serializer()), null);
+      ByteBuf reply = encodeReply(id, result, entry.serializer());
+      if (record != null) {
+        record.end(errorOf(reply));
+      }
+      session.out.writeMessage(reply, null);
     } else {
       conn.messageHandled(id, null);
+      end(record, null);
     }
+  }
+
+  private static void end(@Nullable CallRecord record, @Nullable Throwable error) {
+    if (record != null) {
+      record.end(error);
+    }
+  }
+
+  /**
+   * For interceptors: the error a reply frame carries (an ERROR frame when the value could not be
+   * encoded), or null for a RESPONSE. Call before the frame is written.
+   */
+  static @Nullable Throwable errorOf(ByteBuf frame) {
+    if (FrameHeader.type(frame) != FrameType.ERROR) {
+      return null;
+    }
+    return ErrorCodes.read(
+        FrameHeader.errorKind(frame),
+        frame.slice(frame.readerIndex() + FrameHeader.SIZE, frame.readableBytes() - FrameHeader.SIZE));
   }
 
   private void startBlocking(
       boolean wantsReply, int id, RouteIndex.Entry entry, int flags, int contentType,
-      ByteBuf payload) {
-    BlockingCall call = new BlockingCall(this, id, wantsReply, entry, flags, contentType, keep(payload));
+      ByteBuf payload, Map<String, String> metadata, @Nullable CallRecord record) {
+    BlockingCall call =
+        new BlockingCall(
+            this, id, wantsReply, entry, flags, contentType, keep(payload), metadata, record);
     if (wantsReply) {
       inbound.put(id, call);
     }
@@ -116,34 +226,50 @@ final class Responder {
     } catch (RejectedExecutionException e) {
       inbound.remove(id);
       call.releasePayload();
-      handlerFailed(
-          wantsReply, id, entry.route(),
-          new OverloadedException("the responder's blocking scheduler is saturated"));
+      OverloadedException saturated =
+          new OverloadedException("the responder's blocking scheduler is saturated");
+      handlerFailed(wantsReply, id, entry.route(), saturated);
+      end(record, saturated);
     }
   }
 
   /**
    * No handler for the route: the requester's fault (an unknown route), or the responder's when it
-   * has no handler at all (communica's "did not define a handler").
+   * has no handler at all (communica's "did not define a handler"). Returns the error.
    */
-  private void unknownRoute(boolean wantsReply, int id, String route, boolean noHandlers) {
+  private CommunicaException unknownRoute(
+      boolean wantsReply, int id, String route, boolean noHandlers) {
     CommunicaException error =
         noHandlers
             ? new ResponderException(
                 "the responder did not define a handler", ResponderException.NO_HANDLER)
             : new RequestException("unknown route '" + route + "'", RequestException.UNKNOWN_ROUTE);
-    if (wantsReply) {
-      replyError(id, error);
-    } else {
+    if (!wantsReply) {
       log.warn("dropping a message from {}: {}", session.describe(), error.getMessage());
-      conn.messageHandled(id, error);
     }
+    refuse(wantsReply, id, error);
+    return error;
+  }
+
+  /** Refuses a call before any handler: an ERROR for a request, a failed message otherwise. */
+  private void refuse(boolean wantsReply, int id, CommunicaException e) {
+    if (wantsReply) {
+      replyError(id, e);
+    } else {
+      log.debug("refusing a message from {}: {}", session.describe(), e.getMessage());
+      conn.messageHandled(id, e);
+    }
+  }
+
+  Session session() {
+    return session;
   }
 
   /** Loop: the requester cancelled request {@code id}. */
   void onCancel(int id) {
     InboundCall call = inbound.remove(id);
     if (call != null) {
+      call.ended(CallRecord::cancelled);
       call.cancel();
     }
   }
@@ -292,6 +418,7 @@ final class Responder {
   /** Loop: the connection closed; calls still running are cancelled. */
   void close() {
     for (InboundCall call : inbound.values()) {
+      call.ended(CallRecord::cancelled);
       call.cancel();
     }
     inbound.clear();

@@ -8,6 +8,8 @@ import io.communica.core.frame.ControlFrames;
 import io.communica.core.frame.ErrorKind;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.LengthCodec;
+import io.communica.core.intercept.ConnectionInfo;
+import io.communica.core.internal.context.CurrentCall;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Fields marked loop-confined are touched only on the connection's loop; other threads reach the
  * session through {@link Outbox#submit} and {@link #close(String)}.
  */
-public final class Session implements FrameListener, FrameHandler {
+public final class Session
+    implements FrameListener, FrameHandler, ConnectionInfo, CurrentCall.Peer {
 
   private static final Logger log = LoggerFactory.getLogger(Session.class);
 
@@ -52,6 +55,8 @@ public final class Session implements FrameListener, FrameHandler {
   private int state = HANDSHAKE;
   private @Nullable Throwable closeCause;
   private int peerFrameLimit = FrameHeader.MIN_FRAME_SIZE - LengthCodec.PREFIX;
+  /** Loop-written, read by metrics from any thread: bytes of frames received. */
+  private long bytesRead;
 
   // shared
   private volatile boolean closed;
@@ -210,6 +215,7 @@ public final class Session implements FrameListener, FrameHandler {
   /** Server: refuses the handshake with a REFUSE frame in protocol version {@code version}. */
   void refuse(int reason, String text, int version) {
     log.warn("refusing connection from {}: {}", describe(), text);
+    owner.onRefusing(this, text);
     closeCause = new ConnectionLostException("handshake refused: " + text);
     ByteBuf frame = ControlFrames.refuse(alloc, reason, text);
     frame.setByte(frame.readerIndex() + FrameHeader.OFF_VERSION, version);
@@ -309,6 +315,7 @@ public final class Session implements FrameListener, FrameHandler {
   @Override
   public void onFrame(ByteBuf frame) {
     out.startReading();
+    bytesRead += frame.readableBytes();
     if (state == CLOSED || closeCause != null) {
       // closing: whatever the peer still sends is ignored
       return;
@@ -403,6 +410,34 @@ public final class Session implements FrameListener, FrameHandler {
           out.writeNow(ControlFrames.close(alloc, ErrorKind.CLOSE_NORMAL, reason));
           conn.close();
         });
+  }
+
+  // ---------------------------------------------------------------- ConnectionInfo
+
+  @Override
+  public String remoteAddress() {
+    return conn.remoteAddress();
+  }
+
+  @Override
+  public @Nullable String peerId() {
+    ClientInfo p = peer;
+    return p != null ? p.clientId() : null;
+  }
+
+  @Override
+  public long queuedBytes() {
+    return out.queued();
+  }
+
+  @Override
+  public long bytesRead() {
+    return bytesRead;
+  }
+
+  @Override
+  public long bytesWritten() {
+    return out.written();
   }
 
   @Override

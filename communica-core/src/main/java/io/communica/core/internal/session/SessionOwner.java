@@ -17,6 +17,9 @@ public interface SessionOwner {
   /** The connection closed (after {@link #onOpen}, or during the handshake). */
   void onClose(Session session, Throwable cause);
 
+  /** Server: this side refuses the handshake (any reason); the session closes next. */
+  default void onRefusing(Session session, String reason) {}
+
   /** Client: the server refused the handshake. */
   default void onRefused(Session session, String reason) {}
 }

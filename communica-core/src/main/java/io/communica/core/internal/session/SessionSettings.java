@@ -1,11 +1,17 @@
 package io.communica.core.internal.session;
 
 import io.communica.core.frame.Capabilities;
+import io.communica.core.intercept.ClientInterceptor;
+import io.communica.core.intercept.ServerInterceptor;
 import java.time.Duration;
 import reactor.core.scheduler.Scheduler;
 
 /** What a session is configured with; the entity's configuration provides it. */
 public interface SessionSettings {
+
+  ClientInterceptor[] NO_CLIENT_INTERCEPTORS = {};
+
+  ServerInterceptor[] NO_SERVER_INTERCEPTORS = {};
 
   /** Largest payload this side accepts and sends. */
   int maxMessageSize();
@@ -36,6 +42,16 @@ public interface SessionSettings {
 
   /** Client: the credentials sent in HELLO. */
   byte[] credentials();
+
+  /** The interceptors of the calls this side makes, in order; empty for none. */
+  default ClientInterceptor[] clientInterceptors() {
+    return NO_CLIENT_INTERCEPTORS;
+  }
+
+  /** The interceptors of the calls this side serves, in order; empty for none. */
+  default ServerInterceptor[] serverInterceptors() {
+    return NO_SERVER_INTERCEPTORS;
+  }
 
   /** The capability bits this side announces; {@link Capabilities#SUPPORTED} but in tests. */
   default int capabilities() {

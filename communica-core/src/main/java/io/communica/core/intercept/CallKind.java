@@ -1,0 +1,14 @@
+package io.communica.core.intercept;
+
+/**
+ * The interaction a call is. Streams will add kinds of their own; an interceptor that switches on
+ * the kind should have a default branch.
+ *
+ * @since 0.2
+ */
+public enum CallKind {
+  /** A request answered by one reply. */
+  REQUEST,
+  /** A fire-and-forget message, never answered. */
+  FIRE_AND_FORGET
+}
