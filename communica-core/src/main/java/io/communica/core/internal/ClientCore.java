@@ -47,6 +47,8 @@ public final class ClientCore implements SessionOwner, EntityCore {
   private volatile boolean closed;
   private volatile @Nullable String refusedReason;
   private volatile @Nullable String lastFailure;
+  /** The resume token of the last connection, presented in the next HELLO. */
+  private volatile byte[] resumeToken = new byte[0];
   private volatile boolean started;
   private final CountDownLatch closedLatch = new CountDownLatch(1);
   private int attempt;
@@ -231,6 +233,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
       attempt = 0;
       current = session;
     }
+    resumeToken = session.resumeToken();
     refusedReason = null;
     failing = false;
     if (closed) {
@@ -241,6 +244,11 @@ public final class ClientCore implements SessionOwner, EntityCore {
     emitState(true);
     failFastWaiters.flushTo(session);
     waiters.flushTo(session);
+  }
+
+  @Override
+  public byte[] resumeToken() {
+    return resumeToken.clone();
   }
 
   @Override

@@ -178,6 +178,12 @@ public final class ServerCore implements SessionOwner, EntityCore {
   }
 
   @Override
+  public boolean idInUse(Session session, String clientId, byte[] token) {
+    Session old = clients.get(clientId);
+    return old != null && old != session && old.isOpen() && !old.provenBy(token);
+  }
+
+  @Override
   public void onOpen(Session session) {
     ClientInfo info = session.peer();
     if (info == null) {

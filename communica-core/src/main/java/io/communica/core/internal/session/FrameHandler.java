@@ -15,7 +15,8 @@ interface FrameHandler {
 
   void onWelcome(ByteBuf payload);
 
-  void onRefuse(String reason);
+  /** A REFUSE with its reason code ({@code ErrorKind.REFUSE_*}) and text. */
+  void onRefuse(int reason, String text);
 
   /**
    * A REQUEST ({@code wantsReply}) or MESSAGE; the route is the first {@code routeLen} bytes of

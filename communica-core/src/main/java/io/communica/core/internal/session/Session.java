@@ -12,6 +12,7 @@ import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.security.MessageDigest;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -59,6 +60,8 @@ public final class Session implements FrameListener, FrameHandler {
   /** The peer's message limit; volatile since replies are encoded on worker threads too. */
   private volatile int peerMaxMessage = Integer.MAX_VALUE;
   private volatile int capabilities;
+  /** Server: the token issued in this connection's WELCOME; client: the token it received. */
+  private volatile byte[] resumeToken = new byte[0];
 
   /** The session of a client's connection; call on the connection's loop. */
   public static Session client(
@@ -183,6 +186,24 @@ public final class Session implements FrameListener, FrameHandler {
 
   // ---------------------------------------------------------------- handshake
 
+  /** The resume token of this connection; empty when none was issued. */
+  public byte[] resumeToken() {
+    return resumeToken.clone();
+  }
+
+  void resumeToken(byte[] token) {
+    this.resumeToken = token.clone();
+  }
+
+  /**
+   * Whether {@code token} is this connection's resume token: the connection that presents it is
+   * the same client. Compared in constant time, so that timing does not reveal a prefix.
+   */
+  public boolean provenBy(byte[] token) {
+    byte[] own = resumeToken;
+    return own.length > 0 && MessageDigest.isEqual(own, token);
+  }
+
   /** Takes the peer's limits from its HELLO or WELCOME; false after a protocol error. */
   boolean acceptLimits(int maxMessage, int maxFrame, int keepAliveMs) {
     if (maxMessage <= 0 || maxFrame < FrameHeader.MIN_FRAME_SIZE || keepAliveMs <= 0) {
@@ -214,6 +235,16 @@ public final class Session implements FrameListener, FrameHandler {
     ByteBuf frame = ControlFrames.refuse(alloc, reason, text);
     frame.setByte(frame.readerIndex() + FrameHeader.OFF_VERSION, version);
     out.writeNow(frame);
+    conn.close();
+  }
+
+  /**
+   * Client: the server refused the handshake for now (the client id is in use): the connection
+   * closes and the client reconnects with backoff, as after any lost connection.
+   */
+  void refusedForNow(String reason) {
+    closeCause = new ConnectionLostException("the server refused the handshake for now: " + reason);
+    log.info("server {} refused the handshake for now: {}", describe(), reason);
     conn.close();
   }
 
@@ -255,9 +286,9 @@ public final class Session implements FrameListener, FrameHandler {
   }
 
   @Override
-  public void onRefuse(String reason) {
+  public void onRefuse(int reason, String text) {
     if (inHandshake("REFUSE")) {
-      handshake.onRefuse(reason);
+      handshake.onRefuse(reason, text);
     }
   }
 

@@ -11,6 +11,19 @@ public interface SessionOwner {
     return null;
   }
 
+  /**
+   * Server: whether {@code clientId} has a live connection other than {@code session} whose resume
+   * token {@code token} does not match; the HELLO is then refused as "client id in use".
+   */
+  default boolean idInUse(Session session, String clientId, byte[] token) {
+    return false;
+  }
+
+  /** Client: the resume token to present in the next HELLO; empty for none. */
+  default byte[] resumeToken() {
+    return new byte[0];
+  }
+
   /** The handshake completed. */
   void onOpen(Session session);
 
