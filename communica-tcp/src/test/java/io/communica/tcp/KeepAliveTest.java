@@ -44,6 +44,25 @@ class KeepAliveTest {
   }
 
   @Test
+  void aHelloAnnouncingAHugeIntervalDoesNotKeepASilentConnection() throws Exception {
+    try (SimpleServer server =
+        SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
+            .handler(Handler.nonBlocking(String.class, s -> s))
+            .keepAlive(Duration.ofMillis(100), Duration.ofMillis(400))
+            .start()) {
+      int port = ((TcpConnector) server.connector()).port();
+      try (RawPeer peer = new RawPeer(port)) {
+        peer.send(RawPeer.hello(FrameHeader.VERSION, "sleepy", Integer.MAX_VALUE));
+        assertThat(peer.read().type()).isEqualTo(FrameType.WELCOME);
+        long start = System.nanoTime();
+        // closed after at most twice the server's timeout, not after 3 * 2^31 ms
+        peer.readUntilClosed();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+      }
+    }
+  }
+
+  @Test
   void clientFailsRequestsWhenTheServerGoesSilent() throws Exception {
     try (ServerSocket listener = new ServerSocket(0)) {
       SimpleClient client =

@@ -20,6 +20,14 @@ public interface SessionSettings {
 
   Duration keepAliveTimeout();
 
+  /**
+   * The longest keep-alive timeout a peer can ask for by announcing a long ping interval (three of
+   * its intervals); twice {@link #keepAliveTimeout()}.
+   */
+  default Duration maxKeepAliveTimeout() {
+    return keepAliveTimeout().multipliedBy(2);
+  }
+
   Duration handshakeTimeout();
 
   /** Requests this side handles at once, and waits for replies to at once. */
@@ -36,6 +44,11 @@ public interface SessionSettings {
 
   /** Client: the credentials sent in HELLO. */
   byte[] credentials();
+
+  /** The clock of keep-alive deadlines, in nanoseconds; {@link System#nanoTime()} but in tests. */
+  default long nanoTime() {
+    return System.nanoTime();
+  }
 
   /** The capability bits this side announces; {@link Capabilities#SUPPORTED} but in tests. */
   default int capabilities() {

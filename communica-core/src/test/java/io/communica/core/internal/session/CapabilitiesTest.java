@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.communica.core.frame.Capabilities;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -13,8 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /** Capability bits: what a connection may use is what both sides announced. */
 @Timeout(20)
@@ -25,20 +22,6 @@ class CapabilitiesTest {
 
   private final ScheduledExecutorService clientLoop = Executors.newSingleThreadScheduledExecutor();
   private final ScheduledExecutorService serverLoop = Executors.newSingleThreadScheduledExecutor();
-
-  record Settings(int capabilities) implements SessionSettings {
-    @Override public int maxMessageSize() { return 1 << 20; }
-    @Override public int maxFrameSize() { return 64 * 1024; }
-    @Override public Duration requestTimeout() { return Duration.ofSeconds(5); }
-    @Override public Duration keepAliveInterval() { return Duration.ofSeconds(10); }
-    @Override public Duration keepAliveTimeout() { return Duration.ofSeconds(30); }
-    @Override public Duration handshakeTimeout() { return Duration.ofSeconds(5); }
-    @Override public int maxInFlight() { return 100; }
-    @Override public long maxQueuedBytes() { return 1 << 20; }
-    @Override public Scheduler blockingScheduler() { return Schedulers.boundedElastic(); }
-    @Override public String clientId() { return "capable"; }
-    @Override public byte[] credentials() { return new byte[0]; }
-  }
 
   @AfterEach
   void stop() {
@@ -71,8 +54,8 @@ class CapabilitiesTest {
           public void onClose(Session session, Throwable cause) {}
         };
     PipeConnection.pair(
-        clientLoop, conn -> Session.client(conn, new Settings(clientBits), routes, clientOwner),
-        serverLoop, conn -> Session.server(conn, new Settings(serverBits), routes, serverOwner));
+        clientLoop, conn -> Session.client(conn, TestSettings.withCapabilities(clientBits), routes, clientOwner),
+        serverLoop, conn -> Session.server(conn, TestSettings.withCapabilities(serverBits), routes, serverOwner));
     return opened.get(10, TimeUnit.SECONDS);
   }
 
