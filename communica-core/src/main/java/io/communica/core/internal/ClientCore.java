@@ -4,6 +4,7 @@ import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.HandshakeRefusedException;
 import io.communica.core.Serializer;
+import io.communica.core.internal.session.CloseLog;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Requests;
 import io.communica.core.internal.session.RouteIndex;
@@ -51,6 +52,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
   private volatile byte[] resumeToken = new byte[0];
   private volatile boolean started;
   private final CountDownLatch closedLatch = new CountDownLatch(1);
+  private final CloseLog closeLog = new CloseLog();
   private int attempt;
   private @Nullable Disposable retry;
 
@@ -225,6 +227,11 @@ public final class ClientCore implements SessionOwner, EntityCore {
     if (s != null && s.isOpen()) {
       waiters.flushTo(s);
     }
+  }
+
+  @Override
+  public CloseLog closeLog() {
+    return closeLog;
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.communica.core.ClientInfo;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.Serializer;
+import io.communica.core.internal.session.CloseLog;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Requests;
 import io.communica.core.internal.session.RouteIndex;
@@ -48,6 +49,7 @@ public final class ServerCore implements SessionOwner, EntityCore {
   private final Map<String, Waiters> byIdWaiters = new ConcurrentHashMap<>();
   private final Sinks.Many<ClientEvent> events = Sinks.many().multicast().directBestEffort();
   private final CountDownLatch closedLatch = new CountDownLatch(1);
+  private final CloseLog closeLog = new CloseLog();
   private volatile @Nullable TransportServer transport;
   private volatile boolean closed;
 
@@ -181,6 +183,11 @@ public final class ServerCore implements SessionOwner, EntityCore {
   public boolean idInUse(Session session, String clientId, byte[] token) {
     Session old = clients.get(clientId);
     return old != null && old != session && old.isOpen() && !old.provenBy(token);
+  }
+
+  @Override
+  public CloseLog closeLog() {
+    return closeLog;
   }
 
   @Override

@@ -34,7 +34,8 @@ interface FrameHandler {
 
   void onPing();
 
-  void onClose(String reason);
+  /** A CLOSE with its code ({@code ErrorKind.CLOSE_*}) and reason. */
+  void onClose(int code, String reason);
 
   /** A frame of another protocol version; {@code frame} is the whole frame. */
   void onOtherVersion(int version, int type, ByteBuf frame);

@@ -2,6 +2,7 @@ package io.communica.core.internal.session;
 
 import io.communica.core.ConnectionLostException;
 import io.communica.core.frame.ControlFrames;
+import io.communica.core.frame.ErrorKind;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -87,6 +88,7 @@ final class KeepAlive {
     long silence = settings.nanoTime() - lastReadNanos;
     if (silence >= readTimeoutNanos) {
       session.closeWith(
+          ErrorKind.CLOSE_KEEP_ALIVE_TIMEOUT,
           new ConnectionLostException(
               "no frame from " + session.describe() + " for "
                   + TimeUnit.NANOSECONDS.toMillis(silence) + " ms (keep-alive timeout)"));

@@ -52,6 +52,8 @@ public final class Session implements FrameListener, FrameHandler {
   // loop-confined
   private int state = HANDSHAKE;
   private @Nullable Throwable closeCause;
+  /** Whether the close is a normal one (a CLOSE with code 0 sent or received): no WARN line. */
+  private boolean normalClose;
   private int peerFrameLimit = FrameHeader.MIN_FRAME_SIZE - LengthCodec.PREFIX;
 
   // shared
@@ -230,7 +232,6 @@ public final class Session implements FrameListener, FrameHandler {
 
   /** Server: refuses the handshake with a REFUSE frame in protocol version {@code version}. */
   void refuse(int reason, String text, int version) {
-    log.warn("refusing connection from {}: {}", describe(), text);
     closeCause = new ConnectionLostException("handshake refused: " + text);
     ByteBuf frame = ControlFrames.refuse(alloc, reason, text);
     frame.setByte(frame.readerIndex() + FrameHeader.OFF_VERSION, version);
@@ -244,14 +245,12 @@ public final class Session implements FrameListener, FrameHandler {
    */
   void refusedForNow(String reason) {
     closeCause = new ConnectionLostException("the server refused the handshake for now: " + reason);
-    log.info("server {} refused the handshake for now: {}", describe(), reason);
     conn.close();
   }
 
   /** Client: the server refused the handshake. */
   void refused(String reason) {
     closeCause = new HandshakeRefusedException(reason);
-    log.warn("server {} refused the handshake: {}", describe(), reason);
     owner.onRefused(this, reason);
     conn.close();
   }
@@ -329,9 +328,9 @@ public final class Session implements FrameListener, FrameHandler {
   }
 
   @Override
-  public void onClose(String reason) {
+  public void onClose(int code, String reason) {
     closeCause = new ConnectionLostException("the peer closed the connection: " + reason);
-    log.debug("{} closed by peer: {}", describe(), reason);
+    normalClose = code == ErrorKind.CLOSE_NORMAL;
     conn.close();
   }
 
@@ -380,7 +379,11 @@ public final class Session implements FrameListener, FrameHandler {
     }
     Throwable error = closeError();
     keepAlive.stop();
-    log.debug("session with {} closed (open: {}): {}", describe(), wasOpen, error.getMessage());
+    if (normalClose) {
+      log.debug("session with {} closed (open: {}): {}", describe(), wasOpen, error.getMessage());
+    } else {
+      owner.closeLog().closed(toString(), error.getMessage());
+    }
     // the owner forgets this session first: failing the requests below runs callers' code, which
     // may send again at once (a retry) and must then find no session rather than this dead one
     owner.onClose(this, error);
@@ -404,20 +407,40 @@ public final class Session implements FrameListener, FrameHandler {
     if (state == CLOSED || closeCause != null) {
       return;
     }
-    log.warn("closing connection with {}: {}", describe(), reason);
     closeCause = new ConnectionLostException("protocol error: " + reason);
     out.writeNow(ControlFrames.close(alloc, ErrorKind.CLOSE_PROTOCOL_ERROR, "protocol error: " + reason));
     conn.close();
   }
 
-  /** Closes without a CLOSE frame (the peer is gone or does not read); loop only. */
+  /** Closes without a CLOSE frame (the peer does not read); loop only. */
   void closeWith(Throwable cause) {
     if (closeCause != null) {
       return;
     }
-    log.warn("{}", cause.getMessage());
     closeCause = cause;
     conn.close();
+  }
+
+  /**
+   * Closes for a reason that is not the peer's protocol error: a CLOSE frame with {@code code}
+   * ({@code ErrorKind.CLOSE_*}) and the cause's message tells the peer why, then the connection
+   * closes. Loop only.
+   */
+  void closeWith(int code, Throwable cause) {
+    if (state == CLOSED || closeCause != null) {
+      return;
+    }
+    closeCause = cause;
+    out.writeNow(ControlFrames.close(alloc, code, String.valueOf(cause.getMessage())));
+    conn.close();
+  }
+
+  /** The transport caught an exception while the connection is still open: tell the peer why. */
+  @Override
+  public void onException(Throwable cause) {
+    closeWith(
+        ErrorKind.CLOSE_INTERNAL_ERROR,
+        new ConnectionLostException("internal error: " + cause, cause));
   }
 
   /** Closes cleanly: a CLOSE frame with the reason, then the connection. From any thread. */
@@ -429,6 +452,7 @@ public final class Session implements FrameListener, FrameHandler {
           }
           if (closeCause == null) {
             closeCause = new ConnectionLostException(reason);
+            normalClose = true;
           }
           out.drain();
           out.writeNow(ControlFrames.close(alloc, ErrorKind.CLOSE_NORMAL, reason));

@@ -24,6 +24,11 @@ public interface SessionOwner {
     return new byte[0];
   }
 
+  /** Where the closes of this owner's sessions that are not normal are logged. */
+  default CloseLog closeLog() {
+    return new CloseLog();
+  }
+
   /** The handshake completed. */
   void onOpen(Session session);
 

@@ -3,12 +3,15 @@ package io.communica.core.internal.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.communica.core.Utf8Serializer;
+import io.communica.core.frame.ErrorKind;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -17,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Dead peers are found on time: within the keep-alive timeout of the last bytes received plus at
- * most 10%, checked on a virtual clock so that the machine's load cannot blur the figures.
+ * most 10%, checked on a virtual clock so that the machine's load cannot blur the figures; and
+ * every close is reported: a CLOSE frame to the peer, one WARN line when it is not normal.
  */
 @Timeout(20)
 class KeepAliveTimeTest {
@@ -26,7 +30,10 @@ class KeepAliveTimeTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final VirtualConnection conn = new VirtualConnection();
+  private final AtomicReference<Session> opened = new AtomicReference<>();
   private final AtomicReference<Throwable> closedWith = new AtomicReference<>();
+  private final List<String> warnings = new ArrayList<>();
+  private final CloseLog closeLog = new CloseLog(10, warnings::add, conn::now);
 
   /** A server session on the virtual connection that has received a HELLO at virtual time 0. */
   private void openServer(int peerIntervalMs) {
@@ -34,11 +41,18 @@ class KeepAliveTimeTest {
     SessionOwner owner =
         new SessionOwner() {
           @Override
-          public void onOpen(Session session) {}
+          public void onOpen(Session session) {
+            opened.set(session);
+          }
 
           @Override
           public void onClose(Session session, Throwable cause) {
             closedWith.set(cause);
+          }
+
+          @Override
+          public CloseLog closeLog() {
+            return closeLog;
           }
         };
     RouteIndex routes = new RouteIndex(Map.of(), new Utf8Serializer());
@@ -115,5 +129,33 @@ class KeepAliveTimeTest {
     conn.advance(Duration.ofHours(1).toNanos());
     Duration cap = TIMEOUT.multipliedBy(2);
     assertThat(closedAfter(Duration.ZERO)).isBetween(cap, plusTenPercent(cap));
+  }
+
+  @Test
+  void aKeepAliveTimeoutSendsCloseAndLogsOneWarning() {
+    openServer((int) INTERVAL.toMillis());
+    conn.advance(Duration.ofMinutes(1).toNanos());
+    List<ByteBuf> written = conn.takeWritten();
+    ByteBuf last = written.get(written.size() - 1);
+    assertThat(FrameHeader.type(last)).isEqualTo(FrameType.CLOSE);
+    assertThat(FrameHeader.errorKind(last)).isEqualTo(ErrorKind.CLOSE_KEEP_ALIVE_TIMEOUT);
+    written.forEach(ByteBuf::release);
+    assertThat(warnings).singleElement().asString().contains("keep-alive timeout");
+  }
+
+  @Test
+  void aProtocolErrorLogsOneWarning() {
+    openServer((int) INTERVAL.toMillis());
+    conn.receive(hello(1000)); // a second HELLO
+    assertThat(conn.closedAt()).isZero();
+    assertThat(warnings).singleElement().asString().contains("unexpected HELLO");
+  }
+
+  @Test
+  void aNormalCloseLogsNoWarning() {
+    openServer((int) INTERVAL.toMillis());
+    opened.get().close("done");
+    assertThat(conn.closedAt()).isZero();
+    assertThat(warnings).isEmpty();
   }
 }
