@@ -17,11 +17,11 @@ import java.time.Duration;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.Connection;
 
@@ -37,7 +37,7 @@ class StreamDecoderFuzzTest {
 
   @Property
   void lengthCodecThrowsOnlyFrameException(
-      @ForAll @Size(max = 200) byte[] bytes, @ForAll @IntRange(max = 70_000) int maxFrame) {
+      @ForAll("prefixed") byte[] bytes, @ForAll @IntRange(max = 300) int maxFrame) {
     ByteBuf in = Unpooled.wrappedBuffer(bytes);
     try {
       for (ByteBuf f; (f = LengthCodec.next(in, maxFrame)) != null; ) {
@@ -94,6 +94,17 @@ class StreamDecoderFuzzTest {
         .list()
         .ofMaxSize(8)
         .map(StreamDecoderFuzzTest::concat);
+  }
+
+  /** Short segments, each after a length prefix that is mostly small: frames cut every way. */
+  @Provide
+  Arbitrary<byte[]> prefixed() {
+    Arbitrary<Integer> length =
+        Arbitraries.oneOf(Arbitraries.integers().between(0, 300), Arbitraries.integers());
+    Arbitrary<byte[]> segment =
+        Combinators.combine(length, Arbitraries.bytes().array(byte[].class).ofMaxSize(300))
+            .as((n, body) -> concat(List.of(ByteBuffer.allocate(4).putInt(n).array(), body)));
+    return segment.list().ofMaxSize(4).map(StreamDecoderFuzzTest::concat);
   }
 
   @Provide

@@ -72,17 +72,29 @@ class HandshakeFuzzTest {
         Arbitraries.oneOf(
             Arbitraries.integers(),
             Arbitraries.of(0, -1, 1, 4095, 4096, 65536, Integer.MAX_VALUE, Integer.MIN_VALUE));
+    // limits mostly valid, so that the fields after them are reached
+    Arbitrary<Integer> limit =
+        Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(3, Arbitraries.integers().between(4096, 1 << 24)),
+            net.jqwik.api.Tuple.of(1, anyInt));
+    Arbitrary<Integer> cutAt =
+        Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(3, Arbitraries.just(Integer.MAX_VALUE)),
+            net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0, 400)));
     Arbitrary<byte[]> id = Arbitraries.bytes().array(byte[].class).ofMaxSize(300);
-    Arbitrary<Integer> idLenDelta = Arbitraries.of(0, 0, 0, 0, 1, -1, 1000, 65535);
+    // how far the id's and the credentials' length fields are off the bytes that follow
+    Arbitrary<net.jqwik.api.Tuple.Tuple2<Integer, Integer>> deltas =
+        Arbitraries.of(0, 0, 0, 0, 1, -1, 1000, 65535).tuple2();
     Arbitrary<byte[]> tail = Arbitraries.bytes().array(byte[].class).ofMaxSize(40);
     Arbitrary<byte[]> structured =
-        Combinators.combine(anyInt, anyInt, anyInt, id, idLenDelta, anyInt, tail, Arbitraries.integers().between(0, 400))
+        Combinators.combine(
+                limit, limit, limit, id, deltas, anyInt, tail, cutAt)
             .as(
                 (maxMessage, maxFrame, keepAlive, idBytes, delta, caps, rest, cut) -> {
                   ByteBuf b = Unpooled.buffer();
                   b.writeInt(maxMessage).writeInt(maxFrame).writeInt(keepAlive);
-                  b.writeShort(idBytes.length + delta).writeBytes(idBytes);
-                  b.writeShort(rest.length / 2).writeBytes(rest, 0, rest.length / 2);
+                  b.writeShort(idBytes.length + delta.get1()).writeBytes(idBytes);
+                  b.writeShort(rest.length / 2 + delta.get2()).writeBytes(rest, 0, rest.length / 2);
                   b.writeInt(caps).writeBytes(rest, rest.length / 2, rest.length - rest.length / 2);
                   byte[] all = new byte[b.readableBytes()];
                   b.readBytes(all);
