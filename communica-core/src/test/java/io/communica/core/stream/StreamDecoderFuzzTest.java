@@ -6,6 +6,7 @@ import io.communica.core.frame.FrameException;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.LengthCodec;
 import io.communica.core.test.CountingAllocator;
+import io.communica.core.test.LeakCheckExtension;
 import io.communica.core.transport.FrameListener;
 import io.communica.core.transport.TransportOptions;
 import io.netty.buffer.ByteBuf;
@@ -31,6 +32,10 @@ import reactor.netty.Connection;
  * FrameException}, and it buffers only bytes that arrived, never a claimed length.
  */
 class StreamDecoderFuzzTest {
+
+  static {
+    LeakCheckExtension.install();
+  }
 
   private static final int MAX_FRAME = 8 * 1024;
   private static final int MAX_CHUNK = 4 * 1024;

@@ -6,6 +6,7 @@ import io.communica.core.Utf8Serializer;
 import io.communica.core.frame.Capabilities;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
+import io.communica.core.test.LeakCheckExtension;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.time.Duration;
@@ -23,6 +24,10 @@ import net.jqwik.api.Provide;
  * WELCOME and opens, or answers REFUSE or CLOSE and closes; nothing escapes the session.
  */
 class HandshakeFuzzTest {
+
+  static {
+    LeakCheckExtension.install();
+  }
 
   private static final RouteIndex ROUTES = new RouteIndex(Map.of(), new Utf8Serializer());
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import io.communica.core.test.CountingAllocator;
+import io.communica.core.test.LeakCheckExtension;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.List;
@@ -24,6 +25,10 @@ import org.jspecify.annotations.Nullable;
  * it when the connection closes.
  */
 class ReassemblyFuzzTest {
+
+  static {
+    LeakCheckExtension.install();
+  }
 
   private static final int MAX_MESSAGE = 8 * 1024;
 
