@@ -3,7 +3,6 @@ package io.communica.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.communica.core.ClientInfo;
-import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import io.communica.core.frame.Capabilities;
@@ -34,12 +33,8 @@ class ClientIdTest {
 
   @BeforeEach
   void start() {
-    server =
-        SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
-            .handler(Handler.nonBlocking(String.class, s -> "ok " + s))
-            .keepAlive(Duration.ofMillis(150), DEAD_AFTER)
-            .start();
-    port = ((TcpConnector) server.connector()).port();
+    server = TestServers.okServer().keepAlive(Duration.ofMillis(150), DEAD_AFTER).start();
+    port = TestServers.port(server);
   }
 
   @AfterEach

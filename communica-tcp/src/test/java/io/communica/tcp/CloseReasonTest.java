@@ -2,7 +2,6 @@ package io.communica.tcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import io.communica.core.frame.ErrorKind;
@@ -21,13 +20,11 @@ import org.junit.jupiter.api.Timeout;
 class CloseReasonTest {
 
   private static SimpleServer.Builder server() {
-    return SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
-        .handler(Handler.nonBlocking(String.class, s -> "ok " + s))
-        .keepAlive(Duration.ofMillis(100), Duration.ofMillis(400));
+    return TestServers.okServer().keepAlive(Duration.ofMillis(100), Duration.ofMillis(400));
   }
 
   private static int port(SimpleServer server) {
-    return ((TcpConnector) server.connector()).port();
+    return TestServers.port(server);
   }
 
   @Test

@@ -46,12 +46,8 @@ class KeepAliveTest {
   @Test
   void aHelloAnnouncingAHugeIntervalDoesNotKeepASilentConnection() throws Exception {
     try (SimpleServer server =
-        SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
-            .handler(Handler.nonBlocking(String.class, s -> s))
-            .keepAlive(Duration.ofMillis(100), Duration.ofMillis(400))
-            .start()) {
-      int port = ((TcpConnector) server.connector()).port();
-      try (RawPeer peer = new RawPeer(port)) {
+        TestServers.okServer().keepAlive(Duration.ofMillis(100), Duration.ofMillis(400)).start()) {
+      try (RawPeer peer = new RawPeer(TestServers.port(server))) {
         peer.send(RawPeer.hello(FrameHeader.VERSION, "sleepy", Integer.MAX_VALUE));
         assertThat(peer.read().type()).isEqualTo(FrameType.WELCOME);
         long start = System.nanoTime();

@@ -123,6 +123,7 @@ class StreamDecoderFuzzTest {
     return out.toByteArray();
   }
 
+  /** Checks each frame's size and keeps the protocol error, if any. */
   private static final class Recorder implements FrameListener {
     @Nullable String error;
 
@@ -133,17 +134,12 @@ class StreamDecoderFuzzTest {
     }
 
     @Override
-    public void onReadComplete() {}
-
-    @Override
-    public void onWritable() {}
-
-    @Override
     public void onProtocolError(String reason) {
       error = reason;
     }
 
-    @Override
-    public void onClosed(@Nullable Throwable cause) {}
+    @Override public void onReadComplete() {}
+    @Override public void onWritable() {}
+    @Override public void onClosed(@Nullable Throwable cause) {}
   }
 }

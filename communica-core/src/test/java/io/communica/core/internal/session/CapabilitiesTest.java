@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.communica.core.frame.Capabilities;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,31 +31,14 @@ class CapabilitiesTest {
   /** Opens a client and a server session with these bits; returns the client's once open. */
   private Session open(int clientBits, int serverBits) throws Exception {
     RouteIndex routes = new RouteIndex(Map.of(), new io.communica.core.Utf8Serializer());
-    CompletableFuture<Session> opened = new CompletableFuture<>();
-    SessionOwner clientOwner =
-        new SessionOwner() {
-          @Override
-          public void onOpen(Session session) {
-            opened.complete(session);
-          }
-
-          @Override
-          public void onClose(Session session, Throwable cause) {
-            opened.completeExceptionally(cause);
-          }
-        };
-    SessionOwner serverOwner =
-        new SessionOwner() {
-          @Override
-          public void onOpen(Session session) {}
-
-          @Override
-          public void onClose(Session session, Throwable cause) {}
-        };
+    RecordingOwner clientOwner = new RecordingOwner();
+    SessionOwner serverOwner = new RecordingOwner();
+    SessionSettings client = TestSettings.withCapabilities(clientBits);
+    SessionSettings server = TestSettings.withCapabilities(serverBits);
     PipeConnection.pair(
-        clientLoop, conn -> Session.client(conn, TestSettings.withCapabilities(clientBits), routes, clientOwner),
-        serverLoop, conn -> Session.server(conn, TestSettings.withCapabilities(serverBits), routes, serverOwner));
-    return opened.get(10, TimeUnit.SECONDS);
+        clientLoop, conn -> Session.client(conn, client, routes, clientOwner),
+        serverLoop, conn -> Session.server(conn, server, routes, serverOwner));
+    return clientOwner.opened.get(10, TimeUnit.SECONDS);
   }
 
   @Test

@@ -37,17 +37,7 @@ class HandshakeFuzzTest {
     SessionSettings settings =
         new TestSettings(
             Duration.ofSeconds(10), Duration.ofSeconds(30), Capabilities.SUPPORTED, conn::now);
-    boolean[] opened = new boolean[1];
-    SessionOwner owner =
-        new SessionOwner() {
-          @Override
-          public void onOpen(Session session) {
-            opened[0] = true;
-          }
-
-          @Override
-          public void onClose(Session session, Throwable cause) {}
-        };
+    RecordingOwner owner = new RecordingOwner();
     conn.open(c -> Session.server(c, settings, ROUTES, owner));
     ByteBuf frame = Unpooled.buffer(FrameHeader.SIZE + payload.length);
     FrameHeader.write(frame, FrameType.HELLO, 0, 0, 0, 0, 0);
@@ -58,11 +48,11 @@ class HandshakeFuzzTest {
       assertThat(written).isNotEmpty();
       int answer = FrameHeader.type(written.get(0));
       if (answer == FrameType.WELCOME) {
-        assertThat(opened[0]).isTrue();
+        assertThat(owner.isOpened()).isTrue();
         assertThat(conn.closedAt()).isEqualTo(-1);
       } else {
         assertThat(answer).isIn(FrameType.REFUSE, FrameType.CLOSE);
-        assertThat(opened[0]).isFalse();
+        assertThat(owner.isOpened()).isFalse();
         assertThat(conn.closedAt()).isZero();
       }
     } finally {

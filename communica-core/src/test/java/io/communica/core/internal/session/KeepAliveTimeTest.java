@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,31 +29,13 @@ class KeepAliveTimeTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final VirtualConnection conn = new VirtualConnection();
-  private final AtomicReference<Session> opened = new AtomicReference<>();
-  private final AtomicReference<Throwable> closedWith = new AtomicReference<>();
   private final List<String> warnings = new ArrayList<>();
-  private final CloseLog closeLog = new CloseLog(10, warnings::add, conn::now);
+  private final RecordingOwner owner =
+      new RecordingOwner(new CloseLog(10, warnings::add, conn::now));
 
   /** A server session on the virtual connection that has received a HELLO at virtual time 0. */
   private void openServer(int peerIntervalMs) {
     SessionSettings settings = new TestSettings(INTERVAL, TIMEOUT, 0, conn::now);
-    SessionOwner owner =
-        new SessionOwner() {
-          @Override
-          public void onOpen(Session session) {
-            opened.set(session);
-          }
-
-          @Override
-          public void onClose(Session session, Throwable cause) {
-            closedWith.set(cause);
-          }
-
-          @Override
-          public CloseLog closeLog() {
-            return closeLog;
-          }
-        };
     RouteIndex routes = new RouteIndex(Map.of(), new Utf8Serializer());
     conn.open(c -> Session.server(c, settings, routes, owner));
     conn.receive(hello(peerIntervalMs));
@@ -84,7 +65,7 @@ class KeepAliveTimeTest {
   /** How long after {@code lastRead} the connection was closed. */
   private Duration closedAfter(Duration lastRead) {
     assertThat(conn.closedAt()).as("closed").isNotNegative();
-    assertThat(closedWith.get()).hasMessageContaining("keep-alive timeout");
+    assertThat(owner.closedWith.get()).hasMessageContaining("keep-alive timeout");
     return Duration.ofNanos(conn.closedAt()).minus(lastRead);
   }
 
@@ -154,7 +135,7 @@ class KeepAliveTimeTest {
   @Test
   void aNormalCloseLogsNoWarning() {
     openServer((int) INTERVAL.toMillis());
-    opened.get().close("done");
+    owner.opened.getNow(null).close("done");
     assertThat(conn.closedAt()).isZero();
     assertThat(warnings).isEmpty();
   }
