@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Bench {
 
+  private static final java.util.Set<String> HELP = java.util.Set.of("help", "-h", "--help");
+
   private Bench() {}
 
   public static void main(String[] args) throws Exception {
@@ -40,11 +42,28 @@ public final class Bench {
    * the roles end it themselves).
    */
   static int execute(List<String> args, PrintStream log) throws Exception {
+    if (!args.isEmpty() && HELP.contains(args.get(0))) {
+      log.print(Options.USAGE);
+      return 0;
+    }
     String command = args.isEmpty() || args.get(0).startsWith("--") ? "run" : args.get(0);
     List<String> rest = args.isEmpty() || args.get(0).startsWith("--") ? args : args.subList(1, args.size());
     switch (command) {
       case "run" -> {
-        return run(Options.parse(rest), log);
+        if (rest.stream().anyMatch(HELP::contains)) {
+          log.print(Options.USAGE);
+          return 0;
+        }
+        Options options;
+        try {
+          options = Options.parse(rest);
+          options.cases(); // a selection that selects nothing is a bad command line too
+        } catch (IllegalArgumentException e) {
+          String m = String.valueOf(e.getMessage());
+          log.print(m.contains("Usage:") ? m : m + "\n\n" + Options.USAGE);
+          return 2;
+        }
+        return run(options, log);
       }
       case "report" -> {
         return report(rest, log);
@@ -69,10 +88,6 @@ public final class Bench {
         System.out.flush();
         // the workload's connections are not worth a graceful close
         Runtime.getRuntime().halt(0);
-        return 0;
-      }
-      case "help", "-h", "--help" -> {
-        log.print(Options.USAGE);
         return 0;
       }
       default -> {

@@ -40,7 +40,20 @@ final class Charts {
 
   private Charts() {}
 
-  /** Writes {@code throughput.svg/.png} and {@code latency.svg/.png} into {@code dir}. */
+  /** Whether {@link #write} draws the throughput chart: the run has a throughput case. */
+  static boolean drawsThroughput(RunResults r) {
+    return r.summary().stream().anyMatch(c -> c.operations() != 0 && c.latencyUs() == null);
+  }
+
+  /** Whether {@link #write} draws the latency chart: the run has a latency case. */
+  static boolean drawsLatency(RunResults r) {
+    return r.summary().stream().anyMatch(c -> c.operations() != 0 && c.latencyUs() != null);
+  }
+
+  /**
+   * Writes {@code throughput.svg/.png} and {@code latency.svg/.png} into {@code dir}, each only when
+   * the run has its kind of case.
+   */
   static void write(RunResults r, Path dir) throws IOException {
     Files.createDirectories(dir);
     boolean manyTransports = r.summary().stream().map(CaseResult::transport).distinct().count() > 1;
@@ -65,7 +78,7 @@ final class Charts {
             Locale.ROOT,
             "%s, %d cores; client and server in separate JVMs on loopback; %s run",
             r.machine().cpu(), r.machine().cores(), r.settings().mode());
-    if (throughput.getColumnCount() > 0) {
+    if (drawsThroughput(r)) {
       LogarithmicAxis axis = new LogarithmicAxis("operations per second (log scale)");
       axis.setStrictValuesFlag(false);
       axis.setNumberFormatOverride(new DecimalFormat("#,##0"));
@@ -84,7 +97,7 @@ final class Charts {
               machine, throughput, axis),
           dir, "throughput");
     }
-    if (latency.getColumnCount() > 0) {
+    if (drawsLatency(r)) {
       save(
           chart("Latency of sequential requests (lower is better)", machine, latency,
               new NumberAxis("microseconds")),

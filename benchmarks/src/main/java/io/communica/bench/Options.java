@@ -38,7 +38,9 @@ final class Options {
         --repeat N          override the number of rounds
         --bind T=CONNECTOR  where servers of transport T bind; {dir} is a fresh temporary
                             directory (defaults: tcp=tcp://127.0.0.1:0,
-                            unix=unix://{dir}/bench.sock, amqp=amqp://guest:guest@127.0.0.1:5672)
+                            unix=unix://{dir}/bench.sock, amqp=amqp://guest:guest@127.0.0.1:5672);
+                            an amqp bind gets an address of its own per case (the given
+                            ?address=, or bench, with a random suffix)
         --jvm-arg ARG       an extra JVM option for both child JVMs (repeatable)
         --profile           record the measured window of both JVMs with JFR (OUT/jfr/*.jfr)
         --out DIR           results directory (default benchmarks/results/<date-time>)

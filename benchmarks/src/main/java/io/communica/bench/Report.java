@@ -62,8 +62,12 @@ final class Report {
               RunResults.median(measured, CaseResult::otherCores),
               measured.stream().mapToDouble(CaseResult::otherCores).max().orElse(0)));
     }
-    sb.append("![Throughput](").append(chartDir).append("/throughput.svg)\n\n");
-    sb.append("![Latency](").append(chartDir).append("/latency.svg)\n\n");
+    if (Charts.drawsThroughput(r)) {
+      sb.append("![Throughput](").append(chartDir).append("/throughput.svg)\n\n");
+    }
+    if (Charts.drawsLatency(r)) {
+      sb.append("![Latency](").append(chartDir).append("/latency.svg)\n\n");
+    }
     List<String> stacks = stacks(r);
     for (String transport : distinct(r, CaseResult::transport)) {
       for (String payload : distinct(r, c -> Integer.toString(c.payload()))) {
@@ -280,7 +284,7 @@ final class Report {
   private static void targets(StringBuilder sb, RunResults r) {
     String t = "tcp";
     int p = 64;
-    List<String> rows = new ArrayList<>();
+    List<Target> rows = new ArrayList<>();
     Double tp = ratioValue(r, CaseResult::opsPerSec, COMMUNICA, RSOCKET, t, p, "tp256");
     Double tpFloor = ratioValue(r, CaseResult::opsPerSec, COMMUNICA, FLOOR, t, p, "tp256");
     if (tp != null) {
@@ -311,10 +315,29 @@ final class Report {
     if (rows.isEmpty()) {
       return;
     }
+    boolean judged = r.settings().measureSeconds() >= JUDGED_MEASURE_SECONDS;
     sb.append("### Targets (TCP, 64 B payload)\n\n| target | measured | met |\n|---|---|---|\n");
-    rows.forEach(sb::append);
+    for (Target row : rows) {
+      sb.append("| ").append(row.name()).append(" | ").append(row.measured()).append(" | ")
+          .append(judged ? (row.met() ? "yes" : "**no**") : "not judged: run too short")
+          .append(" |\n");
+    }
     sb.append('\n');
+    if (!judged) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "Targets are judged on runs of at least %d s measured per case (`--full`); this run"
+                  + " measured %s per case.%n%n",
+              JUDGED_MEASURE_SECONDS,
+              Runner.human(r.settings().measureSeconds())));
+    }
   }
+
+  /** Shorter measured windows than this (per case) give figures, not verdicts. */
+  static final int JUDGED_MEASURE_SECONDS = 10;
+
+  private record Target(String name, String measured, boolean met) {}
 
   private static String ofFloor(@Nullable Double f) {
     return f == null ? "" : String.format(Locale.ROOT, ", %.0f%% of the floor", f * 100);
@@ -331,8 +354,8 @@ final class Report {
         ratio);
   }
 
-  private static String target(String name, String measured, boolean met) {
-    return "| " + name + " | " + measured + " | " + (met ? "yes" : "**no**") + " |\n";
+  private static Target target(String name, String measured, boolean met) {
+    return new Target(name, measured, met);
   }
 
   /** {@code 512 k}, {@code 3.41 M}. */

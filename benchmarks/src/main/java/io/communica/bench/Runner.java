@@ -33,7 +33,9 @@ final class Runner {
           "-XX:+UseG1GC",
           "-Dio.netty.leakDetection.level=disabled",
           "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-          "-Djava.awt.headless=true");
+          "-Djava.awt.headless=true",
+          // Netty's native transports load JNI libraries: Java 22+ warns without this, 17 accepts it
+          "--enable-native-access=ALL-UNNAMED");
 
   /** Starting guess of the seconds a case spends outside warm-up and measurement. */
   private static final double STARTUP_GUESS = 3;
@@ -117,12 +119,30 @@ final class Runner {
     return args;
   }
 
+  /**
+   * A broker bind of the case's own: a broker keeps what a case left in its queues, so each case
+   * gets an address of its own (the given one, or {@code bench}, with a random suffix) whose queues
+   * expire ten minutes after it, unless the string sets the expiry. Other binds are as given.
+   */
+  static String perCase(String bind) {
+    if (!bind.startsWith("amqp")) {
+      return bind;
+    }
+    String suffix =
+        "-" + Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    String s =
+        bind.matches(".*[?&]address=.*")
+            ? bind.replaceFirst("([?&]address=[A-Za-z0-9._-]+)", "$1" + suffix)
+            : bind + (bind.indexOf('?') >= 0 ? "&" : "?") + "address=bench" + suffix;
+    return s.contains("xpires=") ? s : s + "&expires=10m&addressExpires=10m";
+  }
+
   /** One case: server JVM up, client JVM runs the workload and reports, both gone. */
   private CaseResult runCase(BenchCase c, int round, Duration warmup, Duration measure)
       throws IOException, InterruptedException {
     String name = c.id().replace('/', '-') + "-r" + round;
     Path dir = Files.createTempDirectory("communica-bench-");
-    String bind = options.binds.get(c.transport()).replace("{dir}", dir.toString());
+    String bind = perCase(options.binds.get(c.transport()).replace("{dir}", dir.toString()));
     long budget = warmup.toMillis() + measure.toMillis() + 60_000;
     Process server = start(List.of("server", c.stack(), bind), name + "-server");
     PrintStream serverIn = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);

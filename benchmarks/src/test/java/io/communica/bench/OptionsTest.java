@@ -64,4 +64,35 @@ class OptionsTest {
     assertThatThrownBy(() -> ids("--cases", "nothing/*")).hasMessageContaining("no case selected");
     assertThatThrownBy(() -> Options.parse(List.of("--warmup"))).hasMessageContaining("needs a value");
   }
+
+  @Test
+  void helpPrintsTheUsageAndABadOptionItsReasonWithoutAStackTrace() throws Exception {
+    for (List<String> help : List.of(List.of("--help"), List.of("-h"), List.of("help"), List.of("--quick", "--help"))) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      assertThat(Bench.execute(help, new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8)))
+          .as(String.join(" ", help))
+          .isZero();
+      assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).startsWith("Usage:");
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    assertThat(Bench.execute(List.of("--fast"), new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8)))
+        .isEqualTo(2);
+    assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .startsWith("unknown option '--fast'")
+        .contains("Usage:")
+        .doesNotContain("Exception");
+  }
+
+  @Test
+  void anAmqpBindWithoutAnAddressGetsOneOfItsOwnPerCase() {
+    String given = "amqp://guest:guest@127.0.0.1:5672";
+    String a = Runner.perCase(given);
+    String b = Runner.perCase(given);
+    assertThat(a).startsWith(given + "?address=bench-").isNotEqualTo(b);
+    io.communica.core.Connector.load(a); // loads: the address is there
+    assertThat(Runner.perCase("amqp://h/%2F?address=mine&prefetch=10"))
+        .startsWith("amqp://h/%2F?address=mine-")
+        .contains("&prefetch=10");
+    assertThat(Runner.perCase("tcp://127.0.0.1:0")).isEqualTo("tcp://127.0.0.1:0");
+  }
 }

@@ -83,4 +83,30 @@ class ReportTest {
         .contains("new tables", "## Profile\n\nHand-written.")
         .doesNotContain("old tables");
   }
+
+  @Test
+  void aShortRunShowsTheFiguresButJudgesNoTarget() {
+    RunResults quick =
+        RunResults.of(
+            new Machine("Test CPU", 2, 4096, "Linux", "Java 17"),
+            new RunResults.Settings("quick", 2, 2, 1, List.of("-Xmx1g"), "t0", "t1", 0.5, 0.7),
+            List.of(rate("communica", "tp256", 1_000_000), rate("rsocket", "tp256", 250_000)));
+    String md = Report.generated(quick, "charts");
+    assertThat(md)
+        .contains("| TCP, 256 in flight: ≥ 2.5× RSocket (aim: 25% of the floor) | 4.00× RSocket | not judged: run too short |")
+        .doesNotContain("| yes |")
+        .contains("judged on runs of at least");
+  }
+
+  @Test
+  void theReportLinksOnlyTheChartsTheRunDrew() {
+    RunResults onlyFnf = results(List.of(rate("communica", "fnf", 3_000_000)));
+    assertThat(Report.generated(onlyFnf, "charts"))
+        .contains("![Throughput](charts/throughput.svg)")
+        .doesNotContain("latency.svg");
+    RunResults onlyLatency = results(List.of(latency("communica", 60, 130)));
+    assertThat(Report.generated(onlyLatency, "charts"))
+        .contains("![Latency](charts/latency.svg)")
+        .doesNotContain("throughput.svg");
+  }
 }

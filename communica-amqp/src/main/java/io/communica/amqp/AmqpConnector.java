@@ -53,6 +53,9 @@ import reactor.core.publisher.Mono;
  *       x-expires}, default 1d).
  *   <li>{@code addressExpires} — the same for the address queue and its dead-letter queue
  *       (default: kept).
+ *   <li>{@code maxLength} — how many messages and requests the address queue holds while no
+ *       server takes them (default {@value #DEFAULT_MAX_LENGTH}); a send to a full queue fails
+ *       with {@code OverloadedException}.
  * </ul>
  *
  * Durations are written {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h} or {@code 1d}. {@code
@@ -67,6 +70,11 @@ public final class AmqpConnector extends Connector {
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_LIVENESS = Duration.ofSeconds(10);
   public static final Duration DEFAULT_EXPIRES = Duration.ofDays(1);
+  /**
+   * Default bound of the address queue ({@code x-max-length}): what waits there while no server
+   * takes it; a send beyond it fails with {@code OverloadedException}.
+   */
+  public static final int DEFAULT_MAX_LENGTH = 100_000;
 
   /**
    * Largest AMQP body this transport sends: amqp-client's default inbound limit. Larger messages
@@ -83,7 +91,8 @@ public final class AmqpConnector extends Connector {
           "heartbeat",
           "liveness",
           "expires",
-          "addressExpires");
+          "addressExpires",
+          "maxLength");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
@@ -101,6 +110,7 @@ public final class AmqpConnector extends Connector {
   private final Duration liveness;
   private final Duration expires;
   private final @Nullable Duration addressExpires;
+  private final int maxLength;
 
   private AmqpConnector(Builder b) {
     this.tls = b.tls;
@@ -117,6 +127,7 @@ public final class AmqpConnector extends Connector {
     this.liveness = b.liveness;
     this.expires = b.expires;
     this.addressExpires = b.addressExpires;
+    this.maxLength = b.maxLength;
   }
 
   /** The address {@code address} on a broker at {@code 127.0.0.1:5672} as guest, default vhost. */
@@ -206,6 +217,13 @@ public final class AmqpConnector extends Connector {
       if ((v = uri.param("addressExpires")) != null) {
         b.addressExpires(Durations.parse("addressExpires", v));
       }
+      if ((v = uri.param("maxLength")) != null) {
+        try {
+          b.maxLength(Integer.parseInt(v));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("maxLength '" + v + "' is not a number");
+        }
+      }
       return b.build();
     } catch (IllegalArgumentException e) {
       throw uri.invalid(e.getMessage());
@@ -253,6 +271,9 @@ public final class AmqpConnector extends Connector {
     }
     if (addressExpires != null) {
       s.append("&addressExpires=").append(Durations.format(addressExpires));
+    }
+    if (maxLength != DEFAULT_MAX_LENGTH) {
+      s.append("&maxLength=").append(maxLength);
     }
     return s.toString();
   }
@@ -314,6 +335,11 @@ public final class AmqpConnector extends Connector {
     return addressExpires;
   }
 
+  /** The bound of the address queue: see {@link Builder#maxLength}. */
+  public int maxLength() {
+    return maxLength;
+  }
+
   /** The same broker and options for another address. */
   public AmqpConnector withAddress(String otherAddress) {
     Builder b = toBuilder();
@@ -336,6 +362,7 @@ public final class AmqpConnector extends Connector {
     b.liveness = liveness;
     b.expires = expires;
     b.addressExpires = addressExpires;
+    b.maxLength = maxLength;
     return b;
   }
 
@@ -385,13 +412,13 @@ public final class AmqpConnector extends Connector {
   @Override
   public Mono<TransportServer> bind(TransportOptions options, ConnectionHandler handler) {
     requireNonNull(handler, "handler");
-    return Mono.defer(() -> new ServerTransport(this, options, handler).start());
+    return Mono.defer(() -> new AmqpTransportServer(this, options, handler).start());
   }
 
   @Override
   public Mono<FrameConnection> connect(TransportOptions options, ConnectionHandler handler) {
     requireNonNull(handler, "handler");
-    return Mono.defer(() -> new ClientConnection(this, options).start(handler));
+    return Mono.defer(() -> new ClientLogicalConnection(this, options).start(handler));
   }
 
   // ---------------------------------------------------------------- helpers
@@ -446,6 +473,7 @@ public final class AmqpConnector extends Connector {
     private Duration liveness = DEFAULT_LIVENESS;
     private Duration expires = DEFAULT_EXPIRES;
     private @Nullable Duration addressExpires;
+    private int maxLength = DEFAULT_MAX_LENGTH;
 
     Builder(String address) {
       this.address = checkName("address", address, 80);
@@ -565,6 +593,22 @@ public final class AmqpConnector extends Connector {
     /** How long the address queue outlives its last server and client (default: kept). */
     public Builder addressExpires(Duration expires) {
       this.addressExpires = checkExpiry("addressExpires", expires);
+      return this;
+    }
+
+    /**
+     * How many messages and requests the address queue holds while no server takes them (RabbitMQ
+     * {@code x-max-length} with {@code x-overflow: reject-publish}; default {@value
+     * AmqpConnector#DEFAULT_MAX_LENGTH}). A send to a full queue is refused by the broker and fails
+     * with {@code OverloadedException}; nothing already queued is dropped. Every process of an
+     * address must use the same value: the broker refuses to declare a queue again with other
+     * arguments.
+     */
+    public Builder maxLength(int maxLength) {
+      if (maxLength < 1) {
+        throw new IllegalArgumentException("maxLength " + maxLength + " must be at least 1");
+      }
+      this.maxLength = maxLength;
       return this;
     }
 

@@ -1,6 +1,6 @@
 package io.communica.amqp;
 
-import io.communica.amqp.Link.Delivery;
+import io.communica.amqp.BrokerLink.Delivery;
 import io.communica.core.RequestException;
 import io.netty.util.collection.IntObjectHashMap;
 import java.util.HashMap;
@@ -28,7 +28,7 @@ final class Inbox {
 
   static final int WINDOW = 16384;
 
-  private final Link link;
+  private final BrokerLink link;
   private final Map<String, Delivery> inProgress = new HashMap<>();
   private final Map<String, Boolean> finished =
       new LinkedHashMap<>(1024, 0.75f, false) {
@@ -41,7 +41,7 @@ final class Inbox {
   private final IntObjectHashMap<Delivery> messages = new IntObjectHashMap<>();
   private int nextToken;
 
-  Inbox(Link link) {
+  Inbox(BrokerLink link) {
     this.link = link;
   }
 

@@ -21,14 +21,14 @@ abstract class LogicalConnection implements FrameConnection {
 
   private static final byte[] PONG = pongBody();
 
-  final Link link;
+  final BrokerLink link;
   final Inbox inbox;
 
   // loop-confined
   @Nullable FrameListener listener;
   boolean closed;
 
-  LogicalConnection(Link link, Inbox inbox) {
+  LogicalConnection(BrokerLink link, Inbox inbox) {
     this.link = link;
     this.inbox = inbox;
   }

@@ -11,6 +11,8 @@ import org.jspecify.annotations.Nullable;
 /** Declares the broker objects of an address (see {@link Naming}); every declaration is idempotent. */
 final class Topology {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Topology.class);
+
   /** Length bound of a dead-letter queue: the oldest are dropped past it. */
   static final int DEAD_LETTER_MAX = 10_000;
 
@@ -23,7 +25,20 @@ final class Topology {
     dead.put("x-max-length", DEAD_LETTER_MAX);
     putExpires(dead, c.addressExpires());
     declare(ch, n.deadLetterQueue, true, dead);
-    declare(ch, n.addressQueue, true, deadLettered(n, c.addressExpires()));
+    declare(ch, n.addressQueue, true, addressArguments(c, n));
+  }
+
+  /**
+   * The address queue's arguments. Every process of the address declares it with these, so they
+   * must agree: a queue declared earlier with other arguments (another {@code maxLength} or {@code
+   * addressExpires}, or by a version without a length bound) makes the declaration fail with an
+   * error naming the queue; delete it or give it the same arguments.
+   */
+  static Map<String, Object> addressArguments(AmqpConnector c, Naming n) {
+    Map<String, Object> args = deadLettered(n, c.addressExpires());
+    args.put("x-max-length", c.maxLength());
+    args.put("x-overflow", "reject-publish");
+    return args;
   }
 
   /** A client's durable queue, removed by the broker when the client has been gone a while. */
@@ -42,6 +57,15 @@ final class Topology {
     }
     declare(ch, queue, false, deadLettered(n, expires));
     ch.queueBind(queue, n.exchange, n.serversKey);
+  }
+
+  /** Deletes a queue on leaving; a failure is only logged (the queue then expires). */
+  static void delete(Channel ch, String queue) {
+    try {
+      ch.queueDelete(queue);
+    } catch (IOException | RuntimeException e) {
+      log.debug("deleting {}: {}", queue, e.toString());
+    }
   }
 
   /** A fresh name part for one server process. */
@@ -70,7 +94,9 @@ final class Topology {
     } catch (IOException e) {
       throw new IOException(
           "cannot declare queue " + queue + " " + args + " (if it exists with other arguments,"
-              + " delete it or choose another prefix): " + Link.messages(e),
+              + " 'inequivalent arg' below, every process of the address must use the same"
+              + " options; delete the queue or choose another prefix): "
+              + BrokerLink.messages(e),
           e);
     }
   }

@@ -1,10 +1,10 @@
 package io.communica.amqp;
 
 import io.communica.core.Connector;
-import io.communica.core.test.ConnectorContract;
+import io.communica.test.contract.CrossProcessContract;
 
 @RequiresBroker
-class AmqpConnectorContractTest implements ConnectorContract {
+class AmqpConnectorContractTest implements CrossProcessContract {
 
   private final Resources resources = new Resources();
 
@@ -22,5 +22,11 @@ class AmqpConnectorContractTest implements ConnectorContract {
   @Override
   public int sequentialMessages() {
     return 2_000;
+  }
+
+  /** Messages wait in the address queue for a server (bounded by maxLength). */
+  @Override
+  public boolean messagesWaitForAServer() {
+    return true;
   }
 }

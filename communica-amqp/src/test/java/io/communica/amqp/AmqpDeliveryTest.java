@@ -12,7 +12,8 @@ import io.communica.core.MessageTooLargeException;
 import io.communica.core.OverloadedException;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.test.ConnectorContract.Resources;
+import io.communica.test.contract.ConnectorContract.Resources;
+import io.communica.test.contract.ContractSerializer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,12 +55,17 @@ class AmqpDeliveryTest {
     int limit = 100 * 1024 * 1024;
     resources.add(
         SimpleServer.builder(address)
+            .serializer(ContractSerializer.INSTANCE)
             .handler(Handler.nonBlocking(String.class, String::length))
             .maxMessageSize(limit)
             .start());
-    SimpleClient client = client(SimpleClient.builder(address).maxMessageSize(limit));
+    SimpleClient client =
+        client(
+            SimpleClient.builder(address)
+                .serializer(ContractSerializer.INSTANCE)
+                .maxMessageSize(limit));
     int amqpLimit = AmqpConnector.MAX_BODY - 12 - 1024;
-    String over = "x".repeat(amqpLimit); // JSON adds two quotes
+    String over = "x".repeat(amqpLimit + 1); // the serializer writes the string's bytes alone
     assertThatThrownBy(() -> client.request(over, Integer.class).block(Broker.timeout()))
         .isInstanceOf(MessageTooLargeException.class)
         .hasMessageContaining(String.valueOf(amqpLimit));
@@ -171,10 +177,15 @@ class AmqpDeliveryTest {
               handled.add(s);
             }));
     SimpleClient client = client(SimpleClient.builder(address));
-    client.fireAndForget("flaky").block(Broker.timeout());
-    client.fireAndForget("broken").block(Broker.timeout());
-    assertThat(handled.poll(10, TimeUnit.SECONDS)).isEqualTo("flaky");
-    assertThat(flakyCalls.get()).isEqualTo(2);
+    try (LogCapture logs = LogCapture.start()) {
+      client.fireAndForget("flaky").block(Broker.timeout());
+      client.fireAndForget("broken").block(Broker.timeout());
+      assertThat(handled.poll(10, TimeUnit.SECONDS)).isEqualTo("flaky");
+      assertThat(flakyCalls.get()).isEqualTo(2);
+      // the WARN line itself says what went wrong, not only the stack trace under it
+      assertThat(logs.text().lines().filter(l -> l.contains("WARN") && l.contains("handler")))
+          .anySatisfy(l -> assertThat(l).contains("first time fails"));
+    }
     try (Connection raw = Broker.raw()) {
       Channel ch = raw.createChannel();
       GetResponse dead = null;
@@ -205,5 +216,52 @@ class AmqpDeliveryTest {
             () -> client.request("second", String.class, Duration.ofMillis(300)).block(Broker.timeout()))
         .isInstanceOf(io.communica.core.RequestTimeoutException.class);
     assertThat(first.join()).isEqualTo("first");
+  }
+
+  @Test
+  void aLogShipperStartedBeforeItsCollectorHasItsMessagesWaitInTheAddressQueue() throws Exception {
+    AmqpConnector address = Broker.connector("shipper");
+    // no server has ever listened on this address: the client declares the address queue itself
+    SimpleClient shipper = resources.add(SimpleClient.builder(address).start());
+    for (int i = 0; i < 20; i++) {
+      shipper.fireAndForget("line " + i).block(Duration.ofSeconds(10));
+    }
+    try (Connection raw = Broker.raw()) {
+      assertThat(Broker.depth(raw.createChannel(), new Naming(address).addressQueue)).isEqualTo(20);
+    }
+    BlockingQueue<String> collected = new LinkedBlockingQueue<>();
+    server(address, Handler.consumer(String.class, collected::add));
+    List<String> got = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String line = collected.poll(10, TimeUnit.SECONDS);
+      assertThat(line).as("message " + i).isNotNull();
+      got.add(line);
+    }
+    assertThat(got).containsExactlyInAnyOrderElementsOf(
+        java.util.stream.IntStream.range(0, 20).mapToObj(i -> "line " + i).toList());
+    // and the client now talks to the server that came up
+    assertThat(shipper.request("ping", String.class, Duration.ofSeconds(10)).hasElement().block(Broker.timeout()))
+        .isFalse();
+  }
+
+  @Test
+  void aFullAddressQueueRefusesTheSendWithOverloadedAndKeepsWhatItHolds() throws Exception {
+    AmqpConnector address = Broker.connector("full", "maxLength=5");
+    SimpleClient shipper = resources.add(SimpleClient.builder(address).start());
+    for (int i = 0; i < 5; i++) {
+      shipper.fireAndForget("kept " + i).block(Duration.ofSeconds(10));
+    }
+    assertThatThrownBy(() -> shipper.fireAndForget("one too many").block(Duration.ofSeconds(10)))
+        .isInstanceOf(OverloadedException.class)
+        .hasMessageContaining("nack")
+        .hasMessageContaining("maxLength");
+    BlockingQueue<String> collected = new LinkedBlockingQueue<>();
+    server(address, Handler.consumer(String.class, collected::add));
+    List<String> got = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      got.add(collected.poll(10, TimeUnit.SECONDS));
+    }
+    assertThat(got).containsExactlyInAnyOrder("kept 0", "kept 1", "kept 2", "kept 3", "kept 4");
+    assertThat(collected.poll(500, TimeUnit.MILLISECONDS)).isNull();
   }
 }

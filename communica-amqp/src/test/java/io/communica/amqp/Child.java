@@ -1,6 +1,6 @@
 package io.communica.amqp;
 
-import io.communica.core.test.ChildProcess;
+import io.communica.test.contract.ChildProcess;
 
 import io.communica.core.Connector;
 import io.communica.core.Handler;

@@ -45,7 +45,8 @@ public abstract class Connector {
           "local", "communica-local",
           "stdio", "communica-local",
           "amqp", "communica-amqp",
-          "amqps", "communica-amqp");
+          "amqps", "communica-amqp",
+          "loopback", "communica-test");
 
   /** For transport modules. */
   protected Connector() {}
@@ -76,10 +77,11 @@ public abstract class Connector {
   /**
    * Loads a connector from a string made by {@link #dump()}.
    *
-   * @throws IllegalArgumentException if the string is not ASCII, is malformed, or names an option
-   *     the transport does not know
-   * @throws IllegalStateException if no module on the class path provides the string's scheme; the
-   *     message names the artifact to add
+   * @throws IllegalArgumentException if the string is not ASCII, is malformed, names an option
+   *     the transport does not know, or has a scheme that is not known (the message suggests the
+   *     closest known one)
+   * @throws IllegalStateException if the scheme is one of communica's own but its module is not on
+   *     the class path; the message names the artifact to add
    */
   public static Connector load(String dumped) {
     requireNonNull(dumped, "dumped");
@@ -99,11 +101,48 @@ public abstract class Connector {
               + "' on the class path: add the dependency io.communica:"
               + module);
     }
-    throw new IllegalStateException(
-        "no connector for scheme '"
+    java.util.TreeSet<String> known = new java.util.TreeSet<>(KNOWN_MODULES.keySet());
+    for (ConnectorProvider provider :
+        ServiceLoader.load(ConnectorProvider.class, Connector.class.getClassLoader())) {
+      known.addAll(provider.schemes());
+    }
+    String closest = null;
+    int best = Integer.MAX_VALUE;
+    for (String k : known) {
+      int d = editDistance(scheme, k);
+      if (d < best) {
+        best = d;
+        closest = k;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown scheme '"
             + scheme
-            + "' on the class path; communica's schemes are "
-            + KNOWN_MODULES.keySet().stream().sorted().toList());
+            + "'"
+            + (closest != null && best <= Math.max(1, scheme.length() / 2)
+                ? " (did you mean '" + closest + "'?)"
+                : "")
+            + "; known schemes are "
+            + known);
+  }
+
+  /** Levenshtein distance, with a swap of neighbours counted as one edit. */
+  private static int editDistance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      for (int j = 0; j <= b.length(); j++) {
+        if (i == 0 || j == 0) {
+          d[i][j] = i + j;
+          continue;
+        }
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
   }
 
   @Override
@@ -116,8 +155,12 @@ public abstract class Connector {
     return dump().hashCode();
   }
 
+  /**
+   * The dump with its secrets redacted ({@code amqp://guest:***@host...}): what messages and logs
+   * show. {@link #dump()} is what to hand to a child process.
+   */
   @Override
   public String toString() {
-    return dump();
+    return ConnectorUri.redact(dump());
   }
 }

@@ -18,6 +18,10 @@ abstract class Entity<S extends Entity<S>> implements AutoCloseable {
     this.core = core;
   }
 
+  final EntityCore core() {
+    return core;
+  }
+
   @SuppressWarnings("unchecked")
   final S self() {
     return (S) this;

@@ -22,7 +22,7 @@ import reactor.core.publisher.Mono;
  *
  * @since 0.1
  */
-public final class RouteClient extends ClientEntity<RouteClient> {
+public final class RouteClient extends ClientEntity<RouteClient> implements RouteEditing {
 
   private RouteClient(ClientCore core) {
     super(core);

@@ -19,7 +19,7 @@ import reactor.core.publisher.Mono;
  *
  * @since 0.1
  */
-public final class RouteServer extends ServerEntity<RouteServer> {
+public final class RouteServer extends ServerEntity<RouteServer> implements RouteEditing {
 
   private RouteServer(ServerCore core) {
     super(core);

@@ -18,6 +18,10 @@ public interface TransportServer {
   /** Stops accepting and releases the address (a socket file is removed). Open connections stay. */
   void close();
 
-  /** Completes when the server has closed. */
+  /**
+   * Completes when the server has closed; errors when it ended on its own and no client can
+   * connect any more (a stdio child that exited), which fails the entity's requests that wait for
+   * a client, and later ones, at once with that error's message.
+   */
   Mono<Void> onClose();
 }

@@ -56,6 +56,35 @@ class ConnectorUriTest {
     assertThatThrownBy(() -> Connector.load("unix:///tmp/a.sock"))
         .hasMessageContaining("io.communica:communica-local");
     assertThatThrownBy(() -> Connector.load("carrier-pigeon://coop:1"))
-        .hasMessageContaining("no connector for scheme 'carrier-pigeon'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown scheme 'carrier-pigeon'")
+        .hasMessageNotContaining("did you mean");
+  }
+
+  @Test
+  void aMistypedSchemeIsABadStringWithTheClosestKnownOne() {
+    assertThatThrownBy(() -> Connector.load("tpc://127.0.0.1:8000"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown scheme 'tpc'")
+        .hasMessageContaining("did you mean 'tcp'?");
+    assertThatThrownBy(() -> Connector.load("amqb://h?address=a"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("did you mean 'amqp'?");
+    assertThatThrownBy(() -> Connector.load("stdoi://"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("did you mean 'stdio'?");
+  }
+
+  @Test
+  void secretsAreRedactedFromMessagesAndToString() {
+    assertThat(ConnectorUri.redact("amqp://guest:s3cret@h:5672/%2F?address=a"))
+        .isEqualTo("amqp://guest:***@h:5672/%2F?address=a");
+    assertThat(ConnectorUri.redact("tcp://h:1?tls=true&keyPassword=s3cret&apiToken=t0k&passwordEnv=PW"))
+        .isEqualTo("tcp://h:1?tls=true&keyPassword=***&apiToken=***&passwordEnv=PW");
+    assertThat(ConnectorUri.redact("amqp://user@h?address=a")).isEqualTo("amqp://user@h?address=a");
+    assertThat(ConnectorUri.parse("amqp://u:s3cret@h?address=a").toString()).doesNotContain("s3cret");
+    assertThatThrownBy(() -> ConnectorUri.parse("amqp://u:s3cret@h?address=a&x=%zz"))
+        .hasMessageContaining("u:***@h")
+        .hasMessageNotContaining("s3cret");
   }
 }

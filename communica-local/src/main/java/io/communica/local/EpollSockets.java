@@ -1,12 +1,12 @@
 package io.communica.local;
 
-import io.communica.core.stream.NettyFrameConnection;
 import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.PeerCredentials;
 import io.communica.core.transport.TransportOptions;
-import io.netty.channel.ChannelOption;
+import io.communica.netty.NettyFrameConnection;
+import io.communica.netty.NettyTransport;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
@@ -40,12 +40,12 @@ final class EpollSockets implements LocalSockets {
   @Override
   public Mono<Bound> bind(
       Path path, TransportOptions options, ConnectionHandler handler, AdmissionCheck admission) {
-    return TcpServer.create()
-        .bindAddress(() -> new DomainSocketAddress(path.toString()))
-        .doOnConnection(
-            conn ->
-                NettyFrameConnection.install(conn, options, handler, credentials(conn), admission))
-        .bind()
+    return NettyTransport.bind(
+            TcpServer.create().bindAddress(() -> new DomainSocketAddress(path.toString())),
+            options,
+            handler,
+            EpollSockets::credentials,
+            admission)
         .map(
             server ->
                 new Bound() {
@@ -64,20 +64,11 @@ final class EpollSockets implements LocalSockets {
   @Override
   public Mono<FrameConnection> connect(
       Path path, TransportOptions options, ConnectionHandler handler) {
-    // as in TcpConnector: complete from doOnConnected, where the frame handler is installed
-    return Mono.create(
-        sink ->
-            TcpClient.newConnection()
-                .remoteAddress(() -> new DomainSocketAddress(path.toString()))
-                .option(
-                    ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                    (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
-                .doOnConnected(
-                    conn ->
-                        sink.success(
-                            NettyFrameConnection.install(conn, options, handler, credentials(conn))))
-                .connect()
-                .subscribe(conn -> {}, sink::error));
+    return NettyTransport.connect(
+        TcpClient.newConnection().remoteAddress(() -> new DomainSocketAddress(path.toString())),
+        options,
+        handler,
+        EpollSockets::credentials);
   }
 
   private static @Nullable PeerCredentials credentials(Connection conn) {

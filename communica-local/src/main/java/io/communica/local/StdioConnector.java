@@ -2,12 +2,15 @@ package io.communica.local;
 
 import static java.util.Objects.requireNonNull;
 
+import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.TransportServer;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.ConnectorUri;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.TransportOptions;
+import io.communica.local.worker.LineReader;
+import io.communica.local.worker.Processes;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -66,10 +69,12 @@ import reactor.core.publisher.Sinks;
  *       {@link Builder#closeGrace(Duration) closeGrace} (default 5 s) for the child to exit, then
  *       destroys it (and forcibly a second later).
  *   <li>A child that ends on its own fails the requests in flight with {@code
- *       ConnectionLostException} whose message has its exit code.
+ *       ConnectionLostException} whose message has its exit code; the parent's requests waiting
+ *       for it to connect, and later ones, fail at once with the same reason (the transport
+ *       server's {@code onClose()} errors with it).
  *   <li>In the child, the connection ends when the parent closes the pipe. Its reader thread is not
- *       a daemon, so a child whose {@code main} returned lives exactly as long as the parent keeps
- *       it.
+ *       a daemon and is started on the thread that calls {@code start()}, so a child whose {@code
+ *       main} returns right after {@code start()} lives exactly as long as the parent keeps it.
  *   <li>The child's {@code System.out} is redirected to its standard error when the connection
  *       takes standard output, so a stray {@code println} cannot corrupt the frame stream; {@code
  *       System.in} reads as empty.
@@ -147,10 +152,12 @@ public final class StdioConnector extends Connector {
   public Mono<TransportServer> bind(TransportOptions options, ConnectionHandler handler) {
     requireNonNull(options, "options");
     requireNonNull(handler, "handler");
-    return open(options, handler)
+    // errors when the child exits: nothing can connect after it, so the server fails its
+    // requests at once, naming the exit code
+    Sinks.Empty<Void> closed = Sinks.empty();
+    return open(options, handler, cause -> closed.tryEmitError(cause))
         .map(
             conn -> {
-              Sinks.Empty<Void> closed = Sinks.empty();
               Duration grace = spawn != null ? spawn.closeGrace : DEFAULT_CLOSE_GRACE;
               return new TransportServer() {
                 @Override
@@ -181,15 +188,17 @@ public final class StdioConnector extends Connector {
   public Mono<FrameConnection> connect(TransportOptions options, ConnectionHandler handler) {
     requireNonNull(options, "options");
     requireNonNull(handler, "handler");
-    return open(options, handler);
+    // a client on a child reconnects, starting a new child: the end of one is no news
+    return open(options, handler, cause -> {});
   }
 
-  private Mono<FrameConnection> open(TransportOptions options, ConnectionHandler handler) {
+  private Mono<FrameConnection> open(
+      TransportOptions options, ConnectionHandler handler, Consumer<Throwable> childEnded) {
     return Mono.defer(
         () -> {
           StreamFrameConnection.Endpoint endpoint;
           try {
-            endpoint = spawn != null ? spawn.start() : takeOwnStreams();
+            endpoint = spawn != null ? spawn.start(childEnded) : takeOwnStreams();
           } catch (IOException e) {
             return Mono.error(e);
           }
@@ -316,7 +325,7 @@ public final class StdioConnector extends Connector {
       return new StdioConnector(copy);
     }
 
-    StreamFrameConnection.Endpoint start() throws IOException {
+    StreamFrameConnection.Endpoint start(Consumer<Throwable> ended) throws IOException {
       Process process =
           Processes.start(new ProcessBuilder(command).redirectError(stderr), directory, environment);
       String name = "child pid " + process.pid() + " (" + command.get(0) + ")";
@@ -328,7 +337,7 @@ public final class StdioConnector extends Connector {
       if (onStart != null) {
         onStart.accept(process);
       }
-      return new ChildEndpoint(process, name, closeGrace);
+      return new ChildEndpoint(process, name, closeGrace, ended);
     }
   }
 
@@ -366,11 +375,13 @@ public final class StdioConnector extends Connector {
     private final Process process;
     private final String name;
     private final Duration grace;
+    private final Consumer<Throwable> ended;
 
-    ChildEndpoint(Process process, String name, Duration grace) {
+    ChildEndpoint(Process process, String name, Duration grace, Consumer<Throwable> ended) {
       this.process = process;
       this.name = name;
       this.grace = grace;
+      this.ended = ended;
     }
 
     @Override
@@ -388,8 +399,15 @@ public final class StdioConnector extends Connector {
       return name;
     }
 
+    /** Called when the child ended its output on its own (not when the parent closed first). */
     @Override
     public Throwable endCause(@Nullable IOException error) {
+      Throwable cause = exitOf(error);
+      ended.accept(new ConnectionLostException(cause.getMessage(), cause));
+      return cause;
+    }
+
+    private Throwable exitOf(@Nullable IOException error) {
       // the output of a child ends when it exits: wait a little for the exit code
       try {
         if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -137,6 +137,18 @@ final class StreamFrameConnection implements FrameConnection {
       boolean daemonReader) {
     StreamFrameConnection c = new StreamFrameConnection(endpoint, maxFrameSize, threadName);
     CompletableFuture<FrameConnection> done = new CompletableFuture<>();
+    if (!daemonReader) {
+      // started here, on the caller's thread: a child whose main returns right after start() must
+      // already have a live non-daemon thread, or the JVM exits before the loop gets to it
+      c.startThread(
+          () -> {
+            if (opened(done)) {
+              c.readLoop();
+            }
+          },
+          threadName + "-reader",
+          false);
+    }
     c.loop.execute(
         () -> {
           try {
@@ -148,11 +160,23 @@ final class StreamFrameConnection implements FrameConnection {
             done.completeExceptionally(e);
             return;
           }
-          c.startThread(c::readLoop, threadName + "-reader", daemonReader);
+          if (daemonReader) {
+            c.startThread(c::readLoop, threadName + "-reader", true);
+          }
           c.startThread(c::writeLoop, threadName + "-writer", true);
           done.complete(c);
         });
     return done;
+  }
+
+  /** Waits for the handler to have taken the connection; false when it failed. */
+  private static boolean opened(CompletableFuture<FrameConnection> done) {
+    try {
+      done.join();
+      return true;
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+      return false;
+    }
   }
 
   private void startThread(Runnable body, String name, boolean daemon) {

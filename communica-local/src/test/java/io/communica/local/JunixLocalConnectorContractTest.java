@@ -1,7 +1,7 @@
 package io.communica.local;
 
 import io.communica.core.Connector;
-import io.communica.core.test.ConnectorContract;
+import io.communica.test.contract.CrossProcessContract;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
  * here on Linux so that it is tested somewhere. (Child processes in the contract load the dumped
  * string and so use the platform's default, epoll: the two interoperate on one socket.)
  */
-class JunixLocalConnectorContractTest implements ConnectorContract {
+class JunixLocalConnectorContractTest implements CrossProcessContract {
 
   private final Resources resources = new Resources();
   private final AtomicInteger next = new AtomicInteger();

@@ -1,13 +1,13 @@
 package io.communica.local;
 
 import io.communica.core.Connector;
-import io.communica.core.test.ConnectorContract;
+import io.communica.test.contract.CrossProcessContract;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The shared contract on Unix domain sockets, with the platform's default implementation. */
-class LocalConnectorContractTest implements ConnectorContract {
+class LocalConnectorContractTest implements CrossProcessContract {
 
   private final Resources resources = new Resources();
   private final AtomicInteger next = new AtomicInteger();

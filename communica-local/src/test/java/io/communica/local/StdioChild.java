@@ -1,6 +1,6 @@
 package io.communica.local;
 
-import io.communica.core.test.ChildProcess;
+import io.communica.test.contract.ChildProcess;
 
 import io.communica.core.Connector;
 import io.communica.core.Handler;
@@ -21,6 +21,9 @@ import java.util.List;
  *       returns: the child lives while the parent keeps the pipe open.
  *   <li>{@code stubborn}: like client, but a non-daemon thread keeps it alive after the pipe
  *       closed, so that only the parent's destroy ends it.
+ *   <li>{@code returns}: a client like {@code client} whose main returns right after {@code
+ *       start()}, before it connected.
+ *   <li>{@code quits}: returns without connecting (exit code 0).
  *   <li>{@code server}: a server on {@code stdio://} echoing "echo:x".
  *   <li>{@code garbage}: writes a frame header claiming 2 GB to standard output, then waits.
  * </ul>
@@ -44,6 +47,15 @@ public final class StdioChild {
           Thread t = new Thread(StdioChild::sleepForever, "stubborn");
           t.start();
         }
+      }
+      case "returns" ->
+          // main returns at once: the child lives on while its parent keeps the pipe open
+          SimpleClient.builder(stdio)
+              .clientId("kid")
+              .handler(Handler.nonBlocking(String.class, StdioChild::handle))
+              .start();
+      case "quits" -> {
+        // returns without connecting: exits with code 0
       }
       case "server" ->
           SimpleServer.builder(stdio)

@@ -9,7 +9,8 @@ import io.communica.core.Connector;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.test.ChildProcess;
+import io.communica.test.contract.ChildProcess;
+import io.communica.test.contract.ContractSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,6 +164,7 @@ class StdioConnectorTest {
     SimpleServer server =
         SimpleServer.builder(
                 StdioConnector.builder(cmd).onStart(child::set).stderrLines(stderr::add).build())
+            .serializer(ContractSerializer.INSTANCE) // the child's
             .handler(Handler.nonBlocking(String.class, s -> "echo:" + s))
             .start();
     toClose.add(server);
@@ -183,5 +185,46 @@ class StdioConnectorTest {
     assertThatThrownBy(() -> Connector.load("stdio://?cmd=x"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown option 'cmd'");
+  }
+
+  @Test
+  void aChildWhoseMainReturnsRightAfterStartLivesWhileTheParentKeepsThePipe() throws Exception {
+    SimpleServer server = parent(command("returns"));
+    assertThat(server.request("upper:still here", String.class, Duration.ofSeconds(20)).block(TIMEOUT))
+        .isEqualTo("STILL HERE");
+    assertThat(child.get().isAlive()).isTrue();
+    server.close();
+    assertThat(child.get().waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(child.get().exitValue()).isZero();
+  }
+
+  @Test
+  void aChildThatExitedFailsLaterRequestsAtOnceWithItsExitCode() throws Exception {
+    SimpleServer server = parent(command("client"));
+    assertThat(server.request("upper:up", String.class).block(TIMEOUT)).isEqualTo("UP");
+    StepVerifier.create(server.request("exit:3", String.class))
+        .expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("exited with code 3"))
+        .verify(TIMEOUT);
+    assertFailsAtOnce(server, "exited with code 3");
+  }
+
+  @Test
+  void aChildThatExitsBeforeConnectingFailsTheParentsRequestsAtOnce() throws Exception {
+    SimpleServer server = parent(command("quits").closeGrace(Duration.ofSeconds(20)));
+    assertThat(child.get().waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertFailsAtOnce(server, "exited with code 0");
+  }
+
+  /** A request with a long timeout fails within 3 s, naming the child's exit. */
+  private static void assertFailsAtOnce(SimpleServer server, String reason) {
+    long start = System.nanoTime();
+    assertThatThrownBy(
+            () -> server.request("upper:late", String.class, Duration.ofSeconds(25)).block(TIMEOUT))
+        .isInstanceOf(ConnectionLostException.class)
+        .hasMessageContaining(reason);
+    assertThatThrownBy(() -> server.requestClient("kid", "upper:late", String.class).block(TIMEOUT))
+        .isInstanceOf(ConnectionLostException.class)
+        .hasMessageContaining(reason);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
   }
 }

@@ -4,11 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.communica.core.Connector;
 import io.communica.core.TransportServer;
-import io.communica.core.stream.NettyFrameConnection;
+import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.ConnectorUri;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.TransportOptions;
+import io.communica.netty.NettyTransport;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
@@ -178,17 +179,13 @@ public final class TcpConnector extends Connector {
     return Mono.defer(
         () -> {
           TcpServer server =
-              TcpServer.create()
-                  .host(host)
-                  .port(port)
-                  .childOption(ChannelOption.TCP_NODELAY, true)
-                  .doOnConnection(
-                      conn -> NettyFrameConnection.install(conn, options, handler, null));
+              TcpServer.create().host(host).port(port).childOption(ChannelOption.TCP_NODELAY, true);
           if (tls) {
             SslContext ctx = serverContext();
             server = server.secure(spec -> spec.sslContext(ctx));
           }
-          return server.bind().map(this::transportServer);
+          return NettyTransport.bind(server, options, handler, NettyTransport::noCredentials, AdmissionCheck.ALLOW_ALL)
+              .map(this::transportServer);
         });
   }
 
@@ -216,25 +213,15 @@ public final class TcpConnector extends Connector {
 
   @Override
   public Mono<FrameConnection> connect(TransportOptions options, ConnectionHandler handler) {
-    // Reactor Netty emits the connection before it runs doOnConnected; the frame handler is
-    // installed there, so the Mono returned here completes from that callback instead.
-    return Mono.create(
-        sink -> {
+    return Mono.defer(
+        () -> {
           TcpClient client =
-              TcpClient.newConnection()
-                  .host(host)
-                  .port(port)
-                  .option(ChannelOption.TCP_NODELAY, true)
-                  .option(
-                      ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                      (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
-                  .doOnConnected(
-                      conn -> sink.success(NettyFrameConnection.install(conn, options, handler, null)));
+              TcpClient.newConnection().host(host).port(port).option(ChannelOption.TCP_NODELAY, true);
           if (tls) {
             SslContext ctx = clientContext();
             client = client.secure(spec -> spec.sslContext(ctx));
           }
-          client.connect().subscribe(conn -> {}, sink::error);
+          return NettyTransport.connect(client, options, handler, NettyTransport::noCredentials);
         });
   }
 

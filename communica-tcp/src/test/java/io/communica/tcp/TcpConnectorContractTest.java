@@ -1,9 +1,9 @@
 package io.communica.tcp;
 
 import io.communica.core.Connector;
-import io.communica.core.test.ConnectorContract;
+import io.communica.test.contract.CrossProcessContract;
 
-class TcpConnectorContractTest implements ConnectorContract {
+class TcpConnectorContractTest implements CrossProcessContract {
 
   private final Resources resources = new Resources();
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.communica.core.Connector;
 import io.communica.core.Handler;
+import io.communica.core.HandlerFailedException;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import java.net.InetAddress;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.Collections;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import reactor.core.publisher.Mono;
 
 @Timeout(30)
 class TcpConnectorTest {
@@ -98,6 +100,22 @@ class TcpConnectorTest {
       SimpleServer second =
           SimpleServer.builder(first.connector()).handler(Handler.nonBlocking(String.class, s -> s)).build();
       assertThatThrownBy(second::start).hasMessageContaining("Address already in use");
+    }
+  }
+
+  @Test
+  void aHandlerThatBlocksOnTheIoThreadIsToldToUseABlockingHandler() {
+    try (SimpleServer server =
+            SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
+                .handler(
+                    Handler.nonBlocking(
+                        String.class,
+                        s -> Mono.just(s).delayElement(Duration.ofMillis(1)).block()))
+                .start();
+        SimpleClient client = SimpleClient.builder(server.connector()).start()) {
+      assertThatThrownBy(() -> client.request("x", String.class).block(Duration.ofSeconds(10)))
+          .isInstanceOf(HandlerFailedException.class)
+          .hasMessageContaining("use Handler.blocking(...)");
     }
   }
 }

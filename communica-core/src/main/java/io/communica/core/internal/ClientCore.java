@@ -7,7 +7,7 @@ import io.communica.core.Serializer;
 import io.communica.core.internal.session.CloseLog;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Requests;
-import io.communica.core.internal.session.RouteIndex;
+import io.communica.core.internal.session.Routes;
 import io.communica.core.internal.session.Session;
 import io.communica.core.internal.session.SessionOwner;
 import io.communica.core.transport.Causes;
@@ -36,7 +36,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
 
   private final Connector connector;
   private final EntityConfig config;
-  private final RouteIndex routes;
+  private final Routes routes;
   private final RouteSerializers serializers;
   private final Waiters waiters;
   /** Fail-fast calls made while the first connection attempt is under way. */
@@ -59,10 +59,15 @@ public final class ClientCore implements SessionOwner, EntityCore {
   public ClientCore(Connector connector, EntityConfig config) {
     this.connector = connector;
     this.config = config;
-    this.routes = new RouteIndex(config.routes(), config.serializer());
+    this.routes = new Routes(config.routes(), config.serializer());
     this.serializers = new RouteSerializers(config);
     this.waiters = new Waiters(config.maxInFlight(), this::describeWait, () -> {});
     this.failFastWaiters = new Waiters(config.maxInFlight(), this::describeWait, () -> {});
+  }
+
+  @Override
+  public Routes routes() {
+    return routes;
   }
 
   public EntityConfig config() {
@@ -132,7 +137,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
   /** What a call waits for while disconnected, with the last connection error. */
   private String describeWait() {
     String last = lastFailure;
-    return "connection to " + connector.dump()
+    return "connection to " + connector
         + (last != null ? " (last attempt: " + last + ")" : "");
   }
 
@@ -196,9 +201,9 @@ public final class ClientCore implements SessionOwner, EntityCore {
       retry = Schedulers.parallel().schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);
     }
     if (attempt == 1) {
-      log.info("connection to {} failed or lost ({}); reconnecting", connector.dump(), cause.getMessage());
+      log.info("connection to {} failed or lost ({}); reconnecting", connector, cause.getMessage());
     }
-    log.debug("reconnecting to {} in {} ms (attempt {})", connector.dump(), delayMs, attempt);
+    log.debug("reconnecting to {} in {} ms (attempt {})", connector, delayMs, attempt);
   }
 
   /** Sends through the open connection or waits for the next one. */
@@ -247,7 +252,7 @@ public final class ClientCore implements SessionOwner, EntityCore {
       session.close("the client is closed");
       return;
     }
-    log.debug("connected to {}", connector.dump());
+    log.debug("connected to {}", connector);
     emitState(true);
     failFastWaiters.flushTo(session);
     waiters.flushTo(session);

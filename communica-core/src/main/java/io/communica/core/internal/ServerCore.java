@@ -8,7 +8,7 @@ import io.communica.core.Serializer;
 import io.communica.core.internal.session.CloseLog;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Requests;
-import io.communica.core.internal.session.RouteIndex;
+import io.communica.core.internal.session.Routes;
 import io.communica.core.internal.session.Session;
 import io.communica.core.internal.session.SessionOwner;
 import io.communica.core.transport.Causes;
@@ -40,7 +40,7 @@ public final class ServerCore implements SessionOwner, EntityCore {
 
   private final Connector connector;
   private final EntityConfig config;
-  private final RouteIndex routes;
+  private final Routes routes;
   private final RouteSerializers serializers;
   private final Map<String, Session> clients = new ConcurrentHashMap<>();
   private final List<Session> open = new CopyOnWriteArrayList<>();
@@ -52,13 +52,20 @@ public final class ServerCore implements SessionOwner, EntityCore {
   private final CloseLog closeLog = new CloseLog();
   private volatile @Nullable TransportServer transport;
   private volatile boolean closed;
+  /** Why no client can connect any more (the transport ended on its own), or null. */
+  private volatile @Nullable String ended;
 
   public ServerCore(Connector connector, EntityConfig config) {
     this.connector = connector;
     this.config = config;
-    this.routes = new RouteIndex(config.routes(), config.serializer());
+    this.routes = new Routes(config.routes(), config.serializer());
     this.serializers = new RouteSerializers(config);
     this.anyWaiters = new Waiters(config.maxInFlight(), () -> "client connected", () -> {});
+  }
+
+  @Override
+  public Routes routes() {
+    return routes;
   }
 
   public EntityConfig config() {
@@ -134,13 +141,27 @@ public final class ServerCore implements SessionOwner, EntityCore {
               .block(BIND_TIMEOUT);
     } catch (RuntimeException e) {
       throw new IllegalStateException(
-          "cannot listen on " + connector.dump() + ": " + Causes.messages(e), e);
+          "cannot listen on " + connector + ": " + Causes.messages(e), e);
     }
     if (t == null) {
-      throw new IllegalStateException("binding " + connector.dump() + " completed empty");
+      throw new IllegalStateException("binding " + connector + " completed empty");
     }
     transport = t;
-    log.info("listening on {}", t.connector().dump());
+    t.onClose().subscribe(null, this::transportEnded);
+    log.info("listening on {}", t.connector());
+  }
+
+  /**
+   * The transport ended on its own (a stdio child exited): no client can connect any more, so
+   * requests waiting for one, and later ones, fail at once with the reason.
+   */
+  private void transportEnded(Throwable cause) {
+    String why = "no client can connect any more: " + Causes.messages(cause);
+    ended = why;
+    anyWaiters.failAll(new ConnectionLostException(why, cause));
+    for (Waiters w : byIdWaiters.values()) {
+      w.failAll(new ConnectionLostException(why, cause));
+    }
   }
 
   /** The connector clients use: after start, the bound one (real port). */
@@ -241,8 +262,9 @@ public final class ServerCore implements SessionOwner, EntityCore {
     if (s != null && s.submit(o)) {
       return;
     }
-    if (closed) {
-      o.fail(new ConnectionLostException("the server is closed"));
+    String gone = closed ? "the server is closed" : ended;
+    if (gone != null) {
+      o.fail(new ConnectionLostException(gone));
       return;
     }
     Waiters w =
@@ -284,8 +306,9 @@ public final class ServerCore implements SessionOwner, EntityCore {
         return;
       }
     }
-    if (closed) {
-      o.fail(new ConnectionLostException("the server is closed"));
+    String gone = closed ? "the server is closed" : ended;
+    if (gone != null) {
+      o.fail(new ConnectionLostException(gone));
       return;
     }
     anyWaiters.add(o);

@@ -263,7 +263,7 @@ public final class ConnectorUri {
       char c = s.charAt(i);
       if (c == '%') {
         if (i + 2 >= s.length()) {
-          throw bad(source, "truncated percent escape in '" + s + "'");
+          throw bad(source, "truncated percent escape");
         }
         int hi = Character.digit(s.charAt(i + 1), 16);
         int lo = Character.digit(s.charAt(i + 2), 16);
@@ -279,13 +279,44 @@ public final class ConnectorUri {
     return out.toString(StandardCharsets.UTF_8);
   }
 
-  private static IllegalArgumentException bad(String s, String problem) {
+  /** Options whose values are secrets: names ending in password, passwd, secret or token. */
+  private static final java.util.regex.Pattern SECRET_OPTION =
+      java.util.regex.Pattern.compile(
+          "([?&](?i:[a-z0-9_.-]*(?:password|passwd|secret|token))=)[^&#]*");
+
+  /**
+   * A connector string fit for messages and logs: the password of the user info becomes {@code
+   * ***} ({@code amqp://guest:***@host}), and so does the value of every option whose name ends in
+   * {@code password}, {@code passwd}, {@code secret} or {@code token}. (An option naming where a
+   * secret is, such as {@code passwordEnv}, is kept.)
+   */
+  public static String redact(String s) {
+    String out = s;
+    int colon = s.indexOf("://");
+    if (colon > 0) {
+      int start = colon + 3;
+      int end = start;
+      while (end < s.length() && "/?#".indexOf(s.charAt(end)) < 0) {
+        end++;
+      }
+      int at = end > start ? s.lastIndexOf('@', end - 1) : -1;
+      int pc = s.indexOf(':', start);
+      if (at >= start && pc >= 0 && pc < at) {
+        out = s.substring(0, pc + 1) + "***" + s.substring(at);
+      }
+    }
+    return SECRET_OPTION.matcher(out).replaceAll("$1***");
+  }
+
+  private static IllegalArgumentException bad(String raw, String problem) {
+    String s = redact(raw);
     String shown = s.length() > 200 ? s.substring(0, 200) + "..." : s;
     return new IllegalArgumentException("invalid connector string '" + shown + "': " + problem);
   }
 
+  /** The string, with its secrets redacted (see {@link #redact}). */
   @Override
   public String toString() {
-    return source;
+    return redact(source);
   }
 }

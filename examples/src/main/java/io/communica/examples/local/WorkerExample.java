@@ -1,6 +1,6 @@
 package io.communica.examples.local;
 
-import io.communica.local.Worker;
+import io.communica.local.worker.Worker;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -43,7 +43,8 @@ abstract class InboundCall implements Outbound {
   }
 
   /** The handler failed. Any thread, once. */
-  final void completeError(Throwable t) {
+  final void completeError(Throwable failure) {
+    Throwable t = Responder.explain(failure);
     Responder.logHandlerFailure(route, t);
     if (wantsReply) {
       send(responder.errorFrame(id, t));

@@ -1,6 +1,5 @@
 package io.communica.core.internal.session;
 
-import io.communica.core.CommunicaException;
 import io.communica.core.OverloadedException;
 import io.communica.core.RequestTimeoutException;
 import io.communica.core.SerializationException;
@@ -65,7 +64,7 @@ final class PendingRequest<T> extends OutboundMessage<T> {
   public RequestTimeoutException timeoutError() {
     return new RequestTimeoutException(
         "no reply within " + timeout.toMillis() + " ms"
-            + (route.isEmpty() ? "" : " on route '" + route + "'")
+            + onRoute()
             + TIMEOUT_HINT);
   }
 
@@ -78,21 +77,23 @@ final class PendingRequest<T> extends OutboundMessage<T> {
       actual.onComplete();
       return;
     }
-    Object value;
-    try {
-      if (contentType != serializer.contentType()) {
-        throw new SerializationException(
-            "the reply is in " + Frames.contentTypeName(contentType) + " but this side decodes "
-                + Frames.contentTypeName(serializer.contentType()));
-      }
-      value = serializer.decode(payload, replyType);
-    } catch (CommunicaException e) {
-      actual.onError(e);
-      return;
-    } catch (RuntimeException e) {
+    if (contentType != serializer.contentType()) {
       actual.onError(
           new SerializationException(
-              "cannot decode the reply as " + replyType.getTypeName() + ": " + e, e));
+              "the reply" + onRoute() + " is in " + Frames.contentTypeName(contentType)
+                  + " but this side decodes " + Frames.contentTypeName(serializer.contentType())));
+      return;
+    }
+    Object value;
+    try {
+      value = serializer.decode(payload, replyType);
+    } catch (RuntimeException e) {
+      // the serializer's own errors say what is wrong; this says which reply
+      String why = e instanceof SerializationException ? e.getMessage() : e.toString();
+      actual.onError(
+          new SerializationException(
+              "cannot decode the reply" + onRoute() + " as " + replyType.getTypeName() + ": " + why,
+              e));
       return;
     }
     @SuppressWarnings("unchecked")
@@ -108,5 +109,10 @@ final class PendingRequest<T> extends OutboundMessage<T> {
     } else {
       super.cancelled();
     }
+  }
+
+  /** Names the route in errors: " to route 'x'", or nothing for a simple entity. */
+  private String onRoute() {
+    return route.isEmpty() ? "" : " to route '" + route + "'";
   }
 }

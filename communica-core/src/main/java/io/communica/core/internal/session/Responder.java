@@ -6,7 +6,7 @@ import io.communica.core.Handler;
 import io.communica.core.MessageTooLargeException;
 import io.communica.core.OverloadedException;
 import io.communica.core.RequestException;
-import io.communica.core.SerializationException;
+import io.communica.core.ResponderException;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
@@ -35,12 +35,12 @@ final class Responder {
 
   private final Session session;
   private final FrameConnection conn;
-  private final RouteIndex routes;
+  private final Routes routes;
   /** Loop-confined: calls whose reply is not written yet, by request id. */
   private final IntObjectHashMap<InboundCall> inbound = new IntObjectHashMap<>();
   private Scheduler.@Nullable Worker messageWorker;
 
-  Responder(Session session, FrameConnection conn, RouteIndex routes) {
+  Responder(Session session, FrameConnection conn, Routes routes) {
     this.session = session;
     this.conn = conn;
     this.routes = routes;
@@ -50,9 +50,11 @@ final class Responder {
   void onRequest(
       boolean wantsReply, int id, int flags, int contentType, byte[] routeBytes, int routeLen,
       ByteBuf payload) {
-    RouteIndex.Entry entry = routes.lookup(routeBytes, routeLen);
+    RouteIndex index = routes.index();
+    RouteIndex.Entry entry = index.lookup(routeBytes, routeLen);
     if (entry == null) {
-      unknownRoute(wantsReply, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8));
+      unknownRoute(
+          wantsReply, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8), index.isEmpty());
       return;
     }
     int maxInFlight = session.settings().maxInFlight();
@@ -120,17 +122,21 @@ final class Responder {
     }
   }
 
-  private void unknownRoute(boolean wantsReply, int id, String route) {
+  /**
+   * No handler for the route: the requester's fault (an unknown route), or the responder's when it
+   * has no handler at all (communica's "did not define a handler").
+   */
+  private void unknownRoute(boolean wantsReply, int id, String route, boolean noHandlers) {
+    CommunicaException error =
+        noHandlers
+            ? new ResponderException(
+                "the responder did not define a handler", ResponderException.NO_HANDLER)
+            : new RequestException("unknown route '" + route + "'", RequestException.UNKNOWN_ROUTE);
     if (wantsReply) {
-      replyError(
-          id,
-          new RequestException(
-              route.isEmpty() ? "this peer has no handler" : "unknown route '" + route + "'",
-              RequestException.UNKNOWN_ROUTE));
+      replyError(id, error);
     } else {
-      log.warn("dropping a message from {} for unknown route '{}'", session.describe(), route);
-      conn.messageHandled(
-          id, new RequestException("unknown route '" + route + "'", RequestException.UNKNOWN_ROUTE));
+      log.warn("dropping a message from {}: {}", session.describe(), error.getMessage());
+      conn.messageHandled(id, error);
     }
   }
 
@@ -191,7 +197,8 @@ final class Responder {
   }
 
   /** The handler threw: answer with the error, or tell the transport the message failed. */
-  void handlerFailed(boolean wantsReply, int id, String route, Throwable t) {
+  void handlerFailed(boolean wantsReply, int id, String route, Throwable failure) {
+    Throwable t = explain(failure);
     logHandlerFailure(route, t);
     if (wantsReply) {
       replyError(id, t);
@@ -205,13 +212,30 @@ final class Responder {
     conn.messageHandled(id, failure);
   }
 
+  /**
+   * A handler that ran on the I/O thread and blocked ({@code Mono.block()} and the like) fails
+   * with Reactor's "block()/blockFirst()/blockLast() are blocking, which is not supported in
+   * thread ..."; the error says what to do instead.
+   */
+  static Throwable explain(Throwable t) {
+    if (t instanceof IllegalStateException
+        && t.getMessage() != null
+        && t.getMessage().contains("are blocking, which is not supported in thread")) {
+      return new IllegalStateException(
+          "a non-blocking or reactive handler blocked on the I/O thread (" + t.getMessage()
+              + "): use Handler.blocking(...) for a handler that blocks",
+          t);
+    }
+    return t;
+  }
+
   /** Unexpected handler exceptions are logged with their trace; refusals at debug level. */
   static void logHandlerFailure(String route, Throwable t) {
     String where = route.isEmpty() ? "handler" : "handler for route '" + route + "'";
     if (t instanceof CommunicaException) {
       log.debug("{} refused: {}", where, t.toString());
     } else {
-      log.warn("{} failed", where, t);
+      log.warn("{} failed: {}", where, t.toString(), t);
     }
   }
 
@@ -235,7 +259,9 @@ final class Responder {
       return ErrorCodes.errorFrame(
           session.alloc(),
           id,
-          new SerializationException("the responder cannot encode its reply: " + t.getMessage()));
+          new ResponderException(
+              "the responder cannot encode its reply: " + t.getMessage(),
+              ResponderException.UNENCODABLE_REPLY));
     }
     int size = FrameHeader.payloadLength(frame);
     int limit = session.sendLimit();

@@ -49,6 +49,11 @@ public final class RouteIndex {
     maxLength = longest;
   }
 
+  /** Whether there is no handler at all. */
+  boolean isEmpty() {
+    return empty == null && maxLength == 0;
+  }
+
   /** Length in bytes of the longest route. */
   int maxLength() {
     return maxLength;

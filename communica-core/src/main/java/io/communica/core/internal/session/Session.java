@@ -67,20 +67,20 @@ public final class Session implements FrameListener, FrameHandler {
 
   /** The session of a client's connection; call on the connection's loop. */
   public static Session client(
-      FrameConnection conn, SessionSettings settings, RouteIndex routes, SessionOwner owner) {
+      FrameConnection conn, SessionSettings settings, Routes routes, SessionOwner owner) {
     return new Session(conn, settings, routes, owner, ClientHandshake::new);
   }
 
   /** The session of a connection a server accepted; call on the connection's loop. */
   public static Session server(
-      FrameConnection conn, SessionSettings settings, RouteIndex routes, SessionOwner owner) {
+      FrameConnection conn, SessionSettings settings, Routes routes, SessionOwner owner) {
     return new Session(conn, settings, routes, owner, ServerHandshake::new);
   }
 
   private Session(
       FrameConnection conn,
       SessionSettings settings,
-      RouteIndex routes,
+      Routes routes,
       SessionOwner owner,
       Function<Session, Handshake> handshake) {
     this.conn = conn;
@@ -90,7 +90,7 @@ public final class Session implements FrameListener, FrameHandler {
     this.out = new Outbox(this, conn, settings.maxQueuedBytes());
     this.requester = new Requester(this);
     this.responder = new Responder(this, conn, routes);
-    this.reader = new FrameReader(this, alloc, settings.maxMessageSize(), routes.maxLength());
+    this.reader = new FrameReader(this, alloc, settings.maxMessageSize(), routes.index().maxLength());
     this.keepAlive = new KeepAlive(this, settings);
     this.handshake = handshake.apply(this);
     keepAlive.startHandshakeTimer();

@@ -30,7 +30,7 @@ class CapabilitiesTest {
 
   /** Opens a client and a server session with these bits; returns the client's once open. */
   private Session open(int clientBits, int serverBits) throws Exception {
-    RouteIndex routes = new RouteIndex(Map.of(), new io.communica.core.Utf8Serializer());
+    Routes routes = new Routes(Map.of(), new io.communica.core.Utf8Serializer());
     RecordingOwner clientOwner = new RecordingOwner();
     SessionOwner serverOwner = new RecordingOwner();
     SessionSettings client = TestSettings.withCapabilities(clientBits);

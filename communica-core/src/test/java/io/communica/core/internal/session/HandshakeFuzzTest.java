@@ -6,7 +6,7 @@ import io.communica.core.Utf8Serializer;
 import io.communica.core.frame.Capabilities;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
-import io.communica.core.test.LeakCheckExtension;
+import io.communica.test.LeakCheckExtension;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.time.Duration;
@@ -29,7 +29,7 @@ class HandshakeFuzzTest {
     LeakCheckExtension.install();
   }
 
-  private static final RouteIndex ROUTES = new RouteIndex(Map.of(), new Utf8Serializer());
+  private static final Routes ROUTES = new Routes(Map.of(), new Utf8Serializer());
 
   @Property
   void everyHelloIsWelcomedOrRefusedWithAReason(@ForAll("hellos") byte[] payload) {

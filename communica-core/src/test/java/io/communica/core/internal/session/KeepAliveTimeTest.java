@@ -36,7 +36,7 @@ class KeepAliveTimeTest {
   /** A server session on the virtual connection that has received a HELLO at virtual time 0. */
   private void openServer(int peerIntervalMs) {
     SessionSettings settings = new TestSettings(INTERVAL, TIMEOUT, 0, conn::now);
-    RouteIndex routes = new RouteIndex(Map.of(), new Utf8Serializer());
+    Routes routes = new Routes(Map.of(), new Utf8Serializer());
     conn.open(c -> Session.server(c, settings, routes, owner));
     conn.receive(hello(peerIntervalMs));
     assertThat(conn.closedAt()).isEqualTo(-1);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
-import io.communica.core.test.CountingAllocator;
-import io.communica.core.test.LeakCheckExtension;
+import io.communica.test.CountingAllocator;
+import io.communica.test.LeakCheckExtension;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.List;

@@ -1,0 +1,551 @@
+package io.communica.amqp;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.Return;
+import io.communica.core.ConnectionLostException;
+import io.communica.core.OverloadedException;
+import io.communica.core.transport.Causes;
+import io.communica.core.transport.WriteListener;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+
+/**
+ * One connection to the broker with one channel, kept up by this class: when the connection or
+ * channel is lost it reconnects with backoff, declares the owner's topology again, restarts its
+ * consumers and publishes again every message the broker had not confirmed. amqp-client's own
+ * automatic recovery is off: recovery has to republish unconfirmed messages and tell the owner,
+ * which it does not.
+ *
+ * <p>Everything runs on one loop thread, which is also amqp-client's consumer executor for this
+ * connection, so deliveries arrive on the loop without a hand-off. Publishes are made on the loop
+ * and kept, in order, until the broker confirms them; confirms, returns and shutdowns are handed
+ * to the loop. Acknowledgements carry the generation of the channel the delivery came on: after a
+ * reconnect the broker has requeued the old ones, and acking them would be an error.
+ */
+final class BrokerLink {
+
+  private static final Logger log = LoggerFactory.getLogger(BrokerLink.class);
+
+  /** Loops shared by all links of the process (daemon threads). */
+  private static final MultiThreadIoEventLoopGroup LOOPS =
+      new MultiThreadIoEventLoopGroup(
+          2, new DefaultThreadFactory("communica-amqp", true), LocalIoHandler.newFactory());
+
+  /** Blocking connects and closes, off the loops. */
+  private static final ExecutorService BLOCKING =
+      Executors.newCachedThreadPool(new DefaultThreadFactory("communica-amqp-connect", true));
+
+  /** Unconfirmed messages held before writers are asked to wait. */
+  static final int MAX_UNCONFIRMED = 4096;
+
+  static final long MAX_UNCONFIRMED_BYTES = 32L * 1024 * 1024;
+
+  private static final long BACKOFF_MIN_MS = 100;
+  private static final long BACKOFF_MAX_MS = 5000;
+
+  /** What the user of a link does with it; every method runs on the loop. */
+  interface Owner {
+    /** Declares queues and starts consumers (with {@link #consume}) on a new channel. */
+    void declare(Channel ch) throws IOException;
+
+    void onDelivery(Delivery d);
+
+    /** A message published with the mandatory flag could not be routed. */
+    void onReturn(Out o, String reason);
+
+    /** The link is up again after a loss (not called for the first connect). */
+    void onUp();
+
+    void onDown(Throwable cause);
+
+    void onWritable();
+  }
+
+  /** A received message; {@code gen} and {@code tag} move when a redelivery replaces it. */
+  static final class Delivery {
+    final int source;
+    int gen;
+    long tag;
+    final boolean redelivered;
+    final AMQP.BasicProperties props;
+    final byte[] body;
+    /** The connection a MESSAGE was handed to, until its handler finished. */
+    @Nullable Object holder;
+
+    Delivery(int source, int gen, long tag, boolean redelivered, AMQP.BasicProperties props, byte[] body) {
+      this.source = source;
+      this.gen = gen;
+      this.tag = tag;
+      this.redelivered = redelivered;
+      this.props = props;
+      this.body = body;
+    }
+
+    String messageId() {
+      String id = props.getMessageId();
+      return id != null ? id : "";
+    }
+  }
+
+  /** A message to publish, kept until confirmed. */
+  static final class Out {
+    final String exchange;
+    final String routingKey;
+    final boolean mandatory;
+    final AMQP.BasicProperties props;
+    final byte[] body;
+    final @Nullable WriteListener listener;
+    final @Nullable Runnable afterConfirm;
+    long seq;
+    @Nullable String returned;
+
+    Out(
+        String exchange,
+        String routingKey,
+        boolean mandatory,
+        AMQP.BasicProperties props,
+        byte[] body,
+        @Nullable WriteListener listener,
+        @Nullable Runnable afterConfirm) {
+      this.exchange = exchange;
+      this.routingKey = routingKey;
+      this.mandatory = mandatory;
+      this.props = props;
+      this.body = body;
+      this.listener = listener;
+      this.afterConfirm = afterConfirm;
+    }
+
+    void finish(@Nullable Throwable error) {
+      if (listener != null) {
+        listener.onWritten(error);
+      }
+      if (afterConfirm != null) {
+        afterConfirm.run();
+      }
+    }
+  }
+
+  final EventLoop loop;
+  private final ConnectionFactory factory;
+  private final String name;
+  private final String describe;
+  private final int prefetch;
+  private @Nullable Owner owner;
+
+  // loop-confined
+  private @Nullable Connection connection;
+  private @Nullable Channel channel;
+  private int gen;
+  private boolean up;
+  private boolean closing;
+  private boolean writable;
+  private final ArrayDeque<Out> outs = new ArrayDeque<>();
+  private long outBytes;
+  private long backoffMs = BACKOFF_MIN_MS;
+  private @Nullable Throwable lastError;
+
+  BrokerLink(AmqpConnector connector, Duration connectTimeout, String name) {
+    this.loop = (EventLoop) LOOPS.next();
+    this.factory = connector.factory(connectTimeout);
+    this.name = name;
+    this.describe = connector.describe();
+    this.prefetch = connector.prefetch();
+  }
+
+  /** Connects the first time; fails (without retrying) when the broker cannot be reached. */
+  Mono<Void> start(Owner owner) {
+    this.owner = owner;
+    return Mono.create(
+        sink ->
+            BLOCKING.execute(
+                () -> {
+                  Connection c;
+                  try {
+                    c = factory.newConnection(loop, name);
+                  } catch (IOException | TimeoutException | RuntimeException e) {
+                    sink.error(unreachable(e));
+                    return;
+                  }
+                  loop.execute(() -> firstInstall(c, sink));
+                }));
+  }
+
+  private void firstInstall(Connection c, MonoSink<Void> sink) {
+    try {
+      install(c);
+      sink.success();
+    } catch (IOException | RuntimeException e) {
+      abort(c);
+      sink.error(unreachable(e));
+    }
+  }
+
+  private ConnectionLostException unreachable(Throwable e) {
+    return new ConnectionLostException(
+        "cannot connect to the broker of " + describe + ": " + messages(e), e);
+  }
+
+  static String messages(Throwable e) {
+    return Causes.messages(e);
+  }
+
+  private Owner owner() {
+    Owner o = owner;
+    if (o == null) {
+      throw new IllegalStateException("link not started");
+    }
+    return o;
+  }
+
+  /** Loop: sets up a new connection: channel, confirms, listeners, topology, republishing. */
+  private void install(Connection c) throws IOException {
+    Channel ch = c.createChannel();
+    if (ch == null) {
+      throw new IOException("the broker gave no channel");
+    }
+    ch.confirmSelect();
+    ch.basicQos(prefetch);
+    int g = ++gen;
+    ch.addConfirmListener(
+        (seq, multiple) -> loop.execute(() -> confirmed(g, seq, multiple, true)),
+        (seq, multiple) -> loop.execute(() -> confirmed(g, seq, multiple, false)));
+    ch.addReturnListener(r -> loop.execute(() -> returned(g, r)));
+    c.addShutdownListener(cause -> loop.execute(() -> lost(g, cause)));
+    ch.addShutdownListener(cause -> loop.execute(() -> lost(g, cause)));
+    connection = c;
+    channel = ch;
+    owner().declare(ch);
+    up = true;
+    backoffMs = BACKOFF_MIN_MS;
+    for (Out o : outs) {
+      send(ch, o);
+    }
+    updateWritable();
+  }
+
+  /** Loop: starts a consumer whose deliveries reach the owner tagged with {@code source}. */
+  void consume(Channel ch, String queue, int source) throws IOException {
+    int g = gen;
+    ch.basicConsume(
+        queue,
+        false,
+        new DefaultConsumer(ch) {
+          @Override
+          public void handleDelivery(
+              String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+            // amqp-client runs this on the loop, the connection's consumer executor
+            if (g == gen && up) {
+              owner().onDelivery(
+                  new Delivery(source, g, envelope.getDeliveryTag(), envelope.isRedeliver(), props, body));
+            }
+          }
+
+          @Override
+          public void handleCancel(String consumerTag) {
+            loop.execute(
+                () ->
+                    lost(
+                        g,
+                        new IOException(
+                            "the broker cancelled the consumer of queue " + queue
+                                + " (was it deleted?)")));
+          }
+        });
+  }
+
+  boolean isUp() {
+    return up;
+  }
+
+  boolean isWritable() {
+    return writable;
+  }
+
+  /** Loop: publishes now, or when the link is back; kept until confirmed. */
+  void publish(Out o) {
+    if (closing) {
+      o.finish(new ConnectionLostException("the connection to " + describe + " is closing"));
+      return;
+    }
+    outs.addLast(o);
+    outBytes += o.body.length;
+    Channel ch = channel;
+    if (up && ch != null) {
+      send(ch, o);
+    }
+    updateWritable();
+  }
+
+  private void send(Channel ch, Out o) {
+    try {
+      o.seq = ch.getNextPublishSeqNo();
+      ch.basicPublish(o.exchange, o.routingKey, o.mandatory, o.props, o.body);
+    } catch (IOException | RuntimeException e) {
+      // the shutdown listener follows and republishes after the reconnect
+      o.seq = 0;
+      log.debug("publish to {} failed: {}", describe, e.toString());
+    }
+  }
+
+  private void confirmed(int g, long seq, boolean multiple, boolean ack) {
+    if (g != gen) {
+      return;
+    }
+    if (multiple) {
+      Out head;
+      while ((head = outs.peekFirst()) != null && head.seq != 0 && head.seq <= seq) {
+        outs.pollFirst();
+        finish(head, ack);
+      }
+    } else {
+      for (Iterator<Out> it = outs.iterator(); it.hasNext(); ) {
+        Out o = it.next();
+        if (o.seq == seq) {
+          it.remove();
+          finish(o, ack);
+          break;
+        }
+      }
+    }
+    updateWritable();
+  }
+
+  private void finish(Out o, boolean ack) {
+    outBytes -= o.body.length;
+    if (!ack) {
+      // with reject-publish, a full queue nacks: the sender learns it instead of losing the message
+      log.warn("the broker refused a message to {} (nack: is the queue full?)", o.routingKey);
+      o.finish(
+          new OverloadedException(
+              "the broker refused the message (nack) for " + o.routingKey
+                  + ": the queue is full (x-max-length: the connector's maxLength option) or the"
+                  + " broker could not store it"));
+    } else if (o.returned != null) {
+      o.finish(new ConnectionLostException(o.returned));
+    } else {
+      o.finish(null);
+    }
+  }
+
+  private void returned(int g, Return r) {
+    if (g != gen) {
+      return;
+    }
+    String id = r.getProperties().getMessageId();
+    for (Out o : outs) {
+      if (o.seq != 0 && id != null && id.equals(o.props.getMessageId())) {
+        o.returned =
+            "the broker could not route the message to " + (r.getExchange().isEmpty() ? "queue " : "")
+                + r.getRoutingKey() + ": " + r.getReplyText();
+        owner().onReturn(o, o.returned);
+        return;
+      }
+    }
+  }
+
+  private void updateWritable() {
+    boolean room = up && outs.size() < MAX_UNCONFIRMED && outBytes < MAX_UNCONFIRMED_BYTES;
+    if (!room) {
+      writable = false;
+    } else if (!writable
+        && outs.size() <= MAX_UNCONFIRMED / 2
+        && outBytes <= MAX_UNCONFIRMED_BYTES / 2) {
+      writable = true;
+      owner().onWritable();
+    }
+  }
+
+  /** Loop: acknowledges a delivery of the current channel; older ones were requeued. */
+  void ack(Delivery d) {
+    Channel ch = channel;
+    if (d.gen == gen && up && ch != null) {
+      try {
+        ch.basicAck(d.tag, false);
+      } catch (IOException | RuntimeException e) {
+        log.debug("ack on {} failed: {}", describe, e.toString());
+      }
+    }
+  }
+
+  /** Loop: gives a delivery back ({@code requeue}) or to the dead-letter queue. */
+  void reject(Delivery d, boolean requeue) {
+    Channel ch = channel;
+    if (d.gen == gen && up && ch != null) {
+      try {
+        ch.basicReject(d.tag, requeue);
+      } catch (IOException | RuntimeException e) {
+        log.debug("reject on {} failed: {}", describe, e.toString());
+      }
+    }
+  }
+
+  /** Loop: the current channel, for one-off declarations; null while down. */
+  @Nullable Channel channel() {
+    return up ? channel : null;
+  }
+
+  private void lost(int g, Throwable cause) {
+    if (g != gen || !up || closing) {
+      return;
+    }
+    up = false;
+    writable = false;
+    lastError = cause;
+    Connection c = connection;
+    connection = null;
+    channel = null;
+    for (Out o : outs) {
+      o.seq = 0;
+    }
+    log.warn("connection to {} lost ({}); reconnecting", describe, messages(cause));
+    if (c != null) {
+      abort(c);
+    }
+    owner().onDown(cause);
+    scheduleReconnect();
+  }
+
+  private void scheduleReconnect() {
+    if (closing) {
+      return;
+    }
+    long delay = backoffMs;
+    backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
+    loop.schedule(() -> BLOCKING.execute(this::reconnect), delay, TimeUnit.MILLISECONDS);
+  }
+
+  private void reconnect() {
+    if (closing) {
+      return;
+    }
+    Connection c;
+    try {
+      c = factory.newConnection(loop, name);
+    } catch (IOException | TimeoutException | RuntimeException e) {
+      loop.execute(
+          () -> {
+            lastError = e;
+            log.debug("reconnecting to {} failed: {}", describe, messages(e));
+            scheduleReconnect();
+          });
+      return;
+    }
+    loop.execute(
+        () -> {
+          if (closing) {
+            abort(c);
+            return;
+          }
+          try {
+            install(c);
+          } catch (IOException | RuntimeException e) {
+            abort(c);
+            lastError = e;
+            log.debug("setting up {} after a reconnect failed: {}", describe, messages(e));
+            scheduleReconnect();
+            return;
+          }
+          log.info("connection to {} recovered", describe);
+          owner().onUp();
+        });
+  }
+
+  /** Why the link is down, for error messages. */
+  String lastError() {
+    Throwable e = lastError;
+    return e == null ? "no error" : messages(e);
+  }
+
+  private static void abort(Connection c) {
+    BLOCKING.execute(() -> c.abort(1000));
+  }
+
+  /**
+   * Closes: waits up to {@code drain} for outstanding confirms, then closes the connection (the
+   * broker requeues unacknowledged deliveries) and fails what is still unconfirmed. From any
+   * thread; the Mono completes when the connection is closed.
+   */
+  Mono<Void> close(Duration drain) {
+    return close(drain, null);
+  }
+
+  /** Like {@link #close(Duration)}, running {@code lastWords} on the channel first if it is up. */
+  Mono<Void> close(Duration drain, @Nullable Consumer<Channel> lastWords) {
+    return Mono.<Void>create(
+            sink ->
+                loop.execute(
+                    () -> {
+                      if (closing) {
+                        sink.success();
+                        return;
+                      }
+                      closing = true;
+                      Channel ch = channel;
+                      if (lastWords != null && up && ch != null) {
+                        lastWords.accept(ch);
+                      }
+                      drainThenClose(System.nanoTime() + drain.toNanos(), sink);
+                    }))
+        .onErrorResume(e -> Mono.empty());
+  }
+
+  private void drainThenClose(long deadline, MonoSink<Void> sink) {
+    if (up && !outs.isEmpty() && System.nanoTime() < deadline) {
+      loop.schedule(() -> drainThenClose(deadline, sink), 5, TimeUnit.MILLISECONDS);
+      return;
+    }
+    Connection c = connection;
+    up = false;
+    writable = false;
+    connection = null;
+    channel = null;
+    gen++;
+    Out o;
+    while ((o = outs.pollFirst()) != null) {
+      o.finish(new ConnectionLostException("the connection to " + describe + " closed before the broker confirmed"));
+    }
+    outBytes = 0;
+    if (c == null) {
+      sink.success();
+      return;
+    }
+    BLOCKING.execute(
+        () -> {
+          try {
+            c.close(2000);
+          } catch (IOException | AlreadyClosedException e) {
+            // already gone
+          } catch (RuntimeException e) {
+            log.debug("closing {}: {}", describe, e.toString());
+          }
+          sink.success();
+        });
+  }
+
+  boolean isClosing() {
+    return closing;
+  }
+}

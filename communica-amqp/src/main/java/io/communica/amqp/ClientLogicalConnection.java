@@ -1,0 +1,453 @@
+package io.communica.amqp;
+
+import com.rabbitmq.client.Channel;
+import io.communica.amqp.BrokerLink.Delivery;
+import io.communica.amqp.BrokerLink.Out;
+import io.communica.core.ConnectionLostException;
+import io.communica.core.frame.ControlFrames;
+import io.communica.core.frame.FrameType;
+import io.communica.core.transport.ConnectionHandler;
+import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.FrameListener;
+import io.communica.core.transport.TransportOptions;
+import io.communica.core.transport.WriteListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.collection.IntObjectHashMap;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * A client's logical connection to an address: not to one server process but to whichever
+ * serves the address. It lives across losses of the broker connection (the {@link BrokerLink}
+ * reconnects and republishes) and closes when the entity closes it, when no server has answered
+ * for the liveness period, or when the broker stayed unreachable that long.
+ *
+ * <p>Frames the session writes go by type: HELLO, CANCEL and CLOSE to every server process (the
+ * exchange's servers key), REQUEST and MESSAGE to the address queue, RESPONSE and ERROR to the
+ * server process that asked, with the request id it used. PING is answered here: liveness is the
+ * transport's business. Server processes number their requests independently, so requests from
+ * servers get a local id here, and replies get theirs back.
+ *
+ * <p>Each logical connection has an epoch, larger than those before it in this process, sent with
+ * everything; replies to an earlier connection's requests are dropped instead of reaching a new
+ * session that reuses the ids.
+ */
+final class ClientLogicalConnection extends LogicalConnection implements BrokerLink.Owner {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientLogicalConnection.class);
+  private static final AtomicLong LAST_EPOCH = new AtomicLong();
+
+  /**
+   * A random (version 4) UUID: the id communica generates for a client built without one. Such a
+   * client is never seen again after it closes, so its queue is deleted on a clean close.
+   */
+  private static final java.util.regex.Pattern GENERATED_ID =
+      java.util.regex.Pattern.compile(
+          "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+
+  private final AmqpConnector connector;
+  private final Naming names;
+  private final String describe;
+  private final long livenessNanos;
+  private final String expiration;
+  private final Wire.MessageIds ids = new Wire.MessageIds();
+  private final long epoch;
+
+  // loop-confined
+  private @Nullable String clientQueue;
+  private boolean generatedId;
+  /** The session wrote its CLOSE: the entity is closing (not a protocol error). */
+  private boolean leaving;
+  private byte @Nullable [] hello;
+  private Map<String, Object> headers = Map.of();
+  private boolean welcomed;
+  /** A server process answered this connection (else it was opened with no server listening). */
+  private boolean serverSeen;
+  private long lastServerNanos;
+  private long downSinceNanos = -1;
+  private @Nullable Future<?> ticker;
+  private @Nullable Throwable closeCause;
+  private final IntObjectHashMap<Remote> remote = new IntObjectHashMap<>();
+  private int nextLocalId;
+
+  /** A request from a server process, under a local id. */
+  private record Remote(String replyTo, int remoteId, long epoch, Delivery delivery) {}
+
+  ClientLogicalConnection(AmqpConnector connector, TransportOptions options) {
+    this(connector, new BrokerLink(connector, options.connectTimeout(), "communica client " + connector.address()));
+  }
+
+  private ClientLogicalConnection(AmqpConnector connector, BrokerLink link) {
+    super(link, new Inbox(link));
+    this.connector = connector;
+    this.names = new Naming(connector);
+    this.describe = connector.describe();
+    this.livenessNanos = connector.liveness().toNanos();
+    this.expiration = Long.toString(connector.liveness().toMillis());
+    this.epoch = LAST_EPOCH.updateAndGet(prev -> Math.max(prev + 1, System.currentTimeMillis() * 1000));
+  }
+
+  Mono<FrameConnection> start(ConnectionHandler handler) {
+    return link.start(this)
+        .then(
+            Mono.<FrameConnection>create(
+                sink ->
+                    link.loop.execute(
+                        () -> {
+                          try {
+                            listener = handler.onConnection(this);
+                          } catch (RuntimeException e) {
+                            closeWith(e);
+                            sink.error(e);
+                            return;
+                          }
+                          long period = Math.max(100_000_000L, livenessNanos / 3);
+                          ticker =
+                              link.loop.scheduleAtFixedRate(
+                                  this::tick, period, period, TimeUnit.NANOSECONDS);
+                          sink.success(this);
+                        })))
+        .doOnError(e -> link.close(Duration.ZERO).subscribe());
+  }
+
+  // ---------------------------------------------------------------- BrokerLink.Owner
+
+  @Override
+  public void declare(Channel ch) throws IOException {
+    Topology.declareAddress(ch, connector, names);
+    String q = clientQueue;
+    if (q != null) {
+      declareClientQueue(ch, q);
+    }
+  }
+
+  private void declareClientQueue(Channel ch, String q) throws IOException {
+    Topology.declareClient(ch, connector, names, q);
+    link.consume(ch, q, 0);
+  }
+
+  @Override
+  public void onDelivery(Delivery d) {
+    FrameListener l = listener;
+    if (closed || l == null) {
+      return; // unacknowledged: the broker gives it to the next connection
+    }
+    String bad = Wire.malformed(d.props, d.body);
+    if (bad != null) {
+      inbox.dead(d, bad);
+      return;
+    }
+    long ep = Wire.epoch(d.props);
+    byte[] body = d.body;
+    lastServerNanos = System.nanoTime();
+    switch (Wire.type(body)) {
+      case FrameType.WELCOME -> {
+        link.ack(d);
+        if (ep == epoch) {
+          if (!serverSeen && welcomed) {
+            log.info("a server now listens on {}", describe);
+          }
+          serverSeen = true;
+          if (!welcomed) {
+            welcomed = true;
+            deliver(body);
+          }
+        }
+      }
+      case FrameType.REFUSE -> {
+        link.ack(d);
+        if (ep == epoch) {
+          deliver(body);
+        }
+      }
+      case FrameType.RESPONSE, FrameType.ERROR -> {
+        if (ep != epoch) {
+          link.ack(d); // for a session that is gone
+          return;
+        }
+        if (inbox.admit(d)) {
+          deliver(body);
+          inbox.done(d);
+        }
+      }
+      case FrameType.REQUEST -> {
+        String replyTo = d.props.getReplyTo();
+        if (replyTo == null) {
+          inbox.dead(d, "a request from a server without reply-to");
+          return;
+        }
+        if (inbox.admit(d)) {
+          int local = localId();
+          remote.put(local, new Remote(replyTo, Wire.id(body), ep, d));
+          Wire.setId(body, local);
+          deliver(body);
+        }
+      }
+      case FrameType.MESSAGE -> {
+        if (inbox.admit(d)) {
+          Wire.setId(body, inbox.token(d, this));
+          deliver(body);
+        }
+      }
+      case FrameType.CANCEL -> {
+        link.ack(d);
+        String from = d.props.getReplyTo();
+        int id = Wire.id(body);
+        for (Iterator<IntObjectHashMap.PrimitiveEntry<Remote>> it = remote.entries().iterator();
+            it.hasNext(); ) {
+          IntObjectHashMap.PrimitiveEntry<Remote> e = it.next();
+          Remote r = e.value();
+          if (r.remoteId == id && r.replyTo.equals(from)) {
+            int local = e.key();
+            it.remove();
+            inbox.done(r.delivery);
+            Wire.setId(body, local);
+            deliver(body);
+            break;
+          }
+        }
+      }
+      default -> inbox.dead(d, "a " + FrameType.name(Wire.type(body)) + " frame from a server");
+    }
+  }
+
+  private int localId() {
+    int id;
+    do {
+      id = ++nextLocalId;
+      if (id <= 0) {
+        nextLocalId = 0;
+        id = ++nextLocalId;
+      }
+    } while (remote.containsKey(id));
+    return id;
+  }
+
+
+  /**
+   * A returned HELLO means that no server process listens on the address. The connection opens
+   * all the same, welcomed here with the client's own limits: what the client sends waits in the
+   * address queue (bounded by {@code maxLength}) until a server starts, as a log shipper started
+   * before its collector expects. The HELLO goes on being repeated, and the first server to start
+   * answers it; liveness applies from then on.
+   */
+  @Override
+  public void onReturn(Out o, String reason) {
+    if (Wire.type(o.body) == FrameType.HELLO) {
+      if (!welcomed) {
+        welcomed = true;
+        log.info(
+            "no server is listening on {}: requests and messages wait in its queue (at most {})"
+                + " until one starts",
+            describe,
+            connector.maxLength());
+        deliver(welcomeFor(o.body));
+      }
+      return;
+    }
+    log.warn("{}", reason);
+  }
+
+  /**
+   * A WELCOME answering {@code hello} with the client's own limits (as patched for AMQP): the
+   * HELLO's header and its first three fields, maximum message, maximum frame and keep-alive.
+   */
+  private static byte[] welcomeFor(byte[] hello) {
+    byte[] w = java.util.Arrays.copyOf(hello, Wire.B_HEADER + 12);
+    w[Wire.B_TYPE] = (byte) FrameType.WELCOME;
+    return w;
+  }
+
+  @Override
+  public void onUp() {
+    downSinceNanos = -1;
+    lastServerNanos = System.nanoTime();
+    if (hello != null && !closed) {
+      broadcast(hello, false);
+    }
+  }
+
+  @Override
+  public void onDown(Throwable cause) {
+    downSinceNanos = System.nanoTime();
+  }
+
+  @Override
+  public void onWritable() {
+    writable();
+  }
+
+  private void tick() {
+    if (closed) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (!link.isUp()) {
+      if (downSinceNanos >= 0 && now - downSinceNanos > livenessNanos) {
+        closeWith(
+            new ConnectionLostException(
+                "the broker of " + describe + " has been unreachable for "
+                    + TimeUnit.NANOSECONDS.toMillis(now - downSinceNanos) + " ms: "
+                    + link.lastError()));
+      }
+      return;
+    }
+    if (serverSeen && now - lastServerNanos > livenessNanos) {
+      closeWith(
+          new ConnectionLostException(
+              "no server answered on " + describe + " for "
+                  + TimeUnit.NANOSECONDS.toMillis(now - lastServerNanos) + " ms (liveness "
+                  + connector.liveness().toMillis() + " ms)"));
+      return;
+    }
+    byte[] h = hello;
+    if (h != null) {
+      broadcast(h, !welcomed);
+    }
+  }
+
+  // ---------------------------------------------------------------- FrameConnection
+
+  @Override
+  void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l) {
+    switch (type) {
+      case FrameType.HELLO -> onHello(body);
+      case FrameType.REQUEST, FrameType.MESSAGE ->
+          link.publish(
+              new Out(
+                  "",
+                  names.addressQueue,
+                  false,
+                  type == FrameType.MESSAGE
+                      ? Wire.persistent(ids.next(), headers, null)
+                      : Wire.transientProps(ids.next(), headers, null, null),
+                  body,
+                  l,
+                  null));
+      case FrameType.RESPONSE, FrameType.ERROR -> reply(body);
+      case FrameType.CANCEL -> broadcast(body, false);
+      case FrameType.CLOSE -> {
+        leaving = !ControlFrames.text(frame).startsWith("protocol error");
+        broadcast(body, false);
+      }
+      default -> log.error("a {} frame from the session on {}", FrameType.name(type), describe);
+    }
+  }
+
+  private void onHello(byte[] body) {
+    String id = Wire.helloClientId(body);
+    if (id == null) {
+      closeWith(new IllegalStateException("the session wrote a malformed HELLO"));
+      return;
+    }
+    Wire.patchLimits(body);
+    hello = body;
+    headers = Map.of(Wire.H_CLIENT, id, Wire.H_EPOCH, epoch, Wire.H_HELLO, body);
+    String q = names.clientQueue(id);
+    clientQueue = q;
+    generatedId = GENERATED_ID.matcher(id).matches();
+    Channel ch = link.channel();
+    if (ch != null) {
+      try {
+        declareClientQueue(ch, q);
+      } catch (IOException | RuntimeException e) {
+        closeWith(new ConnectionLostException("cannot set up the queue of client '" + id + "': " + BrokerLink.messages(e), e));
+        return;
+      }
+    }
+    lastServerNanos = System.nanoTime();
+    broadcast(body, true);
+  }
+
+  private void broadcast(byte[] body, boolean mandatory) {
+    link.publish(
+        new Out(
+            names.exchange,
+            names.serversKey,
+            mandatory,
+            Wire.transientProps(ids.next(), headers, null, expiration),
+            body,
+            null,
+            null));
+  }
+
+  private void reply(byte[] body) {
+    Remote r = remote.remove(Wire.id(body));
+    if (r == null) {
+      return; // cancelled meanwhile
+    }
+    Wire.setId(body, r.remoteId);
+    Map<String, Object> h = r.epoch == epoch ? headers : Map.of(Wire.H_CLIENT, headers.get(Wire.H_CLIENT), Wire.H_EPOCH, r.epoch);
+    Delivery request = r.delivery;
+    link.publish(
+        new Out(
+            "",
+            r.replyTo,
+            false,
+            Wire.transientProps(ids.next(), h, null, null),
+            body,
+            null,
+            () -> inbox.done(request)));
+  }
+
+  private void closeWith(Throwable cause) {
+    if (closeCause == null) {
+      closeCause = cause;
+    }
+    close();
+  }
+
+  @Override
+  public void close() {
+    if (!link.loop.inEventLoop()) {
+      link.loop.execute(this::close);
+      return;
+    }
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Future<?> t = ticker;
+    if (t != null) {
+      t.cancel(false);
+    }
+    Throwable cause = closeCause;
+    if (cause != null) {
+      log.info("closing {}: {}", describe, cause.getMessage());
+    }
+    link.loop.execute(
+        () -> {
+          FrameListener l = listener;
+          if (l != null) {
+            l.onClosed(cause);
+          }
+        });
+    // what the session wrote last (its CLOSE) is confirmed before the connection goes; a client
+    // with a generated id that leaves cleanly takes its queue with it
+    String q = clientQueue;
+    link.close(
+            Duration.ofSeconds(5),
+            cause == null && leaving && generatedId && q != null ? ch -> Topology.delete(ch, q) : null)
+        .subscribe();
+  }
+
+  @Override
+  String describe() {
+    return describe;
+  }
+
+  @Override
+  public String toString() {
+    return "ClientLogicalConnection[" + describe + ", epoch " + epoch + "]";
+  }
+}

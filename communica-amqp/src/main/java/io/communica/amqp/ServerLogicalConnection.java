@@ -1,0 +1,193 @@
+package io.communica.amqp;
+
+import io.communica.amqp.BrokerLink.Delivery;
+import io.communica.amqp.BrokerLink.Out;
+import io.communica.core.ConnectionLostException;
+import io.communica.core.frame.ControlFrames;
+import io.communica.core.frame.FrameType;
+import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.FrameListener;
+import io.communica.core.transport.WriteListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.collection.IntObjectHashMap;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A server process's logical connection with one client (one epoch of one client id). Requests
+ * of the client are acknowledged when their reply is confirmed by the broker, messages when
+ * their handler finished; what the session writes goes to the client's queue.
+ */
+final class ServerLogicalConnection extends LogicalConnection {
+
+  private final AmqpTransportServer transport;
+  final String clientId;
+  final long epoch;
+  final String clientQueue;
+  private final boolean announce;
+  private final Map<String, Object> headers;
+
+  // loop-confined
+  private @Nullable Throwable closeCause;
+  @Nullable String refusal;
+  long lastSeenNanos = System.nanoTime();
+  /** Deliveries of the client's requests in progress, by request id. */
+  private final IntObjectHashMap<Delivery> requests = new IntObjectHashMap<>();
+
+  ServerLogicalConnection(AmqpTransportServer transport, String clientId, long epoch, boolean announce) {
+    super(transport.link, transport.inbox);
+    this.transport = transport;
+    this.clientId = clientId;
+    this.epoch = epoch;
+    this.clientQueue = transport.names.clientQueue(clientId);
+    this.announce = announce;
+    this.headers = Map.of(Wire.H_EPOCH, epoch);
+  }
+
+  boolean isOpen() {
+    return !closed;
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  void onRequest(Delivery d) {
+    if (transport.inbox.admit(d)) {
+      requests.put(Wire.id(d.body), d);
+      deliver(d.body);
+    }
+  }
+
+  void onMessage(Delivery d) {
+    if (transport.inbox.admit(d)) {
+      Wire.setId(d.body, transport.inbox.token(d, this));
+      deliver(d.body);
+    }
+  }
+
+  void onCancel(byte[] body) {
+    Delivery request = requests.remove(Wire.id(body));
+    if (request != null) {
+      transport.inbox.done(request); // the requester gave up: nobody needs it again
+    }
+    deliver(body);
+  }
+
+  void answerHello() {
+    byte[] w = transport.welcome;
+    if (w != null) {
+      publish(w, CONTROL, null, null);
+    }
+  }
+
+  void onWritable() {
+    writable();
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  @Override
+  void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l) {
+    if (type == FrameType.REFUSE) {
+      refusal = ControlFrames.text(frame);
+    }
+    switch (type) {
+      case FrameType.WELCOME -> {
+        Wire.patchLimits(body);
+        transport.welcome = body;
+        if (announce) {
+          publish(body, CONTROL, null, null);
+        }
+      }
+      case FrameType.REFUSE -> {
+        if (!transport.closing) {
+          publish(body, CONTROL, null, null);
+        }
+      }
+      case FrameType.CANCEL -> publish(body, CONTROL, null, null);
+      case FrameType.RESPONSE, FrameType.ERROR -> {
+        Delivery request = requests.remove(Wire.id(body));
+        publish(body, TRANSIENT, null, request == null ? null : () -> transport.inbox.done(request));
+      }
+      case FrameType.REQUEST -> publish(body, TRANSIENT, l, null);
+      case FrameType.MESSAGE -> publish(body, PERSISTENT, l, null);
+      default -> {
+        // CLOSE: a server process going away does not close the client's connection to the
+        // address (others may serve it); PONG: pings are answered by the transports
+      }
+    }
+  }
+
+  /** How long handlers of messages a closed connection received may still report. */
+  static final long RELEASE_GRACE_MS = 60_000;
+
+  private static final int PERSISTENT = 0;
+  private static final int TRANSIENT = 1;
+  private static final int CONTROL = 2;
+
+  private void publish(
+      byte[] body, int kind, @Nullable WriteListener l, @Nullable Runnable afterConfirm) {
+    String id = transport.ids.next();
+    transport.link.publish(
+        new Out(
+            "",
+            clientQueue,
+            true,
+            kind == PERSISTENT
+                ? Wire.persistent(id, headers, transport.processQueue)
+                : Wire.transientProps(
+                    id, headers, transport.processQueue, kind == CONTROL ? transport.expiration : null),
+            body,
+            l,
+            afterConfirm));
+  }
+
+  void closeWith(Throwable cause) {
+    if (closeCause == null) {
+      closeCause = cause;
+    }
+    close();
+  }
+
+  @Override
+  public void close() {
+    if (!inLoop()) {
+      execute(this::close);
+      return;
+    }
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (!transport.closing) {
+      // the requester's session is gone or replaced: nobody waits for these replies. (When this
+      // process is closing they stay unacknowledged and go back to the address queue.)
+      for (Delivery d : requests.values()) {
+        transport.inbox.done(d);
+      }
+    }
+    requests.clear();
+    inbox.releaseLater(this, RELEASE_GRACE_MS);
+    transport.closed(this);
+    Throwable cause = closeCause;
+    execute(
+        () -> {
+          FrameListener l = listener;
+          if (l != null) {
+            l.onClosed(cause);
+          }
+        });
+  }
+
+  @Override
+  String describe() {
+    return clientQueue;
+  }
+
+  @Override
+  public String toString() {
+    return "ServerLogicalConnection[" + clientQueue + ", epoch " + epoch + "]";
+  }
+}

@@ -1,0 +1,56 @@
+package io.communica.amqp;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Captures what is logged while it is open. The tests' SLF4J binding is slf4j-simple, which writes
+ * every line to whatever {@code System.err} is at the time; this puts a tee there (the lines still
+ * reach the test's output) and gives back the text.
+ */
+final class LogCapture implements AutoCloseable {
+
+  private final PrintStream original = System.err;
+  private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+
+  private LogCapture() {
+    OutputStream tee =
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            synchronized (captured) {
+              captured.write(b);
+            }
+            original.write(b);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) {
+            synchronized (captured) {
+              captured.write(b, off, len);
+            }
+            original.write(b, off, len);
+          }
+        };
+    System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
+  }
+
+  static LogCapture start() {
+    return new LogCapture();
+  }
+
+  /** Everything logged so far. */
+  String text() {
+    synchronized (captured) {
+      return captured.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  @Override
+  public void close() {
+    System.err.flush();
+    System.setErr(original);
+  }
+}

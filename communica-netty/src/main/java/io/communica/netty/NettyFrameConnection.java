@@ -1,0 +1,285 @@
+package io.communica.netty;
+
+import io.communica.core.frame.FrameBatch;
+import io.communica.core.frame.FrameException;
+import io.communica.core.frame.LengthCodec;
+import io.communica.core.transport.AdmissionCheck;
+import io.communica.core.transport.ConnectionHandler;
+import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.FrameListener;
+import io.communica.core.transport.PeerCredentials;
+import io.communica.core.transport.TransportOptions;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.NetUtil;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.netty.Connection;
+
+/**
+ * A stream connection (TCP, Unix socket) as a {@link FrameConnection}: the channel handler that
+ * cuts the byte stream into frames and the write side that hands frames to the channel.
+ *
+ * <p>The decoder checks each length prefix before waiting for the frame: a length below the fixed
+ * header or above the maximum frame size is a protocol error, reported to the listener and closed,
+ * and nothing is ever allocated from the claimed length. Bytes are buffered only as they arrive.
+ * Frames are handed to the listener as slices of the read buffer, without prefix and without a
+ * copy. Frames written are coalesced by a {@link FrameBatch} until the flush.
+ */
+public final class NettyFrameConnection extends ByteToMessageDecoder implements FrameConnection {
+
+  private static final Logger log = LoggerFactory.getLogger(NettyFrameConnection.class);
+
+  /** Name of the handler in the channel pipeline. */
+  public static final String HANDLER_NAME = "communica.frames";
+
+  private final Channel channel;
+  private final int maxFrameSize;
+  private final String remoteAddress;
+  private final @Nullable PeerCredentials credentials;
+  private final AdmissionCheck admission;
+  private final FrameBatch batch;
+  private final FrameListener listener;
+  private boolean failed;
+  private boolean inactive;
+  private @Nullable Throwable cause;
+  private @Nullable ChannelHandlerContext context;
+
+  private NettyFrameConnection(
+      Channel channel,
+      int maxFrameSize,
+      String remoteAddress,
+      @Nullable PeerCredentials credentials,
+      AdmissionCheck admission,
+      ConnectionHandler handler) {
+    this.channel = channel;
+    this.maxFrameSize = maxFrameSize;
+    this.remoteAddress = remoteAddress;
+    this.credentials = credentials;
+    this.admission = admission;
+    this.batch = new FrameBatch(channel.alloc(), this::writeOut);
+    this.listener = handler.onConnection(this);
+  }
+
+  /**
+   * Installs the frame handler on a new Reactor Netty connection, on its event loop, before any
+   * byte of it is read.
+   */
+  public static NettyFrameConnection install(
+      Connection connection,
+      TransportOptions options,
+      ConnectionHandler handler,
+      @Nullable PeerCredentials credentials) {
+    return install(connection, options, handler, credentials, AdmissionCheck.ALLOW_ALL);
+  }
+
+  /** Like the other {@code install}, with the transport's admission check for each client. */
+  public static NettyFrameConnection install(
+      Connection connection,
+      TransportOptions options,
+      ConnectionHandler handler,
+      @Nullable PeerCredentials credentials,
+      AdmissionCheck admission) {
+    Channel ch = connection.channel();
+    NettyFrameConnection fc;
+    try {
+      fc =
+          new NettyFrameConnection(
+              ch, options.maxFrameSize(), describe(ch.remoteAddress()), credentials, admission, handler);
+    } catch (RuntimeException | Error e) {
+      // a connection nobody handles would sit open until the peer's timeouts
+      ch.close();
+      throw e;
+    }
+    connection.addHandlerLast(HANDLER_NAME, fc);
+    // Reactor Netty reads on demand of its inbound Flux, which nobody subscribes here: the frames
+    // are taken by this handler, so reading is left to the channel.
+    ch.config().setAutoRead(true);
+    return fc;
+  }
+
+  static String describe(@Nullable SocketAddress address) {
+    if (address instanceof InetSocketAddress inet) {
+      String host =
+          inet.getAddress() != null ? NetUtil.toAddressString(inet.getAddress()) : inet.getHostString();
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+    }
+    return address == null ? "unknown" : address.toString();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    context = ctx;
+    super.handlerAdded(ctx);
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    while (!failed) {
+      ByteBuf frame;
+      try {
+        frame = LengthCodec.next(in, maxFrameSize);
+      } catch (FrameException e) {
+        failed = true;
+        in.skipBytes(in.readableBytes());
+        listener.onProtocolError(e.getMessage());
+        channel.close();
+        return;
+      }
+      if (frame == null) {
+        return;
+      }
+      listener.onFrame(frame);
+    }
+    if (failed) {
+      in.skipBytes(in.readableBytes());
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+    super.channelReadComplete(ctx);
+    listener.onReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    if (channel.isWritable()) {
+      listener.onWritable();
+    }
+    super.channelWritabilityChanged(ctx);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    try {
+      inactive = true;
+      batch.discard();
+      super.channelInactive(ctx);
+    } finally {
+      listener.onClosed(cause);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable t) {
+    if (cause == null) {
+      cause = t;
+    }
+    log.debug("transport error on {}: {}", remoteAddress, t.toString());
+    if (!inactive && channel.isActive() && !(t instanceof IOException)) {
+      // this side failed, not the connection: the peer can still be told why
+      Throwable reason = t instanceof DecoderException && t.getCause() != null ? t.getCause() : t;
+      try {
+        listener.onException(reason);
+      } catch (RuntimeException e) {
+        log.debug("listener failed on the error of {}: {}", remoteAddress, e.toString());
+      }
+    }
+    ctx.close();
+  }
+
+  // ---------------------------------------------------------------- FrameConnection
+
+  @Override
+  public boolean inLoop() {
+    return channel.eventLoop().inEventLoop();
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    channel.eventLoop().execute(task);
+  }
+
+  @Override
+  public Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
+    return channel.eventLoop().schedule(task, delay, unit);
+  }
+
+  /**
+   * Writes from this handler's place in the pipeline rather than the tail: the handlers after it
+   * (Reactor Netty's inbound bridge) have nothing to do with outbound frames.
+   */
+  @Override
+  public void write(ByteBuf frame) {
+    if (inactive) {
+      frame.release();
+      return;
+    }
+    batch.add(frame);
+  }
+
+  private void writeOut(ByteBuf bytes) {
+    ChannelHandlerContext ctx = context;
+    if (ctx != null) {
+      ctx.write(bytes, ctx.voidPromise());
+    } else {
+      channel.write(bytes, channel.voidPromise());
+    }
+  }
+
+  @Override
+  public void flush() {
+    batch.finish();
+    ChannelHandlerContext ctx = context;
+    if (ctx != null) {
+      ctx.flush();
+    } else {
+      channel.flush();
+    }
+  }
+
+  @Override
+  public long pendingWriteBytes() {
+    var buffer = channel.unsafe().outboundBuffer();
+    return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+  }
+
+  @Override
+  public boolean isWritable() {
+    return channel.isWritable();
+  }
+
+  @Override
+  public ByteBufAllocator alloc() {
+    return channel.alloc();
+  }
+
+  @Override
+  public void close() {
+    channel.close();
+  }
+
+  @Override
+  public String remoteAddress() {
+    return remoteAddress;
+  }
+
+  @Override
+  public @Nullable PeerCredentials peerCredentials() {
+    return credentials;
+  }
+
+  @Override
+  public AdmissionCheck admission() {
+    return admission;
+  }
+
+  @Override
+  public String toString() {
+    return "NettyFrameConnection[" + remoteAddress + "]";
+  }
+}

@@ -1,0 +1,77 @@
+package io.communica.netty;
+
+import io.communica.core.transport.AdmissionCheck;
+import io.communica.core.transport.ConnectionHandler;
+import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.PeerCredentials;
+import io.communica.core.transport.TransportOptions;
+import io.netty.channel.ChannelOption;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.DisposableServer;
+import reactor.netty.tcp.TcpClient;
+import reactor.netty.tcp.TcpServer;
+
+/**
+ * Binds and connects Reactor Netty servers and clients with the frame pipeline installed: what a
+ * stream transport does once it has configured the address, TLS and socket options.
+ */
+public final class NettyTransport {
+
+  private NettyTransport() {}
+
+  /**
+   * Binds {@code server}, installing a {@link NettyFrameConnection} on each accepted connection
+   * before any byte of it is read.
+   *
+   * @param credentials the peer's identity on a connection, where the transport can read it
+   * @param admission the transport's check of each client, asked by the session at its HELLO
+   */
+  public static Mono<DisposableServer> bind(
+      TcpServer server,
+      TransportOptions options,
+      ConnectionHandler handler,
+      Function<Connection, @Nullable PeerCredentials> credentials,
+      AdmissionCheck admission) {
+    return server
+        .doOnConnection(
+            conn ->
+                NettyFrameConnection.install(
+                    conn, options, handler, credentials.apply(conn), admission))
+        .bind()
+        .cast(DisposableServer.class);
+  }
+
+  /**
+   * Connects {@code client} within the options' connect timeout; completes once the frame handler
+   * is installed and the connection handler has returned its listener.
+   */
+  public static Mono<FrameConnection> connect(
+      TcpClient client,
+      TransportOptions options,
+      ConnectionHandler handler,
+      Function<Connection, @Nullable PeerCredentials> credentials) {
+    // Reactor Netty emits the connection before it runs doOnConnected; the frame handler is
+    // installed there, so the Mono returned here completes from that callback instead.
+    return Mono.create(
+        sink ->
+            client
+                .option(
+                    ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                    (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
+                .doOnConnected(
+                    conn ->
+                        sink.success(
+                            NettyFrameConnection.install(
+                                conn, options, handler, credentials.apply(conn))))
+                .connect()
+                .subscribe(conn -> {}, sink::error));
+  }
+
+  /** For transports that cannot tell who the peer is (TCP). */
+  public static @Nullable PeerCredentials noCredentials(Connection connection) {
+    return null;
+  }
+}

@@ -1,0 +1,157 @@
+package io.communica.test.contract;
+
+import io.communica.core.Connector;
+import io.communica.core.Handler;
+import io.communica.core.SimpleClient;
+import io.communica.core.SimpleServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import reactor.core.publisher.Mono;
+
+/**
+ * A child JVM running a communica entity, for tests about other processes: one that connects with
+ * a dumped connector string, one that serves and gets killed (both with {@link
+ * ContractSerializer}). The child is started with the test's own class path; its standard output
+ * is read line by line. {@link #javaCommand} is the command line for any such child.
+ */
+public final class ChildProcess implements AutoCloseable {
+
+  private final Process process;
+  private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+  private ChildProcess(Process process) {
+    this.process = process;
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                  lines.add(line);
+                }
+              } catch (IOException e) {
+                // the child is gone
+              }
+            },
+            "child-stdout");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** Starts {@code main} of this class in a child JVM with the given arguments. */
+  public static ChildProcess start(String... args) throws IOException {
+    Process p =
+        new ProcessBuilder(javaCommand(ChildProcess.class, args))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    return new ChildProcess(p);
+  }
+
+  /**
+   * The command line that runs {@code main} of {@code type} in a child JVM with this JVM's class
+   * path: a small heap, quick start-up, logs on standard error (standard output may carry frames).
+   */
+  public static List<String> javaCommand(Class<?> type, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-Xmx256m");
+    command.add("-XX:TieredStopAtLevel=1");
+    // native libraries (epoll, junixsocket) without Java 22+'s warning; Java 17 accepts it too
+    command.add("--enable-native-access=ALL-UNNAMED");
+    command.add("-Dorg.slf4j.simpleLogger.logFile=System.err");
+    command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(type.getName());
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** Waits for a line starting with {@code prefix} and returns the rest of it. */
+  public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
+      if (line == null) {
+        throw new AssertionError(
+            "child printed no line starting with '" + prefix + "' within " + timeout
+                + (process.isAlive() ? "" : " (it exited with " + process.exitValue() + ")"));
+      }
+      if (line.startsWith(prefix)) {
+        return line.substring(prefix.length());
+      }
+    }
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  /** Kills the child at once (SIGKILL): no close frame, no cleanup; waits until it is gone. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.onExit().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("child did not die", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+
+  /**
+   * The child's program. {@code client <dump> <clientId>}: requests "child-hello" and prints {@code
+   * REPLY <reply>}. {@code server <dump>}: serves; "stuck" requests never answer and print {@code
+   * GOT stuck}, others are echoed; prints {@code READY <bound dump>}.
+   */
+  public static void main(String[] args) throws Exception {
+    Connector connector = Connector.load(args[1]);
+    switch (args[0]) {
+      case "client" -> {
+        try (SimpleClient client =
+            SimpleClient.builder(connector)
+                .serializer(ContractSerializer.INSTANCE)
+                .clientId(args[2])
+                .start()) {
+          String reply = client.request("child-hello", String.class).block(Duration.ofSeconds(20));
+          System.out.println("REPLY " + reply);
+        }
+        System.exit(0);
+      }
+      case "server" -> {
+        SimpleServer server =
+            SimpleServer.builder(connector)
+                .serializer(ContractSerializer.INSTANCE)
+                .handler(
+                    Handler.reactive(
+                        String.class,
+                        s -> {
+                          if (s.equals("stuck")) {
+                            System.out.println("GOT stuck");
+                            return Mono.never();
+                          }
+                          return Mono.just("echo:" + s);
+                        }))
+                .start();
+        System.out.println("READY " + server.connector().dump());
+        server.run();
+      }
+      default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+    }
+  }
+}
