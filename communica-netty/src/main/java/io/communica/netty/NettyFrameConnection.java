@@ -14,7 +14,9 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
 import io.netty.util.NetUtil;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
@@ -178,6 +180,15 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       cause = t;
     }
     log.debug("transport error on {}: {}", remoteAddress, t.toString());
+    if (!inactive && channel.isActive() && !(t instanceof IOException)) {
+      // this side failed, not the connection: the peer can still be told why
+      Throwable reason = t instanceof DecoderException && t.getCause() != null ? t.getCause() : t;
+      try {
+        listener.onException(reason);
+      } catch (RuntimeException e) {
+        log.debug("listener failed on the error of {}: {}", remoteAddress, e.toString());
+      }
+    }
     ctx.close();
   }
 

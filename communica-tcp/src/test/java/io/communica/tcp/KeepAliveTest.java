@@ -44,6 +44,21 @@ class KeepAliveTest {
   }
 
   @Test
+  void aHelloAnnouncingAHugeIntervalDoesNotKeepASilentConnection() throws Exception {
+    try (SimpleServer server =
+        TestServers.okServer().keepAlive(Duration.ofMillis(100), Duration.ofMillis(400)).start()) {
+      try (RawPeer peer = new RawPeer(TestServers.port(server))) {
+        peer.send(RawPeer.hello(FrameHeader.VERSION, "sleepy", Integer.MAX_VALUE));
+        assertThat(peer.read().type()).isEqualTo(FrameType.WELCOME);
+        long start = System.nanoTime();
+        // closed after at most twice the server's timeout, not after 3 * 2^31 ms
+        peer.readUntilClosed();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+      }
+    }
+  }
+
+  @Test
   void clientFailsRequestsWhenTheServerGoesSilent() throws Exception {
     try (ServerSocket listener = new ServerSocket(0)) {
       SimpleClient client =

@@ -1,5 +1,6 @@
 package io.communica.tcp;
 
+import io.communica.core.frame.Capabilities;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import java.io.DataInputStream;
@@ -11,6 +12,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /** A hand-driven peer on a plain socket, for feeding a server bytes no library would send. */
 final class RawPeer implements AutoCloseable {
@@ -60,15 +62,43 @@ final class RawPeer implements AutoCloseable {
   }
 
   static byte[] hello(int version, String clientId, int keepAliveMs) {
-    byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+    return hello(version, clientId.getBytes(StandardCharsets.UTF_8), keepAliveMs, 0, null);
+  }
+
+  /**
+   * A HELLO with the client id's raw bytes, capability bits (version 2) and, when not null, a
+   * resume token after them.
+   */
+  static byte[] hello(
+      int version, byte[] id, int keepAliveMs, int capabilities, byte @Nullable [] token) {
     // version 2 added the capability bits at the end
-    ByteBuffer p = ByteBuffer.allocate(12 + 2 + id.length + 2 + (version >= 2 ? 4 : 0));
+    int tail = version >= 2 ? 4 + (token != null ? 1 + token.length : 0) : 0;
+    ByteBuffer p = ByteBuffer.allocate(12 + 2 + id.length + 2 + tail);
     p.putInt(16 * 1024 * 1024).putInt(64 * 1024).putInt(keepAliveMs);
     p.putShort((short) id.length).put(id).putShort((short) 0);
     if (version >= 2) {
-      p.putInt(0);
+      p.putInt(capabilities);
+      if (token != null) {
+        p.put((byte) token.length).put(token);
+      }
     }
     return frame(version, FrameType.HELLO, 0, 0, p.array());
+  }
+
+  /** The resume token at the end of a WELCOME's payload, or null when it carries none. */
+  static byte @Nullable [] welcomeToken(Received welcome) {
+    ByteBuffer b = ByteBuffer.wrap(welcome.payload());
+    if (b.remaining() < 17) {
+      return null;
+    }
+    b.position(12);
+    int capabilities = b.getInt();
+    if ((capabilities & Capabilities.RESUME_TOKEN) == 0 || b.remaining() < 1) {
+      return null;
+    }
+    byte[] token = new byte[b.get() & 0xff];
+    b.get(token);
+    return token;
   }
 
   /** Sends a valid HELLO and expects WELCOME. */

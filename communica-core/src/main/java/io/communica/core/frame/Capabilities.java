@@ -30,8 +30,15 @@ public final class Capabilities {
   /** Shared-memory rings beside the connection. Reserved: not set yet. */
   public static final int SHARED_MEMORY = 1 << 3;
 
+  /**
+   * A resume token in WELCOME and HELLO: the server issues a random token with each WELCOME, and
+   * a client that reconnects presents the last one it received, which proves that it is the
+   * client whose connection it takes over. Bits for reliability features are taken from the top.
+   */
+  public static final int RESUME_TOKEN = 1 << 30;
+
   /** The bits this implementation sets in its HELLO and WELCOME. */
-  public static final int SUPPORTED = REQUEST_METADATA;
+  public static final int SUPPORTED = REQUEST_METADATA | RESUME_TOKEN;
 
   private Capabilities() {}
 
@@ -42,6 +49,7 @@ public final class Capabilities {
       case REQUEST_METADATA -> "request-metadata";
       case RESUME -> "resume";
       case SHARED_MEMORY -> "shared-memory";
+      case RESUME_TOKEN -> "resume-token";
       default -> "bit " + Integer.numberOfTrailingZeros(bit);
     };
   }

@@ -32,12 +32,21 @@ public final class ErrorKind {
   public static final int REFUSE_AUTH = 2;
   /** Anything else, e.g. a malformed client id. */
   public static final int REFUSE_OTHER = 3;
+  /**
+   * The client id has a live connection and the HELLO did not present that connection's resume
+   * token. Retryable: the id is free once the old connection closes or is found dead.
+   */
+  public static final int REFUSE_ID_IN_USE = 4;
 
   // CLOSE frames
   /** A clean close; the text says why. */
   public static final int CLOSE_NORMAL = 0;
   /** The peer broke the protocol; the text says how. */
   public static final int CLOSE_PROTOCOL_ERROR = 1;
+  /** Nothing arrived from the peer for the keep-alive timeout. */
+  public static final int CLOSE_KEEP_ALIVE_TIMEOUT = 2;
+  /** This side failed (an exception while handling the connection); the text names it. */
+  public static final int CLOSE_INTERNAL_ERROR = 3;
 
   private ErrorKind() {}
 }

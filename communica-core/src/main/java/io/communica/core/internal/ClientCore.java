@@ -3,6 +3,7 @@ package io.communica.core.internal;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.HandshakeRefusedException;
+import io.communica.core.internal.session.CloseLog;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Requests;
 import io.communica.core.internal.session.Session;
@@ -36,7 +37,10 @@ public final class ClientCore extends CoreBase {
   private volatile @Nullable Session current;
   private volatile @Nullable String refusedReason;
   private volatile @Nullable String lastFailure;
+  /** The resume token of the last connection, presented in the next HELLO. */
+  private volatile byte[] resumeToken = new byte[0];
   private volatile boolean started;
+  private final CloseLog closeLog = new CloseLog();
   private int attempt;
   private @Nullable Disposable retry;
 
@@ -186,11 +190,17 @@ public final class ClientCore extends CoreBase {
   }
 
   @Override
+  public CloseLog closeLog() {
+    return closeLog;
+  }
+
+  @Override
   public void onOpen(Session session) {
     synchronized (this) {
       attempt = 0;
       current = session;
     }
+    resumeToken = session.resumeToken();
     refusedReason = null;
     failing = false;
     if (closed) {
@@ -202,6 +212,11 @@ public final class ClientCore extends CoreBase {
     emitState(true);
     failFastWaiters.flushTo(session);
     waiters.flushTo(session);
+  }
+
+  @Override
+  public byte[] resumeToken() {
+    return resumeToken.clone();
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.communica.core.ClientEvent;
 import io.communica.core.ClientInfo;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
+import io.communica.core.internal.session.CloseLog;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Session;
 import io.communica.core.transport.Causes;
@@ -37,6 +38,7 @@ public final class ServerCore extends CoreBase {
   private final Waiters anyWaiters;
   private final Map<String, Waiters> byIdWaiters = new ConcurrentHashMap<>();
   private final Sinks.Many<ClientEvent> events = Sinks.many().multicast().directBestEffort();
+  private final CloseLog closeLog = new CloseLog();
   private volatile @Nullable TransportServer transport;
   /** Why no client can connect any more (the transport ended on its own), or null. */
   private volatile @Nullable String ended;
@@ -143,6 +145,17 @@ public final class ServerCore extends CoreBase {
       return "the server is closing";
     }
     return config.authenticator().refusal(client, credentials);
+  }
+
+  @Override
+  public boolean idInUse(Session session, String clientId, byte[] token) {
+    Session old = clients.get(clientId);
+    return old != null && old != session && old.isOpen() && !old.provenBy(token);
+  }
+
+  @Override
+  public CloseLog closeLog() {
+    return closeLog;
   }
 
   @Override

@@ -28,6 +28,16 @@ public interface FrameListener {
    */
   void onProtocolError(String reason);
 
+  /**
+   * The transport caught an exception (thrown by this listener, or an error of the transport
+   * itself) while the connection is still open. The listener may write a last frame telling the
+   * peer why; the transport closes the connection after this call. Not called for I/O errors,
+   * after which nothing can be written.
+   *
+   * @since 0.2
+   */
+  default void onException(Throwable cause) {}
+
   /** The connection is closed; {@code cause} is the transport error that closed it, if any. */
   void onClosed(@Nullable Throwable cause);
 }

@@ -1,6 +1,8 @@
 package io.communica.core.internal.session;
 
 import io.communica.core.ClientInfo;
+import io.communica.core.frame.Capabilities;
+import io.communica.core.frame.ErrorKind;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
@@ -23,7 +25,13 @@ final class ClientHandshake extends Handshake {
     ByteBufUtil.reserveAndWriteUtf8(buf, s.clientId(), idLen);
     buf.writeShort(credentials.length);
     buf.writeBytes(credentials);
-    buf.writeInt(s.capabilities());
+    int capabilities = s.capabilities();
+    buf.writeInt(capabilities);
+    if ((capabilities & Capabilities.RESUME_TOKEN) != 0) {
+      byte[] token = session.owner().resumeToken();
+      buf.writeByte(token.length);
+      buf.writeBytes(token);
+    }
     session.out.writeNow(buf);
   }
 
@@ -32,16 +40,30 @@ final class ClientHandshake extends Handshake {
     if (!readLimits(in, "WELCOME")) {
       return;
     }
+    int capabilities = readCapabilities(in);
+    if ((capabilities & session.settings().capabilities() & Capabilities.RESUME_TOKEN) != 0
+        && in.readableBytes() >= 1) {
+      int len = in.readUnsignedByte();
+      if (len <= in.readableBytes()) {
+        byte[] token = new byte[len];
+        in.readBytes(token);
+        session.resumeToken(token);
+      }
+    }
     session.open(
         new ClientInfo(
             "server", session.describe(), session.connection().peerCredentials(),
             java.time.Instant.now()),
-        readCapabilities(in));
+        capabilities);
   }
 
   @Override
-  void onRefuse(String reason) {
-    session.refused(reason);
+  void onRefuse(int reason, String text) {
+    if (reason == ErrorKind.REFUSE_ID_IN_USE) {
+      session.refusedForNow(text);
+    } else {
+      session.refused(text);
+    }
   }
 
   @Override

@@ -15,7 +15,8 @@ interface FrameHandler {
 
   void onWelcome(ByteBuf payload);
 
-  void onRefuse(String reason);
+  /** A REFUSE with its reason code ({@code ErrorKind.REFUSE_*}) and text. */
+  void onRefuse(int reason, String text);
 
   /**
    * A REQUEST ({@code wantsReply}) or MESSAGE; the route is the first {@code routeLen} bytes of
@@ -33,7 +34,8 @@ interface FrameHandler {
 
   void onPing();
 
-  void onClose(String reason);
+  /** A CLOSE with its code ({@code ErrorKind.CLOSE_*}) and reason. */
+  void onClose(int code, String reason);
 
   /** A frame of another protocol version; {@code frame} is the whole frame. */
   void onOtherVersion(int version, int type, ByteBuf frame);

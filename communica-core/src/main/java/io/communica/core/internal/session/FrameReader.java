@@ -87,8 +87,8 @@ final class FrameReader {
       case FrameType.PONG -> {}
       case FrameType.HELLO -> handler.onHello(frame.slice(base + payloadStart, n));
       case FrameType.WELCOME -> handler.onWelcome(frame.slice(base + payloadStart, n));
-      case FrameType.REFUSE -> handler.onRefuse(ControlFrames.text(frame));
-      case FrameType.CLOSE -> handler.onClose(ControlFrames.text(frame));
+      case FrameType.REFUSE -> handler.onRefuse(error, ControlFrames.text(frame));
+      case FrameType.CLOSE -> handler.onClose(error, ControlFrames.text(frame));
       default -> handler.protocolError("unknown frame type " + FrameType.name(type));
     }
   }

@@ -29,7 +29,7 @@ abstract class Handshake {
     session.protocolError("unexpected WELCOME frame");
   }
 
-  void onRefuse(String reason) {
+  void onRefuse(int reason, String text) {
     session.protocolError("unexpected REFUSE frame");
   }
 

@@ -14,6 +14,7 @@ import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.security.MessageDigest;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -54,6 +55,8 @@ public final class Session
   // loop-confined
   private int state = HANDSHAKE;
   private @Nullable Throwable closeCause;
+  /** Whether the close is a normal one (a CLOSE with code 0 sent or received): no WARN line. */
+  private boolean normalClose;
   private int peerFrameLimit = FrameHeader.MIN_FRAME_SIZE - LengthCodec.PREFIX;
   /** Loop-written, read by metrics from any thread: bytes of frames received. */
   private long bytesRead;
@@ -64,6 +67,8 @@ public final class Session
   /** The peer's message limit; volatile since replies are encoded on worker threads too. */
   private volatile int peerMaxMessage = Integer.MAX_VALUE;
   private volatile int capabilities;
+  /** Server: the token issued in this connection's WELCOME; client: the token it received. */
+  private volatile byte[] resumeToken = new byte[0];
 
   /** The session of a client's connection; call on the connection's loop. */
   public static Session client(
@@ -188,6 +193,24 @@ public final class Session
 
   // ---------------------------------------------------------------- handshake
 
+  /** The resume token of this connection; empty when none was issued. */
+  public byte[] resumeToken() {
+    return resumeToken.clone();
+  }
+
+  void resumeToken(byte[] token) {
+    this.resumeToken = token.clone();
+  }
+
+  /**
+   * Whether {@code token} is this connection's resume token: the connection that presents it is
+   * the same client. Compared in constant time, so that timing does not reveal a prefix.
+   */
+  public boolean provenBy(byte[] token) {
+    byte[] own = resumeToken;
+    return own.length > 0 && MessageDigest.isEqual(own, token);
+  }
+
   /** Takes the peer's limits from its HELLO or WELCOME; false after a protocol error. */
   boolean acceptLimits(int maxMessage, int maxFrame, int keepAliveMs) {
     if (maxMessage <= 0 || maxFrame < FrameHeader.MIN_FRAME_SIZE || keepAliveMs <= 0) {
@@ -214,7 +237,6 @@ public final class Session
 
   /** Server: refuses the handshake with a REFUSE frame in protocol version {@code version}. */
   void refuse(int reason, String text, int version) {
-    log.warn("refusing connection from {}: {}", describe(), text);
     owner.onRefusing(this, text);
     closeCause = new ConnectionLostException("handshake refused: " + text);
     ByteBuf frame = ControlFrames.refuse(alloc, reason, text);
@@ -223,10 +245,18 @@ public final class Session
     conn.close();
   }
 
+  /**
+   * Client: the server refused the handshake for now (the client id is in use): the connection
+   * closes and the client reconnects with backoff, as after any lost connection.
+   */
+  void refusedForNow(String reason) {
+    closeCause = new ConnectionLostException("the server refused the handshake for now: " + reason);
+    conn.close();
+  }
+
   /** Client: the server refused the handshake. */
   void refused(String reason) {
     closeCause = new HandshakeRefusedException(reason);
-    log.warn("server {} refused the handshake: {}", describe(), reason);
     owner.onRefused(this, reason);
     conn.close();
   }
@@ -261,9 +291,9 @@ public final class Session
   }
 
   @Override
-  public void onRefuse(String reason) {
+  public void onRefuse(int reason, String text) {
     if (inHandshake("REFUSE")) {
-      handshake.onRefuse(reason);
+      handshake.onRefuse(reason, text);
     }
   }
 
@@ -304,9 +334,9 @@ public final class Session
   }
 
   @Override
-  public void onClose(String reason) {
+  public void onClose(int code, String reason) {
     closeCause = new ConnectionLostException("the peer closed the connection: " + reason);
-    log.debug("{} closed by peer: {}", describe(), reason);
+    normalClose = code == ErrorKind.CLOSE_NORMAL;
     conn.close();
   }
 
@@ -356,7 +386,11 @@ public final class Session
     }
     Throwable error = closeError();
     keepAlive.stop();
-    log.debug("session with {} closed (open: {}): {}", describe(), wasOpen, error.getMessage());
+    if (normalClose) {
+      log.debug("session with {} closed (open: {}): {}", describe(), wasOpen, error.getMessage());
+    } else {
+      owner.closeLog().closed(toString(), error.getMessage());
+    }
     // the owner forgets this session first: failing the requests below runs callers' code, which
     // may send again at once (a retry) and must then find no session rather than this dead one
     owner.onClose(this, error);
@@ -380,20 +414,40 @@ public final class Session
     if (state == CLOSED || closeCause != null) {
       return;
     }
-    log.warn("closing connection with {}: {}", describe(), reason);
     closeCause = new ConnectionLostException("protocol error: " + reason);
     out.writeNow(ControlFrames.close(alloc, ErrorKind.CLOSE_PROTOCOL_ERROR, "protocol error: " + reason));
     conn.close();
   }
 
-  /** Closes without a CLOSE frame (the peer is gone or does not read); loop only. */
+  /** Closes without a CLOSE frame (the peer does not read); loop only. */
   void closeWith(Throwable cause) {
     if (closeCause != null) {
       return;
     }
-    log.warn("{}", cause.getMessage());
     closeCause = cause;
     conn.close();
+  }
+
+  /**
+   * Closes for a reason that is not the peer's protocol error: a CLOSE frame with {@code code}
+   * ({@code ErrorKind.CLOSE_*}) and the cause's message tells the peer why, then the connection
+   * closes. Loop only.
+   */
+  void closeWith(int code, Throwable cause) {
+    if (state == CLOSED || closeCause != null) {
+      return;
+    }
+    closeCause = cause;
+    out.writeNow(ControlFrames.close(alloc, code, String.valueOf(cause.getMessage())));
+    conn.close();
+  }
+
+  /** The transport caught an exception while the connection is still open: tell the peer why. */
+  @Override
+  public void onException(Throwable cause) {
+    closeWith(
+        ErrorKind.CLOSE_INTERNAL_ERROR,
+        new ConnectionLostException("internal error: " + cause, cause));
   }
 
   /** Closes cleanly: a CLOSE frame with the reason, then the connection. From any thread. */
@@ -405,6 +459,7 @@ public final class Session
           }
           if (closeCause == null) {
             closeCause = new ConnectionLostException(reason);
+            normalClose = true;
           }
           out.drain();
           out.writeNow(ControlFrames.close(alloc, ErrorKind.CLOSE_NORMAL, reason));

@@ -11,6 +11,24 @@ public interface SessionOwner {
     return null;
   }
 
+  /**
+   * Server: whether {@code clientId} has a live connection other than {@code session} whose resume
+   * token {@code token} does not match; the HELLO is then refused as "client id in use".
+   */
+  default boolean idInUse(Session session, String clientId, byte[] token) {
+    return false;
+  }
+
+  /** Client: the resume token to present in the next HELLO; empty for none. */
+  default byte[] resumeToken() {
+    return new byte[0];
+  }
+
+  /** Where the closes of this owner's sessions that are not normal are logged. */
+  default CloseLog closeLog() {
+    return new CloseLog();
+  }
+
   /** The handshake completed. */
   void onOpen(Session session);
 

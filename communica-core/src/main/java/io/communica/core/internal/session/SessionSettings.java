@@ -26,6 +26,14 @@ public interface SessionSettings {
 
   Duration keepAliveTimeout();
 
+  /**
+   * The longest keep-alive timeout a peer can ask for by announcing a long ping interval (three of
+   * its intervals); twice {@link #keepAliveTimeout()}.
+   */
+  default Duration maxKeepAliveTimeout() {
+    return keepAliveTimeout().multipliedBy(2);
+  }
+
   Duration handshakeTimeout();
 
   /** Requests this side handles at once, and waits for replies to at once. */
@@ -51,6 +59,11 @@ public interface SessionSettings {
   /** The interceptors of the calls this side serves, in order; empty for none. */
   default ServerInterceptor[] serverInterceptors() {
     return NO_SERVER_INTERCEPTORS;
+  }
+
+  /** The clock of keep-alive deadlines, in nanoseconds; {@link System#nanoTime()} but in tests. */
+  default long nanoTime() {
+    return System.nanoTime();
   }
 
   /** The capability bits this side announces; {@link Capabilities#SUPPORTED} but in tests. */

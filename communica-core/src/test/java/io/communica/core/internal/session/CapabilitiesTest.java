@@ -4,17 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.communica.core.frame.Capabilities;
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /** Capability bits: what a connection may use is what both sides announced. */
 @Timeout(20)
@@ -26,20 +22,6 @@ class CapabilitiesTest {
   private final ScheduledExecutorService clientLoop = Executors.newSingleThreadScheduledExecutor();
   private final ScheduledExecutorService serverLoop = Executors.newSingleThreadScheduledExecutor();
 
-  record Settings(int capabilities) implements SessionSettings {
-    @Override public int maxMessageSize() { return 1 << 20; }
-    @Override public int maxFrameSize() { return 64 * 1024; }
-    @Override public Duration requestTimeout() { return Duration.ofSeconds(5); }
-    @Override public Duration keepAliveInterval() { return Duration.ofSeconds(10); }
-    @Override public Duration keepAliveTimeout() { return Duration.ofSeconds(30); }
-    @Override public Duration handshakeTimeout() { return Duration.ofSeconds(5); }
-    @Override public int maxInFlight() { return 100; }
-    @Override public long maxQueuedBytes() { return 1 << 20; }
-    @Override public Scheduler blockingScheduler() { return Schedulers.boundedElastic(); }
-    @Override public String clientId() { return "capable"; }
-    @Override public byte[] credentials() { return new byte[0]; }
-  }
-
   @AfterEach
   void stop() {
     clientLoop.shutdownNow();
@@ -49,31 +31,14 @@ class CapabilitiesTest {
   /** Opens a client and a server session with these bits; returns the client's once open. */
   private Session open(int clientBits, int serverBits) throws Exception {
     Routes routes = new Routes(Map.of(), new io.communica.core.Utf8Serializer());
-    CompletableFuture<Session> opened = new CompletableFuture<>();
-    SessionOwner clientOwner =
-        new SessionOwner() {
-          @Override
-          public void onOpen(Session session) {
-            opened.complete(session);
-          }
-
-          @Override
-          public void onClose(Session session, Throwable cause) {
-            opened.completeExceptionally(cause);
-          }
-        };
-    SessionOwner serverOwner =
-        new SessionOwner() {
-          @Override
-          public void onOpen(Session session) {}
-
-          @Override
-          public void onClose(Session session, Throwable cause) {}
-        };
+    RecordingOwner clientOwner = new RecordingOwner();
+    SessionOwner serverOwner = new RecordingOwner();
+    SessionSettings client = TestSettings.withCapabilities(clientBits);
+    SessionSettings server = TestSettings.withCapabilities(serverBits);
     PipeConnection.pair(
-        clientLoop, conn -> Session.client(conn, new Settings(clientBits), routes, clientOwner),
-        serverLoop, conn -> Session.server(conn, new Settings(serverBits), routes, serverOwner));
-    return opened.get(10, TimeUnit.SECONDS);
+        clientLoop, conn -> Session.client(conn, client, routes, clientOwner),
+        serverLoop, conn -> Session.server(conn, server, routes, serverOwner));
+    return clientOwner.opened.get(10, TimeUnit.SECONDS);
   }
 
   @Test

@@ -1,0 +1,132 @@
+package io.communica.core.internal.session;
+
+import io.communica.core.transport.ConnectionHandler;
+import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.FrameListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link FrameConnection} on virtual time, driven by the test's thread: tasks run when the test
+ * advances the clock past their due time, and written frames are kept for the test to read. For
+ * timing checks that must not depend on how busy the machine is.
+ */
+final class VirtualConnection implements FrameConnection {
+
+  private record Timed(long due, long seq, Runnable task, CompletableFuture<Void> future) {}
+
+  private final PriorityQueue<Timed> timers =
+      new PriorityQueue<>(
+          (a, b) -> a.due != b.due ? Long.compare(a.due, b.due) : Long.compare(a.seq, b.seq));
+  private final List<ByteBuf> written = new ArrayList<>();
+  private final ByteBufAllocator alloc = new UnpooledByteBufAllocator(false);
+  private long now;
+  private long seq;
+  private @Nullable FrameListener listener;
+  private long closedAt = -1;
+
+  /** Opens the connection, at virtual time 0, with the listener {@code handler} sets up. */
+  void open(ConnectionHandler handler) {
+    listener = handler.onConnection(this);
+  }
+
+  /** The virtual clock, in nanoseconds. */
+  long now() {
+    return now;
+  }
+
+  /** Virtual time at which the connection was closed, or -1. */
+  long closedAt() {
+    return closedAt;
+  }
+
+  /** Delivers one frame (released afterwards) and the end of its read burst. */
+  void receive(ByteBuf frame) {
+    try {
+      listener.onFrame(frame);
+    } finally {
+      frame.release();
+    }
+    listener.onReadComplete();
+  }
+
+  /** Moves the clock forward by {@code nanos}, running every task due meanwhile. */
+  void advance(long nanos) {
+    long until = now + nanos;
+    while (!timers.isEmpty() && timers.peek().due <= until) {
+      Timed t = timers.poll();
+      now = Math.max(now, t.due);
+      if (!t.future.isCancelled()) {
+        t.task.run();
+      }
+    }
+    now = until;
+  }
+
+  /** The frames written so far, handed to the caller (who releases them). */
+  List<ByteBuf> takeWritten() {
+    List<ByteBuf> copy = new ArrayList<>(written);
+    written.clear();
+    return copy;
+  }
+
+  @Override
+  public boolean inLoop() {
+    return true;
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    task.run();
+  }
+
+  @Override
+  public Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    timers.add(new Timed(now + unit.toNanos(delay), seq++, task, f));
+    return f;
+  }
+
+  @Override
+  public void write(ByteBuf frame) {
+    if (closedAt >= 0) {
+      frame.release();
+    } else {
+      written.add(frame);
+    }
+  }
+
+  @Override
+  public void flush() {}
+
+  @Override
+  public boolean isWritable() {
+    return true;
+  }
+
+  @Override
+  public ByteBufAllocator alloc() {
+    return alloc;
+  }
+
+  @Override
+  public void close() {
+    if (closedAt < 0) {
+      closedAt = now;
+      listener.onClosed(null);
+    }
+  }
+
+  @Override
+  public String remoteAddress() {
+    return "virtual";
+  }
+}
