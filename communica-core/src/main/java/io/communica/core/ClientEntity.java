@@ -1,9 +1,7 @@
 package io.communica.core;
 
 import io.communica.core.internal.ClientCore;
-import java.lang.reflect.Type;
 import java.time.Duration;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -60,24 +58,5 @@ public abstract sealed class ClientEntity<S extends ClientEntity<S>> extends Ent
   /** The id the server knows this client by. */
   public String clientId() {
     return core.config().clientId();
-  }
-
-  /** The one place every request method of a client goes through. */
-  final <R> Mono<R> send(
-      String route,
-      @Nullable Object data,
-      Type replyType,
-      CallOptions options,
-      @Nullable Serializer serializer) {
-    return core.request(
-        null, route, data, replyType, timeout(options), failFast(options), serializer,
-        options.metadata());
-  }
-
-  /** The one place every fire-and-forget method of a client goes through. */
-  final Mono<Void> fire(
-      String route, @Nullable Object data, CallOptions options, @Nullable Serializer serializer) {
-    return core.fire(
-        null, route, data, timeout(options), failFast(options), serializer, options.metadata());
   }
 }

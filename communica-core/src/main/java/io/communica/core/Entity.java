@@ -1,8 +1,11 @@
 package io.communica.core;
 
-import io.communica.core.internal.EntityCore;
+import io.communica.core.internal.CoreBase;
+import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
 
 /**
  * What every entity shares: starting, running from a plain {@code main}, closing.
@@ -11,14 +14,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 abstract class Entity<S extends Entity<S>> implements AutoCloseable {
 
-  private final EntityCore core;
+  private final CoreBase core;
   private final AtomicBoolean running = new AtomicBoolean();
 
-  Entity(EntityCore core) {
+  Entity(CoreBase core) {
     this.core = core;
   }
 
-  final EntityCore core() {
+  final CoreBase core() {
     return core;
   }
 
@@ -78,6 +81,33 @@ abstract class Entity<S extends Entity<S>> implements AutoCloseable {
   @Override
   public void close() {
     core.close();
+  }
+
+  /**
+   * The one place every request method goes through: to the client {@code clientId} of a server,
+   * or, when null, to a client's server or any client of a server.
+   */
+  final <R> Mono<R> send(
+      @Nullable String clientId,
+      String route,
+      @Nullable Object data,
+      Type replyType,
+      CallOptions options,
+      @Nullable Serializer serializer) {
+    return core.request(
+        clientId, route, data, replyType, timeout(options), failFast(options), serializer,
+        options.metadata());
+  }
+
+  /** The one place every fire-and-forget method goes through; see {@link #send}. */
+  final Mono<Void> fire(
+      @Nullable String clientId,
+      String route,
+      @Nullable Object data,
+      CallOptions options,
+      @Nullable Serializer serializer) {
+    return core.fire(
+        clientId, route, data, timeout(options), failFast(options), serializer, options.metadata());
   }
 
   /** A call's timeout: its own, else the entity's. */

@@ -54,14 +54,14 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
       String route, @Nullable Object data, Class<R> replyType, CallOptions options) {
     requireNonNull(route, "route");
     requireNonNull(replyType, "replyType");
-    return send(route, data, replyType, options, null);
+    return send(null, route, data, replyType, options, null);
   }
 
   /** Requests {@code route}, decoding the reply into a generic type, with this call's settings. */
   public <R> Mono<R> request(
       String route, @Nullable Object data, TypeRef<R> replyType, CallOptions options) {
     requireNonNull(route, "route");
-    return send(route, data, replyType.type(), options, null);
+    return send(null, route, data, replyType.type(), options, null);
   }
 
   /** Requests a typed route: the compiler checks the data and the reply type. */
@@ -77,7 +77,7 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
   /** Requests a typed route with this call's own settings. */
   public <Q, R> Mono<R> request(Route<Q, R> route, @Nullable Q data, CallOptions options) {
     requireNonNull(route, "route");
-    return send(route.name(), data, route.replyType(), options, route.serializer());
+    return send(null, route.name(), data, route.replyType(), options, route.serializer());
   }
 
   /** Sends {@code data} to {@code route} without waiting for an answer. */
@@ -88,7 +88,7 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
   /** Sends {@code data} to {@code route} without waiting for an answer, with this call's settings. */
   public Mono<Void> fireAndForget(String route, @Nullable Object data, CallOptions options) {
     requireNonNull(route, "route");
-    return fire(route, data, options, null);
+    return fire(null, route, data, options, null);
   }
 
   /** Sends {@code data} to a typed route without waiting for an answer. */
@@ -99,7 +99,7 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
   /** Sends {@code data} to a typed route without waiting for an answer, with this call's settings. */
   public <Q> Mono<Void> fireAndForget(Route<Q, ?> route, @Nullable Q data, CallOptions options) {
     requireNonNull(route, "route");
-    return fire(route.name(), data, options, route.serializer());
+    return fire(null, route.name(), data, options, route.serializer());
   }
 
   /** Builds a {@link RouteClient}. */

@@ -1,6 +1,6 @@
 package io.communica.core;
 
-import io.communica.core.internal.EntityCore;
+import io.communica.core.internal.CoreBase;
 import java.util.Map;
 
 /**
@@ -9,7 +9,7 @@ import java.util.Map;
  */
 interface RouteEditing {
 
-  private EntityCore core() {
+  private CoreBase core() {
     return ((Entity<?>) this).core();
   }
 

@@ -1,13 +1,10 @@
 package io.communica.core;
 
 import io.communica.core.internal.ServerCore;
-import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /**
  * What {@link SimpleServer} and {@link RouteServer} share: lifecycle and the connected clients.
@@ -41,33 +38,5 @@ public abstract sealed class ServerEntity<S extends ServerEntity<S>> extends Ent
    */
   public Flux<ClientEvent> events() {
     return core.events();
-  }
-
-  /**
-   * The one place every request method of a server goes through; {@code clientId} null asks any
-   * connected client.
-   */
-  final <R> Mono<R> send(
-      @Nullable String clientId,
-      String route,
-      @Nullable Object data,
-      Type replyType,
-      CallOptions options,
-      @Nullable Serializer serializer) {
-    return core.request(
-        clientId, route, data, replyType, timeout(options), failFast(options), serializer,
-        options.metadata());
-  }
-
-  /** The one place every fire-and-forget method of a server goes through. */
-  final Mono<Void> fire(
-      @Nullable String clientId,
-      String route,
-      @Nullable Object data,
-      CallOptions options,
-      @Nullable Serializer serializer) {
-    return core.fire(
-        clientId, route, data, timeout(options), failFast(options), serializer,
-        options.metadata());
   }
 }

@@ -53,12 +53,12 @@ public final class SimpleClient extends ClientEntity<SimpleClient> {
   /** Sends {@code data} and decodes the reply, with this call's own settings. */
   public <R> Mono<R> request(@Nullable Object data, Class<R> replyType, CallOptions options) {
     requireNonNull(replyType, "replyType");
-    return send("", data, replyType, options, null);
+    return send(null, "", data, replyType, options, null);
   }
 
   /** Sends {@code data} and decodes the reply into a generic type, with this call's settings. */
   public <R> Mono<R> request(@Nullable Object data, TypeRef<R> replyType, CallOptions options) {
-    return send("", data, replyType.type(), options, null);
+    return send(null, "", data, replyType.type(), options, null);
   }
 
   /**
@@ -73,7 +73,7 @@ public final class SimpleClient extends ClientEntity<SimpleClient> {
 
   /** Sends {@code data} without waiting for an answer, with this call's own settings. */
   public Mono<Void> fireAndForget(@Nullable Object data, CallOptions options) {
-    return fire("", data, options, null);
+    return fire(null, "", data, options, null);
   }
 
   /** Builds a {@link SimpleClient}. */

@@ -100,10 +100,12 @@ public final class ClientCore extends CoreBase {
     return lastFailure;
   }
 
+  @Override
   public Connector connector() {
     return connector;
   }
 
+  @Override
   public synchronized void start() {
     if (closed) {
       throw new IllegalStateException("the client is closed");
@@ -247,6 +249,7 @@ public final class ClientCore extends CoreBase {
     connectedState.tryEmitNext(up);
   }
 
+  @Override
   public void close() {
     if (!markClosed()) {
       return;

@@ -1,6 +1,7 @@
 package io.communica.core.internal;
 
 import io.communica.core.Connector;
+import io.communica.core.Handler;
 import io.communica.core.Serializer;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Requests;
@@ -14,8 +15,11 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
-/** What the client and server cores share: configuration, handlers and the closed state. */
-public abstract class CoreBase implements SessionOwner, EntityCore {
+/**
+ * An entity's engine, what the entity classes call: the client and server cores share
+ * configuration, handlers, the closed state and the one path of requests and messages.
+ */
+public abstract class CoreBase implements SessionOwner {
 
   final Connector connector;
   final EntityConfig config;
@@ -35,8 +39,8 @@ public abstract class CoreBase implements SessionOwner, EntityCore {
   abstract Consumer<Outbound> target(@Nullable String clientId, boolean failFast);
 
   /**
-   * A request to {@code route} of {@code clientId} (a server's client; null for a client's server or
-   * a server's any client); {@code serializer} null means the entity's.
+   * A request to {@code route} of {@code clientId} (a server's client; null for a client's server
+   * or a server's any client); {@code serializer} null means the entity's.
    */
   public final <T> Mono<T> request(
       @Nullable String clientId,
@@ -66,22 +70,39 @@ public abstract class CoreBase implements SessionOwner, EntityCore {
         serializers.resolve(route, serializer), metadata);
   }
 
-  @Override
+  /** The connector: a server's bound one once started. */
+  public abstract Connector connector();
+
+  /** Starts connecting or listening; idempotent while running. */
+  public abstract void start();
+
+  /** Closes; idempotent. Once it returned, every state query says closed. */
+  public abstract void close();
+
+  /** Adds a handler while the entity runs; see {@link Routes#add}. */
+  public final void addRoute(String route, Handler handler) {
+    routes.add(route, handler);
+  }
+
+  /** Removes a handler while the entity runs; see {@link Routes#remove}. */
+  public final boolean removeRoute(String route) {
+    return routes.remove(route);
+  }
+
+  /** The entity's handlers, changeable while it runs. */
   public final Routes routes() {
     return routes;
   }
 
-  @Override
   public final EntityConfig config() {
     return config;
   }
 
-  @Override
   public final boolean isClosed() {
     return closed;
   }
 
-  @Override
+  /** Blocks until {@link #close()} was called. */
   public final void awaitClose() throws InterruptedException {
     closedLatch.await();
   }

@@ -73,6 +73,7 @@ public final class ServerCore extends CoreBase {
     dispatchTo(clientId, o);
   }
 
+  @Override
   public synchronized void start() {
     if (closed) {
       throw new IllegalStateException("the server is closed");
@@ -112,6 +113,7 @@ public final class ServerCore extends CoreBase {
   }
 
   /** The connector clients use: after start, the bound one (real port). */
+  @Override
   public Connector connector() {
     TransportServer t = transport;
     return t != null ? t.connector() : connector;
@@ -277,6 +279,7 @@ public final class ServerCore extends CoreBase {
     }
   }
 
+  @Override
   public void close() {
     TransportServer t;
     synchronized (this) {
