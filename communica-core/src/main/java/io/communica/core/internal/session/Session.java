@@ -54,7 +54,8 @@ public final class Session
 
   // loop-confined
   private int state = HANDSHAKE;
-  private @Nullable Throwable closeCause;
+  /** Set once, on the loop, when the session starts closing; read by other sessions' handshakes. */
+  private volatile @Nullable Throwable closeCause;
   /** Whether the close is a normal one (a CLOSE with code 0 sent or received): no WARN line. */
   private boolean normalClose;
   private int peerFrameLimit = FrameHeader.MIN_FRAME_SIZE - LengthCodec.PREFIX;
@@ -128,6 +129,17 @@ public final class Session
   /** Whether the session may still send (any thread). */
   public boolean isOpen() {
     return !closed;
+  }
+
+  /**
+   * Whether this session still holds its client id against a new connection of the same id: it
+   * is neither closed nor closing. A session that received the peer's CLOSE or is closing for any
+   * other reason is on its way out; the new connection replaces it rather than being refused as
+   * "client id in use". (Over AMQP, a message a client sent before it left can reach a server
+   * after its CLOSE and is handled on a connection opened for it while the old one closes.)
+   */
+  public boolean holdsClientId() {
+    return !closed && closeCause == null;
   }
 
   /** Loop: the handshake completed and the connection is not closed. */
