@@ -160,6 +160,7 @@ public abstract sealed class JacksonSerializer extends Serializer
   private final String description;
   private final Object configuration;
   private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Type, ObjectReader> elementReaders = new ConcurrentHashMap<>();
 
   JacksonSerializer(Settings settings) {
     this.format = settings.format();
@@ -338,7 +339,7 @@ public abstract sealed class JacksonSerializer extends Serializer
           throw new SerializationException(
               summary + ": " + i + " of " + types.length + " arguments");
         }
-        arguments[i] = reader(types[i]).readValue(parser);
+        arguments[i] = elementReader(types[i]).readValue(parser);
       }
       if (parser.nextToken() != JsonToken.END_ARRAY) {
         throw new SerializationException(summary + ": more than " + types.length + " arguments");
@@ -388,6 +389,12 @@ public abstract sealed class JacksonSerializer extends Serializer
 
   private ObjectReader reader(Type type) {
     return readers.computeIfAbsent(type, t -> mapper.readerFor(mapper.constructType(t)));
+  }
+
+  /** A reader of one value inside an array: the array's other values are not trailing data. */
+  private ObjectReader elementReader(Type type) {
+    return elementReaders.computeIfAbsent(
+        type, t -> reader(t).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS));
   }
 
   private JsonParser parser(Input input) throws IOException {

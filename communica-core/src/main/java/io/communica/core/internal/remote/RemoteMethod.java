@@ -142,7 +142,8 @@ final class RemoteMethod {
     } catch (RuntimeException e) {
       throw Exceptions.unwrap(e); // a declared checked exception, as the method declares it
     }
-    if (value == null && method.getReturnType().isPrimitive()) {
+    Class<?> returned = method.getReturnType();
+    if (value == null && returned.isPrimitive() && returned != void.class) {
       throw new SerializationException(
           "the reply to " + display(method) + " was empty where " + method.getReturnType()
               + " was expected");
