@@ -465,18 +465,18 @@ public abstract sealed class JacksonSerializer extends Serializer
       if (value instanceof Iterable<?> items) {
         int k = 0;
         for (Object item : items) {
-          list = validate(validator, item, name + "[" + k++ + "]", list);
+          list = validateUnder(validator, item, name + "[" + k++ + "]", list);
         }
       } else if (value instanceof Map<?, ?> map) {
         for (Map.Entry<?, ?> e : map.entrySet()) {
-          list = validate(validator, e.getValue(), name + "[" + e.getKey() + "]", list);
+          list = validateUnder(validator, e.getValue(), name + "[" + e.getKey() + "]", list);
         }
       } else if (value instanceof Object[] array) {
         for (int k = 0; k < array.length; k++) {
-          list = validate(validator, array[k], name + "[" + k + "]", list);
+          list = validateUnder(validator, array[k], name + "[" + k + "]", list);
         }
       } else {
-        list = validate(validator, value, name, list);
+        list = validateUnder(validator, value, name, list);
       }
       if (list != null) {
         found.addAll(list);
@@ -513,11 +513,11 @@ public abstract sealed class JacksonSerializer extends Serializer
   /** Adds the violations of one value, under {@code [key]} unless the key is null, to a list. */
   private static @Nullable List<Violation> validate(
       Validator validator, @Nullable Object value, @Nullable Object key, @Nullable List<Violation> found) {
-    return validate(validator, value, key == null ? "" : "[" + key + "]", found);
+    return validateUnder(validator, value, key == null ? "" : "[" + key + "]", found);
   }
 
   /** Adds the violations of one value, their paths under {@code prefix}, to a list. */
-  private static @Nullable List<Violation> validate(
+  private static @Nullable List<Violation> validateUnder(
       Validator validator, @Nullable Object value, String prefix, @Nullable List<Violation> found) {
     if (value == null) {
       return found;
