@@ -62,7 +62,7 @@ import reactor.test.StepVerifier;
  * adds child-process tests.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public interface ConnectorContract extends LifecycleContract {
+public interface ConnectorContract extends LifecycleContract, RemoteInterfaceContract {
 
   Duration TIMEOUT = Duration.ofSeconds(15);
 
@@ -159,6 +159,7 @@ public interface ConnectorContract extends LifecycleContract {
   // ---------------------------------------------------------------- helpers
 
   /** A fresh address of the transport under test, with the test's leak tracking. */
+  @Override
   default TrackedConnector newAddress() {
     return resources().track(serverConnector());
   }
