@@ -185,6 +185,16 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       }
       return;
     }
+    if (c != null && ep > c.epoch && c.isOpen()) {
+      // a newer connection of this client (it reconnected, or restarted under its id): the old one
+      // is closed first, and this delivery handled once the old session has seen its close (the
+      // loop runs tasks in order), so that the newcomer is not refused as "client id in use".
+      // Over AMQP the broker's credentials authenticate; the epoch says which connection is new.
+      c.closeWith(
+          new ConnectionLostException("replaced by a newer connection of client '" + clientId + "'"));
+      link.loop.execute(() -> onDelivery(d));
+      return;
+    }
     if (c == null || ep > c.epoch || (!c.isOpen() && c.refusal == null)) {
       if (!opens) {
         link.ack(d); // nothing open to cancel, close or answer

@@ -7,7 +7,6 @@ import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
-import io.communica.core.internal.session.MemoryBudget;
 import io.communica.test.contract.ChildProcess;
 import io.netty.util.internal.PlatformDependent;
 import java.io.BufferedReader;
@@ -54,9 +53,8 @@ class MemoryExhaustionTest {
                         s == null
                             ? "r".repeat(60_000)
                             : s.equals("stats")
-                                ? "direct " + PlatformDependent.usedDirectMemory() + " budget "
-                                    + MemoryBudget.process().used() + " of "
-                                    + MemoryBudget.process().limit()
+                                ? "direct memory in use " + PlatformDependent.usedDirectMemory()
+                                    + " of " + PlatformDependent.maxDirectMemory()
                                 : "ok " + s))
             .start();
     System.out.println("PORT " + ((TcpConnector) server.connector()).port());
