@@ -3,6 +3,7 @@ package io.communica.tcp;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.Connector;
+import io.communica.core.SharedToken;
 import io.communica.core.TransportServer;
 import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
@@ -18,6 +19,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.File;
 import java.net.InetSocketAddress;
+import java.util.HashSet;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
@@ -35,6 +37,7 @@ import reactor.netty.tcp.TcpServer;
  * tcp://[::1]:8000
  * tcp://example.org:8443?tls=true&amp;ca=/etc/app/ca.pem
  * tcp://0.0.0.0:8443?tls=true&amp;cert=/etc/app/server.pem&amp;key=/etc/app/server.key&amp;provider=openssl
+ * tcp://127.0.0.1:8000?tokenEnv=APP_TOKEN
  * </pre>
  *
  * <ul>
@@ -46,6 +49,10 @@ import reactor.netty.tcp.TcpServer;
  *       a certificate that chains to it.
  *   <li>{@code provider} — {@code jdk} (default) or {@code openssl} (needs {@code
  *       io.netty:netty-tcnative-boringssl-static} on the class path).
+ *   <li>{@code tokenEnv}, {@code tokenFile} — token authentication: the environment variable or
+ *       file that holds a shared secret, never the secret itself (see {@link SharedToken}); on a
+ *       server every client must present it, a client presents it. Use it with TLS: without, the
+ *       token crosses the network in the clear.
  * </ul>
  *
  * <p>Port 0 binds an ephemeral port; the server entity's {@code connector()} then gives the real
@@ -55,7 +62,7 @@ import reactor.netty.tcp.TcpServer;
  */
 public final class TcpConnector extends Connector {
 
-  static final Set<String> OPTIONS = Set.of("tls", "cert", "key", "ca", "provider");
+  static final Set<String> OPTIONS = options();
 
   private final String host;
   private final int port;
@@ -64,6 +71,13 @@ public final class TcpConnector extends Connector {
   private final @Nullable String key;
   private final @Nullable String ca;
   private final String provider;
+  private final @Nullable SharedToken token;
+
+  private static Set<String> options() {
+    Set<String> all = new HashSet<>(Set.of("tls", "cert", "key", "ca", "provider"));
+    all.addAll(SharedToken.OPTIONS);
+    return Set.copyOf(all);
+  }
 
   private TcpConnector(Builder b) {
     this.host = b.host;
@@ -73,6 +87,7 @@ public final class TcpConnector extends Connector {
     this.key = b.key;
     this.ca = b.ca;
     this.provider = b.provider;
+    this.token = b.token;
   }
 
   /** Plain TCP to or on {@code host:port}. */
@@ -86,6 +101,7 @@ public final class TcpConnector extends Connector {
   }
 
   static TcpConnector load(ConnectorUri uri) {
+    SharedToken token = SharedToken.fromUri(uri);
     uri.requireOnly(OPTIONS);
     String host = uri.host();
     if (host == null) {
@@ -101,6 +117,7 @@ public final class TcpConnector extends Connector {
       throw uri.invalid("a tcp connector has no user info");
     }
     Builder b = builder(host, uri.port());
+    b.token = token;
     b.tls = uri.booleanParam("tls", false);
     b.cert = uri.param("cert");
     b.key = uri.param("key");
@@ -141,6 +158,11 @@ public final class TcpConnector extends Connector {
   }
 
   @Override
+  public @Nullable SharedToken token() {
+    return token;
+  }
+
+  @Override
   public String dump() {
     StringBuilder s = new StringBuilder("tcp://");
     s.append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append(':').append(port);
@@ -152,6 +174,9 @@ public final class TcpConnector extends Connector {
       if (!provider.equals("jdk")) {
         append(s, "provider", provider);
       }
+    }
+    if (token != null) {
+      s.append(tls ? '&' : '?').append(token.option());
     }
     return s.toString();
   }
@@ -169,6 +194,7 @@ public final class TcpConnector extends Connector {
     b.key = key;
     b.ca = ca;
     b.provider = provider;
+    b.token = token;
     return b.build();
   }
 
@@ -285,6 +311,7 @@ public final class TcpConnector extends Connector {
     private @Nullable String key;
     private @Nullable String ca;
     private String provider = "jdk";
+    private @Nullable SharedToken token;
 
     Builder(String host, int port) {
       this.host = requireNonNull(host, "host");
@@ -324,6 +351,15 @@ public final class TcpConnector extends Connector {
         throw new IllegalArgumentException("provider must be jdk or openssl, not '" + provider + "'");
       }
       this.provider = provider;
+      return this;
+    }
+
+    /**
+     * Token authentication with the secret of {@code token}: a server refuses clients without it, a
+     * client presents it. Turn TLS on as well, or the token crosses the network in the clear.
+     */
+    public Builder token(SharedToken token) {
+      this.token = requireNonNull(token, "token");
       return this;
     }
 

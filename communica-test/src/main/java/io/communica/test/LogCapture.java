@@ -1,4 +1,4 @@
-package io.communica.amqp;
+package io.communica.test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -8,9 +8,17 @@ import java.nio.charset.StandardCharsets;
 /**
  * Captures what is logged while it is open. The tests' SLF4J binding is slf4j-simple, which writes
  * every line to whatever {@code System.err} is at the time; this puts a tee there (the lines still
- * reach the test's output) and gives back the text.
+ * reach the test's output) and gives back the text. Tests that look at the log must not run in
+ * parallel with each other.
+ *
+ * <pre>{@code
+ * try (LogCapture logs = LogCapture.start()) {
+ *   ...
+ *   assertThat(logs.text()).contains("refused").doesNotContain(secret);
+ * }
+ * }</pre>
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
   private final PrintStream original = System.err;
   private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -37,12 +45,13 @@ final class LogCapture implements AutoCloseable {
     System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
   }
 
-  static LogCapture start() {
+  /** Starts capturing. */
+  public static LogCapture start() {
     return new LogCapture();
   }
 
   /** Everything logged so far. */
-  String text() {
+  public String text() {
     synchronized (captured) {
       return captured.toString(StandardCharsets.UTF_8);
     }
