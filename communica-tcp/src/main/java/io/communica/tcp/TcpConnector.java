@@ -25,6 +25,7 @@ import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
+import reactor.netty.NettyPipeline;
 import reactor.netty.tcp.TcpClient;
 import reactor.netty.tcp.TcpServer;
 
@@ -63,6 +64,12 @@ import reactor.netty.tcp.TcpServer;
 public final class TcpConnector extends Connector {
 
   static final Set<String> OPTIONS = options();
+
+  /** Handler names in a TLS connection's pipeline. */
+  private static final String PROBE = "communica.plaintext-probe";
+
+  private static final String TLS_LOG = "communica.tls-log";
+  private static final String TLS_REFUSAL = "communica.tls-refusal";
 
   private final String host;
   private final int port;
@@ -208,7 +215,15 @@ public final class TcpConnector extends Connector {
               TcpServer.create().host(host).port(port).childOption(ChannelOption.TCP_NODELAY, true);
           if (tls) {
             SslContext ctx = serverContext();
-            server = server.secure(spec -> spec.sslContext(ctx));
+            server =
+                server
+                    .secure(spec -> spec.sslContext(ctx))
+                    .doOnChannelInit(
+                        (observer, channel, remote) -> {
+                          channel.pipeline().addFirst(PROBE, new TlsRefusals.PlaintextProbe());
+                          channel.pipeline()
+                              .addAfter(NettyPipeline.SslHandler, TLS_LOG, new TlsRefusals.ServerLog());
+                        });
           }
           return NettyTransport.bind(server, options, handler, NettyTransport::noCredentials, AdmissionCheck.ALLOW_ALL)
               .map(this::transportServer);
@@ -243,11 +258,30 @@ public final class TcpConnector extends Connector {
         () -> {
           TcpClient client =
               TcpClient.newConnection().host(host).port(port).option(ChannelOption.TCP_NODELAY, true);
-          if (tls) {
-            SslContext ctx = clientContext();
-            client = client.secure(spec -> spec.sslContext(ctx));
+          if (!tls) {
+            return NettyTransport.connect(client, options, handler, NettyTransport::noCredentials);
           }
-          return NettyTransport.connect(client, options, handler, NettyTransport::noCredentials);
+          SslContext ctx = clientContext();
+          String server = host + ":" + port;
+          boolean hasCertificate = cert != null;
+          client =
+              client
+                  .secure(spec -> spec.sslContext(ctx))
+                  .doOnChannelInit(
+                      (observer, channel, remote) ->
+                          channel.pipeline()
+                              .addAfter(
+                                  NettyPipeline.SslHandler,
+                                  TLS_REFUSAL,
+                                  new TlsRefusals.ClientSide(server, hasCertificate)));
+          return NettyTransport.connect(client, options, handler, NettyTransport::noCredentials)
+              .onErrorMap(
+                  e -> e instanceof SSLException || e.getCause() instanceof SSLException,
+                  e ->
+                      TlsRefusals.refusal(
+                          server,
+                          hasCertificate,
+                          e instanceof SSLException ssl ? ssl : (SSLException) e.getCause()));
         });
   }
 

@@ -30,6 +30,7 @@ public final class LogCapture implements AutoCloseable {
           public void write(int b) {
             synchronized (captured) {
               captured.write(b);
+              captured.notifyAll();
             }
             original.write(b);
           }
@@ -38,6 +39,7 @@ public final class LogCapture implements AutoCloseable {
           public void write(byte[] b, int off, int len) {
             synchronized (captured) {
               captured.write(b, off, len);
+              captured.notifyAll();
             }
             original.write(b, off, len);
           }
@@ -53,6 +55,28 @@ public final class LogCapture implements AutoCloseable {
   /** Everything logged so far. */
   public String text() {
     synchronized (captured) {
+      return captured.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * Everything logged once it contains {@code expected}, waiting for it up to {@code timeout} (a
+   * line logged by another thread after the event the test saw, e.g. a server's close after the
+   * client got its refusal).
+   *
+   * @throws AssertionError when it was not logged in time
+   */
+  public String await(String expected, java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (captured) {
+      while (!captured.toString(StandardCharsets.UTF_8).contains(expected)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError(
+              "not logged within " + timeout + ": '" + expected + "'; logged:\n" + text());
+        }
+        captured.wait(Math.max(1, left / 1_000_000));
+      }
       return captured.toString(StandardCharsets.UTF_8);
     }
   }

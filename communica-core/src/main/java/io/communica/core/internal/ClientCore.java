@@ -141,6 +141,13 @@ public final class ClientCore extends CoreBase {
 
   private void reconnectLater(Throwable cause) {
     lastFailure = Causes.messages(cause);
+    HandshakeRefusedException refusal = refusal(cause);
+    if (refusal != null && refusedReason == null) {
+      // refused by the transport (a TLS handshake), not by the server's session: the same verdict
+      refusedReason = refusal.getMessage();
+      waiters.failAll(refusal);
+      failFastWaiters.failAll(refusal);
+    }
     failing = true;
     failFastWaiters.failAll(failFastError());
     long delayMs;
@@ -161,6 +168,16 @@ public final class ClientCore extends CoreBase {
       log.info("connection to {} failed or lost ({}); reconnecting", connector, cause.getMessage());
     }
     log.debug("reconnecting to {} in {} ms (attempt {})", connector, delayMs, attempt);
+  }
+
+  /** The refusal among the causes of a failed connection, if any. */
+  private static @Nullable HandshakeRefusedException refusal(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof HandshakeRefusedException refused) {
+        return refused;
+      }
+    }
+    return null;
   }
 
   /** Sends through the open connection or waits for the next one. */
