@@ -219,7 +219,7 @@ public final class ClientCore extends CoreBase {
       attempt = 0;
       current = session;
     }
-    resumeToken = session.resumeToken();
+    resumeToken = session.terms().resumeToken();
     refusedReason = null;
     failing = false;
     if (closed) {

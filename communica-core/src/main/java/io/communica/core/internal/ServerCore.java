@@ -152,7 +152,7 @@ public final class ServerCore extends CoreBase {
   @Override
   public boolean idInUse(Session session, String clientId, byte[] token) {
     Session old = clients.get(clientId);
-    return old != null && old != session && old.holdsClientId() && !old.provenBy(token);
+    return old != null && old != session && old.holdsClientId() && !old.terms().provenBy(token);
   }
 
   @Override

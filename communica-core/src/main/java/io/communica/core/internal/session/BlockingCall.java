@@ -61,7 +61,7 @@ final class BlockingCall extends InboundCall implements Runnable {
     Object result;
     CurrentCall current = CurrentCall.enter(route, metadata, responder.session());
     try {
-      result = entry.handler().invoke(Responder.decodeRequest(entry, flags, contentType, payload));
+      result = entry.handler().invoke(entry.decodeRequest(flags, contentType, payload));
     } catch (Throwable t) {
       completeError(t);
       return;

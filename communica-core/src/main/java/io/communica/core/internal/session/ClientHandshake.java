@@ -47,7 +47,7 @@ final class ClientHandshake extends Handshake {
       if (len <= in.readableBytes()) {
         byte[] token = new byte[len];
         in.readBytes(token);
-        session.resumeToken(token);
+        session.terms.resumeToken(token);
       }
     }
     session.open(
@@ -60,16 +60,16 @@ final class ClientHandshake extends Handshake {
   @Override
   void onRefuse(int reason, String text) {
     if (reason == ErrorKind.REFUSE_ID_IN_USE) {
-      session.refusedForNow(text);
+      session.closing.refusedForNow(text);
     } else {
-      session.refused(text);
+      session.closing.refused(text);
     }
   }
 
   @Override
   void onOtherVersion(int version, int type, ByteBuf frame) {
     String text = refuseText(type, frame);
-    session.refused(
+    session.closing.refused(
         "the server speaks protocol version " + version + " and this client version "
             + FrameHeader.VERSION + (text.isEmpty() ? "" : ": " + text));
   }

@@ -74,7 +74,7 @@ final class Fragmenter {
   private boolean canStart(Sending s) {
     return sending.isEmpty()
         || (sending.size() < MAX_SENDING
-            && sendingBytes + s.size <= Reassembly.budget(session.peerMaxMessage()));
+            && sendingBytes + s.size <= Reassembly.budget(session.terms.peerMaxMessage()));
   }
 
   /** Writes the first fragment: the message's own header and route, flag FOLLOWS. */
@@ -82,7 +82,7 @@ final class Fragmenter {
     sending.add(s);
     sendingBytes += s.size;
     int base = s.frame.readerIndex();
-    int n = session.peerFrameLimit();
+    int n = session.terms.frameLimit();
     ByteBuf first = s.frame.retainedSlice(base, n);
     first.setByte(
         FrameHeader.OFF_FLAGS, first.getUnsignedByte(FrameHeader.OFF_FLAGS) | FrameHeader.FLAG_FOLLOWS);
@@ -95,7 +95,7 @@ final class Fragmenter {
   private boolean writeNext(Sending s) {
     ByteBuf f = s.frame;
     int base = f.readerIndex();
-    int n = Math.min(session.peerFrameLimit() - FrameHeader.SIZE, s.size - s.sent);
+    int n = Math.min(session.terms.frameLimit() - FrameHeader.SIZE, s.size - s.sent);
     boolean last = s.sent + n == s.size;
     ByteBuf header = conn.alloc().ioBuffer(FrameHeader.SIZE);
     FrameHeader.write(

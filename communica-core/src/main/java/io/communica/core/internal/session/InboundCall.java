@@ -60,20 +60,20 @@ abstract class InboundCall implements Outbound {
       ended(r -> r.end(null));
       return;
     }
-    ByteBuf frame = responder.encodeReply(id, value, serializer);
+    ByteBuf frame = Replies.encode(responder.session(), id, value, serializer);
     if (record != null) {
-      record.end(Responder.errorOf(frame));
+      record.end(Replies.errorOf(frame));
     }
     send(frame);
   }
 
   /** The handler failed. Any thread, once. */
   final void completeError(Throwable failure) {
-    Throwable t = Responder.explain(failure);
-    Responder.logHandlerFailure(route, t);
+    Throwable t = Replies.explain(failure);
+    Replies.logFailure(route, t);
     ended(r -> r.end(t));
     if (wantsReply) {
-      send(responder.errorFrame(id, t));
+      send(Replies.error(responder.session(), id, t));
     } else {
       responder.messageDone(id, t);
     }

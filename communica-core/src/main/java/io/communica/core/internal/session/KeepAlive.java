@@ -87,7 +87,7 @@ final class KeepAlive {
     }
     long silence = settings.nanoTime() - lastReadNanos;
     if (silence >= readTimeoutNanos) {
-      session.closeWith(
+      session.closing.withReason(
           ErrorKind.CLOSE_KEEP_ALIVE_TIMEOUT,
           new ConnectionLostException(
               "no frame from " + session.describe() + " for "

@@ -70,16 +70,16 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
       return null;
     }
     int payload = FrameHeader.payloadLength(f);
-    if (payload > s.sendLimit()) {
+    if (payload > s.terms.sendLimit()) {
       f.release();
-      fail(MessageTooLargeException.of(payload, s.sendLimit()));
+      fail(MessageTooLargeException.of(payload, s.terms.sendLimit()));
       return null;
     }
     if ((f.getByte(f.readerIndex() + FrameHeader.OFF_FLAGS) & FrameHeader.FLAG_METADATA) != 0
-        && !s.peerHas(Capabilities.REQUEST_METADATA)) {
+        && !s.terms.has(Capabilities.REQUEST_METADATA)) {
       f.release();
       try {
-        s.require(Capabilities.REQUEST_METADATA);
+        s.terms.require(Capabilities.REQUEST_METADATA);
       } catch (UnsupportedOperationException e) {
         fail(e);
       }

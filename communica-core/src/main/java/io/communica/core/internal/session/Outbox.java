@@ -103,7 +103,7 @@ final class Outbox {
   void drain() {
     drainScheduled.set(false);
     if (session.isClosed()) {
-      failAll(session.closeError());
+      failAll(session.closing.error());
       return;
     }
     if (!session.isEstablished()) {
@@ -193,7 +193,7 @@ final class Outbox {
    * FrameConnection#write(ByteBuf, WriteListener)}).
    */
   void writeMessage(ByteBuf frame, @Nullable WriteListener listener) {
-    if (frame.readableBytes() <= session.peerFrameLimit()) {
+    if (frame.readableBytes() <= session.terms.frameLimit()) {
       writeFrame(frame, listener);
     } else {
       fragmenter.add(frame, listener);
@@ -213,7 +213,7 @@ final class Outbox {
     if (!conn.isWritable() && conn.pendingWriteBytes() > maxQueuedBytes) {
       // replies and pongs are written on the loop whatever the socket's state; a peer that keeps
       // sending but does not read would make them pile up without end
-      session.closeWith(
+      session.closing.quietly(
           new ConnectionLostException(
               "closing connection with " + session.describe() + ": the peer does not read: more"
                   + " than " + maxQueuedBytes + " bytes were waiting"));

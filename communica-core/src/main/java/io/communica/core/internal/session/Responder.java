@@ -5,20 +5,16 @@ import io.communica.core.internal.context.CurrentCall;
 import io.communica.core.CommunicaException;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Handler;
-import io.communica.core.MessageTooLargeException;
 import io.communica.core.OverloadedException;
 import io.communica.core.RequestException;
 import io.communica.core.ResponderException;
-import io.communica.core.Serializer;
 import io.communica.core.frame.FrameException;
 import io.communica.core.frame.FrameHeader;
-import io.communica.core.frame.FrameType;
 import io.communica.core.intercept.CallKind;
 import io.communica.core.intercept.ServerInterceptor;
 import io.communica.core.transport.FrameConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.collection.IntObjectHashMap;
-import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -150,7 +146,7 @@ final class Responder {
     Object result;
     CurrentCall current = CurrentCall.enter(entry.route(), metadata, session);
     try {
-      result = h.invoke(decodeRequest(entry, flags, contentType, payload));
+      result = h.invoke(entry.decodeRequest(flags, contentType, payload));
       if (reactive && result instanceof Callable<?> callable) {
         // Mono.just, Mono.empty, Mono.error: answer now without subscribing
         result = callable.call();
@@ -178,9 +174,9 @@ final class Responder {
     }
     current.exit();
     if (wantsReply) {
-      ByteBuf reply = encodeReply(id, result, entry.serializer());
+      ByteBuf reply = Replies.encode(session, id, result, entry.serializer());
       if (record != null) {
-        record.end(errorOf(reply));
+        record.end(Replies.errorOf(reply));
       }
       session.out.writeMessage(reply, null);
     } else {
@@ -193,19 +189,6 @@ final class Responder {
     if (record != null) {
       record.end(error);
     }
-  }
-
-  /**
-   * For interceptors: the error a reply frame carries (an ERROR frame when the value could not be
-   * encoded), or null for a RESPONSE. Call before the frame is written.
-   */
-  static @Nullable Throwable errorOf(ByteBuf frame) {
-    if (FrameHeader.type(frame) != FrameType.ERROR) {
-      return null;
-    }
-    return ErrorCodes.read(
-        FrameHeader.errorKind(frame),
-        frame.slice(frame.readerIndex() + FrameHeader.SIZE, frame.readableBytes() - FrameHeader.SIZE));
   }
 
   private void startBlocking(
@@ -296,36 +279,10 @@ final class Responder {
     return w;
   }
 
-  /** Decodes request data for a handler; a failure is the requester's fault. */
-  static @Nullable Object decodeRequest(
-      RouteIndex.Entry entry, int flags, int contentType, ByteBuf payload) {
-    if ((flags & FrameHeader.FLAG_EMPTY) != 0) {
-      return null;
-    }
-    Serializer serializer = entry.serializer();
-    Type type = entry.handler().requestType();
-    if (contentType != serializer.contentType()) {
-      throw new RequestException(
-          "the request is in " + Frames.contentTypeName(contentType)
-              + " but the responder decodes " + Frames.contentTypeName(serializer.contentType()),
-          RequestException.INVALID_DATA);
-    }
-    try {
-      return serializer.decode(payload, type);
-    } catch (RuntimeException e) {
-      throw new RequestException(
-          "cannot decode the request"
-              + (entry.route().isEmpty() ? "" : " for route '" + entry.route() + "'")
-              + " as " + type.getTypeName() + ": " + e.getMessage(),
-          RequestException.INVALID_DATA,
-          e);
-    }
-  }
-
   /** The handler threw: answer with the error, or tell the transport the message failed. */
   void handlerFailed(boolean wantsReply, int id, String route, Throwable failure) {
-    Throwable t = explain(failure);
-    logHandlerFailure(route, t);
+    Throwable t = Replies.explain(failure);
+    Replies.logFailure(route, t);
     if (wantsReply) {
       replyError(id, t);
     } else {
@@ -338,64 +295,9 @@ final class Responder {
     conn.messageHandled(id, failure);
   }
 
-  /**
-   * A handler that ran on the I/O thread and blocked ({@code Mono.block()} and the like) fails
-   * with Reactor's "block()/blockFirst()/blockLast() are blocking, which is not supported in
-   * thread ..."; the error says what to do instead.
-   */
-  static Throwable explain(Throwable t) {
-    if (t instanceof IllegalStateException
-        && t.getMessage() != null
-        && t.getMessage().contains("are blocking, which is not supported in thread")) {
-      return new IllegalStateException(
-          "a non-blocking or reactive handler blocked on the I/O thread (" + t.getMessage()
-              + "): use Handler.blocking(...) for a handler that blocks",
-          t);
-    }
-    return t;
-  }
-
-  /** Unexpected handler exceptions are logged with their trace; refusals at debug level. */
-  static void logHandlerFailure(String route, Throwable t) {
-    String where = route.isEmpty() ? "handler" : "handler for route '" + route + "'";
-    if (t instanceof CommunicaException) {
-      log.debug("{} refused: {}", where, t.toString());
-    } else {
-      log.warn("{} failed: {}", where, t.toString(), t);
-    }
-  }
-
   private void replyError(int id, Throwable t) {
     // a long message can exceed the peer's frame size: errors are fragmented like replies
-    session.out.writeMessage(errorFrame(id, t), null);
-  }
-
-  /** The ERROR frame answering request {@code id} with {@code t} (any thread). */
-  ByteBuf errorFrame(int id, Throwable t) {
-    return ErrorCodes.errorFrame(session.alloc(), id, t);
-  }
-
-  /** Encodes a reply frame (any thread); a value that cannot be encoded or is too large becomes an error. */
-  ByteBuf encodeReply(int id, @Nullable Object value, Serializer serializer) {
-    ByteBuf frame;
-    try {
-      frame = Frames.message(session.alloc(), FrameType.RESPONSE, id, RouteIndex.NONE, value, serializer);
-    } catch (Throwable t) {
-      log.warn("cannot encode the reply to request {} from {}", id, session.describe(), t);
-      return ErrorCodes.errorFrame(
-          session.alloc(),
-          id,
-          new ResponderException(
-              "the responder cannot encode its reply: " + t.getMessage(),
-              ResponderException.UNENCODABLE_REPLY));
-    }
-    int size = FrameHeader.payloadLength(frame);
-    int limit = session.sendLimit();
-    if (size > limit) {
-      frame.release();
-      return ErrorCodes.errorFrame(session.alloc(), id, MessageTooLargeException.of(size, limit));
-    }
-    return frame;
+    session.out.writeMessage(Replies.error(session, id, t), null);
   }
 
   /** Queues the reply (from any thread) of a call that was registered in {@link #inbound}. */

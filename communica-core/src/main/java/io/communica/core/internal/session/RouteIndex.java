@@ -1,8 +1,11 @@
 package io.communica.core.internal.session;
 
 import io.communica.core.Handler;
+import io.communica.core.RequestException;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
+import io.netty.buffer.ByteBuf;
+import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
@@ -17,7 +20,32 @@ import org.jspecify.annotations.Nullable;
 public final class RouteIndex {
 
   /** A route, its handler, and the serializer the handler decodes and replies with. */
-  record Entry(String route, byte[] utf8, int hash, Handler handler, Serializer serializer) {}
+  record Entry(String route, byte[] utf8, int hash, Handler handler, Serializer serializer) {
+
+    /** Decodes request data for a handler; a failure is the requester's fault. */
+    @Nullable Object decodeRequest(int flags, int contentType, ByteBuf payload) {
+      if ((flags & FrameHeader.FLAG_EMPTY) != 0) {
+        return null;
+      }
+      Type type = handler.requestType();
+      if (contentType != serializer.contentType()) {
+        throw new RequestException(
+            "the request is in " + Frames.contentTypeName(contentType)
+                + " but the responder decodes " + Frames.contentTypeName(serializer.contentType()),
+            RequestException.INVALID_DATA);
+      }
+      try {
+        return serializer.decode(payload, type);
+      } catch (RuntimeException e) {
+        throw new RequestException(
+            "cannot decode the request"
+                + (route.isEmpty() ? "" : " for route '" + route + "'")
+                + " as " + type.getTypeName() + ": " + e.getMessage(),
+            RequestException.INVALID_DATA,
+            e);
+      }
+    }
+  }
 
   private final Entry[] table;
   private final int mask;

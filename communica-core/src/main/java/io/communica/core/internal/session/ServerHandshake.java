@@ -50,7 +50,7 @@ final class ServerHandshake extends Handshake {
     }
     int idLen = in.readableBytes() >= 2 ? in.readUnsignedShort() : 0;
     if (idLen == 0 || idLen > MAX_ID_BYTES || idLen + 2 > in.readableBytes()) {
-      session.refuse(
+      session.closing.refuse(
           ErrorKind.REFUSE_OTHER,
           "malformed client id: it must be 1 to " + MAX_ID_BYTES + " bytes of UTF-8",
           FrameHeader.VERSION);
@@ -58,7 +58,7 @@ final class ServerHandshake extends Handshake {
     }
     String clientId = decodeId(in, idLen);
     if (clientId == null) {
-      session.refuse(
+      session.closing.refuse(
           ErrorKind.REFUSE_OTHER, "malformed client id: it is not valid UTF-8", FrameHeader.VERSION);
       return;
     }
@@ -84,11 +84,11 @@ final class ServerHandshake extends Handshake {
     ClientInfo info = new ClientInfo(clientId, conn.remoteAddress(), conn.peerCredentials(), Instant.now());
     String refusal = refusal(conn, info, credentials);
     if (refusal != null) {
-      session.refuse(ErrorKind.REFUSE_AUTH, refusal, FrameHeader.VERSION);
+      session.closing.refuse(ErrorKind.REFUSE_AUTH, refusal, FrameHeader.VERSION);
       return;
     }
     if (session.owner().idInUse(session, clientId, token)) {
-      session.refuse(
+      session.closing.refuse(
           ErrorKind.REFUSE_ID_IN_USE,
           "client id in use: '" + clientId + "' has a live connection and this HELLO does not"
               + " present its resume token; retry later",
@@ -101,7 +101,7 @@ final class ServerHandshake extends Handshake {
     if ((ours & Capabilities.RESUME_TOKEN) != 0) {
       byte[] issued = new byte[TOKEN_BYTES];
       RANDOM.nextBytes(issued);
-      session.resumeToken(issued);
+      session.terms.resumeToken(issued);
       welcome.writeByte(TOKEN_BYTES);
       welcome.writeBytes(issued);
     }
@@ -140,7 +140,7 @@ final class ServerHandshake extends Handshake {
 
   @Override
   void onOtherVersion(int version, int type, ByteBuf frame) {
-    session.refuse(
+    session.closing.refuse(
         ErrorKind.REFUSE_VERSION,
         "unsupported protocol version " + version + "; this server speaks version "
             + FrameHeader.VERSION,

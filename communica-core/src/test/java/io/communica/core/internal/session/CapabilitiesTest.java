@@ -44,20 +44,20 @@ class CapabilitiesTest {
   @Test
   void aBitBothSidesAnnounceIsUsable() throws Exception {
     Session s = open(TEST_BIT | Capabilities.RESUME, TEST_BIT);
-    assertThat(s.peerHas(TEST_BIT)).isTrue();
-    assertThat(s.peerHas(Capabilities.RESUME)).isFalse();
-    s.require(TEST_BIT);
+    assertThat(s.terms().has(TEST_BIT)).isTrue();
+    assertThat(s.terms().has(Capabilities.RESUME)).isFalse();
+    s.terms().require(TEST_BIT);
   }
 
   @Test
   void aBitThePeerLacksFailsWithAnErrorNamingIt() throws Exception {
     Session s = open(TEST_BIT, Capabilities.STREAMS);
-    assertThat(s.peerHas(TEST_BIT)).isFalse();
-    assertThatThrownBy(() -> s.require(TEST_BIT))
+    assertThat(s.terms().has(TEST_BIT)).isFalse();
+    assertThatThrownBy(() -> s.terms().require(TEST_BIT))
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("does not support bit 17")
         .hasMessageContaining("capabilities []");
-    assertThatThrownBy(() -> s.require(Capabilities.STREAMS))
+    assertThatThrownBy(() -> s.terms().require(Capabilities.STREAMS))
         .hasMessageContaining("does not support streams");
     assertThat(s.isOpen()).isTrue();
   }
