@@ -47,6 +47,12 @@ public final class ErrorKind {
   public static final int CLOSE_KEEP_ALIVE_TIMEOUT = 2;
   /** This side failed (an exception while handling the connection); the text names it. */
   public static final int CLOSE_INTERNAL_ERROR = 3;
+  /**
+   * The sender shuts down and drains: it takes no new calls on this connection, still answers the
+   * requests it received, then sends CLOSE with code 0 and closes. The receiver stops sending new
+   * calls on it and keeps reading the replies.
+   */
+  public static final int CLOSE_GOING_AWAY = 4;
 
   private ErrorKind() {}
 }

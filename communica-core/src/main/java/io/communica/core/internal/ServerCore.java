@@ -7,6 +7,7 @@ import io.communica.core.Connector;
 import io.communica.core.internal.session.CloseLog;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Session;
+import io.communica.core.internal.session.Shutdown;
 import io.communica.core.transport.Causes;
 import io.communica.core.TransportServer;
 import java.lang.reflect.Type;
@@ -197,6 +198,17 @@ public final class ServerCore extends CoreBase {
     }
   }
 
+  /** A client shuts down: no new calls to it; its session closes once it has drained. */
+  @Override
+  public void onPeerGoingAway(Session session, String reason) {
+    ClientInfo info = session.peer();
+    open.remove(session);
+    if (info != null && clients.remove(info.clientId(), session)) {
+      log.debug("client {} is shutting down: {}", info.clientId(), reason);
+      emit(new ClientEvent(ClientEvent.Type.DISCONNECTED, info));
+    }
+  }
+
   @Override
   public void onRefusing(Session session, String reason) {
     config.interception().refused(session, reason);
@@ -289,17 +301,16 @@ public final class ServerCore extends CoreBase {
       closed = true;
       t = transport;
     }
+    // stop accepting first: a stream transport keeps the connections it accepted
     if (t != null) {
       t.close();
-    }
-    for (Session s : open) {
-      s.close("the server is closing");
     }
     ConnectionLostException error = new ConnectionLostException("the server is closed");
     anyWaiters.failAll(error);
     for (Waiters w : byIdWaiters.values()) {
       w.failAll(error);
     }
+    Shutdown.drain(List.copyOf(open), config.shutdownGrace(), "the server");
     synchronized (events) {
       events.tryEmitComplete();
     }
