@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,6 +36,8 @@ public final class ServerCore extends CoreBase {
 
   private final Map<String, Session> clients = new ConcurrentHashMap<>();
   private final List<Session> open = new CopyOnWriteArrayList<>();
+  /** Sessions of clients that are shutting down, still delivering replies until they close. */
+  private final Set<Session> retired = ConcurrentHashMap.newKeySet();
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final Waiters anyWaiters;
   private final Map<String, Waiters> byIdWaiters = new ConcurrentHashMap<>();
@@ -187,6 +190,7 @@ public final class ServerCore extends CoreBase {
   public void onClose(Session session, Throwable cause) {
     ClientInfo info = session.peer();
     open.remove(session);
+    retired.remove(session);
     if (info == null) {
       return;
     }
@@ -202,7 +206,9 @@ public final class ServerCore extends CoreBase {
   @Override
   public void onPeerGoingAway(Session session, String reason) {
     ClientInfo info = session.peer();
-    open.remove(session);
+    if (open.remove(session)) {
+      retired.add(session);
+    }
     if (info != null && clients.remove(info.clientId(), session)) {
       log.debug("client {} is shutting down: {}", info.clientId(), reason);
       emit(new ClientEvent(ClientEvent.Type.DISCONNECTED, info));
@@ -310,7 +316,10 @@ public final class ServerCore extends CoreBase {
     for (Waiters w : byIdWaiters.values()) {
       w.failAll(error);
     }
-    Shutdown.drain(List.copyOf(open), config.shutdownGrace(), "the server");
+    // the clients' connections, and those of clients that are going away and not gone yet
+    List<Session> sessions = new ArrayList<>(open);
+    sessions.addAll(retired);
+    Shutdown.drain(sessions, config.shutdownGrace(), "the server");
     synchronized (events) {
       events.tryEmitComplete();
     }
