@@ -8,10 +8,13 @@ import io.communica.core.Connector;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
+import io.communica.core.intercept.ConnectionInfo;
+import io.communica.core.intercept.ConnectionListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +39,7 @@ class ShutdownTest {
   private final List<AutoCloseable> opened = new ArrayList<>();
   /** A permit for each held handler that started. */
   private final Semaphore handlersStarted = new Semaphore(0);
-  private final java.util.concurrent.CountDownLatch releaseHandler =
-      new java.util.concurrent.CountDownLatch(1);
+  private final CountDownLatch releaseHandler = new CountDownLatch(1);
 
   @AfterEach
   void closeAll() throws Exception {
@@ -78,6 +80,7 @@ class ShutdownTest {
             .clientId("c1")
             .handler(handler)
             .requestTimeout(LONG)
+            .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
             .shutdownGrace(grace)
             .start();
     opened.add(c);
@@ -179,8 +182,10 @@ class ShutdownTest {
     assertThat(handlersStarted.tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
     CompletableFuture<Long> closing = closeInBackground(first);
-    // the old server drains; a new one takes its port once it is free, and the client's next call
-    // goes there
+    // the old server drains; a new one takes its port once it is free, and the client, told that
+    // the old one goes away, connects to it (a call made before the client was told would still go
+    // to the old server, as the protocol allows)
+    CountDownLatch clientOnSecond = new CountDownLatch(1);
     SimpleServer second = null;
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (second == null) {
@@ -188,6 +193,13 @@ class ShutdownTest {
         second =
             SimpleServer.builder(TcpConnector.of("127.0.0.1", port))
                 .handler(Handler.nonBlocking(String.class, s -> "second " + s))
+                .connectionListener(
+                    new ConnectionListener() {
+                      @Override
+                      public void onOpen(ConnectionInfo connection) {
+                        clientOnSecond.countDown();
+                      }
+                    })
                 .start();
       } catch (IllegalStateException inUse) {
         // nothing signals that the old server stopped listening: try again shortly
@@ -196,6 +208,7 @@ class ShutdownTest {
       }
     }
     opened.add(second);
+    assertThat(clientOnSecond.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(client.request("new", String.class).block(WAIT)).isEqualTo("second new");
 
     releaseHandler.countDown();
