@@ -48,11 +48,16 @@ public final class ErrorKind {
   /** This side failed (an exception while handling the connection); the text names it. */
   public static final int CLOSE_INTERNAL_ERROR = 3;
   /**
+   * This side's memory budget is exhausted and this connection held the most of it; the text says
+   * how much.
+   */
+  public static final int CLOSE_OVERLOADED = 4;
+  /**
    * The sender shuts down and drains: it takes no new calls on this connection, still answers the
    * requests it received, then sends CLOSE with code 0 and closes. The receiver stops sending new
    * calls on it and keeps reading the replies.
    */
-  public static final int CLOSE_GOING_AWAY = 4;
+  public static final int CLOSE_GOING_AWAY = 5;
 
   private ErrorKind() {}
 }

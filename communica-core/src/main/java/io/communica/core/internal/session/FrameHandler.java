@@ -42,4 +42,10 @@ interface FrameHandler {
 
   /** The frame breaks the protocol. */
   void protocolError(String reason);
+
+  /**
+   * This side cannot hold what the peer sends: the memory budget refused it (this connection holds
+   * the most) or an allocation failed.
+   */
+  void overloaded(String reason);
 }

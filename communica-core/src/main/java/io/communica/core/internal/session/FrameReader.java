@@ -24,10 +24,12 @@ final class FrameReader {
    */
   private final byte[] routeScratch;
 
-  FrameReader(FrameHandler handler, ByteBufAllocator alloc, int maxMessage, int longestRoute) {
+  FrameReader(
+      FrameHandler handler, ByteBufAllocator alloc, MemoryBudget.Account account, int maxMessage,
+      int longestRoute) {
     this.handler = handler;
     this.maxMessage = maxMessage;
-    this.reassembly = new Reassembly(alloc, maxMessage);
+    this.reassembly = new Reassembly(alloc, account, maxMessage);
     this.routeScratch = new byte[longestRoute];
   }
 
@@ -111,6 +113,13 @@ final class FrameReader {
       done = reassembly.append(type, id, (flags & FrameHeader.FLAG_FOLLOWS) != 0, frame, from, n);
     } catch (FrameException e) {
       handler.protocolError(e.getMessage());
+      return;
+    } catch (MemoryBudget.Refused e) {
+      handler.overloaded(e.getMessage());
+      return;
+    } catch (OutOfMemoryError e) {
+      // direct memory ran out despite the budget (other users of it): this connection goes
+      handler.overloaded("out of memory while reassembling a message: " + e.getMessage());
       return;
     }
     if (done != null) {

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * session through {@link Outbox#submit} and {@link #close(String)}.
  */
 public final class Session
-    implements FrameListener, FrameHandler, ConnectionInfo, CurrentCall.Peer {
+    implements FrameListener, FrameHandler, ConnectionInfo, CurrentCall.Peer, MemoryBudget.Shedder {
 
   private static final Logger log = LoggerFactory.getLogger(Session.class);
 
@@ -51,6 +51,8 @@ public final class Session
 
   final PeerTerms terms;
   final Closing closing;
+  /** What this connection's buffers hold of the process's memory budget. */
+  final MemoryBudget.Account account;
 
   // loop-confined
   private int state = HANDSHAKE;
@@ -85,10 +87,12 @@ public final class Session
     this.alloc = conn.alloc();
     this.terms = new PeerTerms(settings, conn.remoteAddress());
     this.closing = new Closing(this, conn);
+    this.account = settings.memoryBudget().open(this);
     this.out = new Outbox(this, conn, settings.maxQueuedBytes());
     this.requester = new Requester(this);
     this.responder = new Responder(this, conn, routes);
-    this.reader = new FrameReader(this, alloc, settings.maxMessageSize(), routes.index().maxLength());
+    this.reader =
+        new FrameReader(this, alloc, account, settings.maxMessageSize(), routes.index().maxLength());
     this.keepAlive = new KeepAlive(this, settings);
     this.handshake = handshake.apply(this);
     keepAlive.startHandshakeTimer();
@@ -281,7 +285,13 @@ public final class Session
       // closing: whatever the peer still sends is ignored
       return;
     }
-    reader.read(frame);
+    try {
+      reader.read(frame);
+    } catch (OutOfMemoryError e) {
+      // direct memory ran out beyond the budget (another user of it): this connection goes, the
+      // loop and the other connections carry on
+      overloaded("out of memory while handling a frame: " + e.getMessage());
+    }
   }
 
   @Override
@@ -323,6 +333,7 @@ public final class Session
     responder.close();
     reader.close();
     out.failAll(error);
+    account.close();
   }
 
   // ---------------------------------------------------------------- closing
@@ -339,6 +350,19 @@ public final class Session
     closing.withReason(
         ErrorKind.CLOSE_INTERNAL_ERROR,
         new ConnectionLostException("internal error: " + cause, cause));
+  }
+
+  /** This connection holds the most of an exhausted memory budget: close it, saying so. Any thread. */
+  @Override
+  public void shed(String reason) {
+    conn.execute(() -> overloaded(reason));
+  }
+
+  /** Loop: closes because memory ran short (the budget, or an allocation that failed). */
+  @Override
+  public void overloaded(String reason) {
+    closing.withReason(
+        ErrorKind.CLOSE_OVERLOADED, new ConnectionLostException("closed by this side: " + reason));
   }
 
   /** Closes cleanly: a CLOSE frame with the reason, then the connection. From any thread. */

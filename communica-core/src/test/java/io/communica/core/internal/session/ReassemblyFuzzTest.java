@@ -36,7 +36,8 @@ class ReassemblyFuzzTest {
   void readerStaysWithinItsBoundsAndThrowsNothing(@ForAll("frames") List<byte[]> frames) {
     CountingAllocator alloc = new CountingAllocator(MAX_MESSAGE);
     Recorder handler = new Recorder();
-    FrameReader reader = new FrameReader(handler, alloc, MAX_MESSAGE, 16);
+    FrameReader reader =
+        new FrameReader(handler, alloc, new MemoryBudget(1L << 40).open(reason -> {}), MAX_MESSAGE, 16);
     long received = 0;
     for (byte[] bytes : frames) {
       if (handler.error != null) {
@@ -132,6 +133,9 @@ class ReassemblyFuzzTest {
       error = "version " + version;
     }
     @Override public void protocolError(String reason) {
+      error = reason;
+    }
+    @Override public void overloaded(String reason) {
       error = reason;
     }
   }
