@@ -14,6 +14,7 @@ import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import io.communica.test.contract.ConnectorContract.Resources;
 import io.communica.test.contract.ContractSerializer;
+import io.communica.test.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

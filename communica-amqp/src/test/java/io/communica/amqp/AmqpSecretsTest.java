@@ -8,6 +8,7 @@ import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import io.communica.test.contract.ConnectorContract.Resources;
 import io.communica.core.transport.ConnectorUri;
+import io.communica.test.LogCapture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;

@@ -51,7 +51,11 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, E>, E extends Cli
     return self();
   }
 
-  /** Credentials sent in the handshake for the server's {@link Authenticator}. Default none. */
+  /**
+   * Credentials sent in the handshake for the server's {@link Authenticator}. Default none; a
+   * connector with a {@link Connector#token() token} sends its secret instead (setting both fails
+   * the build).
+   */
   public B credentials(byte[] credentials) {
     requireNonNull(credentials, "credentials");
     if (credentials.length > 0xffff) {
@@ -89,11 +93,28 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, E>, E extends Cli
     return config(
         routes,
         clientId,
-        credentials,
+        handshakeCredentials(),
         reconnectInitial,
         reconnectMax,
         connectTimeout,
         Authenticator.acceptAll());
+  }
+
+  /**
+   * The credentials of the HELLO: the connector's token, read now, or those given to {@link
+   * #credentials(byte[])}.
+   */
+  private byte[] handshakeCredentials() {
+    SharedToken token = connector.token();
+    if (token == null) {
+      return credentials;
+    }
+    if (credentials.length > 0) {
+      throw new IllegalStateException(
+          "the connector's " + token + " is sent as the handshake's credentials: do not set"
+              + " credentials(...) as well");
+    }
+    return token.read();
   }
 
   /** The client, not yet started. */

@@ -62,6 +62,18 @@ public abstract class Connector {
   public abstract String dump();
 
   /**
+   * The shared token of this connector ({@code tokenEnv=} or {@code tokenFile=} in its string), or
+   * null when it has none. A server built with a connector that has one refuses every client that
+   * does not present the same secret; a client built with one presents it in its handshake. See
+   * {@link SharedToken}. Transports that take these options override this; none by default.
+   *
+   * @since 0.2
+   */
+  public @org.jspecify.annotations.Nullable SharedToken token() {
+    return null;
+  }
+
+  /**
    * Transport SPI: binds and accepts connections, calling {@code handler} for each. Entities call
    * this; applications do not.
    */

@@ -77,9 +77,14 @@ abstract class Entity<S extends Entity<S>> implements AutoCloseable {
   }
 
   /**
-   * Closes every connection (telling each peer) and stops: a server stops accepting, a client stops
-   * reconnecting. Calls still waiting fail with {@link ConnectionLostException}. Once it has
-   * returned, every state query says closed. Idempotent.
+   * Shuts down gracefully and stops: a server stops accepting, a client stops reconnecting; every
+   * peer is told that this side is shutting down, so it sends no new calls; calls in flight (the
+   * handlers running here, the replies this side waits for) may finish within the {@linkplain
+   * EntityBuilder#shutdownGrace shutdown grace period} (5 s by default); what is left then fails
+   * with {@link ConnectionLostException} ("... is shutting down: ..."), here and at the peer, whose
+   * calls never wait for their timeouts. Calls made after {@code close()} began, and calls waiting
+   * for a connection, fail at once. Once it has returned, every state query says closed. Called from
+   * a handler or an event loop, it does not wait: the connections drain on their own. Idempotent.
    */
   @Override
   public void close() {

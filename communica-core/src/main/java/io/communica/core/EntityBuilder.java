@@ -49,6 +49,9 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
   /** Default bound on bytes queued for one connection and not yet taken by it: 64 MiB. */
   public static final long DEFAULT_MAX_QUEUED_BYTES = 64L * 1024 * 1024;
 
+  /** Default time {@code close()} lets calls in flight finish: 5 seconds. */
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
   final Connector connector;
   Serializer serializer = Serializer.defaultSerializer();
   Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
@@ -61,6 +64,7 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
   long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
   Scheduler blockingScheduler = Schedulers.boundedElastic();
   boolean failFast;
+  Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
   final List<ClientInterceptor> clientInterceptors = new ArrayList<>();
   final List<ServerInterceptor> serverInterceptors = new ArrayList<>();
   final List<ConnectionListener> connectionListeners = new ArrayList<>();
@@ -179,6 +183,24 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
     return self();
   }
 
+  /**
+   * How long {@link Entity#close()} lets calls in flight finish. {@code close()} stops accepting
+   * (a server stops listening, a client stops reconnecting) and tells every peer that this side is
+   * shutting down, so that the peer sends no new calls and keeps reading replies; the handlers
+   * running here may still answer, and the replies this side waits for may still arrive, for up
+   * to this long. What is left then fails with {@link ConnectionLostException} ("... is shutting
+   * down: ..."), here and at the peer at once, and {@code close()} returns. Zero closes at once.
+   * Default 5 s.
+   */
+  public B shutdownGrace(Duration grace) {
+    requireNonNull(grace, "grace");
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("grace must not be negative: " + grace);
+    }
+    this.shutdownGrace = grace;
+    return self();
+  }
+
   /** A simple entity's routes: its handler under the empty route, if it has one. */
   final Map<String, Handler> handlerRoutes() {
     Handler h = handler;
@@ -244,6 +266,7 @@ public abstract class EntityBuilder<B extends EntityBuilder<B>> {
         reconnectMax,
         authenticator,
         failFast,
+        shutdownGrace,
         clientInterceptors.isEmpty() && serverInterceptors.isEmpty() && connectionListeners.isEmpty()
             ? Interception.NONE
             : new Interception(clientInterceptors, serverInterceptors, connectionListeners));

@@ -21,13 +21,18 @@ public abstract class ServerBuilder<B extends ServerBuilder<B, E>, E extends Ser
     super(connector);
   }
 
-  /** Decides which clients may connect. Default: every client. */
+  /**
+   * Decides which clients may connect. Default: every client. With a connector that has a {@link
+   * Connector#token() token}, a client must first present the token; the authenticator then sees it
+   * with empty credentials.
+   */
   public B authenticator(Authenticator authenticator) {
     this.authenticator = requireNonNull(authenticator, "authenticator");
     return self();
   }
 
   EntityConfig serverConfig(Map<String, Handler> routes) {
+    SharedToken token = connector.token();
     return config(
         routes,
         "server",
@@ -35,7 +40,7 @@ public abstract class ServerBuilder<B extends ServerBuilder<B, E>, E extends Ser
         ClientBuilder.DEFAULT_RECONNECT_INITIAL,
         ClientBuilder.DEFAULT_RECONNECT_MAX,
         ClientBuilder.DEFAULT_CONNECT_TIMEOUT,
-        authenticator);
+        token != null ? token.authenticator(authenticator) : authenticator);
   }
 
   /** The server, not yet started. */

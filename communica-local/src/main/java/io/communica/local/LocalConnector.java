@@ -3,6 +3,7 @@ package io.communica.local;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.Connector;
+import io.communica.core.SharedToken;
 import io.communica.core.TransportServer;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.ConnectorUri;
@@ -25,6 +26,7 @@ import reactor.core.publisher.Mono;
  * unix:///run/user/1000/app.sock           an absolute socket path
  * local://app                              a name, in a private per-user directory
  * local://app?allow-uids=1000,1001         also admit these users (or allow-uids=any)
+ * local://app?tokenFile=/etc/app/token     and require a shared token (or tokenEnv=NAME)
  * </pre>
  *
  * <pre>{@code
@@ -47,6 +49,9 @@ import reactor.core.publisher.Mono;
  *       default only the server's own user may connect; {@link #allowUids} and {@link
  *       #allowAnyUid} widen that. A refused client fails with {@code HandshakeRefusedException}
  *       giving the reason.
+ *   <li>With {@code tokenEnv=NAME} or {@code tokenFile=/path} ({@link #withToken}) a client must
+ *       also present the shared secret found there (see {@link SharedToken}): for users admitted by
+ *       {@code allow-uids} who should still not all connect.
  * </ul>
  *
  * <p>Paths are printable ASCII, absolute, and within the platform's limit (107 bytes on Linux,
@@ -61,7 +66,7 @@ import reactor.core.publisher.Mono;
  */
 public final class LocalConnector extends Connector {
 
-  static final Set<String> OPTIONS = Set.of("allow-uids");
+  static final Set<String> OPTIONS = Set.of("allow-uids", "tokenEnv", "tokenFile");
 
   private static final java.util.regex.Pattern NAME =
       java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -72,16 +77,19 @@ public final class LocalConnector extends Connector {
   private final @Nullable Set<Long> allowedUids;
 
   private final @Nullable LocalSockets sockets;
+  private final @Nullable SharedToken token;
 
   private LocalConnector(
       @Nullable Path path,
       @Nullable String name,
       @Nullable Set<Long> allowedUids,
-      @Nullable LocalSockets sockets) {
+      @Nullable LocalSockets sockets,
+      @Nullable SharedToken token) {
     this.path = path;
     this.name = name;
     this.allowedUids = allowedUids;
     this.sockets = sockets;
+    this.token = token;
   }
 
   /**
@@ -94,7 +102,7 @@ public final class LocalConnector extends Connector {
     requireNonNull(path, "path");
     Path p = path.normalize();
     SocketFiles.checkPath(p);
-    return new LocalConnector(p, null, Set.of(), null);
+    return new LocalConnector(p, null, Set.of(), null, null);
   }
 
   /** A socket at an absolute path, given as a string. */
@@ -114,10 +122,11 @@ public final class LocalConnector extends Connector {
           "local socket name must be 1-64 letters, digits, '.', '_' or '-', starting with a letter"
               + " or digit: '" + name + "'");
     }
-    return new LocalConnector(null, name, Set.of(), null);
+    return new LocalConnector(null, name, Set.of(), null, null);
   }
 
   static LocalConnector load(ConnectorUri uri) {
+    SharedToken token = SharedToken.fromUri(uri);
     uri.requireOnly(OPTIONS);
     if (uri.userInfo() != null || uri.port() >= 0) {
       throw uri.invalid("a " + uri.scheme() + " connector has no user info or port");
@@ -145,6 +154,9 @@ public final class LocalConnector extends Connector {
         throw e;
       }
       throw uri.invalid(e.getMessage());
+    }
+    if (token != null) {
+      c = c.withToken(token);
     }
     String uids = uri.param("allow-uids");
     if (uids != null) {
@@ -186,22 +198,35 @@ public final class LocalConnector extends Connector {
       }
       set.add(uid);
     }
-    return new LocalConnector(path, name, Collections.unmodifiableSet(set), sockets);
+    return new LocalConnector(path, name, Collections.unmodifiableSet(set), sockets, token);
   }
 
   /** Admits every user who can open the socket file (its permissions still apply). */
   public LocalConnector allowAnyUid() {
-    return new LocalConnector(path, name, null, sockets);
+    return new LocalConnector(path, name, null, sockets, token);
   }
 
   /** Admits only the server's own user: the default. */
   public LocalConnector sameUserOnly() {
-    return new LocalConnector(path, name, Set.of(), sockets);
+    return new LocalConnector(path, name, Set.of(), sockets, token);
+  }
+
+  /**
+   * Requires (on a server) and presents (on a client) the shared secret of {@code token}, besides
+   * the uid check. See {@link SharedToken}.
+   */
+  public LocalConnector withToken(SharedToken token) {
+    return new LocalConnector(path, name, allowedUids, sockets, requireNonNull(token, "token"));
+  }
+
+  @Override
+  public @Nullable SharedToken token() {
+    return token;
   }
 
   /** For tests and benchmarks: this connector on a given socket implementation. */
   LocalConnector withSockets(LocalSockets impl) {
-    return new LocalConnector(path, name, allowedUids, impl);
+    return new LocalConnector(path, name, allowedUids, impl, token);
   }
 
   @Override
@@ -238,6 +263,9 @@ public final class LocalConnector extends Connector {
     } else if (!allowedUids.isEmpty()) {
       s.append("?allow-uids=")
           .append(allowedUids.stream().map(String::valueOf).collect(Collectors.joining(",")));
+    }
+    if (token != null) {
+      s.append(s.indexOf("?") < 0 ? '?' : '&').append(token.option());
     }
     return s.toString();
   }

@@ -1,5 +1,6 @@
 package io.communica.netty;
 
+import io.communica.core.TransportException;
 import io.communica.core.frame.FrameBatch;
 import io.communica.core.frame.FrameException;
 import io.communica.core.frame.LengthCodec;
@@ -180,8 +181,10 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       cause = t;
     }
     log.debug("transport error on {}: {}", remoteAddress, t.toString());
-    if (!inactive && channel.isActive() && !(t instanceof IOException)) {
-      // this side failed, not the connection: the peer can still be told why
+    if (!inactive && channel.isActive() && !(t instanceof IOException)
+        && !(t instanceof TransportException)) {
+      // this side failed, not the connection (an I/O error, or a transport's own verdict such as
+      // a TLS refusal): the peer can still be told why
       Throwable reason = t instanceof DecoderException && t.getCause() != null ? t.getCause() : t;
       try {
         listener.onException(reason);

@@ -3,6 +3,7 @@ package io.communica.tcp;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.Connector;
+import io.communica.core.SharedToken;
 import io.communica.core.TransportServer;
 import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
@@ -18,11 +19,13 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.File;
 import java.net.InetSocketAddress;
+import java.util.HashSet;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
+import reactor.netty.NettyPipeline;
 import reactor.netty.tcp.TcpClient;
 import reactor.netty.tcp.TcpServer;
 
@@ -35,6 +38,7 @@ import reactor.netty.tcp.TcpServer;
  * tcp://[::1]:8000
  * tcp://example.org:8443?tls=true&amp;ca=/etc/app/ca.pem
  * tcp://0.0.0.0:8443?tls=true&amp;cert=/etc/app/server.pem&amp;key=/etc/app/server.key&amp;provider=openssl
+ * tcp://127.0.0.1:8000?tokenEnv=APP_TOKEN
  * </pre>
  *
  * <ul>
@@ -46,6 +50,10 @@ import reactor.netty.tcp.TcpServer;
  *       a certificate that chains to it.
  *   <li>{@code provider} — {@code jdk} (default) or {@code openssl} (needs {@code
  *       io.netty:netty-tcnative-boringssl-static} on the class path).
+ *   <li>{@code tokenEnv}, {@code tokenFile} — token authentication: the environment variable or
+ *       file that holds a shared secret, never the secret itself (see {@link SharedToken}); on a
+ *       server every client must present it, a client presents it. Use it with TLS: without, the
+ *       token crosses the network in the clear.
  * </ul>
  *
  * <p>Port 0 binds an ephemeral port; the server entity's {@code connector()} then gives the real
@@ -55,7 +63,13 @@ import reactor.netty.tcp.TcpServer;
  */
 public final class TcpConnector extends Connector {
 
-  static final Set<String> OPTIONS = Set.of("tls", "cert", "key", "ca", "provider");
+  static final Set<String> OPTIONS = options();
+
+  /** Handler names in a TLS connection's pipeline. */
+  private static final String PROBE = "communica.plaintext-probe";
+
+  private static final String TLS_LOG = "communica.tls-log";
+  private static final String TLS_REFUSAL = "communica.tls-refusal";
 
   private final String host;
   private final int port;
@@ -64,6 +78,13 @@ public final class TcpConnector extends Connector {
   private final @Nullable String key;
   private final @Nullable String ca;
   private final String provider;
+  private final @Nullable SharedToken token;
+
+  private static Set<String> options() {
+    Set<String> all = new HashSet<>(Set.of("tls", "cert", "key", "ca", "provider"));
+    all.addAll(SharedToken.OPTIONS);
+    return Set.copyOf(all);
+  }
 
   private TcpConnector(Builder b) {
     this.host = b.host;
@@ -73,6 +94,7 @@ public final class TcpConnector extends Connector {
     this.key = b.key;
     this.ca = b.ca;
     this.provider = b.provider;
+    this.token = b.token;
   }
 
   /** Plain TCP to or on {@code host:port}. */
@@ -86,6 +108,7 @@ public final class TcpConnector extends Connector {
   }
 
   static TcpConnector load(ConnectorUri uri) {
+    SharedToken token = SharedToken.fromUri(uri);
     uri.requireOnly(OPTIONS);
     String host = uri.host();
     if (host == null) {
@@ -101,6 +124,7 @@ public final class TcpConnector extends Connector {
       throw uri.invalid("a tcp connector has no user info");
     }
     Builder b = builder(host, uri.port());
+    b.token = token;
     b.tls = uri.booleanParam("tls", false);
     b.cert = uri.param("cert");
     b.key = uri.param("key");
@@ -141,6 +165,11 @@ public final class TcpConnector extends Connector {
   }
 
   @Override
+  public @Nullable SharedToken token() {
+    return token;
+  }
+
+  @Override
   public String dump() {
     StringBuilder s = new StringBuilder("tcp://");
     s.append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append(':').append(port);
@@ -152,6 +181,9 @@ public final class TcpConnector extends Connector {
       if (!provider.equals("jdk")) {
         append(s, "provider", provider);
       }
+    }
+    if (token != null) {
+      s.append(tls ? '&' : '?').append(token.option());
     }
     return s.toString();
   }
@@ -169,6 +201,7 @@ public final class TcpConnector extends Connector {
     b.key = key;
     b.ca = ca;
     b.provider = provider;
+    b.token = token;
     return b.build();
   }
 
@@ -182,7 +215,15 @@ public final class TcpConnector extends Connector {
               TcpServer.create().host(host).port(port).childOption(ChannelOption.TCP_NODELAY, true);
           if (tls) {
             SslContext ctx = serverContext();
-            server = server.secure(spec -> spec.sslContext(ctx));
+            server =
+                server
+                    .secure(spec -> spec.sslContext(ctx))
+                    .doOnChannelInit(
+                        (observer, channel, remote) -> {
+                          channel.pipeline().addFirst(PROBE, new TlsRefusals.PlaintextProbe());
+                          channel.pipeline()
+                              .addAfter(NettyPipeline.SslHandler, TLS_LOG, new TlsRefusals.ServerLog());
+                        });
           }
           return NettyTransport.bind(server, options, handler, NettyTransport::noCredentials, AdmissionCheck.ALLOW_ALL)
               .map(this::transportServer);
@@ -217,11 +258,30 @@ public final class TcpConnector extends Connector {
         () -> {
           TcpClient client =
               TcpClient.newConnection().host(host).port(port).option(ChannelOption.TCP_NODELAY, true);
-          if (tls) {
-            SslContext ctx = clientContext();
-            client = client.secure(spec -> spec.sslContext(ctx));
+          if (!tls) {
+            return NettyTransport.connect(client, options, handler, NettyTransport::noCredentials);
           }
-          return NettyTransport.connect(client, options, handler, NettyTransport::noCredentials);
+          SslContext ctx = clientContext();
+          String server = host + ":" + port;
+          boolean hasCertificate = cert != null;
+          client =
+              client
+                  .secure(spec -> spec.sslContext(ctx))
+                  .doOnChannelInit(
+                      (observer, channel, remote) ->
+                          channel.pipeline()
+                              .addAfter(
+                                  NettyPipeline.SslHandler,
+                                  TLS_REFUSAL,
+                                  new TlsRefusals.ClientSide(server, hasCertificate)));
+          return NettyTransport.connect(client, options, handler, NettyTransport::noCredentials)
+              .onErrorMap(
+                  e -> e instanceof SSLException || e.getCause() instanceof SSLException,
+                  e ->
+                      TlsRefusals.refusal(
+                          server,
+                          hasCertificate,
+                          e instanceof SSLException ssl ? ssl : (SSLException) e.getCause()));
         });
   }
 
@@ -285,6 +345,7 @@ public final class TcpConnector extends Connector {
     private @Nullable String key;
     private @Nullable String ca;
     private String provider = "jdk";
+    private @Nullable SharedToken token;
 
     Builder(String host, int port) {
       this.host = requireNonNull(host, "host");
@@ -324,6 +385,15 @@ public final class TcpConnector extends Connector {
         throw new IllegalArgumentException("provider must be jdk or openssl, not '" + provider + "'");
       }
       this.provider = provider;
+      return this;
+    }
+
+    /**
+     * Token authentication with the secret of {@code token}: a server refuses clients without it, a
+     * client presents it. Turn TLS on as well, or the token crosses the network in the clear.
+     */
+    public Builder token(SharedToken token) {
+      this.token = requireNonNull(token, "token");
       return this;
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.communica.core.Connector;
+import io.communica.core.SharedToken;
 import io.communica.core.Handler;
 import io.communica.core.HandlerFailedException;
 import io.communica.core.SimpleClient;
@@ -37,6 +38,11 @@ class TcpConnectorTest {
           TcpConnector.builder("10.0.0.1", 1)
               .certificate("/tmp/ünïcode/cert.pem", "/tmp/ünïcode/key.pem")
               .build(),
+          TcpConnector.builder("127.0.0.1", 1).token(SharedToken.fromEnv("APP_TOKEN")).build(),
+          TcpConnector.builder("127.0.0.1", 1)
+              .tls()
+              .token(SharedToken.fromFile(java.nio.file.Path.of("/etc/app/my token")))
+              .build(),
         }) {
       String dumped = c.dump();
       assertThat(dumped).matches("\\p{ASCII}+").doesNotContain(" ");
@@ -57,7 +63,7 @@ class TcpConnectorTest {
         .hasMessageContaining("out of range");
     assertThatThrownBy(() -> Connector.load("tcp://127.0.0.1:80?tls=true&colour=blue"))
         .hasMessageContaining("unknown option 'colour'")
-        .hasMessageContaining("[ca, cert, key, provider, tls]");
+        .hasMessageContaining("[ca, cert, key, provider, tls, tokenEnv, tokenFile]");
     assertThatThrownBy(() -> Connector.load("tcp://127.0.0.1:80?tls=maybe"))
         .hasMessageContaining("must be true or false");
     assertThatThrownBy(() -> Connector.load("tcp://127.0.0.1:80?cert=/a.pem"))

@@ -52,6 +52,12 @@ public final class ErrorKind {
    * how much.
    */
   public static final int CLOSE_OVERLOADED = 4;
+  /**
+   * The sender shuts down and drains: it takes no new calls on this connection, still answers the
+   * requests it received, then sends CLOSE with code 0 and closes. The receiver stops sending new
+   * calls on it and keeps reading the replies.
+   */
+  public static final int CLOSE_GOING_AWAY = 5;
 
   private ErrorKind() {}
 }

@@ -7,7 +7,12 @@ import io.communica.core.internal.session.CloseLog;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Requests;
 import io.communica.core.internal.session.Session;
+import io.communica.core.internal.session.Shutdown;
 import io.communica.core.transport.Causes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -41,6 +46,8 @@ public final class ClientCore extends CoreBase {
   private volatile byte[] resumeToken = new byte[0];
   private volatile boolean started;
   private final CloseLog closeLog = new CloseLog();
+  /** Sessions whose server is shutting down, still delivering replies. */
+  private final Set<Session> retired = ConcurrentHashMap.newKeySet();
   private int attempt;
   private @Nullable Disposable retry;
 
@@ -141,6 +148,13 @@ public final class ClientCore extends CoreBase {
 
   private void reconnectLater(Throwable cause) {
     lastFailure = Causes.messages(cause);
+    HandshakeRefusedException refusal = refusal(cause);
+    if (refusal != null && refusedReason == null) {
+      // refused by the transport (a TLS handshake), not by the server's session: the same verdict
+      refusedReason = refusal.getMessage();
+      waiters.failAll(refusal);
+      failFastWaiters.failAll(refusal);
+    }
     failing = true;
     failFastWaiters.failAll(failFastError());
     long delayMs;
@@ -161,6 +175,16 @@ public final class ClientCore extends CoreBase {
       log.info("connection to {} failed or lost ({}); reconnecting", connector, cause.getMessage());
     }
     log.debug("reconnecting to {} in {} ms (attempt {})", connector, delayMs, attempt);
+  }
+
+  /** The refusal among the causes of a failed connection, if any. */
+  private static @Nullable HandshakeRefusedException refusal(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof HandshakeRefusedException refused) {
+        return refused;
+      }
+    }
+    return null;
   }
 
   /** Sends through the open connection or waits for the next one. */
@@ -230,11 +254,36 @@ public final class ClientCore extends CoreBase {
         current = null;
       }
     }
+    boolean wasRetired = retired.remove(session);
     if (wasCurrent) {
       emitState(false);
+    }
+    if (wasCurrent || wasRetired) {
       config.interception().closed(session, cause);
     }
+    if (wasRetired) {
+      // its server went away earlier, and reconnecting began then
+      return;
+    }
     reconnectLater(cause);
+  }
+
+  /**
+   * The server shuts down: new calls wait for the next connection (to the server that takes its
+   * place), which is sought at once; this one still delivers the replies of the calls in flight.
+   */
+  @Override
+  public void onPeerGoingAway(Session session, String reason) {
+    synchronized (this) {
+      if (current != session) {
+        return;
+      }
+      current = null;
+      retired.add(session);
+    }
+    emitState(false);
+    log.debug("the server at {} is shutting down: {}", connector, reason);
+    reconnectLater(new ConnectionLostException("the server is going away: " + reason));
   }
 
   @Override
@@ -254,12 +303,15 @@ public final class ClientCore extends CoreBase {
     if (!markClosed()) {
       return;
     }
-    Session s = current;
-    if (s != null) {
-      s.close("the client closed the connection");
-    }
     waiters.failAll(new ConnectionLostException("the client is closed"));
     failFastWaiters.failAll(new ConnectionLostException("the client is closed"));
+    // the connection, and any whose server is going away and which still await replies
+    List<Session> sessions = new ArrayList<>(retired);
+    Session s = current;
+    if (s != null) {
+      sessions.add(s);
+    }
+    Shutdown.drain(sessions, config.shutdownGrace(), "the client");
     synchronized (this) {
       connectedState.tryEmitComplete();
     }

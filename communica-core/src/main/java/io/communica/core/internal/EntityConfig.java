@@ -34,6 +34,8 @@ public record EntityConfig(
     Authenticator authenticator,
     // whether calls fail at once while there is no connection, unless a call says otherwise
     boolean failFast,
+    // how long close() lets calls in flight finish
+    Duration shutdownGrace,
     // interceptors and connection listeners
     Interception interception)
     implements SessionSettings {

@@ -7,6 +7,7 @@ import io.communica.core.Connector;
 import io.communica.core.internal.session.CloseLog;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Session;
+import io.communica.core.internal.session.Shutdown;
 import io.communica.core.transport.Causes;
 import io.communica.core.TransportServer;
 import java.lang.reflect.Type;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +36,8 @@ public final class ServerCore extends CoreBase {
 
   private final Map<String, Session> clients = new ConcurrentHashMap<>();
   private final List<Session> open = new CopyOnWriteArrayList<>();
+  /** Sessions of clients that are shutting down, still delivering replies until they close. */
+  private final Set<Session> retired = ConcurrentHashMap.newKeySet();
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final Waiters anyWaiters;
   private final Map<String, Waiters> byIdWaiters = new ConcurrentHashMap<>();
@@ -186,6 +190,7 @@ public final class ServerCore extends CoreBase {
   public void onClose(Session session, Throwable cause) {
     ClientInfo info = session.peer();
     open.remove(session);
+    retired.remove(session);
     if (info == null) {
       return;
     }
@@ -193,6 +198,19 @@ public final class ServerCore extends CoreBase {
     // a connection replaced by a newer one of the same client is not a disconnect
     if (clients.remove(info.clientId(), session)) {
       log.debug("client {} disconnected: {}", info.clientId(), cause.getMessage());
+      emit(new ClientEvent(ClientEvent.Type.DISCONNECTED, info));
+    }
+  }
+
+  /** A client shuts down: no new calls to it; its session closes once it has drained. */
+  @Override
+  public void onPeerGoingAway(Session session, String reason) {
+    ClientInfo info = session.peer();
+    if (open.remove(session)) {
+      retired.add(session);
+    }
+    if (info != null && clients.remove(info.clientId(), session)) {
+      log.debug("client {} is shutting down: {}", info.clientId(), reason);
       emit(new ClientEvent(ClientEvent.Type.DISCONNECTED, info));
     }
   }
@@ -289,17 +307,19 @@ public final class ServerCore extends CoreBase {
       closed = true;
       t = transport;
     }
+    // stop accepting first: a stream transport keeps the connections it accepted
     if (t != null) {
       t.close();
-    }
-    for (Session s : open) {
-      s.close("the server is closing");
     }
     ConnectionLostException error = new ConnectionLostException("the server is closed");
     anyWaiters.failAll(error);
     for (Waiters w : byIdWaiters.values()) {
       w.failAll(error);
     }
+    // the clients' connections, and those of clients that are going away and not gone yet
+    List<Session> sessions = new ArrayList<>(open);
+    sessions.addAll(retired);
+    Shutdown.drain(sessions, config.shutdownGrace(), "the server");
     synchronized (events) {
       events.tryEmitComplete();
     }

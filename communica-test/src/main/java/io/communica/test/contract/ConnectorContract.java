@@ -66,6 +66,12 @@ public interface ConnectorContract extends LifecycleContract, RemoteInterfaceCon
 
   Duration TIMEOUT = Duration.ofSeconds(15);
 
+  /**
+   * The entities' shutdown grace period: several tests close entities whose handlers never answer,
+   * and each close would otherwise wait the default 5 s for them.
+   */
+  Duration SHUTDOWN_GRACE = Duration.ofMillis(300);
+
   /** A connector for a new server on a fresh address. */
   Connector serverConnector();
 
@@ -169,19 +175,27 @@ public interface ConnectorContract extends LifecycleContract, RemoteInterfaceCon
    * with the contract's own serializer, so that no result depends on the class path.
    */
   default SimpleServer.Builder simpleServer(Connector address) {
-    return SimpleServer.builder(resources().track(address)).serializer(ContractSerializer.INSTANCE);
+    return SimpleServer.builder(resources().track(address))
+        .serializer(ContractSerializer.INSTANCE)
+        .shutdownGrace(SHUTDOWN_GRACE);
   }
 
   default RouteServer.Builder routeServer(Connector address) {
-    return RouteServer.builder(resources().track(address)).serializer(ContractSerializer.INSTANCE);
+    return RouteServer.builder(resources().track(address))
+        .serializer(ContractSerializer.INSTANCE)
+        .shutdownGrace(SHUTDOWN_GRACE);
   }
 
   default SimpleClient.Builder simpleClient(Connector address) {
-    return SimpleClient.builder(resources().track(address)).serializer(ContractSerializer.INSTANCE);
+    return SimpleClient.builder(resources().track(address))
+        .serializer(ContractSerializer.INSTANCE)
+        .shutdownGrace(SHUTDOWN_GRACE);
   }
 
   default RouteClient.Builder routeClient(Connector address) {
-    return RouteClient.builder(resources().track(address)).serializer(ContractSerializer.INSTANCE);
+    return RouteClient.builder(resources().track(address))
+        .serializer(ContractSerializer.INSTANCE)
+        .shutdownGrace(SHUTDOWN_GRACE);
   }
 
   /** A client that retries a lost connection within a fraction of a second. */

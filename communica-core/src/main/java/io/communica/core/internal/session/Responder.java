@@ -325,6 +325,11 @@ final class Responder {
     session.out.writeMessage(frame, null);
   }
 
+  /** Loop: requests being handled whose reply is not written yet. */
+  int inFlight() {
+    return inbound.size();
+  }
+
   /** Loop: the connection closed; calls still running are cancelled. */
   void close() {
     for (InboundCall call : inbound.values()) {

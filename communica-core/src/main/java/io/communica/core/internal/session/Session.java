@@ -267,6 +267,11 @@ public final class Session
 
   @Override
   public void onClose(int code, String reason) {
+    if (code == ErrorKind.CLOSE_GOING_AWAY) {
+      // the peer drains: no new calls to it, its replies still come (see Shutdown)
+      owner.onPeerGoingAway(this, reason);
+      return;
+    }
     closing.byPeer(code, reason);
   }
 
@@ -363,6 +368,11 @@ public final class Session
   /** Closes cleanly: a CLOSE frame with the reason, then the connection. From any thread. */
   public void close(String reason) {
     closing.normally(reason);
+  }
+
+  /** Loop: calls on this connection not finished yet, handled here or waiting for the peer. */
+  int callsInFlight() {
+    return responder.inFlight() + requester.pendingCount();
   }
 
   // ---------------------------------------------------------------- ConnectionInfo

@@ -35,6 +35,12 @@ public interface SessionOwner {
   /** The connection closed (after {@link #onOpen}, or during the handshake). */
   void onClose(Session session, Throwable cause);
 
+  /**
+   * The peer shuts down (CLOSE with code {@code CLOSE_GOING_AWAY}): send no new calls on this
+   * session; it still delivers the replies of the calls in flight and closes when the peer is done.
+   */
+  default void onPeerGoingAway(Session session, String reason) {}
+
   /** Server: this side refuses the handshake (any reason); the session closes next. */
   default void onRefusing(Session session, String reason) {}
 
