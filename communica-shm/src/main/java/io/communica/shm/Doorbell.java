@@ -134,23 +134,30 @@ final class Doorbell implements TransportServer {
       }
       ScheduledFuture<?> watchdog =
           ShmAgent.TIMER.schedule(() -> closeQuietly(s), RING_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-      try (s) {
-        answer(s);
+      boolean kept = false;
+      try {
+        kept = answer(s, watchdog);
       } catch (IOException | RuntimeException e) {
         log.warn("shm://{}: a client's ring failed: {}", connector.name(), e.toString());
       } finally {
         watchdog.cancel(false);
+        if (!kept) {
+          closeQuietly(s);
+        }
       }
     }
   }
 
-  /** Takes one client's ring file, or tells it why not. */
-  private void answer(SocketChannel s) throws IOException {
+  /**
+   * Takes one client's ring file, or tells it why not; true when the socket stays open as the
+   * connection's doorbell.
+   */
+  private boolean answer(SocketChannel s, ScheduledFuture<?> watchdog) throws IOException {
     String line = readLine(s);
     Matcher m = REQUEST.matcher(line);
     if (!m.matches()) {
       reply(s, "NO malformed request");
-      return;
+      return false;
     }
     Path file = dir.resolve(m.group(1));
     long pid = Long.parseLong(m.group(2));
@@ -173,14 +180,14 @@ final class Doorbell implements TransportServer {
       ring = RingFile.open(file, attrs.size(), ProcessHandle.current().pid());
     } catch (IOException e) {
       reply(s, "NO " + e.getMessage());
-      return;
+      return false;
     } finally {
       ShmFiles.deleteQuietly(file); // mapped by both (or refused): the name is no longer needed
     }
     if (ring.clientPid() != pid) {
       ring.unmap();
       reply(s, "NO the ring file names pid " + ring.clientPid() + ", the caller " + pid);
-      return;
+      return false;
     }
     try {
       reply(s, "OK " + ProcessHandle.current().pid());
@@ -188,10 +195,15 @@ final class Doorbell implements TransportServer {
       ring.unmap(); // the client gave up
       throw e;
     }
+    if (!watchdog.cancel(false)) {
+      ring.unmap(); // the socket was closed: too late
+      return false;
+    }
     ShmConnection conn =
         new ShmConnection(
             ShmAgent.of(connector.idleStrategy()),
             ring,
+            s,
             false,
             pid,
             options.maxFrameSize(),
@@ -205,6 +217,7 @@ final class Doorbell implements TransportServer {
                 log.warn("shm://{}: the connection handler failed", connector.name(), e);
               }
             });
+    return true;
   }
 
   private static @Nullable String peerUser(SocketChannel s) {
@@ -262,32 +275,40 @@ final class Doorbell implements TransportServer {
       Files.setPosixFilePermissions(file, ShmFiles.OWNER_RW);
       ring = RingFile.create(file, connector.ringSize(), pid);
       long serverPid;
-      try (SocketChannel s = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-        ScheduledFuture<?> watchdog =
-            ShmAgent.TIMER.schedule(
-                () -> closeQuietly(s), options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        try {
-          s.connect(UnixDomainSocketAddress.of(bell));
-          s.write(ByteBuffer.wrap(("CONNECT 1 " + name + " " + pid + "\n").getBytes(StandardCharsets.US_ASCII)));
-          String reply = readLine(s);
-          if (!reply.startsWith("OK ")) {
-            throw new IOException(
-                "the server at " + address + " refused the connection: "
-                    + (reply.startsWith("NO ") ? reply.substring(3) : reply));
-          }
-          serverPid = Long.parseLong(reply.substring(3).trim());
-        } catch (ClosedChannelException e) {
+      SocketChannel s = SocketChannel.open(StandardProtocolFamily.UNIX);
+      ScheduledFuture<?> watchdog =
+          ShmAgent.TIMER.schedule(
+              () -> closeQuietly(s), options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      try {
+        s.connect(UnixDomainSocketAddress.of(bell));
+        s.write(ByteBuffer.wrap(("CONNECT 1 " + name + " " + pid + "\n").getBytes(StandardCharsets.US_ASCII)));
+        String reply = readLine(s);
+        if (!reply.startsWith("OK ")) {
           throw new IOException(
-              "no answer from the server at " + address + " within " + options.connectTimeout().toMillis() + " ms", e);
-        } catch (NumberFormatException e) {
-          throw new IOException("malformed answer from the server at " + address, e);
-        } finally {
-          watchdog.cancel(false);
+              "the server at " + address + " refused the connection: "
+                  + (reply.startsWith("NO ") ? reply.substring(3) : reply));
         }
+        serverPid = Long.parseLong(reply.substring(3).trim());
+        if (!watchdog.cancel(false)) {
+          throw new ClosedChannelException();
+        }
+      } catch (ClosedChannelException e) {
+        closeQuietly(s);
+        throw new IOException(
+            "no answer from the server at " + address + " within " + options.connectTimeout().toMillis() + " ms", e);
+      } catch (NumberFormatException e) {
+        closeQuietly(s);
+        throw new IOException("malformed answer from the server at " + address, e);
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(s);
+        throw e;
+      } finally {
+        watchdog.cancel(false);
       }
       return new ShmConnection(
           ShmAgent.of(connector.idleStrategy()),
           ring,
+          s,
           true,
           serverPid,
           options.maxFrameSize(),

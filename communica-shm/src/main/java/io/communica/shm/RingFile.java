@@ -21,23 +21,27 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *  12  u32 ring capacity C (a power of two)
  *  16  u64 client pid
  *  24  u64 server pid (set by the server when it accepts)
- * 128  u32 client closed: the client will write no more (its own cache line)
+ * 128  u32 client closed: the client will write no more (each flag in a cache line of its own)
  * 192  u32 server closed
- * 256  ring client to server: C bytes and Agrona's trailer
- * 256 + C + trailer: ring server to client
+ * 256  u32 client asleep: the client's agent waits on its doorbell socket; wake it after writing
+ * 320  u32 server asleep
+ * 384  ring client to server: C bytes and Agrona's trailer
+ * 384 + C + trailer: ring server to client
  * </pre>
  */
 final class RingFile {
 
   static final long MAGIC = 0x434d4353484d3031L; // "CMCSHM01"
   static final int VERSION = 1;
-  static final int HEADER = 256;
+  static final int HEADER = 384;
   private static final int OFF_VERSION = 8;
   private static final int OFF_CAPACITY = 12;
   private static final int OFF_CLIENT_PID = 16;
   private static final int OFF_SERVER_PID = 24;
   private static final int OFF_CLIENT_CLOSED = 128;
   private static final int OFF_SERVER_CLOSED = 192;
+  private static final int OFF_CLIENT_ASLEEP = 256;
+  private static final int OFF_SERVER_ASLEEP = 320;
 
   private final MappedByteBuffer mapped;
   private final UnsafeBuffer header;
@@ -107,8 +111,7 @@ final class RingFile {
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       if (ch.size() < size) {
-        ch.truncate(size); // no-op when shorter; grow by writing the last byte
-        ch.write(java.nio.ByteBuffer.wrap(new byte[1]), size - 1);
+        ch.write(java.nio.ByteBuffer.wrap(new byte[1]), size - 1); // grows it, sparse
       }
       return ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
     }
@@ -125,6 +128,20 @@ final class RingFile {
 
   boolean isClosed(boolean client) {
     return header.getIntVolatile(client ? OFF_CLIENT_CLOSED : OFF_SERVER_CLOSED) != 0;
+  }
+
+  /** Marks one side's agent asleep (about to wait on its socket) or awake. */
+  void asleep(boolean client, boolean asleep) {
+    header.putIntVolatile(client ? OFF_CLIENT_ASLEEP : OFF_SERVER_ASLEEP, asleep ? 1 : 0);
+  }
+
+  /**
+   * Whether one side's agent is asleep, clearing the mark: true for one caller only, who then
+   * wakes it.
+   */
+  boolean takeAsleep(boolean client) {
+    int at = client ? OFF_CLIENT_ASLEEP : OFF_SERVER_ASLEEP;
+    return header.getIntVolatile(at) != 0 && header.compareAndSetInt(at, 1, 0);
   }
 
   /** Unmaps the file; nothing of it may be touched afterwards. */

@@ -1,18 +1,17 @@
 package io.communica.shm;
 
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.BusySpinIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.SleepingIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,14 +19,32 @@ import org.slf4j.LoggerFactory;
  * The polling agent: one thread per idle strategy per process, serving every shared-memory
  * connection of that strategy. It is the connections' loop: each turn it runs the tasks handed to
  * it, then polls every connection's inbound ring and pending writes, and checks the peers' liveness
- * every {@value ShmConnection#CHECK_MILLIS} ms; a turn without work goes to the idle strategy.
- * Without connections it parks until a task arrives, so a process that used shared memory once
- * spends nothing on it afterwards. Timers run on one shared timer thread that hands their tasks to
- * the agent.
+ * every {@value ShmConnection#CHECK_MILLIS} ms.
+ *
+ * <p>A turn without work goes to the idle strategy. {@code spin} spins. {@code backoff} spins
+ * {@value #SPINS} turns, yields {@value #YIELDS} more, then sleeps; {@code park} sleeps at once.
+ * To sleep, the agent marks itself asleep in each connection's header, looks at the rings once
+ * more, and waits on a selector over the connections' doorbell sockets (at most {@value
+ * #SLEEP_MILLIS} ms). A writer that finds its peer asleep after writing clears the mark and sends
+ * one byte on its socket, so a sleeping agent wakes as soon as there is work, and an idle one costs
+ * a wake-up a second. A task from another thread wakes it through the selector. The sockets also
+ * tell when a peer process ends: the kernel closes them.
  */
 final class ShmAgent implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(ShmAgent.class);
+
+  /** Empty turns spent spinning by {@code backoff} before it yields. */
+  static final int SPINS = 2_000;
+
+  /** Empty turns spent yielding by {@code backoff} before it sleeps. */
+  static final int YIELDS = 50;
+
+  /** Tasks run per turn at most, before the rings are polled. */
+  static final int TASKS_PER_TURN = 256;
+
+  /** The longest sleep while connections are open, in ms. */
+  static final int SLEEP_MILLIS = 1_000;
 
   private static final Map<ShmConnector.Idle, ShmAgent> AGENTS = new EnumMap<>(ShmConnector.Idle.class);
 
@@ -46,8 +63,8 @@ final class ShmAgent implements Runnable {
   }
 
   private final ShmConnector.Idle mode;
-  private final IdleStrategy idle;
   private final Thread thread;
+  private final Selector selector;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private volatile boolean sleeping;
 
@@ -55,31 +72,25 @@ final class ShmAgent implements Runnable {
   private final List<ShmConnection> connections = new ArrayList<>();
   private boolean removals;
   private long nextCheck;
+  private int idleTurns;
 
-  private ShmAgent(ShmConnector.Idle mode) {
+  private ShmAgent(ShmConnector.Idle mode) throws IOException {
     this.mode = mode;
-    this.idle =
-        switch (mode) {
-          case SPIN -> new BusySpinIdleStrategy();
-          case BACKOFF ->
-              new BackoffIdleStrategy(
-                  100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
-          case PARK -> new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(1));
-        };
+    this.selector = Selector.open();
     this.thread = new Thread(this, "communica-shm-" + mode.name().toLowerCase(java.util.Locale.ROOT));
     thread.setDaemon(true);
   }
 
   /** The agent of {@code mode}, started on first use. */
-  static ShmAgent of(ShmConnector.Idle mode) {
+  static ShmAgent of(ShmConnector.Idle mode) throws IOException {
     synchronized (AGENTS) {
-      return AGENTS.computeIfAbsent(
-          mode,
-          m -> {
-            ShmAgent a = new ShmAgent(m);
-            a.thread.start();
-            return a;
-          });
+      ShmAgent a = AGENTS.get(mode);
+      if (a == null) {
+        a = new ShmAgent(mode);
+        a.thread.start();
+        AGENTS.put(mode, a);
+      }
+      return a;
     }
   }
 
@@ -91,12 +102,14 @@ final class ShmAgent implements Runnable {
   void execute(Runnable task) {
     tasks.offer(task);
     if (sleeping) {
-      LockSupport.unpark(thread);
+      selector.wakeup();
     }
   }
 
-  /** Agent: starts polling {@code c}. */
-  void add(ShmConnection c) {
+  /** Agent: starts polling {@code c}, whose doorbell socket joins the selector. */
+  void add(ShmConnection c, SocketChannel bell) throws IOException {
+    bell.configureBlocking(false);
+    bell.register(selector, SelectionKey.OP_READ, c);
     connections.add(c);
   }
 
@@ -117,9 +130,11 @@ final class ShmAgent implements Runnable {
     }
   }
 
-  private void turn() {
+  private void turn() throws IOException {
     int work = 0;
-    for (Runnable task; (task = tasks.poll()) != null; ) {
+    // a bounded number: a task that hands over the next (a message sent from the completion of
+    // the last) must not keep the rings from being polled
+    for (Runnable task; work < TASKS_PER_TURN && (task = tasks.poll()) != null; ) {
       task.run();
       work++;
     }
@@ -131,6 +146,9 @@ final class ShmAgent implements Runnable {
       long now = System.currentTimeMillis();
       if (now >= nextCheck) {
         nextCheck = now + ShmConnection.CHECK_MILLIS;
+        if (selector.selectNow() > 0) {
+          readBells(); // a peer that ended while this agent was busy
+        }
         for (int i = 0, n = cs.size(); i < n; i++) {
           cs.get(i).checkPeer(now);
         }
@@ -141,24 +159,51 @@ final class ShmAgent implements Runnable {
       cs.removeIf(ShmConnection::isTerminated);
     }
     if (work > 0) {
-      idle.reset();
+      idleTurns = 0;
       return;
     }
-    if (mode == ShmConnector.Idle.SPIN && !cs.isEmpty()) {
-      idle.idle(); // never parks: no wake-up needed
-      return;
+    idleTurns++;
+    if (cs.isEmpty()) {
+      sleep(0); // nothing to poll: wait for a task
+    } else if (mode == ShmConnector.Idle.SPIN
+        || (mode == ShmConnector.Idle.BACKOFF && idleTurns <= SPINS)) {
+      Thread.onSpinWait();
+    } else if (mode == ShmConnector.Idle.BACKOFF && idleTurns <= SPINS + YIELDS) {
+      Thread.yield();
+    } else {
+      sleep(SLEEP_MILLIS);
     }
+  }
+
+  /** Marks this agent asleep everywhere, looks once more, and waits on the selector. */
+  private void sleep(long millis) throws IOException {
+    List<ShmConnection> cs = connections;
     sleeping = true;
     try {
-      if (tasks.isEmpty()) {
-        if (cs.isEmpty()) {
-          LockSupport.park(this); // nothing to poll: wait for a task
-        } else {
-          idle.idle();
-        }
+      for (int i = 0, n = cs.size(); i < n; i++) {
+        cs.get(i).asleep(true);
+      }
+      boolean work = !tasks.isEmpty();
+      for (int i = 0, n = cs.size(); i < n && !work; i++) {
+        work = cs.get(i).hasWork();
+      }
+      if (!work) {
+        selector.select(millis);
       }
     } finally {
       sleeping = false;
+      for (int i = 0, n = cs.size(); i < n; i++) {
+        cs.get(i).asleep(false);
+      }
     }
+    readBells();
+  }
+
+  private void readBells() {
+    Set<SelectionKey> ready = selector.selectedKeys();
+    for (SelectionKey k : ready) {
+      ((ShmConnection) k.attachment()).onBell(k);
+    }
+    ready.clear();
   }
 }

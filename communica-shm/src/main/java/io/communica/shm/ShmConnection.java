@@ -10,6 +10,10 @@ import io.communica.core.transport.PeerCredentials;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +25,7 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -38,8 +43,12 @@ import org.slf4j.LoggerFactory;
  * #isWritable()} turns false above {@link #HIGH_WATER}) and the agent moves them into the ring as
  * the peer reads. Nothing is dropped while the connection is open.
  *
- * <p>Closing sets this side's closed flag in the file's header after its last record; the peer
- * reads what is left, sees the flag and closes too. A peer that dies sets no flag: its process is
+ * <p>After writing, a side whose peer's agent is asleep (a mark in the header) wakes it with one
+ * byte on the doorbell socket the two keep open (see {@link ShmAgent}).
+ *
+ * <p>Closing sets this side's closed flag in the file's header after its last record and closes
+ * the socket; the peer reads what is left, sees the flag and closes too. A peer that dies sets no
+ * flag: the kernel closes its socket, which this side notices at once; besides, its process is
  * checked every {@value #CHECK_MILLIS} ms, and its consumer heartbeat (Agrona's, in the ring's
  * trailer) must move within {@value #HEARTBEAT_TIMEOUT_MILLIS} ms.
  */
@@ -68,6 +77,8 @@ final class ShmConnection implements FrameConnection, MessageHandler {
 
   private final ShmAgent agent;
   private final RingFile file;
+  private final SocketChannel bell;
+  private final ByteBuffer bellBytes = ByteBuffer.allocateDirect(64);
   private final boolean client;
   private final RingBuffer inbound;
   private final RingBuffer outbound;
@@ -89,12 +100,15 @@ final class ShmConnection implements FrameConnection, MessageHandler {
   private boolean headStarted;
   private long pendingBytes;
   private boolean writable = true;
+  /** Records were written since the peer was last looked at for being asleep. */
+  private boolean wrote;
   private @Nullable ByteBuf assembly;
   private boolean failed;
 
   ShmConnection(
       ShmAgent agent,
       RingFile file,
+      SocketChannel bell,
       boolean client,
       long peerPid,
       int maxFrameSize,
@@ -103,6 +117,7 @@ final class ShmConnection implements FrameConnection, MessageHandler {
       AdmissionCheck admission) {
     this.agent = agent;
     this.file = file;
+    this.bell = bell;
     this.client = client;
     this.inbound = client ? file.serverToClient : file.clientToServer;
     this.outbound = client ? file.clientToServer : file.serverToClient;
@@ -126,12 +141,12 @@ final class ShmConnection implements FrameConnection, MessageHandler {
         () -> {
           try {
             listener = handler.onConnection(this);
-          } catch (RuntimeException | Error e) {
+            agent.add(this, bell);
+          } catch (IOException | RuntimeException | Error e) {
             terminate(null);
             done.completeExceptionally(e);
             return;
           }
-          agent.add(this);
           done.complete(this);
         });
     return done;
@@ -164,7 +179,78 @@ final class ShmConnection implements FrameConnection, MessageHandler {
     if (peerClosed && read < READ_LIMIT && !terminated) {
       terminate(null);
     }
+    if (wrote || read > 0) {
+      // records for the peer, or room for its pending writes: wake it if it sleeps
+      wakePeer();
+    }
     return work;
+  }
+
+  /** Agent: marks this side asleep or awake for the peer's writers. */
+  void asleep(boolean asleep) {
+    if (!terminated) {
+      file.asleep(client, asleep);
+    }
+  }
+
+  /**
+   * Agent, about to sleep: whether there is work after all, something to read or room for a
+   * pending write (the peer read meanwhile and did not see this side asleep yet).
+   */
+  boolean hasWork() {
+    if (terminated) {
+      return false;
+    }
+    if (inbound.size() > 0 || file.isClosed(!client)) {
+      return true;
+    }
+    ByteBuf head = pending.peek();
+    if (head == null) {
+      return false;
+    }
+    int need = Math.min(chunk, head.readableBytes()) + 2 * RecordDescriptor.HEADER_LENGTH;
+    return outbound.capacity() - outbound.size() >= need;
+  }
+
+  /**
+   * Agent: the doorbell socket is readable: wake-up bytes, or its end, which without the peer's
+   * closed flag means that the peer process is gone.
+   */
+  void onBell(SelectionKey key) {
+    int n;
+    try {
+      do {
+        bellBytes.clear();
+        n = bell.read(bellBytes);
+      } while (n > 0);
+    } catch (IOException e) {
+      n = -1;
+    }
+    if (n < 0) {
+      key.cancel();
+      if (!terminated && !file.isClosed(!client)) {
+        terminate(new IOException("the peer process (pid " + peerPid + ") is gone: its socket closed"));
+      }
+    }
+  }
+
+  /**
+   * Agent, after writing or reading: wakes the peer's agent if it sleeps (once per sleep), for the
+   * records written or for the room made for its pending writes.
+   */
+  private void wakePeer() {
+    wrote = false;
+    // the records are committed; the peer marks itself asleep, then looks at the ring: one of
+    // the two sees the other's write
+    VarHandle.fullFence();
+    if (file.takeAsleep(!client)) {
+      try {
+        bellBytes.clear().put((byte) 1).flip();
+        bell.write(bellBytes);
+      } catch (IOException e) {
+        // the peer is gone; its socket's end says so
+      }
+    }
   }
 
   @Override
@@ -356,12 +442,17 @@ final class ShmConnection implements FrameConnection, MessageHandler {
       outBuffer.putBytes(at, frame.nioBuffer(from, len), len);
     }
     outbound.commit(at);
+    wrote = true;
     return true;
   }
 
-  /** Records are visible to the peer as soon as they are committed: nothing to flush. */
+  /** Records are visible to the peer as soon as they are committed: only a sleeper is woken. */
   @Override
-  public void flush() {}
+  public void flush() {
+    if (wrote && !terminated) {
+      wakePeer();
+    }
+  }
 
   @Override
   public boolean isWritable() {
@@ -411,6 +502,11 @@ final class ShmConnection implements FrameConnection, MessageHandler {
     }
     terminated = true;
     file.markClosed(client);
+    try {
+      bell.close(); // the peer's agent wakes to its end and finds the flag
+    } catch (IOException e) {
+      // closed anyway
+    }
     for (ByteBuf b; (b = pending.poll()) != null; ) {
       b.release();
     }
