@@ -62,7 +62,7 @@ final class CommunicaStack implements Stack {
 
   @Override
   public Set<String> transports() {
-    return Set.of("tcp", "unix", "amqp");
+    return Set.of("tcp", "unix", "amqp", "shm", "shm-spin", "udp");
   }
 
   @Override
