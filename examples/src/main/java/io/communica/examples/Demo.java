@@ -13,6 +13,8 @@ import io.communica.examples.Messages.LogLine;
 import io.communica.examples.local.LocalParentExample;
 import io.communica.examples.local.StdioParentExample;
 import io.communica.examples.local.WorkerExample;
+import io.communica.examples.shm.ShmParentExample;
+import io.communica.examples.udp.TelemetryReceiverExample;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +34,8 @@ import reactor.core.publisher.Flux;
  *   <li>a server that requests its client;
  *   <li>a parent that starts a child JVM with {@code connector.dump()} on its command line;
  *   <li>local IPC: a Unix-socket server with three child JVMs, a child over stdin/stdout, and a
- *       foreign program driven line by line.
+ *       foreign program driven line by line;
+ *   <li>shared memory with a child JVM, and telemetry records over UDP datagrams.
  * </ol>
  */
 public final class Demo {
@@ -50,6 +53,7 @@ public final class Demo {
     ok &= serverCallsClient(Connector.load(address));
     ok &= childProcess(Connector.load(address));
     ok &= localTransports();
+    ok &= sharedMemoryAndDatagrams();
     System.out.println(ok ? "\nDemo finished: all scenarios passed." : "\nDemo FAILED.");
     System.exit(ok ? 0 : 1);
   }
@@ -206,6 +210,19 @@ public final class Demo {
     title("8. A foreign program driven line by line (Worker)");
     String worker = captured(() -> WorkerExample.main(new String[0]));
     ok &= check(worker.contains("worker answered: three (run 2)"), "lines in and out, restarted once");
+    return ok;
+  }
+
+  static boolean sharedMemoryAndDatagrams() throws Exception {
+    title("9. Shared memory with a child JVM (communica-shm)");
+    String shm = captured(() -> ShmParentExample.main(new String[0]));
+    boolean ok = check(shm.contains("shm-child got: parent says hello to shm-child"), "a request through the rings");
+    ok &= check(shm.contains("shm-child answered pid "), "the parent requested the child back");
+    ok &= check(shm.contains("child pid") && shm.contains("exited with 0"), "the child exited cleanly");
+    title("10. Telemetry over UDP datagrams (communica-udp)");
+    String udp = captured(() -> TelemetryReceiverExample.main(new String[0]));
+    ok &= check(udp.contains("sender: fired 1000 readings; the receiver has "), "readings fired, status asked");
+    ok &= check(udp.contains("sender exited with 0"), "the sender exited cleanly");
     return ok;
   }
 
