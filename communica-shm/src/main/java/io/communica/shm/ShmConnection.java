@@ -68,8 +68,13 @@ final class ShmConnection implements FrameConnection, MessageHandler {
   /** Records read per connection per turn, so that one busy peer does not starve the others. */
   static final int READ_LIMIT = 256;
 
-  static final long HIGH_WATER = 1024 * 1024;
-  static final long LOW_WATER = 256 * 1024;
+  /** Pending bytes above which {@link #isWritable()} turns false (what waits besides the ring). */
+  static final long HIGH_WATER = 256 * 1024;
+
+  /** Pending bytes below which writing resumes. */
+  static final long LOW_WATER = 64 * 1024;
+
+  private static final long OWN_PID = ProcessHandle.current().pid();
 
   static final int WHOLE = 1;
   static final int MORE = 2;
@@ -228,6 +233,10 @@ final class ShmConnection implements FrameConnection, MessageHandler {
     }
     if (n < 0) {
       key.cancel();
+      // what the peer wrote before it went is still read: a last CLOSE frame, say
+      while (!terminated && poll() >= READ_LIMIT) {
+        // more
+      }
       if (!terminated && !file.isClosed(!client)) {
         terminate(new IOException("the peer process (pid " + peerPid + ") is gone: its socket closed"));
       }
@@ -477,7 +486,8 @@ final class ShmConnection implements FrameConnection, MessageHandler {
       return;
     }
     long beat = outbound.consumerHeartbeatTime();
-    if (now - beat > HEARTBEAT_TIMEOUT_MILLIS) {
+    // a peer in this process is polled by an agent of this process: were it stuck, so is this
+    if (peerPid != OWN_PID && now - beat > HEARTBEAT_TIMEOUT_MILLIS) {
       terminate(
           new IOException(
               "the peer process (pid " + peerPid + ") has not polled its ring for "
