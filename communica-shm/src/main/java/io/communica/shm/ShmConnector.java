@@ -42,10 +42,11 @@ import reactor.core.scheduler.Schedulers;
  *       that are unlinked as soon as both sides mapped them.
  *   <li>A full ring is backpressure ({@code isWritable()} turns false), never a lost frame; a frame
  *       larger than a ring record is carried in pieces.
- *   <li>A peer process that dies is noticed within a fraction of a second (its pid is checked
- *       every {@value ShmConnection#CHECK_MILLIS} ms; a peer that stops polling its ring for
- *       {@value ShmConnection#HEARTBEAT_TIMEOUT_MILLIS} ms counts as dead too), and its requests fail
- *       with {@code ConnectionLostException}.
+ *   <li>A peer process that dies is noticed at once: the kernel closes the doorbell socket the
+ *       two sides keep open. Besides, its pid is checked every {@value
+ *       ShmConnection#CHECK_MILLIS} ms, and a peer that stops polling its ring for {@value
+ *       ShmConnection#HEARTBEAT_TIMEOUT_MILLIS} ms counts as dead too. Its requests fail with
+ *       {@code ConnectionLostException}.
  *   <li>A directory left by a server that crashed is reclaimed by the next server of that name; a
  *       live server makes binding fail with "address in use".
  *   <li>Only the server's own user is admitted (the directory's mode, and the owner of the ring
@@ -64,9 +65,15 @@ public final class ShmConnector extends Connector {
   public enum Idle {
     /** Spins on its own thread: the lowest latency, one core always busy. */
     SPIN,
-    /** Spins briefly, yields, then parks for up to 1 ms: the default. */
+    /**
+     * Spins briefly, yields, then sleeps until a peer or a task wakes it: the default; an idle
+     * connection costs almost no CPU.
+     */
     BACKOFF,
-    /** Parks for 1 ms between polls at once: the least CPU, up to a millisecond added latency. */
+    /**
+     * Sleeps as soon as a turn finds no work, until woken: the least CPU; each message to an idle
+     * process costs a wake-up (one byte on a socket).
+     */
     PARK
   }
 
