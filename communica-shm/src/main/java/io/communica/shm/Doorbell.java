@@ -201,7 +201,7 @@ final class Doorbell implements TransportServer {
     }
     ShmConnection conn =
         new ShmConnection(
-            ShmAgent.of(connector.idleStrategy()),
+            ShmAgent.of(connector.idleStrategy(), true),
             ring,
             s,
             false,
@@ -306,7 +306,7 @@ final class Doorbell implements TransportServer {
         watchdog.cancel(false);
       }
       return new ShmConnection(
-          ShmAgent.of(connector.idleStrategy()),
+          ShmAgent.of(connector.idleStrategy(), false),
           ring,
           s,
           true,

@@ -69,10 +69,10 @@ final class ShmConnection implements FrameConnection, MessageHandler {
   static final int READ_LIMIT = 256;
 
   /** Pending bytes above which {@link #isWritable()} turns false (what waits besides the ring). */
-  static final long HIGH_WATER = 256 * 1024;
+  static final long HIGH_WATER = 1024 * 1024;
 
   /** Pending bytes below which writing resumes. */
-  static final long LOW_WATER = 64 * 1024;
+  static final long LOW_WATER = 256 * 1024;
 
   private static final long OWN_PID = ProcessHandle.current().pid();
 

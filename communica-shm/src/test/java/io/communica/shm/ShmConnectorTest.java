@@ -154,7 +154,7 @@ class ShmConnectorTest {
     String pad = "p".repeat(1000);
     // 3 MB of messages towards a 64 KiB ring that nobody reads: a message counts as sent once the
     // transport took it, so sending stalls once the ring and the connection's pending writes
-    // (256 KiB) are full, and the rest wait in order
+    // (1 MiB) are full, and the rest wait in order
     AtomicInteger taken = new AtomicInteger();
     CountDownLatch manyTaken = new CountDownLatch(200);
     List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
