@@ -25,7 +25,8 @@ final class Options {
 
         --quick             2 s warm-up, 2 s measured per case, 1 round (default)
         --full              5 s warm-up, 10 s measured per case, 2 rounds (medians reported)
-        --transport LIST    tcp, unix, amqp (default tcp); a stack runs on the transports it has
+        --transport LIST    tcp, unix, amqp, shm, shm-spin, udp (default tcp); a stack runs on
+                            the transports it has
         --stacks LIST       communica, floor, rsocket, communica-reactive
                             (default communica,floor,rsocket)
         --payloads LIST     payload sizes in bytes (default 64,4096)
@@ -38,9 +39,11 @@ final class Options {
         --repeat N          override the number of rounds
         --bind T=CONNECTOR  where servers of transport T bind; {dir} is a fresh temporary
                             directory (defaults: tcp=tcp://127.0.0.1:0,
-                            unix=unix://{dir}/bench.sock, amqp=amqp://guest:guest@127.0.0.1:5672);
-                            an amqp bind gets an address of its own per case (the given
-                            ?address=, or bench, with a random suffix)
+                            unix=unix://{dir}/bench.sock, amqp=amqp://guest:guest@127.0.0.1:5672,
+                            shm=shm://bench, shm-spin=shm://bench?idle=spin,
+                            udp=udp://127.0.0.1:0); an amqp bind gets an address of its own per
+                            case (the given ?address=, or bench, with a random suffix), a shm
+                            bind a name of its own (a random suffix)
         --jvm-arg ARG       an extra JVM option for both child JVMs (repeatable)
         --profile           record the measured window of both JVMs with JFR (OUT/jfr/*.jfr)
         --out DIR           results directory (default benchmarks/results/<date-time>)
@@ -52,7 +55,10 @@ final class Options {
       Map.of(
           "tcp", "tcp://127.0.0.1:0",
           "unix", "unix://{dir}/bench.sock",
-          "amqp", "amqp://guest:guest@127.0.0.1:5672");
+          "amqp", "amqp://guest:guest@127.0.0.1:5672",
+          "shm", "shm://bench",
+          "shm-spin", "shm://bench?idle=spin",
+          "udp", "udp://127.0.0.1:0");
 
   boolean full;
   List<String> transports = List.of("tcp");

@@ -60,7 +60,7 @@ class OptionsTest {
     assertThatThrownBy(() -> Options.parse(List.of("--stacks", "grpc")))
         .hasMessageContaining("unknown stack 'grpc'");
     assertThatThrownBy(() -> ids("--modes", "tp0")).hasMessageContaining("unknown mode 'tp0'");
-    assertThatThrownBy(() -> ids("--transport", "udp")).hasMessageContaining("--bind udp=");
+    assertThatThrownBy(() -> ids("--transport", "sctp")).hasMessageContaining("--bind sctp=");
     assertThatThrownBy(() -> ids("--cases", "nothing/*")).hasMessageContaining("no case selected");
     assertThatThrownBy(() -> Options.parse(List.of("--warmup"))).hasMessageContaining("needs a value");
   }

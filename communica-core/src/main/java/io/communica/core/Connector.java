@@ -46,6 +46,8 @@ public abstract class Connector {
           "stdio", "communica-local",
           "amqp", "communica-amqp",
           "amqps", "communica-amqp",
+          "shm", "communica-shm",
+          "udp", "communica-udp",
           "loopback", "communica-test");
 
   /** For transport modules. */

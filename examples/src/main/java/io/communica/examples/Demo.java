@@ -13,6 +13,8 @@ import io.communica.examples.Messages.LogLine;
 import io.communica.examples.local.LocalParentExample;
 import io.communica.examples.local.StdioParentExample;
 import io.communica.examples.local.WorkerExample;
+import io.communica.examples.shm.ShmParentExample;
+import io.communica.examples.udp.TelemetryReceiverExample;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +36,7 @@ import reactor.core.publisher.Flux;
  *   <li>local IPC: a Unix-socket server with three child JVMs, a child over stdin/stdout, and a
  *       foreign program driven line by line;
  *   <li>an interface called as a local object (socpipe's {@code add}), in both directions.
+ *   <li>shared memory with a child JVM, and telemetry records over UDP datagrams.
  * </ol>
  */
 public final class Demo {
@@ -52,6 +55,7 @@ public final class Demo {
     ok &= childProcess(Connector.load(address));
     ok &= localTransports();
     ok &= interfaces(Connector.load(address));
+    ok &= sharedMemoryAndDatagrams();
     System.out.println(ok ? "\nDemo finished: all scenarios passed." : "\nDemo FAILED.");
     System.exit(ok ? 0 : 1);
   }
@@ -211,6 +215,19 @@ public final class Demo {
     return ok;
   }
 
+  static boolean sharedMemoryAndDatagrams() throws Exception {
+    title("9. Shared memory with a child JVM (communica-shm)");
+    String shm = captured(() -> ShmParentExample.main(new String[0]));
+    boolean ok = check(shm.contains("shm-child got: parent says hello to shm-child"), "a request through the rings");
+    ok &= check(shm.contains("shm-child answered pid "), "the parent requested the child back");
+    ok &= check(shm.contains("child pid") && shm.contains("exited with 0"), "the child exited cleanly");
+    title("10. Telemetry over UDP datagrams (communica-udp)");
+    String udp = captured(() -> TelemetryReceiverExample.main(new String[0]));
+    ok &= check(udp.contains("sender: fired 1000 readings; the receiver has "), "readings fired, status asked");
+    ok &= check(udp.contains("sender exited with 0"), "the sender exited cleanly");
+    return ok;
+  }
+
   interface Main {
     void run() throws Exception;
   }
@@ -258,7 +275,7 @@ public final class Demo {
     }
   }
   static boolean interfaces(Connector connector) throws Exception {
-    title("9. Interfaces as remote objects (socpipe's add)");
+    title("11. Interfaces as remote objects (socpipe's add)");
     ApiServerExample.Arithmetic onClient = new ApiServerExample.Arithmetic();
     try (RouteServer server =
             RouteServer.builder(connector)

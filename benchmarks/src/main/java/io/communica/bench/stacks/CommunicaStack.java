@@ -62,7 +62,7 @@ final class CommunicaStack implements Stack {
 
   @Override
   public Set<String> transports() {
-    return Set.of("tcp", "unix", "amqp");
+    return Set.of("tcp", "unix", "amqp", "shm", "shm-spin", "udp");
   }
 
   @Override
@@ -142,7 +142,12 @@ final class CommunicaStack implements Stack {
 
     @Override
     public Snapshot serverSnapshot() {
-      byte[] reply = control.request(Stack.CONTROL, byte[].class).block(Duration.ofSeconds(30));
+      // a datagram transport loses a request or its reply now and then: ask again after a second
+      byte[] reply =
+          control
+              .request(Stack.CONTROL, byte[].class, Duration.ofSeconds(1))
+              .retry(30)
+              .block(Duration.ofSeconds(35));
       if (reply == null) {
         throw new IllegalStateException("empty snapshot reply");
       }

@@ -47,6 +47,22 @@ class ExamplesTest {
   }
 
   @Test
+  void sharedMemoryParentAndChild() throws Exception {
+    String out = run(() -> io.communica.examples.shm.ShmParentExample.main(new String[0]));
+    assertThat(out).contains("parent collected: shm-child got: parent says hello to shm-child");
+    assertThat(out).containsPattern("shm-child answered pid \\d+; credentials PeerCredentials\\[pid=\\d+");
+    assertThat(out).contains("1000 round trips");
+    assertThat(out).containsPattern("child pid \\d+ exited with 0");
+  }
+
+  @Test
+  void telemetryOverUdp() throws Exception {
+    String out = run(() -> io.communica.examples.udp.TelemetryReceiverExample.main(new String[0]));
+    assertThat(out).containsPattern("sender: fired 1000 readings; the receiver has \\d+");
+    assertThat(out).contains("sender exited with 0");
+  }
+
+  @Test
   void workerDrivesAForeignProgram() throws Exception {
     String out = run(() -> WorkerExample.main(new String[0]));
     assertThat(out).contains("worker answered: three (run 2)");
