@@ -31,6 +31,26 @@ interface RouteEditing {
     addRoute(new RouteTable().route(route, handler));
   }
 
+  /**
+   * Adds a handler for a typed stream route, also while the entity runs.
+   *
+   * @throws IllegalArgumentException if the route already has a handler or the types differ
+   * @since 0.3
+   */
+  default void addRoute(StreamRoute<?, ?> route, Handler handler) {
+    addRoute(new RouteTable().route(route, handler));
+  }
+
+  /**
+   * Adds a handler for a typed channel route, also while the entity runs.
+   *
+   * @throws IllegalArgumentException if the route already has a handler or the types differ
+   * @since 0.3
+   */
+  default void addRoute(ChannelRoute<?, ?> route, Handler handler) {
+    addRoute(new RouteTable().route(route, handler));
+  }
+
   private void addRoute(RouteTable checked) {
     for (Map.Entry<String, Handler> e : checked.routes().entrySet()) {
       core().addRoute(e.getKey(), e.getValue());

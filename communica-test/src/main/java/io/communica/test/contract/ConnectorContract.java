@@ -62,7 +62,7 @@ import reactor.test.StepVerifier;
  * adds child-process tests.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public interface ConnectorContract extends LifecycleContract {
+public interface ConnectorContract extends LifecycleContract, StreamContract {
 
   Duration TIMEOUT = Duration.ofSeconds(15);
 

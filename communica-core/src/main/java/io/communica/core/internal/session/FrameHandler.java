@@ -30,7 +30,22 @@ interface FrameHandler {
 
   void onError(int id, int kind, ByteBuf payload);
 
-  void onCancel(int id);
+  /** A CANCEL; flag RESPONDER when the responder of a channel no longer wants its input. */
+  void onCancel(int id, int flags);
+
+  /** A REQUEST_STREAM or REQUEST_CHANNEL ({@code channel}); route as in {@link #onRequest}. */
+  void onRequestStream(
+      boolean channel, int id, int flags, int contentType, byte[] route, int routeLen,
+      ByteBuf payload);
+
+  /** A NEXT: one item of a stream; flag RESPONDER when the peer is the stream's responder. */
+  void onNext(int id, int flags, int contentType, ByteBuf payload);
+
+  /** A COMPLETE: the sender's direction of stream {@code id} ended. */
+  void onComplete(int id, int flags);
+
+  /** A REQUEST_N: {@code n} more credits (a signed u32 as read: not positive is malformed). */
+  void onRequestN(int id, int flags, int n);
 
   void onPing();
 

@@ -82,7 +82,15 @@ final class FrameReader {
       return;
     }
     switch (type) {
-      case FrameType.CANCEL -> handler.onCancel(id);
+      case FrameType.CANCEL -> handler.onCancel(id, flags);
+      case FrameType.COMPLETE -> handler.onComplete(id, flags);
+      case FrameType.REQUEST_N -> {
+        if (n != 4 || !handler.acceptsMessages()) {
+          handler.protocolError("malformed REQUEST_N frame");
+        } else {
+          handler.onRequestN(id, flags, frame.getInt(base + payloadStart));
+        }
+      }
       case FrameType.PING -> handler.onPing();
       case FrameType.PONG -> {}
       case FrameType.HELLO -> handler.onHello(frame.slice(base + payloadStart, n));
@@ -108,7 +116,7 @@ final class FrameReader {
       if (routeLen != 0) {
         throw new FrameException("a continued fragment carries a route");
       }
-      done = reassembly.append(type, id, (flags & FrameHeader.FLAG_FOLLOWS) != 0, frame, from, n);
+      done = reassembly.append(type, id, flags, frame, from, n);
     } catch (FrameException e) {
       handler.protocolError(e.getMessage());
       return;
@@ -130,6 +138,10 @@ final class FrameReader {
     switch (type) {
       case FrameType.RESPONSE -> handler.onResponse(id, flags, contentType, payload);
       case FrameType.ERROR -> handler.onError(id, error, payload);
+      case FrameType.NEXT -> handler.onNext(id, flags, contentType, payload);
+      case FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL ->
+          handler.onRequestStream(
+              type == FrameType.REQUEST_CHANNEL, id, flags, contentType, route, routeLen, payload);
       default ->
           handler.onRequest(
               type == FrameType.REQUEST, id, flags, contentType, route, routeLen, payload);

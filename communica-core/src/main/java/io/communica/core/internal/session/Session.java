@@ -44,7 +44,9 @@ public final class Session
   private final ByteBufAllocator alloc;
   final Outbox out;
   final Requester requester;
+  final StreamRequester streamRequester;
   private final Responder responder;
+  final StreamResponder streamResponder;
   private final Handshake handshake;
   private final KeepAlive keepAlive;
   private final FrameReader reader;
@@ -87,7 +89,9 @@ public final class Session
     this.closing = new Closing(this, conn);
     this.out = new Outbox(this, conn, settings.maxQueuedBytes());
     this.requester = new Requester(this);
+    this.streamRequester = new StreamRequester(this);
     this.responder = new Responder(this, conn, routes);
+    this.streamResponder = new StreamResponder(this);
     this.reader = new FrameReader(this, alloc, settings.maxMessageSize(), routes.index().maxLength());
     this.keepAlive = new KeepAlive(this, settings);
     this.handshake = handshake.apply(this);
@@ -252,8 +256,52 @@ public final class Session
   }
 
   @Override
-  public void onCancel(int id) {
-    responder.onCancel(id);
+  public void onCancel(int id, int flags) {
+    if ((flags & FrameHeader.FLAG_RESPONDER) == 0) {
+      responder.onCancel(id);
+    } else {
+      streamRequester.onCancel(id);
+    }
+  }
+
+  // stream frames: flag RESPONDER says which side of the stream sent them (docs/PROTOCOL.md)
+
+  @Override
+  public void onRequestStream(
+      boolean channel, int id, int flags, int contentType, byte[] route, int routeLen,
+      ByteBuf payload) {
+    responder.onRequestStream(channel, id, flags, contentType, route, routeLen, payload);
+  }
+
+  @Override
+  public void onNext(int id, int flags, int contentType, ByteBuf payload) {
+    if ((flags & FrameHeader.FLAG_RESPONDER) != 0) {
+      streamRequester.onNext(id, flags, contentType, payload);
+    } else {
+      streamResponder.onNext(id, flags, contentType, payload);
+    }
+  }
+
+  @Override
+  public void onComplete(int id, int flags) {
+    if (state != OPEN) {
+      protocolError("COMPLETE frame before the handshake completed");
+    } else if ((flags & FrameHeader.FLAG_RESPONDER) != 0) {
+      streamRequester.onComplete(id);
+    } else {
+      streamResponder.onComplete(id);
+    }
+  }
+
+  @Override
+  public void onRequestN(int id, int flags, int n) {
+    if (n <= 0) {
+      protocolError("REQUEST_N of " + n + " credits");
+    } else if ((flags & FrameHeader.FLAG_RESPONDER) != 0) {
+      streamRequester.onRequestN(id, n);
+    } else {
+      streamResponder.onRequestN(id, n);
+    }
   }
 
   @Override
@@ -315,7 +363,9 @@ public final class Session
     // may send again at once (a retry) and must then find no session rather than this dead one
     owner.onClose(this, error);
     requester.failAll(error);
+    streamRequester.failAll(error);
     responder.close();
+    streamResponder.close();
     reader.close();
     out.failAll(error);
   }

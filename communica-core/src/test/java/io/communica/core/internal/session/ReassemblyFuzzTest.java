@@ -125,7 +125,17 @@ class ReassemblyFuzzTest {
     @Override public void onError(int id, int kind, ByteBuf payload) {
       check(payload);
     }
-    @Override public void onCancel(int id) {}
+    @Override public void onCancel(int id, int flags) {}
+    @Override public void onRequestStream(
+        boolean channel, int id, int flags, int contentType, byte[] route, int routeLen,
+        ByteBuf payload) {
+      check(payload);
+    }
+    @Override public void onNext(int id, int flags, int contentType, ByteBuf payload) {
+      check(payload);
+    }
+    @Override public void onComplete(int id, int flags) {}
+    @Override public void onRequestN(int id, int flags, int n) {}
     @Override public void onPing() {}
     @Override public void onClose(int code, String reason) {}
     @Override public void onOtherVersion(int version, int type, ByteBuf frame) {
