@@ -33,10 +33,13 @@ interface FrameHandler {
   /** A CANCEL; flag RESPONDER when the responder of a channel no longer wants its input. */
   void onCancel(int id, int flags);
 
-  /** A REQUEST_STREAM or REQUEST_CHANNEL ({@code channel}); route as in {@link #onRequest}. */
+  /**
+   * A REQUEST_STREAM or REQUEST_CHANNEL ({@code channel}) with the requester's first credits
+   * (the header's u16 error field); route as in {@link #onRequest}.
+   */
   void onRequestStream(
-      boolean channel, int id, int flags, int contentType, byte[] route, int routeLen,
-      ByteBuf payload);
+      boolean channel, int id, int flags, int contentType, int credits, byte[] route,
+      int routeLen, ByteBuf payload);
 
   /** A NEXT: one item of a stream; flag RESPONDER when the peer is the stream's responder. */
   void onNext(int id, int flags, int contentType, ByteBuf payload);

@@ -141,7 +141,8 @@ final class FrameReader {
       case FrameType.NEXT -> handler.onNext(id, flags, contentType, payload);
       case FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL ->
           handler.onRequestStream(
-              type == FrameType.REQUEST_CHANNEL, id, flags, contentType, route, routeLen, payload);
+              type == FrameType.REQUEST_CHANNEL, id, flags, contentType, error, route, routeLen,
+              payload);
       default ->
           handler.onRequest(
               type == FrameType.REQUEST, id, flags, contentType, route, routeLen, payload);

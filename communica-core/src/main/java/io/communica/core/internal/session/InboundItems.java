@@ -106,10 +106,15 @@ abstract class InboundItems<T> implements Subscription {
     return requested > 0;
   }
 
-  /** Loop: the stream opened on {@code s}; the first credits go out. */
-  final void open(Session s) {
+  /**
+   * Loop: the stream opens on {@code s}; returns the first credits, which travel in the frame that
+   * opens it (so that over a broker no REQUEST_N can overtake that frame).
+   */
+  final int open(Session s) {
     session = s;
-    grant();
+    int n = Credits.toGrant(window, 0, 0, requested);
+    granted = n;
+    return n;
   }
 
   /**

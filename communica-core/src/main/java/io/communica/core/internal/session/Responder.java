@@ -81,8 +81,8 @@ final class Responder {
 
   /** Loop: a REQUEST_STREAM or REQUEST_CHANNEL ({@code channel}) arrived. */
   void onRequestStream(
-      boolean channel, int id, int flags, int contentType, byte[] routeBytes, int routeLen,
-      ByteBuf payload) {
+      boolean channel, int id, int flags, int contentType, int credits, byte[] routeBytes,
+      int routeLen, ByteBuf payload) {
     Map<String, String> metadata = Map.of();
     if ((flags & FrameHeader.FLAG_METADATA) != 0) {
       metadata = readMetadata(true, id, payload);
@@ -98,7 +98,8 @@ final class Responder {
           true, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8), index.isEmpty());
       return;
     }
-    session.streamResponder.start(channel, id, flags, contentType, payload, metadata, entry);
+    session.streamResponder.start(
+        channel, id, flags, contentType, credits, payload, metadata, entry);
   }
 
   /**

@@ -268,9 +268,9 @@ public final class Session
 
   @Override
   public void onRequestStream(
-      boolean channel, int id, int flags, int contentType, byte[] route, int routeLen,
-      ByteBuf payload) {
-    responder.onRequestStream(channel, id, flags, contentType, route, routeLen, payload);
+      boolean channel, int id, int flags, int contentType, int credits, byte[] route,
+      int routeLen, ByteBuf payload) {
+    responder.onRequestStream(channel, id, flags, contentType, credits, route, routeLen, payload);
   }
 
   @Override

@@ -127,8 +127,8 @@ class ReassemblyFuzzTest {
     }
     @Override public void onCancel(int id, int flags) {}
     @Override public void onRequestStream(
-        boolean channel, int id, int flags, int contentType, byte[] route, int routeLen,
-        ByteBuf payload) {
+        boolean channel, int id, int flags, int contentType, int credits, byte[] route,
+        int routeLen, ByteBuf payload) {
       check(payload);
     }
     @Override public void onNext(int id, int flags, int contentType, ByteBuf payload) {
