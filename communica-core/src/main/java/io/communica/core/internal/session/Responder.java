@@ -244,6 +244,14 @@ final class Responder {
   private void startBlocking(
       boolean wantsReply, int id, RouteIndex.Entry entry, int flags, int contentType,
       ByteBuf payload, Map<String, String> metadata, @Nullable CallRecord record) {
+    // the payload waits for a thread: it counts against the memory budget until the handler ran
+    if (!session.account.reserve(payload.readableBytes())) {
+      OverloadedException e =
+          new OverloadedException("cannot take the call: " + session.account.overBudget());
+      refuse(wantsReply, id, e);
+      end(record, e);
+      return;
+    }
     BlockingCall call =
         new BlockingCall(
             this, id, wantsReply, entry, flags, contentType, keep(payload), metadata, record);

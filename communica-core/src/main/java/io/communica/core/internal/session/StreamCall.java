@@ -1,8 +1,8 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.CommunicaException;
 import io.communica.core.OverloadedException;
 import io.communica.core.RequestTimeoutException;
-import io.communica.core.SerializationException;
 import io.communica.core.Serializer;
 import io.communica.core.frame.Capabilities;
 import io.communica.core.frame.ControlFrames;
@@ -182,7 +182,7 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
   }
 
   @Override
-  void undecodable(SerializationException e) {
+  void abandoned(CommunicaException e) {
     Session s = session;
     if (s != null) {
       s.streamRequester.cancel(this);

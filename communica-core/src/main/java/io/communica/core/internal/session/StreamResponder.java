@@ -291,7 +291,7 @@ final class StreamResponder {
     }
 
     @Override
-    void undecodable(io.communica.core.SerializationException e) {
+    void abandoned(io.communica.core.CommunicaException e) {
       stopInput();
     }
 
