@@ -41,7 +41,7 @@ interface RouteBuilding<B> {
    * Adds a handler for a typed stream route, e.g. {@code route(JOB, JOB.handler(...))}.
    *
    * @throws IllegalArgumentException if the route already has a handler or the types differ
-   * @since 0.3
+   * @since 0.2
    */
   default B route(StreamRoute<?, ?> route, Handler handler) {
     table().route(route, handler);
@@ -52,7 +52,7 @@ interface RouteBuilding<B> {
    * Adds a handler for a typed channel route, e.g. {@code route(CHAT, CHAT.handler(...))}.
    *
    * @throws IllegalArgumentException if the route already has a handler or the types differ
-   * @since 0.3
+   * @since 0.2
    */
   default B route(ChannelRoute<?, ?> route, Handler handler) {
     table().route(route, handler);

@@ -113,7 +113,7 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
    * connection ends the {@code Flux} with {@link ConnectionLostException} after the items
    * received; the handler's errors arrive after the items sent before them, as for requests.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <I> Flux<I> requestStream(String route, @Nullable Object data, Class<I> itemType) {
     return requestStream(route, data, itemType, CallOptions.DEFAULT);
@@ -152,7 +152,7 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
    * handler's items come back in this {@code Flux}. Either direction may complete first (the other
    * goes on); an error of either side, or cancelling this {@code Flux}, ends both.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <O> Flux<O> requestChannel(String route, Publisher<?> input, Class<O> itemType) {
     return requestChannel(route, input, itemType, CallOptions.DEFAULT);

@@ -35,7 +35,7 @@ interface RouteEditing {
    * Adds a handler for a typed stream route, also while the entity runs.
    *
    * @throws IllegalArgumentException if the route already has a handler or the types differ
-   * @since 0.3
+   * @since 0.2
    */
   default void addRoute(StreamRoute<?, ?> route, Handler handler) {
     addRoute(new RouteTable().route(route, handler));
@@ -45,7 +45,7 @@ interface RouteEditing {
    * Adds a handler for a typed channel route, also while the entity runs.
    *
    * @throws IllegalArgumentException if the route already has a handler or the types differ
-   * @since 0.3
+   * @since 0.2
    */
   default void addRoute(ChannelRoute<?, ?> route, Handler handler) {
     addRoute(new RouteTable().route(route, handler));

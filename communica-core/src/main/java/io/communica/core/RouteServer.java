@@ -127,7 +127,7 @@ public final class RouteServer extends ServerEntity<RouteServer> implements Rout
    * Requests a stream of items from {@code route} of any connected client; see {@link
    * RouteClient#requestStream(String, Object, Class)}.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <I> Flux<I> requestStream(String route, @Nullable Object data, Class<I> itemType) {
     return requestStreamClient(null, route, data, itemType, CallOptions.DEFAULT);
@@ -137,7 +137,7 @@ public final class RouteServer extends ServerEntity<RouteServer> implements Rout
    * Requests a stream of items from {@code route} of the client with id {@code clientId} (of any
    * client when null) with this call's own settings.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <I> Flux<I> requestStreamClient(
       @Nullable String clientId,
@@ -166,7 +166,7 @@ public final class RouteServer extends ServerEntity<RouteServer> implements Rout
    * Opens a channel to {@code route} of any connected client; see {@link
    * RouteClient#requestChannel(String, Publisher, Class)}.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <O> Flux<O> requestChannel(String route, Publisher<?> input, Class<O> itemType) {
     return requestChannelClient(null, route, input, itemType, CallOptions.DEFAULT);

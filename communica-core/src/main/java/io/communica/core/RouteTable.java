@@ -62,7 +62,7 @@ public final class RouteTable {
    * Adds a handler for a typed stream route (make it with {@code route.handler(...)}).
    *
    * @throws IllegalArgumentException if the route already has a handler or the types differ
-   * @since 0.3
+   * @since 0.2
    */
   public RouteTable route(StreamRoute<?, ?> route, Handler handler) {
     requireNonNull(route, "route");
@@ -73,7 +73,7 @@ public final class RouteTable {
    * Adds a handler for a typed channel route (make it with {@code route.handler(...)}).
    *
    * @throws IllegalArgumentException if the route already has a handler or the types differ
-   * @since 0.3
+   * @since 0.2
    */
   public RouteTable route(ChannelRoute<?, ?> route, Handler handler) {
     requireNonNull(route, "route");

@@ -15,13 +15,13 @@ public enum CallKind {
    * A request-stream: it ends when its last item, its error or its cancel crossed; its duration is
    * the stream's life.
    *
-   * @since 0.3
+   * @since 0.2
    */
   STREAM,
   /**
    * A channel: it ends when both directions ended, or with its error or cancel.
    *
-   * @since 0.3
+   * @since 0.2
    */
   CHANNEL
 }
