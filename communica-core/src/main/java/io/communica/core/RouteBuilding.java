@@ -60,6 +60,19 @@ interface RouteBuilding<B> {
   }
 
   /**
+   * Adds a route per method of the interface {@code type}, each calling {@code impl}; see {@link
+   * RouteServer#expose}.
+   *
+   * @throws IllegalArgumentException if the interface cannot be exposed or a route already has a
+   *     handler; nothing is added then
+   * @since 0.1
+   */
+  default <T> B expose(Class<T> type, T impl) {
+    table().expose(type, impl);
+    return self();
+  }
+
+  /**
    * Adds every route of a table.
    *
    * @throws IllegalArgumentException naming the routes both have; nothing is added then

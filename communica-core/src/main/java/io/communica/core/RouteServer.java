@@ -199,6 +199,30 @@ public final class RouteServer extends ServerEntity<RouteServer> implements Rout
     return channel(clientId, route.name(), input, route.outType(), options, route.serializer());
   }
 
+  /**
+   * A local object whose methods call the implementation of {@code type} that the client {@code
+   * clientId} exposed ({@code client.expose(type, impl)}), waiting within the timeout for that
+   * client to connect; see {@link RouteClient#proxy(Class)} for how methods are called.
+   *
+   * @throws IllegalArgumentException if {@code type} cannot be called remotely
+   * @since 0.1
+   */
+  public <T> T proxy(Class<T> type, String clientId) {
+    requireNonNull(clientId, "clientId");
+    return proxy(type, clientId, CallOptions.DEFAULT);
+  }
+
+  /**
+   * A proxy of {@code type} calling the client {@code clientId} (any connected client, round
+   * robin, when null) with {@code options} in place of the entity's settings.
+   *
+   * @since 0.1
+   */
+  public <T> T proxy(Class<T> type, @Nullable String clientId, CallOptions options) {
+    return proxy(
+        type, clientId, options, clientId == null ? "any client of " + this : "client '" + clientId + "' of " + this);
+  }
+
   /** Builds a {@link RouteServer}. */
   public static final class Builder extends ServerBuilder<Builder, RouteServer>
       implements RouteBuilding<Builder> {
