@@ -276,7 +276,7 @@ public final class Demo {
     }
   }
   static boolean interfaces(Connector connector) throws Exception {
-    title("9. Interfaces as remote objects (socpipe's add)");
+    title("10. Interfaces as remote objects (socpipe's add)");
     ApiServerExample.Arithmetic onClient = new ApiServerExample.Arithmetic();
     try (RouteServer server =
             RouteServer.builder(connector)
