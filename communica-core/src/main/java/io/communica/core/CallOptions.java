@@ -28,17 +28,33 @@ import org.jspecify.annotations.Nullable;
 public final class CallOptions {
 
   /** Every setting from the entity. */
-  public static final CallOptions DEFAULT = new CallOptions(null, null, Map.of());
+  public static final CallOptions DEFAULT = new CallOptions(null, null, Map.of(), null, 0);
+
+  /**
+   * Items a stream keeps in flight and waiting per direction unless {@link #withStreamWindow}
+   * says otherwise: 256.
+   *
+   * @since 0.2
+   */
+  public static final int DEFAULT_STREAM_WINDOW = 256;
 
   private final @Nullable Duration timeout;
   private final @Nullable Boolean failFast;
   private final Map<String, String> metadata;
+  private final @Nullable Duration idleTimeout;
+  private final int streamWindow;
 
   private CallOptions(
-      @Nullable Duration timeout, @Nullable Boolean failFast, Map<String, String> metadata) {
+      @Nullable Duration timeout,
+      @Nullable Boolean failFast,
+      Map<String, String> metadata,
+      @Nullable Duration idleTimeout,
+      int streamWindow) {
     this.timeout = timeout;
     this.failFast = failFast;
     this.metadata = metadata;
+    this.idleTimeout = idleTimeout;
+    this.streamWindow = streamWindow;
   }
 
   /** Options carrying one metadata entry. */
@@ -56,7 +72,8 @@ public final class CallOptions {
    * request, for its reply. A call that takes longer fails with {@link RequestTimeoutException}.
    */
   public CallOptions withTimeout(Duration timeout) {
-    return new CallOptions(EntityBuilder.positive(timeout, "timeout"), failFast, metadata);
+    return new CallOptions(
+        EntityBuilder.positive(timeout, "timeout"), failFast, metadata, idleTimeout, streamWindow);
   }
 
   /**
@@ -65,7 +82,48 @@ public final class CallOptions {
    * a server without the client asked for), instead of waiting for one within its timeout.
    */
   public CallOptions withFailFast(boolean failFast) {
-    return new CallOptions(timeout, failFast, metadata);
+    return new CallOptions(timeout, failFast, metadata, idleTimeout, streamWindow);
+  }
+
+  /**
+   * For a stream or channel: how long the stream may go without an item while its subscriber
+   * waits for one (it has requested more than it received), after the first item; a stream that
+   * stays silent longer fails with {@link RequestTimeoutException} and is cancelled at the
+   * responder. No idle timeout by default: a stream as a whole has no time limit, only its first
+   * item (or completion) has the call's {@link #withTimeout timeout}.
+   *
+   * @since 0.2
+   */
+  public CallOptions withIdleTimeout(Duration idleTimeout) {
+    return new CallOptions(
+        timeout, failFast, metadata, EntityBuilder.positive(idleTimeout, "idleTimeout"),
+        streamWindow);
+  }
+
+  /**
+   * For a stream or channel: how many items this side lets the peer send ahead of its subscriber
+   * (in flight and waiting in its queue), {@value #DEFAULT_STREAM_WINDOW} by default; credits are
+   * granted again each time the subscriber took half of them. The memory a stream may hold is
+   * about the window times the item size: lower it for large items.
+   *
+   * @throws IllegalArgumentException unless 1 to 65535
+   * @since 0.2
+   */
+  public CallOptions withStreamWindow(int items) {
+    if (items < 1 || items > 65535) {
+      throw new IllegalArgumentException("stream window must be 1 to 65535 items, not " + items);
+    }
+    return new CallOptions(timeout, failFast, metadata, idleTimeout, items);
+  }
+
+  /** This call's idle timeout for a stream, or null for none. */
+  public @Nullable Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /** This call's stream window: {@value #DEFAULT_STREAM_WINDOW} unless set. */
+  public int streamWindow() {
+    return streamWindow == 0 ? DEFAULT_STREAM_WINDOW : streamWindow;
   }
 
   /**
@@ -82,7 +140,8 @@ public final class CallOptions {
     metadata.forEach(
         (k, v) -> copy.put(requireNonNull(k, "metadata key"), requireNonNull(v, "metadata value")));
     MetadataCodec.check(copy);
-    return new CallOptions(timeout, failFast, Collections.unmodifiableMap(copy));
+    return new CallOptions(
+        timeout, failFast, Collections.unmodifiableMap(copy), idleTimeout, streamWindow);
   }
 
   /** These options with one more metadata entry (replacing one with the same key). */
@@ -124,18 +183,22 @@ public final class CallOptions {
     return o instanceof CallOptions other
         && Objects.equals(timeout, other.timeout)
         && Objects.equals(failFast, other.failFast)
-        && metadata.equals(other.metadata);
+        && metadata.equals(other.metadata)
+        && Objects.equals(idleTimeout, other.idleTimeout)
+        && streamWindow == other.streamWindow;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(timeout, failFast, metadata);
+    return Objects.hash(timeout, failFast, metadata, idleTimeout, streamWindow);
   }
 
   @Override
   public String toString() {
     return "CallOptions[timeout=" + (timeout != null ? timeout : "entity's")
         + ", failFast=" + (failFast != null ? failFast : "entity's")
-        + (metadata.isEmpty() ? "" : ", metadata=" + metadata) + "]";
+        + (metadata.isEmpty() ? "" : ", metadata=" + metadata)
+        + (idleTimeout == null ? "" : ", idleTimeout=" + idleTimeout)
+        + (streamWindow == 0 ? "" : ", streamWindow=" + streamWindow) + "]";
   }
 }

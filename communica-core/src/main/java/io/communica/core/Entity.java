@@ -8,6 +8,8 @@ import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -116,6 +118,38 @@ abstract class Entity<S extends Entity<S>> implements AutoCloseable {
       @Nullable Serializer serializer) {
     return core.fire(
         clientId, route, data, timeout(options), failFast(options), serializer, options.metadata());
+  }
+
+  /** The one place every stream method goes through; see {@link #send}. */
+  final <R> Flux<R> stream(
+      @Nullable String clientId,
+      String route,
+      @Nullable Object data,
+      Type itemType,
+      CallOptions options,
+      @Nullable Serializer serializer) {
+    return core.requestStream(
+        clientId, route, data, itemType, timeout(options), idle(options), options.streamWindow(),
+        failFast(options), serializer, options.metadata());
+  }
+
+  /** The one place every channel method goes through; see {@link #send}. */
+  final <R> Flux<R> channel(
+      @Nullable String clientId,
+      String route,
+      Publisher<?> input,
+      Type itemType,
+      CallOptions options,
+      @Nullable Serializer serializer) {
+    requireNonNull(input, "input");
+    return core.requestChannel(
+        clientId, route, input, itemType, timeout(options), idle(options), options.streamWindow(),
+        failFast(options), serializer, options.metadata());
+  }
+
+  private static Duration idle(CallOptions options) {
+    Duration idle = options.idleTimeout();
+    return idle != null ? idle : Duration.ZERO;
   }
 
   /** The one place proxies are made: calls to {@code clientId} as {@link #send} makes them. */

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 
 /**
  * What answers requests and receives fire-and-forget messages on one route: the type the data is
@@ -22,6 +23,10 @@ import org.reactivestreams.Publisher;
  *       never blocks. The fastest kind.
  *   <li>{@link #consumer} — like {@link #blocking} but returns nothing: for fire-and-forget
  *       messages; a request to it completes empty.
+ *   <li>{@link #stream}, {@link #blockingStream} and {@link #channel} answer {@code requestStream}
+ *       and {@code requestChannel} with many items; each kind answers its own interaction only (a
+ *       request to a stream handler, or a stream to a request handler, fails with {@link
+ *       RequestException} of code {@link RequestException#WRONG_INTERACTION}).
  * </ul>
  *
  * <p>A function that returns {@code null} (or a {@code Mono} that completes empty) makes the
@@ -46,7 +51,32 @@ public final class Handler {
     /** On the I/O thread, answering with a {@code Publisher}. */
     REACTIVE,
     /** On the I/O thread, answering directly. */
-    NON_BLOCKING
+    NON_BLOCKING,
+    /**
+     * Answers streams, on the I/O thread, with a {@code Publisher} of items.
+     *
+     * @since 0.2
+     */
+    STREAM,
+    /**
+     * Answers streams on the blocking scheduler with a {@code Stream}, {@code Iterable} or {@code
+     * Iterator} of items, which is also consumed there.
+     *
+     * @since 0.2
+     */
+    BLOCKING_STREAM,
+    /**
+     * Answers channels, on the I/O thread: a function from the requester's items (a {@code Flux})
+     * to a {@code Publisher} of items back.
+     *
+     * @since 0.2
+     */
+    CHANNEL;
+
+    /** Whether handlers of this kind answer REQUEST and MESSAGE frames. */
+    public boolean answersRequests() {
+      return ordinal() <= NON_BLOCKING.ordinal();
+    }
   }
 
   private final Kind kind;
@@ -120,6 +150,72 @@ public final class Handler {
   /** A handler for fire-and-forget messages of a generic type. */
   public static <T> Handler consumer(TypeRef<T> type, Consumer<? super T> consumer) {
     return new Handler(Kind.BLOCKING, type.type(), asFunction(consumer));
+  }
+
+  /**
+   * A stream handler: for each {@code requestStream} it returns a {@code Flux} (any {@code
+   * Publisher}) of items, subscribed on the I/O thread and asked for items as the requester grants
+   * credits; it must not block. Cancelling the stream cancels the subscription.
+   *
+   * <pre>{@code
+   * Handler ticks = Handler.stream(Integer.class, n -> Flux.range(1, n));
+   * }</pre>
+   *
+   * @since 0.2
+   */
+  public static <T> Handler stream(
+      Class<T> type, Function<? super T, ? extends Publisher<?>> function) {
+    return new Handler(Kind.STREAM, type, cast(function));
+  }
+
+  /** A stream handler for a generic request type; see {@link #stream(Class, Function)}. */
+  public static <T> Handler stream(
+      TypeRef<T> type, Function<? super T, ? extends Publisher<?>> function) {
+    return new Handler(Kind.STREAM, type.type(), cast(function));
+  }
+
+  /**
+   * A stream handler that may block: the function runs on the blocking scheduler and returns a
+   * {@code java.util.stream.Stream}, an {@code Iterable} or an {@code Iterator} of items, which is
+   * consumed there as the requester grants credits (a {@code Stream} is closed at the end or on
+   * cancel). Cancelling the stream stops the iteration.
+   *
+   * <pre>{@code
+   * Handler lines = Handler.blockingStream(String.class, path -> Files.lines(Path.of(path)));
+   * }</pre>
+   *
+   * @since 0.2
+   */
+  public static <T> Handler blockingStream(Class<T> type, Function<? super T, ?> function) {
+    return new Handler(Kind.BLOCKING_STREAM, type, cast(function));
+  }
+
+  /** A blocking stream handler for a generic request type. */
+  public static <T> Handler blockingStream(TypeRef<T> type, Function<? super T, ?> function) {
+    return new Handler(Kind.BLOCKING_STREAM, type.type(), cast(function));
+  }
+
+  /**
+   * A channel handler: called on the I/O thread with the requester's items as a {@code Flux}
+   * (decoded into {@code type}, asked for by the handler's subscription, credits across the wire),
+   * it returns the {@code Publisher} of items sent back. Either direction may complete first; an
+   * error or a cancel ends both.
+   *
+   * <pre>{@code
+   * Handler upper = Handler.channel(String.class, in -> in.map(String::toUpperCase));
+   * }</pre>
+   *
+   * @since 0.2
+   */
+  public static <T> Handler channel(
+      Class<T> type, Function<? super Flux<T>, ? extends Publisher<?>> function) {
+    return new Handler(Kind.CHANNEL, type, cast(function));
+  }
+
+  /** A channel handler for a generic item type. */
+  public static <T> Handler channel(
+      TypeRef<T> type, Function<? super Flux<T>, ? extends Publisher<?>> function) {
+    return new Handler(Kind.CHANNEL, type.type(), cast(function));
   }
 
   /** Where this handler runs. */

@@ -26,6 +26,14 @@ public final class RequestException extends CommunicaException {
    */
   public static final int METADATA_TOO_LARGE = -5;
 
+  /**
+   * The route's handler answers another interaction: a stream requested of a request handler, a
+   * request of a stream handler, a channel of a stream handler, and so on.
+   *
+   * @since 0.2
+   */
+  public static final int WRONG_INTERACTION = -6;
+
   /** A request error with code 0. */
   public RequestException(String message) {
     this(message, 0);

@@ -38,6 +38,28 @@ interface RouteBuilding<B> {
   }
 
   /**
+   * Adds a handler for a typed stream route, e.g. {@code route(JOB, JOB.handler(...))}.
+   *
+   * @throws IllegalArgumentException if the route already has a handler or the types differ
+   * @since 0.2
+   */
+  default B route(StreamRoute<?, ?> route, Handler handler) {
+    table().route(route, handler);
+    return self();
+  }
+
+  /**
+   * Adds a handler for a typed channel route, e.g. {@code route(CHAT, CHAT.handler(...))}.
+   *
+   * @throws IllegalArgumentException if the route already has a handler or the types differ
+   * @since 0.2
+   */
+  default B route(ChannelRoute<?, ?> route, Handler handler) {
+    table().route(route, handler);
+    return self();
+  }
+
+  /**
    * Adds a route per method of the interface {@code type}, each calling {@code impl}; see {@link
    * RouteServer#expose}.
    *

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.communica.core.internal.ClientCore;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -100,6 +102,80 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
   public <Q> Mono<Void> fireAndForget(Route<Q, ?> route, @Nullable Q data, CallOptions options) {
     requireNonNull(route, "route");
     return fire(null, route.name(), data, options, route.serializer());
+  }
+
+  /**
+   * Requests a stream of items from {@code route}: the server's stream handler answers with any
+   * number of items, sent as this {@code Flux}'s subscriber requests them (credits cross the wire;
+   * see {@link CallOptions#withStreamWindow}). Cancelling the {@code Flux} cancels the handler's
+   * publisher. The first item (or the completion) must come within the request timeout; later
+   * items have no time limit unless {@link CallOptions#withIdleTimeout} sets one. A lost
+   * connection ends the {@code Flux} with {@link ConnectionLostException} after the items
+   * received; the handler's errors arrive after the items sent before them, as for requests.
+   *
+   * @since 0.2
+   */
+  public <I> Flux<I> requestStream(String route, @Nullable Object data, Class<I> itemType) {
+    return requestStream(route, data, itemType, CallOptions.DEFAULT);
+  }
+
+  /** Requests a stream of items from {@code route} with this call's own settings. */
+  public <I> Flux<I> requestStream(
+      String route, @Nullable Object data, Class<I> itemType, CallOptions options) {
+    requireNonNull(route, "route");
+    requireNonNull(itemType, "itemType");
+    return stream(null, route, data, itemType, options, null);
+  }
+
+  /** Requests a stream of items of a generic type from {@code route}. */
+  public <I> Flux<I> requestStream(
+      String route, @Nullable Object data, TypeRef<I> itemType, CallOptions options) {
+    requireNonNull(route, "route");
+    return stream(null, route, data, itemType.type(), options, null);
+  }
+
+  /** Requests a stream from a typed stream route: the compiler checks request and items. */
+  public <Q, I> Flux<I> requestStream(StreamRoute<Q, I> route, @Nullable Q data) {
+    return requestStream(route, data, CallOptions.DEFAULT);
+  }
+
+  /** Requests a stream from a typed stream route with this call's own settings. */
+  public <Q, I> Flux<I> requestStream(
+      StreamRoute<Q, I> route, @Nullable Q data, CallOptions options) {
+    requireNonNull(route, "route");
+    return stream(null, route.name(), data, route.itemType(), options, route.serializer());
+  }
+
+  /**
+   * Opens a channel to {@code route}: {@code input}'s items go to the server's channel handler,
+   * subscribed when the channel opens and asked for items as the handler requests them; the
+   * handler's items come back in this {@code Flux}. Either direction may complete first (the other
+   * goes on); an error of either side, or cancelling this {@code Flux}, ends both.
+   *
+   * @since 0.2
+   */
+  public <O> Flux<O> requestChannel(String route, Publisher<?> input, Class<O> itemType) {
+    return requestChannel(route, input, itemType, CallOptions.DEFAULT);
+  }
+
+  /** Opens a channel to {@code route} with this call's own settings. */
+  public <O> Flux<O> requestChannel(
+      String route, Publisher<?> input, Class<O> itemType, CallOptions options) {
+    requireNonNull(route, "route");
+    requireNonNull(itemType, "itemType");
+    return channel(null, route, input, itemType, options, null);
+  }
+
+  /** Opens a channel to a typed channel route: the compiler checks the items both ways. */
+  public <I, O> Flux<O> requestChannel(ChannelRoute<I, O> route, Publisher<? extends I> input) {
+    return requestChannel(route, input, CallOptions.DEFAULT);
+  }
+
+  /** Opens a channel to a typed channel route with this call's own settings. */
+  public <I, O> Flux<O> requestChannel(
+      ChannelRoute<I, O> route, Publisher<? extends I> input, CallOptions options) {
+    requireNonNull(route, "route");
+    return channel(null, route.name(), input, route.outType(), options, route.serializer());
   }
 
   /**

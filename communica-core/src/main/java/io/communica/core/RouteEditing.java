@@ -36,6 +36,26 @@ interface RouteEditing {
   }
 
   /**
+   * Adds a handler for a typed stream route, also while the entity runs.
+   *
+   * @throws IllegalArgumentException if the route already has a handler or the types differ
+   * @since 0.2
+   */
+  default void addRoute(StreamRoute<?, ?> route, Handler handler) {
+    addRoute(new RouteTable().route(route, handler));
+  }
+
+  /**
+   * Adds a handler for a typed channel route, also while the entity runs.
+   *
+   * @throws IllegalArgumentException if the route already has a handler or the types differ
+   * @since 0.2
+   */
+  default void addRoute(ChannelRoute<?, ?> route, Handler handler) {
+    addRoute(new RouteTable().route(route, handler));
+  }
+
+  /**
    * Exposes an implementation of an interface: each of its methods becomes a route that {@link
    * RouteClient#proxy} (or {@link RouteServer#proxy}) calls, named {@code SimpleName.method}
    * ({@code Calculator.add}) unless {@link RouteName} gives another, also while the entity runs.

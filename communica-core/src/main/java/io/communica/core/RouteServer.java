@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.communica.core.internal.ServerCore;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -119,6 +121,82 @@ public final class RouteServer extends ServerEntity<RouteServer> implements Rout
       @Nullable String clientId, String route, @Nullable Object data, CallOptions options) {
     requireNonNull(route, "route");
     return fire(clientId, route, data, options, null);
+  }
+
+  /**
+   * Requests a stream of items from {@code route} of any connected client; see {@link
+   * RouteClient#requestStream(String, Object, Class)}.
+   *
+   * @since 0.2
+   */
+  public <I> Flux<I> requestStream(String route, @Nullable Object data, Class<I> itemType) {
+    return requestStreamClient(null, route, data, itemType, CallOptions.DEFAULT);
+  }
+
+  /**
+   * Requests a stream of items from {@code route} of the client with id {@code clientId} (of any
+   * client when null) with this call's own settings.
+   *
+   * @since 0.2
+   */
+  public <I> Flux<I> requestStreamClient(
+      @Nullable String clientId,
+      String route,
+      @Nullable Object data,
+      Class<I> itemType,
+      CallOptions options) {
+    requireNonNull(route, "route");
+    requireNonNull(itemType, "itemType");
+    return stream(clientId, route, data, itemType, options, null);
+  }
+
+  /** Requests a stream from a typed stream route of any connected client. */
+  public <Q, I> Flux<I> requestStream(StreamRoute<Q, I> route, @Nullable Q data) {
+    return requestStreamClient(null, route, data, CallOptions.DEFAULT);
+  }
+
+  /** Requests a stream from a typed stream route of the client {@code clientId} (any when null). */
+  public <Q, I> Flux<I> requestStreamClient(
+      @Nullable String clientId, StreamRoute<Q, I> route, @Nullable Q data, CallOptions options) {
+    requireNonNull(route, "route");
+    return stream(clientId, route.name(), data, route.itemType(), options, route.serializer());
+  }
+
+  /**
+   * Opens a channel to {@code route} of any connected client; see {@link
+   * RouteClient#requestChannel(String, Publisher, Class)}.
+   *
+   * @since 0.2
+   */
+  public <O> Flux<O> requestChannel(String route, Publisher<?> input, Class<O> itemType) {
+    return requestChannelClient(null, route, input, itemType, CallOptions.DEFAULT);
+  }
+
+  /** Opens a channel to {@code route} of the client {@code clientId} (any when null). */
+  public <O> Flux<O> requestChannelClient(
+      @Nullable String clientId,
+      String route,
+      Publisher<?> input,
+      Class<O> itemType,
+      CallOptions options) {
+    requireNonNull(route, "route");
+    requireNonNull(itemType, "itemType");
+    return channel(clientId, route, input, itemType, options, null);
+  }
+
+  /** Opens a channel to a typed channel route of any connected client. */
+  public <I, O> Flux<O> requestChannel(ChannelRoute<I, O> route, Publisher<? extends I> input) {
+    return requestChannelClient(null, route, input, CallOptions.DEFAULT);
+  }
+
+  /** Opens a channel to a typed channel route of the client {@code clientId} (any when null). */
+  public <I, O> Flux<O> requestChannelClient(
+      @Nullable String clientId,
+      ChannelRoute<I, O> route,
+      Publisher<? extends I> input,
+      CallOptions options) {
+    requireNonNull(route, "route");
+    return channel(clientId, route.name(), input, route.outType(), options, route.serializer());
   }
 
   /**

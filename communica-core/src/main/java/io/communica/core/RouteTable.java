@@ -3,9 +3,11 @@ package io.communica.core;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.internal.Interfaces;
+import java.lang.reflect.Type;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Handlers keyed by exact route string, for {@link RouteServer} and {@link RouteClient}. A table
@@ -54,13 +56,39 @@ public final class RouteTable {
    */
   public RouteTable route(Route<?, ?> route, Handler handler) {
     requireNonNull(route, "route");
+    return typed(route.name(), route, route.requestType(), route.serializer(), handler);
+  }
+
+  /**
+   * Adds a handler for a typed stream route (make it with {@code route.handler(...)}).
+   *
+   * @throws IllegalArgumentException if the route already has a handler or the types differ
+   * @since 0.2
+   */
+  public RouteTable route(StreamRoute<?, ?> route, Handler handler) {
+    requireNonNull(route, "route");
+    return typed(route.name(), route, route.requestType(), route.serializer(), handler);
+  }
+
+  /**
+   * Adds a handler for a typed channel route (make it with {@code route.handler(...)}).
+   *
+   * @throws IllegalArgumentException if the route already has a handler or the types differ
+   * @since 0.2
+   */
+  public RouteTable route(ChannelRoute<?, ?> route, Handler handler) {
+    requireNonNull(route, "route");
+    return typed(route.name(), route, route.inType(), route.serializer(), handler);
+  }
+
+  private RouteTable typed(
+      String name, Object route, Type decoded, @Nullable Serializer declared, Handler handler) {
     requireNonNull(handler, "handler");
-    if (!handler.requestType().equals(route.requestType())) {
+    if (!handler.requestType().equals(decoded)) {
       throw new IllegalArgumentException(
           "handler decodes " + handler.requestType().getTypeName() + " but " + route
-              + " carries " + route.requestType().getTypeName());
+              + " carries " + decoded.getTypeName());
     }
-    Serializer declared = route.serializer();
     if (declared != null) {
       if (handler.serializer() == null) {
         handler = handler.withSerializer(declared);
@@ -69,7 +97,7 @@ public final class RouteTable {
             "handler uses " + handler.serializer() + " but " + route + " declares " + declared);
       }
     }
-    return route(route.name(), handler);
+    return route(name, handler);
   }
 
   /**

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.communica.core.internal.ClientCore;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -74,6 +76,38 @@ public final class SimpleClient extends ClientEntity<SimpleClient> {
   /** Sends {@code data} without waiting for an answer, with this call's own settings. */
   public Mono<Void> fireAndForget(@Nullable Object data, CallOptions options) {
     return fire(null, "", data, options, null);
+  }
+
+  /**
+   * Requests a stream of items from the server's stream handler; see {@link
+   * RouteClient#requestStream(String, Object, Class)}.
+   *
+   * @since 0.2
+   */
+  public <I> Flux<I> requestStream(@Nullable Object data, Class<I> itemType) {
+    return requestStream(data, itemType, CallOptions.DEFAULT);
+  }
+
+  /** Requests a stream of items with this call's own settings. */
+  public <I> Flux<I> requestStream(@Nullable Object data, Class<I> itemType, CallOptions options) {
+    requireNonNull(itemType, "itemType");
+    return stream(null, "", data, itemType, options, null);
+  }
+
+  /**
+   * Opens a channel to the server's channel handler; see {@link
+   * RouteClient#requestChannel(String, Publisher, Class)}.
+   *
+   * @since 0.2
+   */
+  public <O> Flux<O> requestChannel(Publisher<?> input, Class<O> itemType) {
+    return requestChannel(input, itemType, CallOptions.DEFAULT);
+  }
+
+  /** Opens a channel with this call's own settings. */
+  public <O> Flux<O> requestChannel(Publisher<?> input, Class<O> itemType, CallOptions options) {
+    requireNonNull(itemType, "itemType");
+    return channel(null, "", input, itemType, options, null);
   }
 
   /** Builds a {@link SimpleClient}. */

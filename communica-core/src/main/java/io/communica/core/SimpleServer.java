@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.communica.core.internal.ServerCore;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -85,6 +87,35 @@ public final class SimpleServer extends ServerEntity<SimpleServer> {
       String clientId, @Nullable Object data, CallOptions options) {
     requireNonNull(clientId, "clientId");
     return fire(clientId, "", data, options, null);
+  }
+
+  /**
+   * Requests a stream of items from any connected client's stream handler; see {@link
+   * RouteClient#requestStream(String, Object, Class)}.
+   *
+   * @since 0.2
+   */
+  public <I> Flux<I> requestStream(@Nullable Object data, Class<I> itemType) {
+    return requestStreamClient(null, data, itemType, CallOptions.DEFAULT);
+  }
+
+  /** Requests a stream of items from the client {@code clientId} (any when null). */
+  public <I> Flux<I> requestStreamClient(
+      @Nullable String clientId, @Nullable Object data, Class<I> itemType, CallOptions options) {
+    requireNonNull(itemType, "itemType");
+    return stream(clientId, "", data, itemType, options, null);
+  }
+
+  /** Opens a channel to any connected client's channel handler. */
+  public <O> Flux<O> requestChannel(Publisher<?> input, Class<O> itemType) {
+    return requestChannelClient(null, input, itemType, CallOptions.DEFAULT);
+  }
+
+  /** Opens a channel to the client {@code clientId} (any when null). */
+  public <O> Flux<O> requestChannelClient(
+      @Nullable String clientId, Publisher<?> input, Class<O> itemType, CallOptions options) {
+    requireNonNull(itemType, "itemType");
+    return channel(clientId, "", input, itemType, options, null);
   }
 
   /** Builds a {@link SimpleServer}. */

@@ -15,7 +15,10 @@ import java.util.List;
  */
 public final class Capabilities {
 
-  /** Stream and channel interactions (credits across the wire). Reserved: not set yet. */
+  /**
+   * Stream and channel interactions: frames REQUEST_STREAM, REQUEST_CHANNEL, NEXT, COMPLETE and
+   * REQUEST_N (credits across the wire).
+   */
   public static final int STREAMS = 1;
 
   /**
@@ -38,7 +41,7 @@ public final class Capabilities {
   public static final int RESUME_TOKEN = 1 << 30;
 
   /** The bits this implementation sets in its HELLO and WELCOME. */
-  public static final int SUPPORTED = REQUEST_METADATA | RESUME_TOKEN;
+  public static final int SUPPORTED = STREAMS | REQUEST_METADATA | RESUME_TOKEN;
 
   private Capabilities() {}
 

@@ -6,7 +6,7 @@ import io.netty.buffer.ByteBufUtil;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Builders for the frames that carry no message: REFUSE, CLOSE, PING, PONG and CANCEL, and the
+ * Builders for the frames that carry no message: REFUSE, CLOSE, PING, PONG, CANCEL, COMPLETE and REQUEST_N, and the
  * reader of the text REFUSE and CLOSE carry. Frames are built without length prefix.
  *
  * @since 0.2
@@ -36,6 +36,25 @@ public final class ControlFrames {
   /** The requester no longer waits for request {@code id}. */
   public static ByteBuf cancel(ByteBufAllocator alloc, int id) {
     return empty(alloc, FrameType.CANCEL, id);
+  }
+
+  /**
+   * Stream frames without a value: COMPLETE or CANCEL of stream {@code id}, with flag {@link
+   * FrameHeader#FLAG_RESPONDER} when {@code fromResponder}.
+   */
+  public static ByteBuf streamSignal(ByteBufAllocator alloc, int type, int id, boolean fromResponder) {
+    ByteBuf buf = alloc.ioBuffer(FrameHeader.SIZE);
+    FrameHeader.write(buf, type, fromResponder ? FrameHeader.FLAG_RESPONDER : 0, 0, id, 0, 0);
+    return buf;
+  }
+
+  /** REQUEST_N: {@code n} (1 to 2^31-1) more items of stream {@code id}. */
+  public static ByteBuf requestN(ByteBufAllocator alloc, int id, int n, boolean fromResponder) {
+    ByteBuf buf = alloc.ioBuffer(FrameHeader.SIZE + 4);
+    FrameHeader.write(
+        buf, FrameType.REQUEST_N, fromResponder ? FrameHeader.FLAG_RESPONDER : 0, 0, id, 0, 0);
+    buf.writeInt(n);
+    return buf;
   }
 
   /** Refuses a handshake; {@code reason} is an {@link ErrorKind} REFUSE_ code. */

@@ -56,6 +56,16 @@ public final class FrameHeader {
    */
   public static final int FLAG_METADATA = 0x08;
 
+  /**
+   * On NEXT, COMPLETE, REQUEST_N and CANCEL frames: the frame comes from the responder of its
+   * stream, so it concerns a stream the receiver opened; without it, from the stream's requester.
+   * Kept on every fragment of a NEXT. (Stream ids of the two directions are independent, like
+   * request ids.)
+   *
+   * @since 0.2
+   */
+  public static final int FLAG_RESPONDER = 0x10;
+
   /** Largest metadata section, not counting its u16 length field: 8 KiB. */
   public static final int MAX_METADATA_BYTES = 8192;
 

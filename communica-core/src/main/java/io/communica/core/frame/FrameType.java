@@ -31,6 +31,46 @@ public final class FrameType {
   /** The requester gave up on a request. */
   public static final int CANCEL = 0x14;
 
+  /**
+   * Opens a stream: route and request data, like REQUEST; NEXT frames answer it, as many as the
+   * requester granted with REQUEST_N, then COMPLETE or ERROR.
+   *
+   * @since 0.2
+   */
+  public static final int REQUEST_STREAM = 0x16;
+
+  /**
+   * Opens a channel: a route (and metadata), no value; items flow both ways as NEXT frames, each
+   * direction within the credits the other side granted.
+   *
+   * @since 0.2
+   */
+  public static final int REQUEST_CHANNEL = 0x17;
+
+  /**
+   * One item of a stream or channel; flag {@link FrameHeader#FLAG_RESPONDER} when the responder
+   * sends it.
+   *
+   * @since 0.2
+   */
+  public static final int NEXT = 0x18;
+
+  /**
+   * The sender's direction of a stream or channel ended normally (flag {@link
+   * FrameHeader#FLAG_RESPONDER} when the responder sends it).
+   *
+   * @since 0.2
+   */
+  public static final int COMPLETE = 0x19;
+
+  /**
+   * Credits: the sender accepts that many more NEXT frames of the stream (a u32 payload; flag
+   * {@link FrameHeader#FLAG_RESPONDER} when the responder grants them for a channel's input).
+   *
+   * @since 0.2
+   */
+  public static final int REQUEST_N = 0x1a;
+
   /** Liveness probe; answered by PONG. */
   public static final int PING = 0x20;
 
@@ -44,7 +84,7 @@ public final class FrameType {
 
   /** Whether frames of this type carry a message (and so may be fragmented). */
   public static boolean isMessage(int type) {
-    return type >= REQUEST && type <= ERROR;
+    return (type >= REQUEST && type <= ERROR) || (type >= REQUEST_STREAM && type <= NEXT);
   }
 
   /** The name of a frame type for messages and logs, e.g. {@code REQUEST} or {@code 0x7f}. */
@@ -58,6 +98,11 @@ public final class FrameType {
       case RESPONSE -> "RESPONSE";
       case ERROR -> "ERROR";
       case CANCEL -> "CANCEL";
+      case REQUEST_STREAM -> "REQUEST_STREAM";
+      case REQUEST_CHANNEL -> "REQUEST_CHANNEL";
+      case NEXT -> "NEXT";
+      case COMPLETE -> "COMPLETE";
+      case REQUEST_N -> "REQUEST_N";
       case PING -> "PING";
       case PONG -> "PONG";
       case CLOSE -> "CLOSE";

@@ -5,6 +5,7 @@ import io.communica.core.Handler;
 import io.communica.core.Serializer;
 import io.communica.core.internal.session.Outbound;
 import io.communica.core.internal.session.Requests;
+import io.communica.core.internal.session.StreamRequests;
 import io.communica.core.internal.session.Routes;
 import io.communica.core.internal.session.SessionOwner;
 import java.lang.reflect.Type;
@@ -13,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -67,6 +70,42 @@ public abstract class CoreBase implements SessionOwner {
       Map<String, String> metadata) {
     return Requests.fire(
         config, target(clientId, failFast), route, data, timeout,
+        serializers.resolve(route, serializer), metadata);
+  }
+
+  /** A stream from {@code route}; see {@link #request}. */
+  public final <T> Flux<T> requestStream(
+      @Nullable String clientId,
+      String route,
+      @Nullable Object data,
+      Type itemType,
+      Duration timeout,
+      Duration idleTimeout,
+      int window,
+      boolean failFast,
+      @Nullable Serializer serializer,
+      Map<String, String> metadata) {
+    return StreamRequests.stream(
+        config, target(clientId, failFast), route, data, itemType,
+        new StreamRequests.Terms(timeout, idleTimeout, window),
+        serializers.resolve(route, serializer), metadata);
+  }
+
+  /** A channel to {@code route}; see {@link #request}. */
+  public final <T> Flux<T> requestChannel(
+      @Nullable String clientId,
+      String route,
+      Publisher<?> input,
+      Type itemType,
+      Duration timeout,
+      Duration idleTimeout,
+      int window,
+      boolean failFast,
+      @Nullable Serializer serializer,
+      Map<String, String> metadata) {
+    return StreamRequests.channel(
+        config, target(clientId, failFast), route, input, itemType,
+        new StreamRequests.Terms(timeout, idleTimeout, window),
         serializers.resolve(route, serializer), metadata);
   }
 

@@ -62,7 +62,8 @@ import reactor.test.StepVerifier;
  * adds child-process tests.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public interface ConnectorContract extends LifecycleContract, RemoteInterfaceContract {
+public interface ConnectorContract
+    extends LifecycleContract, StreamContract, RemoteInterfaceContract {
 
   Duration TIMEOUT = Duration.ofSeconds(15);
 

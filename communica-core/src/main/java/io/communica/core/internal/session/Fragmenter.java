@@ -101,7 +101,9 @@ final class Fragmenter {
     FrameHeader.write(
         header,
         f.getUnsignedByte(base + FrameHeader.OFF_TYPE),
-        FrameHeader.FLAG_CONTINUED | (last ? 0 : FrameHeader.FLAG_FOLLOWS),
+        FrameHeader.FLAG_CONTINUED
+            | (last ? 0 : FrameHeader.FLAG_FOLLOWS)
+            | (f.getUnsignedByte(base + FrameHeader.OFF_FLAGS) & FrameHeader.FLAG_RESPONDER),
         f.getUnsignedByte(base + FrameHeader.OFF_CONTENT),
         f.getInt(base + FrameHeader.OFF_ID),
         0,

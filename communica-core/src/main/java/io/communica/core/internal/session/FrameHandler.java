@@ -1,6 +1,7 @@
 package io.communica.core.internal.session;
 
 import io.netty.buffer.ByteBuf;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link FrameReader} calls, one method per frame kind, with the header fields read and
@@ -30,7 +31,13 @@ interface FrameHandler {
 
   void onError(int id, int kind, ByteBuf payload);
 
+  /** A CANCEL from the requester of request or stream {@code id}. */
   void onCancel(int id);
+
+  /** Where stream frames go; null when this side takes none (they are protocol errors). */
+  default @Nullable StreamFrames streams() {
+    return null;
+  }
 
   void onPing();
 

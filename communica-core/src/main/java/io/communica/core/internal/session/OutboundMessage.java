@@ -69,23 +69,33 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
       fail(timeoutError());
       return null;
     }
-    int payload = FrameHeader.payloadLength(f);
-    if (payload > s.terms.sendLimit()) {
+    Throwable refused = refusal(s, f);
+    if (refused != null) {
       f.release();
-      fail(MessageTooLargeException.of(payload, s.terms.sendLimit()));
-      return null;
-    }
-    if ((f.getByte(f.readerIndex() + FrameHeader.OFF_FLAGS) & FrameHeader.FLAG_METADATA) != 0
-        && !s.terms.has(Capabilities.REQUEST_METADATA)) {
-      f.release();
-      try {
-        s.terms.require(Capabilities.REQUEST_METADATA);
-      } catch (UnsupportedOperationException e) {
-        fail(e);
-      }
+      fail(refused);
       return null;
     }
     return f;
+  }
+
+  /**
+   * Why a call's frame cannot go to this peer (too large for it, or metadata it does not take),
+   * or null when it can.
+   */
+  static @Nullable Throwable refusal(Session s, ByteBuf f) {
+    int payload = FrameHeader.payloadLength(f);
+    if (payload > s.terms.sendLimit()) {
+      return MessageTooLargeException.of(payload, s.terms.sendLimit());
+    }
+    if ((f.getByte(f.readerIndex() + FrameHeader.OFF_FLAGS) & FrameHeader.FLAG_METADATA) != 0
+        && !s.terms.has(Capabilities.REQUEST_METADATA)) {
+      try {
+        s.terms.require(Capabilities.REQUEST_METADATA);
+      } catch (UnsupportedOperationException e) {
+        return e;
+      }
+    }
+    return null;
   }
 
   /** The call ended (error null for success): tells the interceptors, if any. */

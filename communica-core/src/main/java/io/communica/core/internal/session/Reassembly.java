@@ -1,6 +1,7 @@
 package io.communica.core.internal.session;
 
 import io.communica.core.frame.FrameException;
+import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -70,7 +71,7 @@ final class Reassembly {
   void begin(
       int type, int id, int flags, int contentType, int error, byte[] route, ByteBuf src, int from,
       int n) {
-    if (find(type, id) != null) {
+    if (find(type, id, flags) != null) {
       throw new FrameException(
           "a second first fragment of " + FrameType.name(type) + " " + id + " while one is open");
     }
@@ -101,8 +102,9 @@ final class Reassembly {
    * A later fragment (flag CONTINUED); returns the message when this was its last fragment, which
    * the caller dispatches and then releases, else null.
    */
-  @Nullable Partial append(int type, int id, boolean follows, ByteBuf src, int from, int n) {
-    Partial p = find(type, id);
+  @Nullable Partial append(int type, int id, int flags, ByteBuf src, int from, int n) {
+    boolean follows = (flags & FrameHeader.FLAG_FOLLOWS) != 0;
+    Partial p = find(type, id, flags);
     if (p == null) {
       throw new FrameException(
           "fragment of " + FrameType.name(type) + " " + id + " without a first fragment");
@@ -153,9 +155,15 @@ final class Reassembly {
     total += n;
   }
 
-  private @Nullable Partial find(int type, int id) {
+  /**
+   * The message of this type and id; a NEXT's direction (flag RESPONDER) is part of its name,
+   * since a channel's two directions share the stream id.
+   */
+  private @Nullable Partial find(int type, int id, int flags) {
     for (Partial p : partials) {
-      if (p.id == id && p.type == type) {
+      if (p.id == id
+          && p.type == type
+          && ((p.flags ^ flags) & FrameHeader.FLAG_RESPONDER) == 0) {
         return p;
       }
     }

@@ -43,6 +43,14 @@ final class Requester {
 
   /** Registers a request about to be written; returns its id. */
   int register(PendingRequest<?> p) {
+    int id = newId();
+    pending.put(key(id), p);
+    scheduleSweep();
+    return id;
+  }
+
+  /** An id no request or stream of this side has in flight. */
+  int newId() {
     int id;
     do {
       id = ++nextId;
@@ -50,9 +58,7 @@ final class Requester {
         nextId = 0;
         id = ++nextId;
       }
-    } while (pending.containsKey(key(id)));
-    pending.put(key(id), p);
-    scheduleSweep();
+    } while (pending.containsKey(key(id)) || session.streamRequester.uses(id));
     return id;
   }
 
@@ -78,6 +84,8 @@ final class Requester {
     PendingRequest<?> p = pending.remove(key(id));
     if (p != null) {
       p.fail(ErrorCodes.read(kind, payload.duplicate()));
+    } else {
+      session.streamRequester.onError(id, kind, payload);
     }
   }
 

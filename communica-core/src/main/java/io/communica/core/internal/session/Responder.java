@@ -58,27 +58,11 @@ final class Responder {
       ByteBuf payload) {
     Map<String, String> metadata = Map.of();
     if ((flags & FrameHeader.FLAG_METADATA) != 0) {
-      int size = MetadataCodec.declaredSize(payload);
-      if (size > FrameHeader.MAX_METADATA_BYTES) {
-        refuse(
-            wantsReply, id,
-            new RequestException(
-                "metadata of " + size + " bytes exceeds the limit of "
-                    + FrameHeader.MAX_METADATA_BYTES + " bytes",
-                RequestException.METADATA_TOO_LARGE));
+      metadata = readMetadata(wantsReply, id, payload);
+      if (metadata == null) {
         return;
       }
-      if (payload.readableBytes() < 2 + size) {
-        session.protocolError("metadata section runs past the end of the message");
-        return;
-      }
-      try {
-        metadata = MetadataCodec.read(payload, size);
-      } catch (FrameException e) {
-        session.protocolError(e.getMessage());
-        return;
-      }
-      payload = payload.slice(payload.readerIndex() + 2 + size, payload.readableBytes() - 2 - size);
+      payload = afterMetadata(payload);
     }
     RouteIndex index = routes.index();
     RouteIndex.Entry entry = index.lookup(routeBytes, routeLen);
@@ -93,6 +77,62 @@ final class Responder {
       return;
     }
     dispatch(wantsReply, id, flags, contentType, payload, metadata, entry, null);
+  }
+
+  /** Loop: a REQUEST_STREAM or REQUEST_CHANNEL ({@code channel}) arrived. */
+  void onRequestStream(
+      boolean channel, int id, int flags, int contentType, int credits, byte[] routeBytes,
+      int routeLen, ByteBuf payload) {
+    Map<String, String> metadata = Map.of();
+    if ((flags & FrameHeader.FLAG_METADATA) != 0) {
+      metadata = readMetadata(true, id, payload);
+      if (metadata == null) {
+        return;
+      }
+      payload = afterMetadata(payload);
+    }
+    RouteIndex index = routes.index();
+    RouteIndex.Entry entry = index.lookup(routeBytes, routeLen);
+    if (entry == null) {
+      unknownRoute(
+          true, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8), index.isEmpty());
+      return;
+    }
+    session.streamResponder.start(
+        channel, id, flags, contentType, credits, payload, metadata, entry);
+  }
+
+  /**
+   * The metadata section of a call with flag METADATA, or null when the call was refused (too
+   * much metadata) or the section is malformed (a protocol error).
+   */
+  private @Nullable Map<String, String> readMetadata(boolean wantsReply, int id, ByteBuf payload) {
+    int size = MetadataCodec.declaredSize(payload);
+    if (size > FrameHeader.MAX_METADATA_BYTES) {
+      refuse(
+          wantsReply, id,
+          new RequestException(
+              "metadata of " + size + " bytes exceeds the limit of "
+                  + FrameHeader.MAX_METADATA_BYTES + " bytes",
+              RequestException.METADATA_TOO_LARGE));
+      return null;
+    }
+    if (payload.readableBytes() < 2 + size) {
+      session.protocolError("metadata section runs past the end of the message");
+      return null;
+    }
+    try {
+      return MetadataCodec.read(payload, size);
+    } catch (FrameException e) {
+      session.protocolError(e.getMessage());
+      return null;
+    }
+  }
+
+  /** The payload after its metadata section. */
+  private static ByteBuf afterMetadata(ByteBuf payload) {
+    int skip = 2 + MetadataCodec.declaredSize(payload);
+    return payload.slice(payload.readerIndex() + skip, payload.readableBytes() - skip);
   }
 
   /** Loop: a call seen by server interceptors, which may add metadata or refuse it. */
@@ -138,6 +178,16 @@ final class Responder {
       return;
     }
     Handler h = entry.handler();
+    if (!h.kind().answersRequests()) {
+      CommunicaException e =
+          new RequestException(
+              "route '" + entry.route() + "' has a stream or channel handler, which does not"
+                  + " answer " + (wantsReply ? "requests" : "messages"),
+              RequestException.WRONG_INTERACTION);
+      refuse(wantsReply, id, e);
+      end(record, e);
+      return;
+    }
     if (h.kind() == Handler.Kind.BLOCKING) {
       startBlocking(wantsReply, id, entry, flags, contentType, payload, metadata, record);
       return;
@@ -262,6 +312,8 @@ final class Responder {
     if (call != null) {
       call.ended(CallRecord::cancelled);
       call.cancel();
+    } else {
+      session.streamResponder.onCancel(id);
     }
   }
 

@@ -44,7 +44,10 @@ public final class Session
   private final ByteBufAllocator alloc;
   final Outbox out;
   final Requester requester;
+  final StreamRequester streamRequester;
   private final Responder responder;
+  final StreamResponder streamResponder;
+  private final StreamFrames streamFrames;
   private final Handshake handshake;
   private final KeepAlive keepAlive;
   private final FrameReader reader;
@@ -90,7 +93,10 @@ public final class Session
     this.account = settings.memoryBudget().open(this);
     this.out = new Outbox(this, conn, settings.maxQueuedBytes());
     this.requester = new Requester(this);
+    this.streamRequester = new StreamRequester(this);
     this.responder = new Responder(this, conn, routes);
+    this.streamResponder = new StreamResponder(this);
+    this.streamFrames = new StreamFrames(this, responder);
     this.reader =
         new FrameReader(this, alloc, account, settings.maxMessageSize(), routes.index().maxLength());
     this.keepAlive = new KeepAlive(this, settings);
@@ -261,6 +267,11 @@ public final class Session
   }
 
   @Override
+  public StreamFrames streams() {
+    return streamFrames;
+  }
+
+  @Override
   public void onPing() {
     out.writeFrame(ControlFrames.pong(alloc), null);
   }
@@ -330,7 +341,9 @@ public final class Session
     // may send again at once (a retry) and must then find no session rather than this dead one
     owner.onClose(this, error);
     requester.failAll(error);
+    streamRequester.failAll(error);
     responder.close();
+    streamResponder.close();
     reader.close();
     out.failAll(error);
     account.close();
