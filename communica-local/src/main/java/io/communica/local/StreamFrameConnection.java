@@ -87,6 +87,9 @@ final class StreamFrameConnection implements FrameConnection {
   /** Tells the writer to close the output after what is queued before it. */
   private static final ByteBuf END = Unpooled.EMPTY_BUFFER;
 
+  /** Set by the writer thread when it stops; flushes after that release what they queue. */
+  private volatile boolean writerGone;
+
   private final Endpoint endpoint;
   private final int maxFrameSize;
   private final ScheduledThreadPoolExecutor loop;
@@ -304,6 +307,17 @@ final class StreamFrameConnection implements FrameConnection {
     if (queuedBytes.addAndGet(bytes) > HIGH_WATER) {
       writable = false;
     }
+    if (writerGone) {
+      // the writer stopped (the peer closed its end) before this connection is terminated: what
+      // was just queued would never be taken
+      releaseQueued();
+    }
+  }
+
+  private void releaseQueued() {
+    for (ByteBuf b; (b = writeQueue.poll()) != null; ) {
+      b.release();
+    }
   }
 
   private void writeLoop() {
@@ -341,9 +355,8 @@ final class StreamFrameConnection implements FrameConnection {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    for (ByteBuf b; (b = writeQueue.poll()) != null; ) {
-      b.release();
-    }
+    writerGone = true; // before the queue is emptied: a flush after this empties it itself
+    releaseQueued();
     try {
       out.close();
     } catch (IOException e) {

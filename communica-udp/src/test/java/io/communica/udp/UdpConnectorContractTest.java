@@ -31,6 +31,9 @@ class UdpConnectorContractTest implements ConnectorContract {
   static final String NO_HANDSHAKE =
       "no handshake on the wire: client ids and credentials are not carried; a server knows its clients by address";
 
+  static final String NO_STREAMS =
+      "streams need credits and order that datagrams do not give: the transport does not announce the streams capability, so a stream fails at once (UdpConnectorTest.streamsAreRefusedAtOnceSayingWhy)";
+
   private final Resources resources = new Resources();
 
   @Override
@@ -164,4 +167,93 @@ class UdpConnectorContractTest implements ConnectorContract {
   @Disabled(NO_HANDSHAKE)
   @Override
   public void everyStateQuerySaysClosedOnceCloseReturned() {}
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void streamDeliversEveryItemInOrder() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void simpleEntitiesStream() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void manySmallItemsRequestedOneAtATime() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void manySmallItemsRequestedAllAtOnce() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void theResponderNeverSendsMoreThanTheCreditsGranted() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void aSubscriberThatStopsRequestingStopsTheProducer() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void cancellingAfterNItemsStopsTheProducer() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void anErrorAfterNItemsArrivesAfterThoseItems() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void eachHandlerKindAnswersItsOwnInteraction() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void aBlockingStreamHandlerRunsOffTheIoThread() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void theFirstItemHasTheTimeoutAndLaterOnesTheIdleTimeout() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void itemsLargerThanAFrameArriveWholeAndInOrder() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void theServerStreamsFromAClientById() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void interceptorsSeeAStreamFromStartToEndWithItsMetadata() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void aChannelEchoesWithSlowConsumersOnBothSides() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void eachDirectionOfAChannelCompletesOnItsOwn() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void anErrorOrACancelEndsBothDirections() {}
+
+  @Test
+  @Disabled(NO_SERVER_CALLS)
+  @Override
+  public void aServersProxyCallsItsClientsImplementation() {}
 }

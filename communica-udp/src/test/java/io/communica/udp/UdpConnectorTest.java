@@ -160,6 +160,19 @@ class UdpConnectorTest {
         .verify(TIMEOUT);
   }
 
+  /** Streams need credits and order that datagrams do not give: refused at once, nothing sent. */
+  @Test
+  void streamsAreRefusedAtOnceSayingWhy() {
+    SimpleServer server = server(local(), Handler.nonBlocking(String.class, s -> "ok:" + s));
+    SimpleClient client = client(server.connector());
+    assertThat(client.request("hi", String.class).block(TIMEOUT)).isEqualTo("ok:hi");
+    StepVerifier.create(client.requestStream("x", String.class))
+        .expectErrorSatisfies(
+            e -> assertThat(e).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("does not support streams"))
+        .verify(TIMEOUT);
+  }
+
   /** Garbage from a raw socket, interleaved with good requests: dropped, counted, harmless. */
   @Test
   void garbageDatagramsAreCountedAndDroppedWhileGoodOnesFlow() throws Exception {
