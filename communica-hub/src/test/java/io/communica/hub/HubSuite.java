@@ -2,6 +2,7 @@ package io.communica.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.communica.core.Connector;
 import io.communica.core.HandshakeRefusedException;
@@ -166,6 +167,7 @@ abstract class HubSuite {
 
   @Test
   void unsubscribeByCancelAndDissolveCompletesTheSubscribers() throws Exception {
+    assumeTrue(full(), "run on TCP and loopback");
     Hub hub = hub();
     Node a = node(hub, "a");
     Node b = node(hub, "b");
@@ -193,6 +195,7 @@ abstract class HubSuite {
 
   @Test
   void singleAndMultiEmissionRightsAndDuplicateCreate() throws Exception {
+    assumeTrue(full(), "run on TCP and loopback");
     Hub hub = hub();
     Node a = node(hub, "a");
     Node b = node(hub, "b");
@@ -309,6 +312,7 @@ abstract class HubSuite {
   @Test
   @Timeout(150)
   void oneSlowSubscriberUnder100kEvents() throws Exception {
+    assumeTrue(full(), "run on TCP and loopback");
     int n = floodEvents();
     Hub hub = hub(h -> h.subscriptionBuffer(100, n));
     Node a = node(hub, "a");
@@ -357,6 +361,7 @@ abstract class HubSuite {
 
   @Test
   void errorPolicyEndsTheSubscriptionAndDropNewestKeepsTheOldest() throws Exception {
+    assumeTrue(full(), "run on TCP and loopback");
     Hub hub = hub();
     Node a = node(hub, "a");
     Node b = node(hub, "b");
@@ -397,6 +402,7 @@ abstract class HubSuite {
 
   @Test
   void badInputLimitsAndCaps() throws Exception {
+    assumeTrue(full(), "run on TCP and loopback");
     Hub hub = hub(h -> h.maxEventsPerNode(3).maxSubscriptionsPerNode(2).maxMessageSize(64 * 1024));
     Node a = node(hub, "a");
     Node b = node(hub, "b");
@@ -434,6 +440,7 @@ abstract class HubSuite {
 
   @Test
   void strangersAndGarbageAreRefusedAndTheHubKeepsServing() {
+    assumeTrue(full(), "run on TCP and loopback");
     Hub hub = hub();
     Node a = node(hub, "a");
     a.createEvent("e", Emission.SINGLE).block(T);
@@ -491,6 +498,7 @@ abstract class HubSuite {
 
   @Test
   void hubRestartedNodesRegisterAgain() throws Exception {
+    assumeTrue(full(), "run on TCP and loopback");
     Hub first = Hub.builder(hubConnector()).start();
     Connector address = first.connector();
     Node a = node(address, "a", x -> {});
