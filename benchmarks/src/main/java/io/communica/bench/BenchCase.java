@@ -10,11 +10,15 @@ import java.util.Locale;
  * @param stack {@code communica}, {@code floor}, {@code rsocket}, ...
  * @param transport {@code tcp}, {@code unix}, {@code amqp}
  * @param payload payload bytes per message
- * @param mode {@code latency}, {@code tp<N>} (N requests in flight) or {@code fnf}
+ * @param mode {@code latency}, {@code tp<N>} (N requests in flight), {@code fnf} or {@code stream}
  */
 public record BenchCase(String stack, String transport, int payload, String mode) {
 
-  /** Workloads in table order. */
+  /**
+   * Workloads in table order, those run by default. {@code stream} (a request-stream of items
+   * requested in batches, counted as received by the subscriber) runs when asked for ({@code
+   * --modes stream}) on the stacks that have streams.
+   */
   public static final List<String> MODES = List.of("latency", "tp1", "tp64", "tp256", "fnf");
 
   public BenchCase {
@@ -31,8 +35,13 @@ public record BenchCase(String stack, String transport, int payload, String mode
     /** N requests kept in flight, each reply issuing the next. */
     THROUGHPUT,
     /** Fire-and-forget messages within a bounded backlog, counted as received by the server. */
-    FIRE_AND_FORGET
+    FIRE_AND_FORGET,
+    /** One request-stream without end, its items counted as the subscriber receives them. */
+    STREAM
   }
+
+  /** Items a stream subscriber requests at first; then half of it each time it took half. */
+  public static final int STREAM_BATCH = 256;
 
   private static Kind kindOf(String mode) {
     if (mode.equals("latency")) {
@@ -40,6 +49,9 @@ public record BenchCase(String stack, String transport, int payload, String mode
     }
     if (mode.equals("fnf")) {
       return Kind.FIRE_AND_FORGET;
+    }
+    if (mode.equals("stream")) {
+      return Kind.STREAM;
     }
     if (mode.startsWith("tp")) {
       try {
@@ -51,7 +63,7 @@ public record BenchCase(String stack, String transport, int payload, String mode
       }
     }
     throw new IllegalArgumentException(
-        "unknown mode '" + mode + "': latency, tp<N> (N requests in flight) or fnf");
+        "unknown mode '" + mode + "': latency, tp<N> (N requests in flight), fnf or stream");
   }
 
   /** Parses {@link #id()}. */
@@ -73,12 +85,12 @@ public record BenchCase(String stack, String transport, int payload, String mode
     return kindOf(mode);
   }
 
-  /** Requests kept in flight: 1 for latency, N for {@code tpN}, 0 for fire-and-forget. */
+  /** Requests kept in flight: 1 for latency, N for {@code tpN}, 0 for fire-and-forget and streams. */
   public int inFlight() {
     return switch (kind()) {
       case LATENCY -> 1;
       case THROUGHPUT -> Integer.parseInt(mode.substring(2));
-      case FIRE_AND_FORGET -> 0;
+      case FIRE_AND_FORGET, STREAM -> 0;
     };
   }
 
@@ -92,6 +104,7 @@ public record BenchCase(String stack, String transport, int payload, String mode
     return switch (mode) {
       case "latency" -> "latency (1 in flight)";
       case "fnf" -> "fire-and-forget";
+      case "stream" -> "request-stream, batches of " + STREAM_BATCH;
       default -> mode.substring(2) + " in flight";
     };
   }

@@ -69,7 +69,10 @@ final class Charts {
         latency.addValue(c.latencyUs().p50(), c.stack(), prefix + "p50");
         latency.addValue(c.latencyUs().p99(), c.stack(), prefix + "p99");
       } else {
-        String label = c.inFlight() == 0 ? "fire & forget" : c.inFlight() + " in flight";
+        String label =
+            c.mode().equals("stream")
+                ? "stream"
+                : c.inFlight() == 0 ? "fire & forget" : c.inFlight() + " in flight";
         throughput.addValue(c.opsPerSec(), c.stack(), prefix + label);
       }
     }

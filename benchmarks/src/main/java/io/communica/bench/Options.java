@@ -29,7 +29,8 @@ final class Options {
         --stacks LIST       communica, floor, rsocket, communica-reactive
                             (default communica,floor,rsocket)
         --payloads LIST     payload sizes in bytes (default 64,4096)
-        --modes LIST        latency, tp1, tp64, tp256 (tpN = N requests in flight), fnf
+        --modes LIST        latency, tp1, tp64, tp256 (tpN = N requests in flight), fnf,
+                            stream (a request-stream, items per second received; not by default)
                             (default all five)
         --cases GLOBS       only cases whose id stack/transport/payload/mode matches one of the
                             comma-separated globs, e.g. 'communica/tcp/64/tp256' or '*/tcp/64/*'
@@ -178,7 +179,8 @@ final class Options {
       for (int payload : payloads) {
         for (String mode : modes) {
           for (String stack : stacks) {
-            if (!Stack.named(stack).transports().contains(transport)) {
+            if (!Stack.named(stack).transports().contains(transport)
+                || (mode.equals("stream") && !Stack.named(stack).streams())) {
               continue;
             }
             BenchCase c = new BenchCase(stack, transport, payload, mode);

@@ -67,7 +67,8 @@ final class Roles {
     try (BenchClient client = Stack.named(c.stack()).connect(address)) {
       return switch (c.kind()) {
         case LATENCY -> latency(c, client, payload, warmupMs, measureMs, out);
-        case THROUGHPUT, FIRE_AND_FORGET -> flow(c, client, payload, warmupMs, measureMs, out);
+        case THROUGHPUT, FIRE_AND_FORGET, STREAM ->
+            flow(c, client, payload, warmupMs, measureMs, out);
       };
     }
   }
@@ -124,8 +125,11 @@ final class Roles {
       throws Exception {
     Meter meter = new Meter();
     Thread sender = null;
+    boolean clientCounted = c.kind() != BenchCase.Kind.FIRE_AND_FORGET;
     if (c.kind() == BenchCase.Kind.THROUGHPUT) {
       client.startRequests(payload, c.inFlight(), meter);
+    } else if (c.kind() == BenchCase.Kind.STREAM) {
+      client.startStream(payload, meter);
     } else {
       Backlog backlog = new Backlog(Backlog.DEFAULT_BYTES, c.payload(), client, meter);
       sender =
@@ -162,7 +166,7 @@ final class Roles {
     }
     Throwable error = meter.firstError();
     String message = error == null ? null : error.toString();
-    if (c.kind() == BenchCase.Kind.THROUGHPUT) {
+    if (clientCounted) {
       return result(c, c1.secondsSince(c0), c1.count() - c0.count(), 0, null, c0, c1, s0, s1,
           busy1 - busy0, meter.errors(), message);
     }

@@ -275,7 +275,10 @@ final class Runner {
         r.latencyUs() != null
             ? String.format(
                 Locale.ROOT, "p50 %.1f us, p99 %.1f us", r.latencyUs().p50(), r.latencyUs().p99())
-            : Report.rate(r.opsPerSec()) + (r.inFlight() == 0 ? " msg/s received" : " req/s");
+            : Report.rate(r.opsPerSec())
+                + (r.mode().equals("stream")
+                    ? " items/s received"
+                    : r.inFlight() == 0 ? " msg/s received" : " req/s");
     return String.format(
         Locale.ROOT,
         "%s (client %.2f cores, server %.2f cores, others %.2f cores)%s",

@@ -167,7 +167,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
     }
     long ep = Wire.epoch(d.props);
     int type = Wire.type(d.body);
-    boolean opens = type == FrameType.HELLO || type == FrameType.REQUEST || type == FrameType.MESSAGE;
+    boolean opens = type == FrameType.HELLO || Wire.opensCall(type);
     if (type == FrameType.WELCOME || type == FrameType.REFUSE) {
       inbox.dead(d, "a " + FrameType.name(type) + " frame from a client");
       return;
@@ -211,7 +211,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
         return; // left unacknowledged for another process
       }
       String refusal = c.refusal;
-      if (refusal != null && (type == FrameType.REQUEST || type == FrameType.MESSAGE)) {
+      if (refusal != null && Wire.opensCall(type)) {
         inbox.dead(d, "client '" + clientId + "' was refused: " + refusal);
       } else {
         link.ack(d);
@@ -225,6 +225,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
         c.answerHello();
       }
       case FrameType.REQUEST -> c.onRequest(d);
+      case FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL -> c.onStream(d);
       case FrameType.MESSAGE -> c.onMessage(d);
       case FrameType.RESPONSE, FrameType.ERROR -> {
         if (inbox.admit(d)) {

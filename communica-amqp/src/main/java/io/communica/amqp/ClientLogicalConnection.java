@@ -80,8 +80,28 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   private final IntObjectHashMap<Remote> remote = new IntObjectHashMap<>();
   private int nextLocalId;
 
-  /** A request from a server process, under a local id. */
-  private record Remote(String replyTo, int remoteId, long epoch, Delivery delivery) {}
+  /**
+   * A request, stream or channel from a server process, under a local id. A stream's delivery is
+   * acknowledged when it is taken ({@code delivery} null); a request's when it is answered.
+   */
+  private static final class Remote {
+    final String replyTo;
+    final int remoteId;
+    final long epoch;
+    final @Nullable Delivery delivery;
+    final boolean channel;
+    /** A channel's directions that ended: its input (COMPLETE received) and output (sent). */
+    boolean inputDone;
+    boolean outputDone;
+
+    Remote(String replyTo, int remoteId, long epoch, @Nullable Delivery delivery, boolean channel) {
+      this.replyTo = replyTo;
+      this.remoteId = remoteId;
+      this.epoch = epoch;
+      this.delivery = delivery;
+      this.channel = channel;
+    }
+  }
 
   ClientLogicalConnection(AmqpConnector connector, TransportOptions options) {
     this(connector, new BrokerLink(connector, options.connectTimeout(), "communica client " + connector.address()));
@@ -188,7 +208,42 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
         }
         if (inbox.admit(d)) {
           int local = localId();
-          remote.put(local, new Remote(replyTo, Wire.id(body), ep, d));
+          remote.put(local, new Remote(replyTo, Wire.id(body), ep, d, false));
+          Wire.setId(body, local);
+          deliver(body);
+        }
+      }
+      case FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL -> {
+        String replyTo = d.props.getReplyTo();
+        if (replyTo == null) {
+          inbox.dead(d, "a stream from a server without reply-to");
+          return;
+        }
+        if (inbox.admit(d)) {
+          int local = localId();
+          remote.put(
+              local,
+              new Remote(replyTo, Wire.id(body), ep, null, Wire.type(body) == FrameType.REQUEST_CHANNEL));
+          Wire.setId(body, local);
+          deliver(body);
+          inbox.done(d);
+        }
+      }
+      case FrameType.NEXT, FrameType.COMPLETE, FrameType.REQUEST_N -> {
+        link.ack(d);
+        if (Wire.fromResponder(body)) {
+          if (ep == epoch) {
+            deliver(body); // of a stream this client opened
+          }
+          return;
+        }
+        int local = localOf(d.props.getReplyTo(), Wire.id(body));
+        if (local != 0) {
+          if (Wire.type(body) == FrameType.COMPLETE) {
+            Remote r = remote.get(local);
+            r.inputDone = true;
+            forgetIfDone(local, r);
+          }
           Wire.setId(body, local);
           deliver(body);
         }
@@ -201,6 +256,12 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
       }
       case FrameType.CANCEL -> {
         link.ack(d);
+        if (Wire.fromResponder(body)) {
+          if (ep == epoch) {
+            deliver(body); // a channel's responder wants no more of this client's input
+          }
+          return;
+        }
         String from = d.props.getReplyTo();
         int id = Wire.id(body);
         for (Iterator<IntObjectHashMap.PrimitiveEntry<Remote>> it = remote.entries().iterator();
@@ -210,7 +271,9 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
           if (r.remoteId == id && r.replyTo.equals(from)) {
             int local = e.key();
             it.remove();
-            inbox.done(r.delivery);
+            if (r.delivery != null) {
+              inbox.done(r.delivery);
+            }
             Wire.setId(body, local);
             deliver(body);
             break;
@@ -218,6 +281,23 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
         }
       }
       default -> inbox.dead(d, "a " + FrameType.name(Wire.type(body)) + " frame from a server");
+    }
+  }
+
+  /** The local id of the server's call {@code remoteId} from process queue {@code from}; 0 if none. */
+  private int localOf(@Nullable String from, int remoteId) {
+    for (IntObjectHashMap.PrimitiveEntry<Remote> e : remote.entries()) {
+      Remote r = e.value();
+      if (r.remoteId == remoteId && r.replyTo.equals(from)) {
+        return e.key();
+      }
+    }
+    return 0;
+  }
+
+  private void forgetIfDone(int local, Remote r) {
+    if (r.outputDone && (!r.channel || r.inputDone)) {
+      remote.remove(local);
     }
   }
 
@@ -322,7 +402,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l) {
     switch (type) {
       case FrameType.HELLO -> onHello(body);
-      case FrameType.REQUEST, FrameType.MESSAGE ->
+      case FrameType.REQUEST, FrameType.MESSAGE, FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL ->
           link.publish(
               new Out(
                   "",
@@ -335,7 +415,15 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
                   l,
                   null));
       case FrameType.RESPONSE, FrameType.ERROR -> reply(body);
-      case FrameType.CANCEL -> broadcast(body, false);
+      case FrameType.CANCEL, FrameType.NEXT, FrameType.COMPLETE, FrameType.REQUEST_N -> {
+        if (Wire.fromResponder(body)) {
+          toServerCall(type, body, l); // this client serves a stream of a server process
+        } else {
+          // this client's own stream: the process that took it is not known here; every process
+          // of the address gets the frame, the others have no stream of this id and drop it
+          broadcast(body, false, l);
+        }
+      }
       case FrameType.CLOSE -> {
         leaving = !ControlFrames.text(frame).startsWith("protocol error");
         broadcast(body, false);
@@ -370,6 +458,10 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   }
 
   private void broadcast(byte[] body, boolean mandatory) {
+    broadcast(body, mandatory, null);
+  }
+
+  private void broadcast(byte[] body, boolean mandatory, @Nullable WriteListener l) {
     link.publish(
         new Out(
             names.exchange,
@@ -377,8 +469,34 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
             mandatory,
             Wire.transientProps(ids.next(), headers, null, expiration),
             body,
-            null,
+            l,
             null));
+  }
+
+  /** A frame of a stream or channel a server process opened, to that process. */
+  private void toServerCall(int type, byte[] body, @Nullable WriteListener l) {
+    int local = Wire.id(body);
+    Remote r = remote.get(local);
+    if (r == null) {
+      if (l != null) {
+        l.onWritten(null); // the stream is over: nobody waits for it
+      }
+      return;
+    }
+    if (type == FrameType.COMPLETE) {
+      r.outputDone = true;
+      forgetIfDone(local, r);
+    }
+    Wire.setId(body, r.remoteId);
+    link.publish(
+        new Out("", r.replyTo, false, Wire.transientProps(ids.next(), headersFor(r), null, null), body, l, null));
+  }
+
+  /** The headers of what answers {@code r}: those of the connection it came on. */
+  private Map<String, Object> headersFor(Remote r) {
+    return r.epoch == epoch
+        ? headers
+        : Map.of(Wire.H_CLIENT, headers.get(Wire.H_CLIENT), Wire.H_EPOCH, r.epoch);
   }
 
   private void reply(byte[] body) {
@@ -387,7 +505,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
       return; // cancelled meanwhile
     }
     Wire.setId(body, r.remoteId);
-    Map<String, Object> h = r.epoch == epoch ? headers : Map.of(Wire.H_CLIENT, headers.get(Wire.H_CLIENT), Wire.H_EPOCH, r.epoch);
+    Map<String, Object> h = headersFor(r);
     Delivery request = r.delivery;
     link.publish(
         new Out(
@@ -397,7 +515,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
             Wire.transientProps(ids.next(), h, null, null),
             body,
             null,
-            () -> inbox.done(request)));
+            request == null ? null : () -> inbox.done(request)));
   }
 
   private void closeWith(Throwable cause) {

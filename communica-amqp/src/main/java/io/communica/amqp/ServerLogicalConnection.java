@@ -60,6 +60,18 @@ final class ServerLogicalConnection extends LogicalConnection {
     }
   }
 
+  /**
+   * A stream or channel opened by the client: acknowledged once handed to the session, so that a
+   * stream is served at most once (a process that dies mid-stream does not make another one start
+   * it again and repeat its items).
+   */
+  void onStream(Delivery d) {
+    if (transport.inbox.admit(d)) {
+      deliver(d.body);
+      transport.inbox.done(d);
+    }
+  }
+
   void onMessage(Delivery d) {
     if (transport.inbox.admit(d)) {
       Wire.setId(d.body, transport.inbox.token(d, this));
@@ -111,7 +123,9 @@ final class ServerLogicalConnection extends LogicalConnection {
         Delivery request = requests.remove(Wire.id(body));
         publish(body, TRANSIENT, null, request == null ? null : () -> transport.inbox.done(request));
       }
-      case FrameType.REQUEST -> publish(body, TRANSIENT, l, null);
+      case FrameType.REQUEST, FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL,
+          FrameType.NEXT, FrameType.COMPLETE, FrameType.REQUEST_N ->
+          publish(body, TRANSIENT, l, null);
       case FrameType.MESSAGE -> publish(body, PERSISTENT, l, null);
       default -> {
         // CLOSE: a server process going away does not close the client's connection to the

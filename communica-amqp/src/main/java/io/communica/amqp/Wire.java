@@ -46,6 +46,19 @@ final class Wire {
     return body[B_TYPE] & 0xff;
   }
 
+  /** Whether a stream frame comes from its stream's responder (flag RESPONDER). */
+  static boolean fromResponder(byte[] body) {
+    return (body[FrameHeader.OFF_FLAGS] & FrameHeader.FLAG_RESPONDER) != 0;
+  }
+
+  /** Whether the frame type opens a call at a server: a request, message, stream or channel. */
+  static boolean opensCall(int type) {
+    return type == FrameType.REQUEST
+        || type == FrameType.MESSAGE
+        || type == FrameType.REQUEST_STREAM
+        || type == FrameType.REQUEST_CHANNEL;
+  }
+
   static int id(byte[] body) {
     return (body[B_ID] & 0xff) << 24
         | (body[B_ID + 1] & 0xff) << 16
@@ -126,7 +139,9 @@ final class Wire {
     int type = type(body);
     switch (type) {
       case FrameType.HELLO, FrameType.WELCOME, FrameType.REFUSE, FrameType.REQUEST, FrameType.MESSAGE,
-          FrameType.RESPONSE, FrameType.ERROR, FrameType.CANCEL, FrameType.CLOSE -> {}
+          FrameType.RESPONSE, FrameType.ERROR, FrameType.CANCEL, FrameType.CLOSE,
+          FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL, FrameType.NEXT, FrameType.COMPLETE,
+          FrameType.REQUEST_N -> {}
       default -> {
         return "unexpected frame type " + FrameType.name(type);
       }

@@ -24,6 +24,17 @@ class AmqpConnectorContractTest implements CrossProcessContract {
     return 2_000;
   }
 
+  /** Streams over the broker: 10,000 items in each large case (issue 12). */
+  @Override
+  public int streamItems() {
+    return Integer.getInteger("communica.streamItems", 10_000);
+  }
+
+  @Override
+  public int channelItems() {
+    return Integer.getInteger("communica.channelItems", 10_000);
+  }
+
   /** Messages wait in the address queue for a server (bounded by maxLength). */
   @Override
   public boolean messagesWaitForAServer() {

@@ -106,12 +106,12 @@ public final class CallOptions {
    * granted again each time the subscriber took half of them. The memory a stream may hold is
    * about the window times the item size: lower it for large items.
    *
-   * @throws IllegalArgumentException unless 1 to 65536
+   * @throws IllegalArgumentException unless 1 to 65535
    * @since 0.3
    */
   public CallOptions withStreamWindow(int items) {
-    if (items < 1 || items > 65536) {
-      throw new IllegalArgumentException("stream window must be 1 to 65536 items, not " + items);
+    if (items < 1 || items > 65535) {
+      throw new IllegalArgumentException("stream window must be 1 to 65535 items, not " + items);
     }
     return new CallOptions(timeout, failFast, metadata, idleTimeout, items);
   }

@@ -43,9 +43,17 @@ public final class Utf8Serializer extends Serializer {
     return CONTENT_TYPE;
   }
 
+  /** Strings longer than this many chars are encoded by the JDK. */
+  private static final int LONG_STRING = 64;
+
   @Override
   public void encode(Object value, ByteBuf out) {
-    if (value instanceof CharSequence s) {
+    if (value instanceof String s && s.length() > LONG_STRING) {
+      // a long string is encoded by the JDK's (intrinsic) encoder and copied once: writing it
+      // char by char would first reserve three bytes a char, a buffer up to four times too large
+      // while it waits to be written
+      out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+    } else if (value instanceof CharSequence s) {
       ByteBufUtil.writeUtf8(out, s);
     } else if (value instanceof byte[] bytes) {
       out.writeBytes(bytes);

@@ -5,7 +5,9 @@ import io.communica.test.contract.ChildProcess;
 import io.communica.core.Connector;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
+import io.communica.core.RouteServer;
 import io.communica.core.SimpleServer;
+import reactor.core.publisher.Flux;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.time.Duration;
@@ -25,6 +27,8 @@ import java.util.List;
  *       start()}, before it connected.
  *   <li>{@code quits}: returns without connecting (exit code 0).
  *   <li>{@code server}: a server on {@code stdio://} echoing "echo:x".
+ *   <li>{@code streamer}: a server on {@code stdio://} with a stream route "count" (1 to n) and a
+ *       channel route "echo" (each item negated), in the contract suite's serializer.
  *   <li>{@code garbage}: writes a frame header claiming 2 GB to standard output, then waits.
  * </ul>
  */
@@ -60,6 +64,12 @@ public final class StdioChild {
       case "server" ->
           SimpleServer.builder(stdio)
               .handler(Handler.nonBlocking(String.class, s -> "echo:" + s))
+              .start();
+      case "streamer" ->
+          RouteServer.builder(stdio)
+              .serializer(io.communica.test.contract.ContractSerializer.INSTANCE)
+              .route("count", Handler.stream(Integer.class, n -> Flux.range(1, n)))
+              .route("echo", Handler.channel(Integer.class, in -> in.map(i -> -i)))
               .start();
       case "garbage" -> {
         try (FileOutputStream out = new FileOutputStream(FileDescriptor.out)) {

@@ -8,7 +8,9 @@ import io.communica.core.ConnectionLostException;
 import io.communica.core.Connector;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
+import io.communica.core.RouteClient;
 import io.communica.core.SimpleServer;
+import reactor.core.publisher.Flux;
 import io.communica.test.contract.ChildProcess;
 import io.communica.test.contract.ContractSerializer;
 import java.time.Duration;
@@ -155,6 +157,28 @@ class StdioConnectorTest {
     Process p = child.get();
     assertThat(p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isZero();
+  }
+
+  /** Streams and channels over a child's pipes: 10,000 items each way, credits in both. */
+  @Test
+  void streamsAndChannelsCrossTheChildsPipes() {
+    RouteClient client =
+        RouteClient.builder(command("streamer").build())
+            .serializer(ContractSerializer.INSTANCE)
+            .start();
+    toClose.add(client);
+    int n = 10_000;
+    StepVerifier.create(client.requestStream("count", n, Integer.class).limitRate(7))
+        .expectNextCount(n)
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(
+            client
+                .requestChannel("echo", Flux.range(1, n), Integer.class)
+                .reduce(0L, (sum, i) -> sum + i))
+        .expectNext(-(long) n * (n + 1) / 2)
+        .expectComplete()
+        .verify(TIMEOUT);
   }
 
   /** The core's test child, written for sockets, runs unchanged over stdio. */

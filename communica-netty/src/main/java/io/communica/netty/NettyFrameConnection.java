@@ -185,7 +185,7 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       Throwable reason = t instanceof DecoderException && t.getCause() != null ? t.getCause() : t;
       try {
         listener.onException(reason);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | OutOfMemoryError e) {
         log.debug("listener failed on the error of {}: {}", remoteAddress, e.toString());
       }
     }

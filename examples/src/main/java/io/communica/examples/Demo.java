@@ -30,6 +30,7 @@ import reactor.core.publisher.Flux;
  *   <li>routes, typed records as JSON, and the error model;
  *   <li>logging with fire-and-forget messages, which arrive in order;
  *   <li>a server that requests its client;
+ *   <li>streams and channels: a progress feed, a chat-style channel;
  *   <li>a parent that starts a child JVM with {@code connector.dump()} on its command line;
  *   <li>local IPC: a Unix-socket server with three child JVMs, a child over stdin/stdout, and a
  *       foreign program driven line by line.
@@ -48,6 +49,7 @@ public final class Demo {
     ok &= routes(Connector.load(address));
     ok &= logging(Connector.load(address));
     ok &= serverCallsClient(Connector.load(address));
+    ok &= streams(Connector.load(address));
     ok &= childProcess(Connector.load(address));
     ok &= localTransports();
     System.out.println(ok ? "\nDemo finished: all scenarios passed." : "\nDemo FAILED.");
@@ -191,7 +193,7 @@ public final class Demo {
   }
 
   static boolean localTransports() throws Exception {
-    title("6. Local IPC: a Unix socket with three child JVMs (communica-local)");
+    title("7. Local IPC: a Unix socket with three child JVMs (communica-local)");
     String local = captured(() -> LocalParentExample.main(new String[0]));
     boolean ok = true;
     for (int i = 1; i <= 3; i++) {
@@ -199,11 +201,11 @@ public final class Demo {
           "child-" + i + " answered over the socket, and was requested back");
     }
     ok &= check(local.contains("credentials PeerCredentials[pid="), "peer pid and uid read by the server");
-    title("7. A child driven over its stdin/stdout");
+    title("8. A child driven over its stdin/stdout");
     String stdio = captured(() -> StdioParentExample.main(new String[0]));
     ok &= check(stdio.contains("parent got: ALPHA from pid"), "request and reply over pipes");
     ok &= check(stdio.contains("child exited with 0"), "closing the parent ended the child cleanly");
-    title("8. A foreign program driven line by line (Worker)");
+    title("9. A foreign program driven line by line (Worker)");
     String worker = captured(() -> WorkerExample.main(new String[0]));
     ok &= check(worker.contains("worker answered: three (run 2)"), "lines in and out, restarted once");
     return ok;
@@ -214,6 +216,22 @@ public final class Demo {
   }
 
   /** Runs an example, showing its output indented, and returns the output for the checks. */
+  static boolean streams(Connector connector) {
+    title("5. Streams and channels (requestStream, requestChannel)");
+    try (RouteServer server = StreamsExample.server(connector);
+        RouteClient client = RouteClient.builder(server.connector()).start()) {
+      List<Messages.Progress> progress =
+          StreamsExample.followJob(client, new Messages.Job("backup", 5));
+      List<Messages.ChatLine> answers = StreamsExample.chat(client, "hello", "bye");
+      return check(
+              progress.size() == 5 && progress.get(4).percent() == 100,
+              "five progress reports, the last at 100%")
+          & check(
+              answers.size() == 3 && answers.get(2).text().equals("ann said 'bye'"),
+              "a greeting, then an answer per line, in order");
+    }
+  }
+
   private static String captured(Main main) throws Exception {
     java.io.PrintStream old = System.out;
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
@@ -231,7 +249,7 @@ public final class Demo {
   }
 
   static boolean childProcess(Connector connector) throws IOException, InterruptedException {
-    title("5. A child process connects with a dumped connector string");
+    title("6. A child process connects with a dumped connector string");
     try (RouteServer server =
         RouteServer.builder(connector)
             .route("add", Handler.nonBlocking(AddRequest.class, r -> new AddReply(r.a() + r.b())))

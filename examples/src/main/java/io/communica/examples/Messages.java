@@ -11,6 +11,15 @@ public final class Messages {
   /** The sum. */
   public record AddReply(int sum) {}
 
+  /** A job to run, whose progress is streamed back. */
+  public record Job(String name, int steps) {}
+
+  /** One progress report of a job. */
+  public record Progress(String job, int percent, String note) {}
+
+  /** A line of a chat-style channel. */
+  public record ChatLine(String from, String text) {}
+
   /** A log line sent fire-and-forget. */
   public record LogLine(String level, String text) {}
 }

@@ -22,6 +22,16 @@ public interface BenchClient extends AutoCloseable {
    */
   void runFire(byte[] payload, Meter meter, Backlog backlog) throws Exception;
 
+  /**
+   * Starts one request-stream of items of {@code payload}'s size without end, requested in batches
+   * ({@link io.communica.bench.BenchCase#STREAM_BATCH}, then half of it each time half arrived), each
+   * item counted on the meter as it arrives, and returns; the stream is cancelled once the meter is
+   * stopped.
+   */
+  default void startStream(byte[] payload, Meter meter) throws Exception {
+    throw new UnsupportedOperationException("this stack has no streams");
+  }
+
   /** The server's snapshot, its count being the data messages it received. */
   Snapshot serverSnapshot() throws Exception;
 

@@ -2,6 +2,8 @@ package io.communica.bench.stacks;
 
 import io.communica.core.Connector;
 import io.communica.core.Handler;
+import io.communica.core.RouteClient;
+import io.communica.core.RouteServer;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import io.communica.core.Utf8Serializer;
@@ -14,12 +16,15 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * communica through its public API only: {@link SimpleServer} with a {@link Handler#nonBlocking}
- * (or, as stack {@code communica-reactive}, a {@link Handler#reactive}) echo handler, {@link
- * SimpleClient} with byte-array payloads and the {@link Utf8Serializer} (which carries {@code
+ * communica through its public API only: a server with a {@link Handler#nonBlocking} (or, as
+ * stack {@code communica-reactive}, a {@link Handler#reactive}) echo handler on the route a {@link
+ * SimpleClient} requests, and a {@link Handler#stream} for the stream case, {@link SimpleClient}
+ * with byte-array payloads and the {@link Utf8Serializer} (which carries {@code
  * byte[]} as is). The transport is whatever {@link Connector#load} finds for the connector
  * string's scheme, so every transport module on the class path is measured the same way.
  */
@@ -79,13 +84,27 @@ final class CommunicaStack implements Stack {
         reactive
             ? Handler.reactive(byte[].class, data -> Mono.just(echo.apply(data)))
             : Handler.nonBlocking(byte[].class, echo);
-    SimpleServer.Builder builder =
-        SimpleServer.builder(Connector.load(bind)).serializer(new Utf8Serializer()).handler(handler);
+    // the data route "" is what a SimpleClient requests; "stream" answers the stream case with
+    // the request's bytes as every item, generated as fast as credits allow
+    RouteServer.Builder builder =
+        RouteServer.builder(Connector.load(bind))
+            .serializer(new Utf8Serializer())
+            .route("", handler)
+            .route(
+                "stream",
+                Handler.stream(
+                    byte[].class,
+                    item -> Flux.<byte[]>generate(sink -> sink.next(item))));
     if (INTERCEPTORS) {
       builder.interceptor((ServerInterceptor) new Counting());
     }
-    SimpleServer server = builder.start();
+    RouteServer server = builder.start();
     return BenchServer.of(() -> server.connector().dump(), server::close);
+  }
+
+  @Override
+  public boolean streams() {
+    return true;
   }
 
   @Override
@@ -103,12 +122,26 @@ final class CommunicaStack implements Stack {
   }
 
   private static final class Client implements BenchClient {
+    private final String address;
     private final SimpleClient data;
     private final SimpleClient control;
+    private @Nullable RouteClient streams;
 
     Client(String address) {
+      this.address = address;
       data = client(address);
       control = client(address);
+    }
+
+    @Override
+    public void startStream(byte[] payload, Meter meter) {
+      RouteClient c =
+          RouteClient.builder(Connector.load(address))
+              .serializer(new Utf8Serializer())
+              .build()
+              .startAndAwait(Duration.ofSeconds(30));
+      streams = c;
+      c.requestStream("stream", payload, byte[].class).subscribe(new Subscribers.Batched<>(meter));
     }
 
     @Override
@@ -153,6 +186,10 @@ final class CommunicaStack implements Stack {
     public void close() {
       data.close();
       control.close();
+      RouteClient s = streams;
+      if (s != null) {
+        s.close();
+      }
     }
   }
 

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -58,6 +59,13 @@ final class RSocketStack implements Stack {
           }
 
           @Override
+          public Flux<Payload> requestStream(Payload p) {
+            byte[] item = ByteBufUtil.getBytes(p.sliceData());
+            p.release();
+            return Flux.generate(sink -> sink.next(ByteBufPayload.create(item)));
+          }
+
+          @Override
           public Mono<Void> fireAndForget(Payload p) {
             received.increment();
             p.release();
@@ -75,6 +83,11 @@ final class RSocketStack implements Stack {
     InetSocketAddress a = channel.address();
     return BenchServer.of(
         () -> "tcp://" + a.getAddress().getHostAddress() + ":" + a.getPort(), channel::dispose);
+  }
+
+  @Override
+  public boolean streams() {
+    return true;
   }
 
   @Override
@@ -121,6 +134,18 @@ final class RSocketStack implements Stack {
       for (int i = 0; i < inFlight; i++) {
         data.requestResponse(payload(payload)).subscribe(new Chain(data, payload, meter));
       }
+    }
+
+    @Override
+    public void startStream(byte[] payload, Meter meter) {
+      data.requestStream(payload(payload))
+          .subscribe(
+              new Subscribers.Batched<Payload>(meter) {
+                @Override
+                void release(Payload item) {
+                  item.release();
+                }
+              });
     }
 
     @Override

@@ -20,6 +20,11 @@ public interface Stack {
    */
   BenchServer serve(String bind, LongAdder received) throws Exception;
 
+  /** Whether this stack has request-stream ({@link BenchClient#startStream}). */
+  default boolean streams() {
+    return false;
+  }
+
   /** Connects a client to a server's {@link BenchServer#address()}. */
   BenchClient connect(String address) throws Exception;
 

@@ -1,5 +1,6 @@
 package io.communica.bench.stacks;
 
+import io.communica.bench.BenchCase;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -8,6 +9,55 @@ import reactor.core.CoreSubscriber;
 final class Subscribers {
 
   private Subscribers() {}
+
+  /**
+   * A stream's subscriber: requests {@link BenchCase#STREAM_BATCH} items, then half of that each
+   * time half arrived, counts items on the meter (a batch at a time), and cancels once the meter is
+   * stopped. {@link #release} frees an item where the stack lends it.
+   */
+  static class Batched<T> implements CoreSubscriber<T> {
+    private static final int HALF = BenchCase.STREAM_BATCH / 2;
+    private final Meter meter;
+    private @Nullable Subscription upstream;
+    private int sinceRequest;
+
+    Batched(Meter meter) {
+      this.meter = meter;
+    }
+
+    @Override
+    public final void onSubscribe(Subscription s) {
+      upstream = s;
+      s.request(BenchCase.STREAM_BATCH);
+    }
+
+    @Override
+    public final void onNext(T item) {
+      release(item);
+      if (++sinceRequest == HALF) {
+        sinceRequest = 0;
+        meter.add(HALF);
+        Subscription s = upstream;
+        if (meter.stopped()) {
+          s.cancel();
+        } else {
+          s.request(HALF);
+        }
+      }
+    }
+
+    void release(T item) {}
+
+    @Override
+    public final void onError(Throwable t) {
+      meter.fail(t);
+    }
+
+    @Override
+    public final void onComplete() {
+      meter.fail(new IllegalStateException("the stream completed"));
+    }
+  }
 
   /**
    * Requests everything on subscribe, counts a completed operation or a failure on the meter, then

@@ -47,6 +47,11 @@ public final class ErrorKind {
   public static final int CLOSE_KEEP_ALIVE_TIMEOUT = 2;
   /** This side failed (an exception while handling the connection); the text names it. */
   public static final int CLOSE_INTERNAL_ERROR = 3;
+  /**
+   * This side's memory budget is exhausted and this connection held the most of it; the text says
+   * how much.
+   */
+  public static final int CLOSE_OVERLOADED = 4;
 
   private ErrorKind() {}
 }

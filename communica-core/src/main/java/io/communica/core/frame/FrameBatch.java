@@ -42,9 +42,10 @@ public final class FrameBatch {
     if (n <= SMALL_FRAME) {
       if (b == null || b.writableBytes() < n + LengthCodec.PREFIX) {
         if (b != null) {
+          batch = null;
           sink.accept(b);
         }
-        b = alloc.ioBuffer(BATCH_SIZE, BATCH_SIZE);
+        b = allocate(BATCH_SIZE, frame);
         batch = b;
       }
       LengthCodec.writePrefixed(b, frame);
@@ -53,14 +54,28 @@ public final class FrameBatch {
     }
     if (b == null || b.writableBytes() < LengthCodec.PREFIX) {
       if (b != null) {
+        batch = null;
         sink.accept(b);
       }
-      b = alloc.ioBuffer(LengthCodec.PREFIX);
+      b = allocate(LengthCodec.PREFIX, frame);
     }
     b.writeInt(n);
     batch = null;
     sink.accept(b);
     sink.accept(frame);
+  }
+
+  /**
+   * A new buffer; when it cannot be had, {@code frame} is released before the failure goes on, so
+   * that a failed allocation leaks nothing.
+   */
+  private ByteBuf allocate(int size, ByteBuf frame) {
+    try {
+      return alloc.ioBuffer(size, size);
+    } catch (OutOfMemoryError | RuntimeException e) {
+      frame.release();
+      throw e;
+    }
   }
 
   /** Hands the batch being filled to the sink; call before flushing the stream. */

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -117,7 +118,8 @@ public final class ChildProcess implements AutoCloseable {
   /**
    * The child's program. {@code client <dump> <clientId>}: requests "child-hello" and prints {@code
    * REPLY <reply>}. {@code server <dump>}: serves; "stuck" requests never answer and print {@code
-   * GOT stuck}, others are echoed; prints {@code READY <bound dump>}.
+   * GOT stuck}, others are echoed; prints {@code READY <bound dump>}. {@code streamer <dump>}:
+   * answers every stream with the integers from 1 on, without end; prints {@code READY}.
    */
   public static void main(String[] args) throws Exception {
     Connector connector = Connector.load(args[1]);
@@ -147,6 +149,15 @@ public final class ChildProcess implements AutoCloseable {
                           }
                           return Mono.just("echo:" + s);
                         }))
+                .start();
+        System.out.println("READY " + server.connector().dump());
+        server.run();
+      }
+      case "streamer" -> {
+        SimpleServer server =
+            SimpleServer.builder(connector)
+                .serializer(ContractSerializer.INSTANCE)
+                .handler(Handler.stream(Integer.class, n -> Flux.range(1, Integer.MAX_VALUE)))
                 .start();
         System.out.println("READY " + server.connector().dump());
         server.run();

@@ -9,6 +9,9 @@ import io.communica.core.SimpleServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -30,6 +33,38 @@ public interface CrossProcessContract extends ConnectorContract {
       assertThat(child.awaitLine("REPLY ", TIMEOUT)).isEqualTo("echo:child-hello");
       assertThat(child.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
       assertThat(child.process().exitValue()).isZero();
+    }
+  }
+
+  @Test
+  default void serverProcessKilledMidStreamEndsTheFluxAfterTheItemsReceived() throws Exception {
+    try (ChildProcess child = ChildProcess.start("streamer", serverConnector().dump())) {
+      String bound = child.awaitLine("READY ", TIMEOUT);
+      SimpleClient client = start(simpleClient(Connector.load(bound)));
+      List<Integer> got = new CopyOnWriteArrayList<>();
+      CountDownLatch hundred = new CountDownLatch(100);
+      CountDownLatch ended = new CountDownLatch(1);
+      AtomicReference<Throwable> end = new AtomicReference<>();
+      client
+          .requestStream(0, Integer.class)
+          .subscribe(
+              i -> {
+                got.add(i);
+                hundred.countDown();
+              },
+              e -> {
+                end.set(e);
+                ended.countDown();
+              },
+              ended::countDown);
+      assertThat(hundred.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      child.kill();
+      assertThat(ended.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      assertThat(end.get()).isInstanceOf(ConnectionLostException.class);
+      List<Integer> received = List.copyOf(got);
+      for (int i = 0; i < received.size(); i++) {
+        assertThat(received.get(i)).isEqualTo(i + 1);
+      }
     }
   }
 

@@ -249,7 +249,11 @@ public interface StreamContract {
           }
         };
     client.requestStream(COUNT, 0).subscribe(stopper);
-    // wait until the producer is idle: its count stops moving
+    // wait until the producer is idle: it sent what the subscriber asked for, and its count
+    // stops moving
+    for (int i = 0; i < 600 && emitted.get() < 10; i++) {
+      Thread.sleep(50);
+    }
     long before = -1;
     for (int i = 0; i < 200 && emitted.get() != before; i++) {
       before = emitted.get();

@@ -20,4 +20,10 @@ class LoopbackConnectorContractTest implements ConnectorContract {
   public Resources resources() {
     return resources;
   }
+
+  /** The in-JVM connector takes the full million in the default build (about 5 s each). */
+  @Override
+  public int streamItems() {
+    return Integer.getInteger("communica.streamItems", 1_000_000);
+  }
 }

@@ -18,7 +18,9 @@ final class BlockingCall extends InboundCall implements Runnable {
   private final RouteIndex.Entry entry;
   private final int flags;
   private final int contentType;
+  /** The payload, reserved from the session's memory budget until released. */
   private final ByteBuf payload;
+  private final int size;
   private final AtomicBoolean claimed = new AtomicBoolean();
   private volatile @Nullable Disposable task;
 
@@ -37,6 +39,7 @@ final class BlockingCall extends InboundCall implements Runnable {
     this.flags = flags;
     this.contentType = contentType;
     this.payload = payload;
+    this.size = payload.readableBytes();
   }
 
   void start(Scheduler scheduler) {
@@ -49,8 +52,13 @@ final class BlockingCall extends InboundCall implements Runnable {
 
   void releasePayload() {
     if (claimed.compareAndSet(false, true)) {
-      payload.release();
+      release();
     }
+  }
+
+  private void release() {
+    payload.release();
+    responder.session().account.release(size);
   }
 
   @Override
@@ -67,7 +75,7 @@ final class BlockingCall extends InboundCall implements Runnable {
       return;
     } finally {
       current.exit();
-      payload.release();
+      release();
     }
     complete(result);
   }
@@ -75,7 +83,7 @@ final class BlockingCall extends InboundCall implements Runnable {
   @Override
   void cancel() {
     if (claimed.compareAndSet(false, true)) {
-      payload.release();
+      release();
     }
     Disposable t = task;
     if (t != null) {

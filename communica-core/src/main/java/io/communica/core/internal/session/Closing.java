@@ -97,7 +97,12 @@ final class Closing {
       return;
     }
     cause = why;
-    session.out.writeNow(ControlFrames.close(session.alloc(), code, String.valueOf(why.getMessage())));
+    try {
+      session.out.writeNow(
+          ControlFrames.close(session.alloc(), code, String.valueOf(why.getMessage())));
+    } catch (OutOfMemoryError e) {
+      // no memory left for the CLOSE frame: the connection closes without it
+    }
     conn.close();
   }
 

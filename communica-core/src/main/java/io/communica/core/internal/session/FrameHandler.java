@@ -1,6 +1,7 @@
 package io.communica.core.internal.session;
 
 import io.netty.buffer.ByteBuf;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link FrameReader} calls, one method per frame kind, with the header fields read and
@@ -30,22 +31,13 @@ interface FrameHandler {
 
   void onError(int id, int kind, ByteBuf payload);
 
-  /** A CANCEL; flag RESPONDER when the responder of a channel no longer wants its input. */
-  void onCancel(int id, int flags);
+  /** A CANCEL from the requester of request or stream {@code id}. */
+  void onCancel(int id);
 
-  /** A REQUEST_STREAM or REQUEST_CHANNEL ({@code channel}); route as in {@link #onRequest}. */
-  void onRequestStream(
-      boolean channel, int id, int flags, int contentType, byte[] route, int routeLen,
-      ByteBuf payload);
-
-  /** A NEXT: one item of a stream; flag RESPONDER when the peer is the stream's responder. */
-  void onNext(int id, int flags, int contentType, ByteBuf payload);
-
-  /** A COMPLETE: the sender's direction of stream {@code id} ended. */
-  void onComplete(int id, int flags);
-
-  /** A REQUEST_N: {@code n} more credits (a signed u32 as read: not positive is malformed). */
-  void onRequestN(int id, int flags, int n);
+  /** Where stream frames go; null when this side takes none (they are protocol errors). */
+  default @Nullable StreamFrames streams() {
+    return null;
+  }
 
   void onPing();
 
@@ -57,4 +49,10 @@ interface FrameHandler {
 
   /** The frame breaks the protocol. */
   void protocolError(String reason);
+
+  /**
+   * This side cannot hold what the peer sends: the memory budget refused it (this connection holds
+   * the most) or an allocation failed.
+   */
+  void overloaded(String reason);
 }

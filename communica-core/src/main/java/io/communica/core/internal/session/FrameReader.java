@@ -6,6 +6,7 @@ import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads each inbound frame's header once, checks it, reassembles fragmented messages and calls the
@@ -16,6 +17,7 @@ final class FrameReader {
   private static final int FRAGMENTED = FrameHeader.FLAG_FOLLOWS | FrameHeader.FLAG_CONTINUED;
 
   private final FrameHandler handler;
+  private final @Nullable StreamFrames streams;
   private final int maxMessage;
   private final Reassembly reassembly;
   /**
@@ -24,10 +26,13 @@ final class FrameReader {
    */
   private final byte[] routeScratch;
 
-  FrameReader(FrameHandler handler, ByteBufAllocator alloc, int maxMessage, int longestRoute) {
+  FrameReader(
+      FrameHandler handler, ByteBufAllocator alloc, MemoryBudget.Account account, int maxMessage,
+      int longestRoute) {
     this.handler = handler;
+    this.streams = handler.streams();
     this.maxMessage = maxMessage;
-    this.reassembly = new Reassembly(alloc, maxMessage);
+    this.reassembly = new Reassembly(alloc, account, maxMessage);
     this.routeScratch = new byte[longestRoute];
   }
 
@@ -82,13 +87,23 @@ final class FrameReader {
       return;
     }
     switch (type) {
-      case FrameType.CANCEL -> handler.onCancel(id, flags);
-      case FrameType.COMPLETE -> handler.onComplete(id, flags);
+      case FrameType.CANCEL -> {
+        if ((flags & FrameHeader.FLAG_RESPONDER) == 0) {
+          handler.onCancel(id);
+        } else if (streams(type) != null) {
+          streams.onInputCancel(id);
+        }
+      }
+      case FrameType.COMPLETE -> {
+        if (streams(type) != null) {
+          streams.onComplete(id, flags);
+        }
+      }
       case FrameType.REQUEST_N -> {
         if (n != 4 || !handler.acceptsMessages()) {
           handler.protocolError("malformed REQUEST_N frame");
-        } else {
-          handler.onRequestN(id, flags, frame.getInt(base + payloadStart));
+        } else if (streams(type) != null) {
+          streams.onRequestN(id, flags, frame.getInt(base + payloadStart));
         }
       }
       case FrameType.PING -> handler.onPing();
@@ -120,6 +135,13 @@ final class FrameReader {
     } catch (FrameException e) {
       handler.protocolError(e.getMessage());
       return;
+    } catch (MemoryBudget.Refused e) {
+      handler.overloaded(e.getMessage());
+      return;
+    } catch (OutOfMemoryError e) {
+      // direct memory ran out despite the budget (other users of it): this connection goes
+      handler.overloaded("out of memory while reassembling a message: " + e.getMessage());
+      return;
     }
     if (done != null) {
       try {
@@ -138,14 +160,30 @@ final class FrameReader {
     switch (type) {
       case FrameType.RESPONSE -> handler.onResponse(id, flags, contentType, payload);
       case FrameType.ERROR -> handler.onError(id, error, payload);
-      case FrameType.NEXT -> handler.onNext(id, flags, contentType, payload);
-      case FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL ->
-          handler.onRequestStream(
-              type == FrameType.REQUEST_CHANNEL, id, flags, contentType, route, routeLen, payload);
+      case FrameType.NEXT -> {
+        if (streams(type) != null) {
+          streams.onNext(id, flags, contentType, payload);
+        }
+      }
+      case FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL -> {
+        if (streams(type) != null) {
+          streams.onRequestStream(
+              type == FrameType.REQUEST_CHANNEL, id, flags, contentType, error, route, routeLen,
+              payload);
+        }
+      }
       default ->
           handler.onRequest(
               type == FrameType.REQUEST, id, flags, contentType, route, routeLen, payload);
     }
+  }
+
+  /** The handler's stream part, or null after reporting a stream frame as a protocol error. */
+  private @Nullable StreamFrames streams(int type) {
+    if (streams == null) {
+      handler.protocolError("unexpected " + FrameType.name(type) + " frame");
+    }
+    return streams;
   }
 
   /** The connection closed. */

@@ -1,5 +1,7 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.CommunicaException;
+import io.communica.core.OverloadedException;
 import io.communica.core.SerializationException;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
@@ -70,8 +72,11 @@ abstract class InboundItems<T> implements Subscription {
   /** The subscriber cancelled (any thread, once): the peer must stop sending. */
   abstract void cancelled();
 
-  /** Loop: an item could not be decoded; the peer must stop sending. */
-  abstract void undecodable(SerializationException e);
+  /**
+   * Loop: an item could not be decoded, or not kept within the memory budget; the peer must stop
+   * sending.
+   */
+  abstract void abandoned(CommunicaException e);
 
   /** Names the stream in errors, e.g. " of the stream from route 'x'". */
   abstract String describe();
@@ -91,7 +96,7 @@ abstract class InboundItems<T> implements Subscription {
     }
     cancelled = true;
     if (WIP.getAndIncrement(this) == 0) {
-      queue.clear();
+      clear();
     }
     cancelled();
   }
@@ -106,10 +111,15 @@ abstract class InboundItems<T> implements Subscription {
     return requested > 0;
   }
 
-  /** Loop: the stream opened on {@code s}; the first credits go out. */
-  final void open(Session s) {
+  /**
+   * Loop: the stream opens on {@code s}; returns the first credits, which travel in the frame that
+   * opens it (so that over a broker no REQUEST_N can overtake that frame).
+   */
+  final int open(Session s) {
     session = s;
-    grant();
+    int n = Credits.toGrant(window, 0, 0, requested);
+    granted = n;
+    return n;
   }
 
   /**
@@ -124,17 +134,26 @@ abstract class InboundItems<T> implements Subscription {
       return true;
     }
     Object value;
+    int size = payload.readableBytes();
     try {
       value = decode(flags, contentType, payload);
-    } catch (SerializationException e) {
-      undecodable(e);
+      // an item waiting for its subscriber counts against the process's memory budget
+      if (!session.account.reserve(size)) {
+        throw new OverloadedException(
+            "cannot keep an item" + describe() + ": " + session.account.overBudget());
+      }
+    } catch (SerializationException | OverloadedException e) {
+      abandoned(e);
       onRemoteEnd(e);
       return true;
     }
-    queue.offer(value);
+    queue.offer(new Held(value, size));
     drain();
     return true;
   }
+
+  /** An item waiting for its subscriber and the bytes it holds of the memory budget. */
+  private record Held(Object value, int size) {}
 
   private Object decode(int flags, int contentType, ByteBuf payload) {
     if ((flags & FrameHeader.FLAG_EMPTY) != 0) {
@@ -176,24 +195,26 @@ abstract class InboundItems<T> implements Subscription {
         long r = requested;
         while (e != r) {
           if (cancelled) {
-            queue.clear();
+            clear();
             return;
           }
           boolean d = done;
-          @SuppressWarnings("unchecked")
-          T v = (T) queue.poll();
-          if (v == null) {
+          Held h = (Held) queue.poll();
+          if (h == null) {
             if (d) {
               terminate(a);
               return;
             }
             break;
           }
+          release(h);
+          @SuppressWarnings("unchecked")
+          T v = (T) h.value;
           a.onNext(v);
           e++;
         }
         if (cancelled) {
-          queue.clear();
+          clear();
           return;
         }
         if (done && queue.isEmpty()) {
@@ -207,6 +228,20 @@ abstract class InboundItems<T> implements Subscription {
       if (missed == 0) {
         return;
       }
+    }
+  }
+
+  private void release(Held h) {
+    Session s = session;
+    if (s != null) {
+      s.account.release(h.size);
+    }
+  }
+
+  /** Drops what waits, giving its memory back (by the thread that owns the queue). */
+  private void clear() {
+    for (Object o; (o = queue.poll()) != null; ) {
+      release((Held) o);
     }
   }
 

@@ -38,6 +38,8 @@ final class Outbox {
   private boolean dirty;
   private boolean flushScheduled;
   private boolean wroteSinceTick;
+  /** Bytes the transport holds unwritten that are counted against the memory budget. */
+  private long budgetedPending;
   /** Items taken from the outbox while the transport was full, in order. */
   private final ArrayDeque<Outbound> stalled = new ArrayDeque<>();
 
@@ -46,6 +48,8 @@ final class Outbox {
   private final Queue<Outbound> queue = PlatformDependent.newMpscQueue(32, 1 << 30);
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final AtomicLong queuedBytes = new AtomicLong();
+  /** Bytes of the queue counted against the memory budget: what exceeds its free part. */
+  private final AtomicLong budgeted = new AtomicLong();
   /** Loop-written, read by metrics from any thread: bytes of frames written. */
   private long written;
   private final Runnable drainTask = this::drain;
@@ -92,6 +96,16 @@ final class Outbox {
               "more than " + maxQueuedBytes + " bytes are queued for " + session.describe()));
       return true;
     }
+    if (queued > MemoryBudget.FREE_QUEUE) {
+      if (!session.account.reserve(size)) {
+        queuedBytes.addAndGet(-size);
+        o.fail(
+            new OverloadedException(
+                "cannot queue for " + session.describe() + ": " + session.account.overBudget()));
+        return true;
+      }
+      budgeted.addAndGet(size);
+    }
     queue.offer(o);
     if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
       conn.execute(drainTask);
@@ -129,13 +143,18 @@ final class Outbox {
       }
     }
     if (drained != 0) {
-      queuedBytes.addAndGet(-drained);
+      dequeued(drained);
     }
     flushIfDirty();
   }
 
   /** Loop: the transport takes writes again. */
   void onWritable() {
+    if (budgetedPending != 0) {
+      // what the transport holds now is below its low-water mark: not counted
+      session.account.release(budgetedPending);
+      budgetedPending = 0;
+    }
     if (!queue.isEmpty() || !stalled.isEmpty()) {
       drain();
     }
@@ -159,7 +178,7 @@ final class Outbox {
       }
     }
     if (removed != 0) {
-      queuedBytes.addAndGet(-removed);
+      dequeued(removed);
     }
   }
 
@@ -171,8 +190,17 @@ final class Outbox {
       drained += o.size();
       o.fail(error);
     }
-    queuedBytes.addAndGet(-drained);
+    dequeued(drained);
     fragmenter.failAll(error);
+  }
+
+  /** Loop: {@code n} bytes left the queue; the budget gets back what no longer exceeds its free part. */
+  private void dequeued(long n) {
+    long target = Math.max(0, queuedBytes.addAndGet(-n) - MemoryBudget.FREE_QUEUE);
+    long b = budgeted.get();
+    if (b > target && budgeted.compareAndSet(b, target)) {
+      session.account.release(b - target);
+    }
   }
 
   /** Bytes queued and not yet taken by the transport (any thread). */
@@ -210,13 +238,34 @@ final class Outbox {
     }
     dirty = true;
     wroteSinceTick = true;
-    if (!conn.isWritable() && conn.pendingWriteBytes() > maxQueuedBytes) {
-      // replies and pongs are written on the loop whatever the socket's state; a peer that keeps
-      // sending but does not read would make them pile up without end
+    if (!conn.isWritable()) {
+      transportFull();
+    }
+  }
+
+  /**
+   * Loop: the transport holds writes it could not pass on. Replies and pongs are written on the
+   * loop whatever the socket's state, so a peer that keeps sending but does not read would make
+   * them pile up without end: past its share, or when the process's memory budget cannot take
+   * them, the connection closes (without CLOSE: the peer does not read).
+   */
+  private void transportFull() {
+    long pending = conn.pendingWriteBytes();
+    String why = null;
+    if (pending > maxQueuedBytes) {
+      why = "more than " + maxQueuedBytes + " bytes were waiting";
+    } else if (pending > budgetedPending) {
+      if (session.account.reserve(pending - budgetedPending)) {
+        budgetedPending = pending;
+      } else {
+        why = session.account.overBudget();
+      }
+    }
+    if (why != null) {
       session.closing.quietly(
           new ConnectionLostException(
-              "closing connection with " + session.describe() + ": the peer does not read: more"
-                  + " than " + maxQueuedBytes + " bytes were waiting"));
+              "closing connection with " + session.describe() + ": the peer does not read: "
+                  + why));
     }
   }
 

@@ -34,6 +34,8 @@ final class Reassembly {
     final int error;
     final byte[] route;
     final ByteBuf payload;
+    /** Bytes of the payload's capacity reserved from the memory budget. */
+    long reserved;
 
     Partial(int type, int id, int flags, int contentType, int error, byte[] route, ByteBuf payload) {
       this.type = type;
@@ -47,13 +49,15 @@ final class Reassembly {
   }
 
   private final ByteBufAllocator alloc;
+  private final MemoryBudget.Account account;
   private final int maxMessage;
   private final long budget;
   private final List<Partial> partials = new ArrayList<>(0);
   private long total;
 
-  Reassembly(ByteBufAllocator alloc, int maxMessage) {
+  Reassembly(ByteBufAllocator alloc, MemoryBudget.Account account, int maxMessage) {
     this.alloc = alloc;
+    this.account = account;
     this.maxMessage = maxMessage;
     this.budget = budget(maxMessage);
   }
@@ -79,9 +83,19 @@ final class Reassembly {
       throw new FrameException("message exceeds the maximum message size of " + maxMessage);
     }
     reserve(n);
-    ByteBuf payload = alloc.buffer(Math.min(4 * n, maxMessage), maxMessage);
+    int capacity = Math.min(4 * n, maxMessage);
+    take(capacity);
+    ByteBuf payload;
+    try {
+      payload = alloc.buffer(capacity, maxMessage);
+    } catch (OutOfMemoryError e) {
+      account.release(capacity);
+      throw e;
+    }
     payload.writeBytes(src, from, n);
-    partials.add(new Partial(type, id, flags, contentType, error, route, payload));
+    Partial p = new Partial(type, id, flags, contentType, error, route, payload);
+    p.reserved = capacity;
+    partials.add(p);
   }
 
   /**
@@ -101,12 +115,21 @@ final class Reassembly {
     }
     checkFragment(n, follows);
     reserve(n);
-    p.payload.writeBytes(src, from, n);
+    ByteBuf payload = p.payload;
+    if (payload.writableBytes() < n) {
+      // the buffer grows: the budget takes the growth first
+      int grown = alloc.calculateNewCapacity(payload.writerIndex() + n, maxMessage);
+      take(grown - payload.capacity());
+      p.reserved += grown - payload.capacity();
+      payload.capacity(grown);
+    }
+    payload.writeBytes(src, from, n);
     if (follows) {
       return null;
     }
     partials.remove(p);
-    total -= p.payload.readableBytes();
+    total -= payload.readableBytes();
+    account.release(p.reserved);
     return p;
   }
 
@@ -114,6 +137,13 @@ final class Reassembly {
     if (follows && n < MIN_FRAGMENT) {
       throw new FrameException(
           "non-final fragment of " + n + " bytes; fragments carry at least " + MIN_FRAGMENT);
+    }
+  }
+
+  /** Takes {@code n} bytes from the memory budget before they are allocated. */
+  private void take(long n) {
+    if (!account.reserve(n)) {
+      throw new MemoryBudget.Refused(account.overBudget());
     }
   }
 
@@ -144,6 +174,7 @@ final class Reassembly {
   void releaseAll() {
     for (Partial p : partials) {
       p.payload.release();
+      account.release(p.reserved);
     }
     partials.clear();
     total = 0;

@@ -2,6 +2,7 @@ package io.communica.core.internal.session;
 
 import io.communica.core.CommunicaException;
 import io.communica.core.MessageTooLargeException;
+import io.communica.core.OverloadedException;
 import io.communica.core.ResponderException;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
@@ -33,6 +34,10 @@ final class Replies {
     ByteBuf frame;
     try {
       frame = Frames.message(session.alloc(), FrameType.RESPONSE, id, RouteIndex.NONE, value, serializer);
+    } catch (OutOfMemoryError e) {
+      log.warn("out of memory encoding the reply to request {} from {}: {}", id, session.describe(), e.toString());
+      return ErrorCodes.errorFrame(
+          session.alloc(), id, new OverloadedException("the responder ran out of memory encoding its reply"));
     } catch (Throwable t) {
       log.warn("cannot encode the reply to request {} from {}", id, session.describe(), t);
       return ErrorCodes.errorFrame(

@@ -81,8 +81,8 @@ final class Responder {
 
   /** Loop: a REQUEST_STREAM or REQUEST_CHANNEL ({@code channel}) arrived. */
   void onRequestStream(
-      boolean channel, int id, int flags, int contentType, byte[] routeBytes, int routeLen,
-      ByteBuf payload) {
+      boolean channel, int id, int flags, int contentType, int credits, byte[] routeBytes,
+      int routeLen, ByteBuf payload) {
     Map<String, String> metadata = Map.of();
     if ((flags & FrameHeader.FLAG_METADATA) != 0) {
       metadata = readMetadata(true, id, payload);
@@ -98,7 +98,8 @@ final class Responder {
           true, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8), index.isEmpty());
       return;
     }
-    session.streamResponder.start(channel, id, flags, contentType, payload, metadata, entry);
+    session.streamResponder.start(
+        channel, id, flags, contentType, credits, payload, metadata, entry);
   }
 
   /**
@@ -243,6 +244,14 @@ final class Responder {
   private void startBlocking(
       boolean wantsReply, int id, RouteIndex.Entry entry, int flags, int contentType,
       ByteBuf payload, Map<String, String> metadata, @Nullable CallRecord record) {
+    // the payload waits for a thread: it counts against the memory budget until the handler ran
+    if (!session.account.reserve(payload.readableBytes())) {
+      OverloadedException e =
+          new OverloadedException("cannot take the call: " + session.account.overBudget());
+      refuse(wantsReply, id, e);
+      end(record, e);
+      return;
+    }
     BlockingCall call =
         new BlockingCall(
             this, id, wantsReply, entry, flags, contentType, keep(payload), metadata, record);

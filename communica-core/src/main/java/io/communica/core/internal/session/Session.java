@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * session through {@link Outbox#submit} and {@link #close(String)}.
  */
 public final class Session
-    implements FrameListener, FrameHandler, ConnectionInfo, CurrentCall.Peer {
+    implements FrameListener, FrameHandler, ConnectionInfo, CurrentCall.Peer, MemoryBudget.Shedder {
 
   private static final Logger log = LoggerFactory.getLogger(Session.class);
 
@@ -47,12 +47,15 @@ public final class Session
   final StreamRequester streamRequester;
   private final Responder responder;
   final StreamResponder streamResponder;
+  private final StreamFrames streamFrames;
   private final Handshake handshake;
   private final KeepAlive keepAlive;
   private final FrameReader reader;
 
   final PeerTerms terms;
   final Closing closing;
+  /** What this connection's buffers hold of the process's memory budget. */
+  final MemoryBudget.Account account;
 
   // loop-confined
   private int state = HANDSHAKE;
@@ -87,12 +90,15 @@ public final class Session
     this.alloc = conn.alloc();
     this.terms = new PeerTerms(settings, conn.remoteAddress());
     this.closing = new Closing(this, conn);
+    this.account = settings.memoryBudget().open(this);
     this.out = new Outbox(this, conn, settings.maxQueuedBytes());
     this.requester = new Requester(this);
     this.streamRequester = new StreamRequester(this);
     this.responder = new Responder(this, conn, routes);
     this.streamResponder = new StreamResponder(this);
-    this.reader = new FrameReader(this, alloc, settings.maxMessageSize(), routes.index().maxLength());
+    this.streamFrames = new StreamFrames(this, responder);
+    this.reader =
+        new FrameReader(this, alloc, account, settings.maxMessageSize(), routes.index().maxLength());
     this.keepAlive = new KeepAlive(this, settings);
     this.handshake = handshake.apply(this);
     keepAlive.startHandshakeTimer();
@@ -256,52 +262,13 @@ public final class Session
   }
 
   @Override
-  public void onCancel(int id, int flags) {
-    if ((flags & FrameHeader.FLAG_RESPONDER) == 0) {
-      responder.onCancel(id);
-    } else {
-      streamRequester.onCancel(id);
-    }
-  }
-
-  // stream frames: flag RESPONDER says which side of the stream sent them (docs/PROTOCOL.md)
-
-  @Override
-  public void onRequestStream(
-      boolean channel, int id, int flags, int contentType, byte[] route, int routeLen,
-      ByteBuf payload) {
-    responder.onRequestStream(channel, id, flags, contentType, route, routeLen, payload);
+  public void onCancel(int id) {
+    responder.onCancel(id);
   }
 
   @Override
-  public void onNext(int id, int flags, int contentType, ByteBuf payload) {
-    if ((flags & FrameHeader.FLAG_RESPONDER) != 0) {
-      streamRequester.onNext(id, flags, contentType, payload);
-    } else {
-      streamResponder.onNext(id, flags, contentType, payload);
-    }
-  }
-
-  @Override
-  public void onComplete(int id, int flags) {
-    if (state != OPEN) {
-      protocolError("COMPLETE frame before the handshake completed");
-    } else if ((flags & FrameHeader.FLAG_RESPONDER) != 0) {
-      streamRequester.onComplete(id);
-    } else {
-      streamResponder.onComplete(id);
-    }
-  }
-
-  @Override
-  public void onRequestN(int id, int flags, int n) {
-    if (n <= 0) {
-      protocolError("REQUEST_N of " + n + " credits");
-    } else if ((flags & FrameHeader.FLAG_RESPONDER) != 0) {
-      streamRequester.onRequestN(id, n);
-    } else {
-      streamResponder.onRequestN(id, n);
-    }
+  public StreamFrames streams() {
+    return streamFrames;
   }
 
   @Override
@@ -324,7 +291,13 @@ public final class Session
       // closing: whatever the peer still sends is ignored
       return;
     }
-    reader.read(frame);
+    try {
+      reader.read(frame);
+    } catch (OutOfMemoryError e) {
+      // direct memory ran out beyond the budget (another user of it): this connection goes, the
+      // loop and the other connections carry on
+      overloaded("out of memory while handling a frame: " + e.getMessage());
+    }
   }
 
   @Override
@@ -368,6 +341,7 @@ public final class Session
     streamResponder.close();
     reader.close();
     out.failAll(error);
+    account.close();
   }
 
   // ---------------------------------------------------------------- closing
@@ -384,6 +358,19 @@ public final class Session
     closing.withReason(
         ErrorKind.CLOSE_INTERNAL_ERROR,
         new ConnectionLostException("internal error: " + cause, cause));
+  }
+
+  /** This connection holds the most of an exhausted memory budget: close it, saying so. Any thread. */
+  @Override
+  public void shed(String reason) {
+    conn.execute(() -> overloaded(reason));
+  }
+
+  /** Loop: closes because memory ran short (the budget, or an allocation that failed). */
+  @Override
+  public void overloaded(String reason) {
+    closing.withReason(
+        ErrorKind.CLOSE_OVERLOADED, new ConnectionLostException("closed by this side: " + reason));
   }
 
   /** Closes cleanly: a CLOSE frame with the reason, then the connection. From any thread. */

@@ -42,6 +42,11 @@ public interface SessionSettings {
   /** Bytes that may wait to be sent before new sends fail as overloaded. */
   long maxQueuedBytes();
 
+  /** The budget this session's buffers count against; the process's by default. */
+  default MemoryBudget memoryBudget() {
+    return MemoryBudget.process();
+  }
+
   /** Where blocking handlers run. */
   Scheduler blockingScheduler();
 

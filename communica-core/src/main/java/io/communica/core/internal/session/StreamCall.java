@@ -1,8 +1,8 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.CommunicaException;
 import io.communica.core.OverloadedException;
 import io.communica.core.RequestTimeoutException;
-import io.communica.core.SerializationException;
 import io.communica.core.Serializer;
 import io.communica.core.frame.Capabilities;
 import io.communica.core.frame.ControlFrames;
@@ -121,14 +121,9 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
     }
     id = s.requester.newId();
     f.setInt(f.readerIndex() + FrameHeader.OFF_ID, id);
+    f.setShort(f.readerIndex() + FrameHeader.OFF_ERROR, open(s));
     s.streamRequester.add(this);
     s.out.writeMessage(f, null);
-    open(s);
-    if (inputSource != null) {
-      Input in = new Input(s);
-      input = in;
-      inputSource.subscribe(in);
-    }
     arm(deadline - System.nanoTime());
     if (cancelled) {
       // cancelled while it was written: the canceller saw no session yet
@@ -187,7 +182,7 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
   }
 
   @Override
-  void undecodable(SerializationException e) {
+  void abandoned(CommunicaException e) {
     Session s = session;
     if (s != null) {
       s.streamRequester.cancel(this);
@@ -221,6 +216,26 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
     outputDone = true;
     onRemoteEnd(null);
     return inputDone;
+  }
+
+  /**
+   * Loop: the responder of a channel asks for input items. The input is subscribed at the first
+   * credits, so that nothing of it (not even its completion) can reach the responder before the
+   * channel is open there.
+   */
+  void inputCredits(int n) {
+    Publisher<?> source = inputSource;
+    Session s = session;
+    if (source == null || s == null || inputDone) {
+      return;
+    }
+    Input in = input;
+    if (in == null) {
+      in = new Input(s);
+      input = in;
+      source.subscribe(in);
+    }
+    in.credits(n);
   }
 
   /** Loop: the responder no longer wants the channel's input. */

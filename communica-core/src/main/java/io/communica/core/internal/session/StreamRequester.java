@@ -69,8 +69,8 @@ final class StreamRequester {
   /** A REQUEST_N from the responder of a channel: credits for its input. */
   void onRequestN(int id, int n) {
     StreamCall<?> c = streams.get(id);
-    if (c != null && c.input != null) {
-      c.input.credits(n);
+    if (c != null) {
+      c.inputCredits(n);
     }
   }
 

@@ -38,7 +38,7 @@ final class StreamResponder {
 
   /** Loop: a REQUEST_STREAM or REQUEST_CHANNEL ({@code channel}) for {@code entry}'s route. */
   void start(
-      boolean channel, int id, int flags, int contentType, ByteBuf payload,
+      boolean channel, int id, int flags, int contentType, int credits, ByteBuf payload,
       Map<String, String> metadata, RouteIndex.Entry entry) {
     if (streams.containsKey(id)) {
       session.protocolError("stream id " + id + " reused while its stream is open");
@@ -89,6 +89,9 @@ final class StreamResponder {
     streams.put(id, served);
     try {
       (items != null ? items : Flux.empty()).subscribe(served);
+      if (credits > 0) {
+        served.credits(credits);
+      }
     } finally {
       current.exit();
     }
@@ -288,7 +291,7 @@ final class StreamResponder {
     }
 
     @Override
-    void undecodable(io.communica.core.SerializationException e) {
+    void abandoned(io.communica.core.CommunicaException e) {
       stopInput();
     }
 

@@ -36,7 +36,8 @@ class ReassemblyFuzzTest {
   void readerStaysWithinItsBoundsAndThrowsNothing(@ForAll("frames") List<byte[]> frames) {
     CountingAllocator alloc = new CountingAllocator(MAX_MESSAGE);
     Recorder handler = new Recorder();
-    FrameReader reader = new FrameReader(handler, alloc, MAX_MESSAGE, 16);
+    FrameReader reader =
+        new FrameReader(handler, alloc, new MemoryBudget(1L << 40).open(reason -> {}), MAX_MESSAGE, 16);
     long received = 0;
     for (byte[] bytes : frames) {
       if (handler.error != null) {
@@ -125,23 +126,16 @@ class ReassemblyFuzzTest {
     @Override public void onError(int id, int kind, ByteBuf payload) {
       check(payload);
     }
-    @Override public void onCancel(int id, int flags) {}
-    @Override public void onRequestStream(
-        boolean channel, int id, int flags, int contentType, byte[] route, int routeLen,
-        ByteBuf payload) {
-      check(payload);
-    }
-    @Override public void onNext(int id, int flags, int contentType, ByteBuf payload) {
-      check(payload);
-    }
-    @Override public void onComplete(int id, int flags) {}
-    @Override public void onRequestN(int id, int flags, int n) {}
+    @Override public void onCancel(int id) {}
     @Override public void onPing() {}
     @Override public void onClose(int code, String reason) {}
     @Override public void onOtherVersion(int version, int type, ByteBuf frame) {
       error = "version " + version;
     }
     @Override public void protocolError(String reason) {
+      error = reason;
+    }
+    @Override public void overloaded(String reason) {
       error = reason;
     }
   }

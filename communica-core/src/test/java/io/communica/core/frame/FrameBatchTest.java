@@ -1,0 +1,93 @@
+package io.communica.core.frame;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.communica.test.LeakCheckExtension;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.AbstractByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class FrameBatchTest {
+
+  static {
+    LeakCheckExtension.install();
+  }
+
+  /** Allocates until told to fail, then fails as a JVM out of direct memory does. */
+  private static final class FailingAllocator extends AbstractByteBufAllocator {
+    boolean fail;
+
+    @Override
+    protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+      return Unpooled.buffer(initialCapacity, maxCapacity);
+    }
+
+    @Override
+    protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+      return Unpooled.directBuffer(initialCapacity, maxCapacity);
+    }
+
+    @Override
+    public boolean isDirectBufferPooled() {
+      return false;
+    }
+
+    @Override
+    public ByteBuf ioBuffer(int initialCapacity, int maxCapacity) {
+      if (fail) {
+        throw new OutOfMemoryError("Cannot reserve " + initialCapacity + " bytes of direct buffer memory");
+      }
+      return super.ioBuffer(initialCapacity, maxCapacity);
+    }
+  }
+
+  private static ByteBuf frame(int size) {
+    return ByteBufAllocator.DEFAULT.heapBuffer(size).writeZero(size);
+  }
+
+  @Test
+  void aSmallFrameIsReleasedWhenItsBatchBufferCannotBeAllocatedAndNothingIsSentTwice() {
+    FailingAllocator alloc = new FailingAllocator();
+    List<ByteBuf> sent = new ArrayList<>();
+    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    int perBatch = FrameBatch.BATCH_SIZE / (FrameBatch.SMALL_FRAME + LengthCodec.PREFIX);
+    for (int i = 0; i < perBatch; i++) {
+      batch.add(frame(FrameBatch.SMALL_FRAME));
+    }
+    assertThat(sent).isEmpty();
+    alloc.fail = true;
+    ByteBuf next = frame(FrameBatch.SMALL_FRAME);
+    // the full batch is handed on, then the buffer for the next one cannot be had
+    assertThatThrownBy(() -> batch.add(next)).isInstanceOf(OutOfMemoryError.class);
+    assertThat(next.refCnt()).isZero();
+    assertThat(sent).hasSize(1);
+    batch.finish();
+    batch.discard();
+    assertThat(sent).as("the batch handed on is not handed on again").hasSize(1);
+    sent.forEach(ByteBuf::release);
+  }
+
+  @Test
+  void aLargeFrameIsReleasedWhenItsLengthPrefixCannotBeAllocated() {
+    FailingAllocator alloc = new FailingAllocator();
+    List<ByteBuf> sent = new ArrayList<>();
+    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    alloc.fail = true;
+    ByteBuf large = frame(4 * FrameBatch.SMALL_FRAME);
+    assertThatThrownBy(() -> batch.add(large)).isInstanceOf(OutOfMemoryError.class);
+    assertThat(large.refCnt()).isZero();
+    assertThat(sent).isEmpty();
+    alloc.fail = false;
+    batch.add(frame(10));
+    batch.finish();
+    assertThat(sent).hasSize(1);
+    sent.forEach(ByteBuf::release);
+  }
+}
