@@ -17,6 +17,11 @@ class UnixHubTest extends HubSuite {
   }
 
   @Override
+  boolean kernelPids() {
+    return true;
+  }
+
+  @Override
   boolean full() {
     return false;
   }
