@@ -33,7 +33,8 @@ import reactor.core.publisher.Flux;
  *   <li>streams and channels: a progress feed, a chat-style channel;
  *   <li>a parent that starts a child JVM with {@code connector.dump()} on its command line;
  *   <li>local IPC: a Unix-socket server with three child JVMs, a child over stdin/stdout, and a
- *       foreign program driven line by line.
+ *       foreign program driven line by line;
+ *   <li>a hub: a producer's events reach a logger in order, a signal reaches its listener.
  * </ol>
  */
 public final class Demo {
@@ -52,6 +53,7 @@ public final class Demo {
     ok &= streams(Connector.load(address));
     ok &= childProcess(Connector.load(address));
     ok &= localTransports();
+    ok &= hub(Connector.load(address));
     System.out.println(ok ? "\nDemo finished: all scenarios passed." : "\nDemo FAILED.");
     System.exit(ok ? 0 : 1);
   }
@@ -216,6 +218,14 @@ public final class Demo {
   }
 
   /** Runs an example, showing its output indented, and returns the output for the checks. */
+  static boolean hub(Connector connector) throws Exception {
+    title("10. Hub: events and signals (communica-hub)");
+    HubExample.Outcome o = HubExample.run(connector, 5);
+    return check(o.logged().size() == 5 && o.inOrder(), "the logger got the 5 readings in order")
+        & check(o.signals() == 1, "the signal listener got the producer's signal")
+        & check(o.leftSeen(), "the logger saw the producer leave");
+  }
+
   static boolean streams(Connector connector) {
     title("5. Streams and channels (requestStream, requestChannel)");
     try (RouteServer server = StreamsExample.server(connector);
