@@ -87,7 +87,10 @@ public final class Node implements AutoCloseable {
     Builder.Contacts contacts = b.contacts;
     Builder.Requests requests = b.requests;
     cb.clientId(id)
-        .credentials(requireNonNull(Wire.bytes(Wire.INSTANCE, new Wire.Join(name, b.pid))))
+        .credentials(
+            requireNonNull(
+                Wire.bytes(
+                    Wire.INSTANCE, new Wire.Join(name, b.pid, UUID.randomUUID().toString()))))
         .serializer(Wire.INSTANCE)
         .route(Wire.NODE_CONTACT, Handler.consumer(Wire.Message.class, m -> {
               if (contacts == null) {
@@ -491,7 +494,11 @@ public final class Node implements AutoCloseable {
 
     /** The name other nodes see (up to 256 UTF-8 bytes). Default {@code node-<pid>}. */
     public Builder name(String name) {
-      this.name = requireNonNull(name, "name");
+      requireNonNull(name, "name");
+      if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > HubCodes.MAX_NAME_BYTES) {
+        throw new IllegalArgumentException("a node name has at most 256 UTF-8 bytes");
+      }
+      this.name = name;
       return this;
     }
 

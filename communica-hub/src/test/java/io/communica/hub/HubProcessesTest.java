@@ -112,6 +112,25 @@ class HubProcessesTest {
   }
 
   @Test
+  void aNodeRestartedUnderItsIdStartsAfresh() throws Exception {
+    Hub hub = hub(Duration.ofSeconds(30));
+    String at = hub.connector().dump();
+    Node a = keep(Node.builder(hub.connector()).id("a").start());
+    a.createEvent("e", Emission.SINGLE).block(Child.T);
+    Child b = keep(Child.node(at, "b"));
+    b.ok("sub e");
+    assertThat(a.emit("e", "1").block(Child.T)).isEqualTo(1);
+    b.kill();
+    // the same id from a new process: the old subscription is not kept for it
+    Child again = keep(Child.node(at, "b"));
+    assertThat(a.emit("e", "2").block(Child.T)).isZero();
+    again.ok("sub e");
+    assertThat(a.emit("e", "3").block(Child.T)).isEqualTo(1);
+    assertThat(again.await("EVENT e a ")).endsWith(" 3");
+    assertThat(hub.nodes()).extracting(NodeInfo::pid).contains(again.pid).doesNotContain(b.pid);
+  }
+
+  @Test
   void reconnectingWithinTheWindowKeepsSubscriptionsAndWhatWasBuffered() throws Exception {
     Hub hub = hub(Duration.ofSeconds(30));
     int port = Integer.parseInt(hub.connector().dump().replaceAll(".*:", ""));

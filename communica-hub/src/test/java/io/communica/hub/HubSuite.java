@@ -474,7 +474,7 @@ abstract class HubSuite {
     try (RouteClient liar =
         RouteClient.builder(hub.connector())
             .serializer(new RawBytes())
-            .credentials(Wire.bytes(Wire.INSTANCE, new Wire.Join("liar", 1)))
+            .credentials(Wire.bytes(Wire.INSTANCE, new Wire.Join("liar", 1, "x")))
             .start()) {
       for (String route : List.of(Wire.EMIT, Wire.CREATE, Wire.NODES, Wire.CONTACT)) {
         assertThatThrownBy(() -> liar.request(route, new byte[] {3, 0, 9}, byte[].class).block(T))

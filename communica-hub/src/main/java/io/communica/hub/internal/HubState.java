@@ -65,6 +65,7 @@ public final class HubState {
 
   private static final class NodeEntry {
     final String id;
+    final String instance;
     volatile String name;
     volatile long pid;
     /** Changes with every connect and disconnect, so that a stale expiry does nothing. */
@@ -72,8 +73,9 @@ public final class HubState {
     final Map<String, EventEntry> owned = new LinkedHashMap<>();
     final Map<String, Sub> subs = new HashMap<>();
 
-    NodeEntry(String id, String name, long pid) {
+    NodeEntry(String id, String name, long pid, String instance) {
       this.id = id;
+      this.instance = instance;
       this.name = name;
       this.pid = pid;
     }
@@ -159,11 +161,17 @@ public final class HubState {
       return "node name over " + HubCodes.MAX_NAME_BYTES + " bytes";
     }
     long pid = client.credentials() != null ? client.credentials().pid() : join.pid();
+    NodeEntry before = nodes.get(client.clientId());
+    if (before != null && !before.instance.equals(join.instance())) {
+      // the same id from a new Node (a restarted process): the old one is gone, with its
+      // subscriptions, which nobody would resume
+      leave(before.id);
+    }
     NodeEntry joined = null;
     synchronized (lock) {
       NodeEntry n = nodes.get(client.clientId());
       if (n == null) {
-        n = new NodeEntry(client.clientId(), join.name(), pid);
+        n = new NodeEntry(client.clientId(), join.name(), pid, join.instance());
         nodes.put(n.id, n);
         joined = n;
       } else {

@@ -47,8 +47,12 @@ public final class Wire extends Serializer {
   public static final String NODE_REQUEST = "node.request";
   public static final String NODE_SIGNAL = "node.signal";
 
-  /** The credentials a node sends in its handshake: its name and process id. */
-  public record Join(String name, long pid) {}
+  /**
+   * The credentials a node sends in its handshake: its name, its process id, and the id of this
+   * {@code Node} object, which tells the hub a node restarted under the same id from one that
+   * reconnected.
+   */
+  public record Join(String name, long pid, String instance) {}
 
   public record Create(String name, int emission, boolean again) {}
 
@@ -146,6 +150,7 @@ public final class Wire extends Serializer {
     if (value instanceof Join j) {
       str(out, j.name());
       out.writeLong(j.pid());
+      str(out, j.instance());
     } else if (value instanceof Create c) {
       str(out, c.name());
       out.writeByte(c.emission());
@@ -223,7 +228,7 @@ public final class Wire extends Serializer {
     }
     Object v =
         switch (got) {
-          case 1 -> new Join(str(in), i64(in));
+          case 1 -> new Join(str(in), i64(in), str(in));
           case 2 -> new Create(str(in), u8(in), u8(in) != 0);
           case 3 -> new Emit(str(in), data(in));
           case 4 -> new Count(i32(in));
