@@ -470,6 +470,16 @@ abstract class HubSuite {
           .isInstanceOf(HandshakeRefusedException.class)
           .hasMessageContaining("not a hub node");
     }
+    // a node whose name is over the limit: refused, saying which limit
+    try (RouteClient longName =
+        RouteClient.builder(hub.connector())
+            .failFast(true)
+            .credentials(Wire.bytes(Wire.INSTANCE, new Wire.Join("n".repeat(300), 1, "x")))
+            .start()) {
+      assertThatThrownBy(() -> longName.request(Wire.NODES, "", String.class).block(T))
+          .isInstanceOf(HandshakeRefusedException.class)
+          .hasMessageContaining("node name over 256 bytes");
+    }
     // a node-like client whose messages are garbage in the hub's format
     try (RouteClient liar =
         RouteClient.builder(hub.connector())
