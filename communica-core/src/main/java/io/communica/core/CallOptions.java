@@ -34,7 +34,7 @@ public final class CallOptions {
    * Items a stream keeps in flight and waiting per direction unless {@link #withStreamWindow}
    * says otherwise: 256.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public static final int DEFAULT_STREAM_WINDOW = 256;
 
@@ -92,7 +92,7 @@ public final class CallOptions {
    * responder. No idle timeout by default: a stream as a whole has no time limit, only its first
    * item (or completion) has the call's {@link #withTimeout timeout}.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public CallOptions withIdleTimeout(Duration idleTimeout) {
     return new CallOptions(
@@ -107,7 +107,7 @@ public final class CallOptions {
    * about the window times the item size: lower it for large items.
    *
    * @throws IllegalArgumentException unless 1 to 65535
-   * @since 0.3
+   * @since 0.2
    */
   public CallOptions withStreamWindow(int items) {
     if (items < 1 || items > 65535) {

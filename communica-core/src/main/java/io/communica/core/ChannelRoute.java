@@ -24,7 +24,7 @@ import reactor.core.publisher.Flux;
  *
  * @param <I> the type of the items the requester sends
  * @param <O> the type of the items the responder sends back
- * @since 0.3
+ * @since 0.2
  */
 public final class ChannelRoute<I, O> {
 

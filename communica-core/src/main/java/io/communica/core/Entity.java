@@ -3,6 +3,7 @@ package io.communica.core;
 import static java.util.Objects.requireNonNull;
 
 import io.communica.core.internal.CoreBase;
+import io.communica.core.internal.Interfaces;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -144,6 +145,15 @@ abstract class Entity<S extends Entity<S>> implements AutoCloseable {
   private static Duration idle(CallOptions options) {
     Duration idle = options.idleTimeout();
     return idle != null ? idle : Duration.ZERO;
+  }
+
+  /** The one place proxies are made: calls to {@code clientId} as {@link #send} makes them. */
+  final <T> T proxy(Class<T> type, @Nullable String clientId, CallOptions options, String target) {
+    requireNonNull(type, "type");
+    CallOptions.check(options);
+    return Interfaces.proxy(
+        core, type, clientId, timeout(options), failFast(options), options.metadata(),
+        type.getSimpleName() + " proxy of " + target);
   }
 
   /** A call's timeout: its own, else the entity's. */

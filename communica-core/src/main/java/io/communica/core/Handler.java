@@ -55,21 +55,21 @@ public final class Handler {
     /**
      * Answers streams, on the I/O thread, with a {@code Publisher} of items.
      *
-     * @since 0.3
+     * @since 0.2
      */
     STREAM,
     /**
      * Answers streams on the blocking scheduler with a {@code Stream}, {@code Iterable} or {@code
      * Iterator} of items, which is also consumed there.
      *
-     * @since 0.3
+     * @since 0.2
      */
     BLOCKING_STREAM,
     /**
      * Answers channels, on the I/O thread: a function from the requester's items (a {@code Flux})
      * to a {@code Publisher} of items back.
      *
-     * @since 0.3
+     * @since 0.2
      */
     CHANNEL;
 
@@ -161,7 +161,7 @@ public final class Handler {
    * Handler ticks = Handler.stream(Integer.class, n -> Flux.range(1, n));
    * }</pre>
    *
-   * @since 0.3
+   * @since 0.2
    */
   public static <T> Handler stream(
       Class<T> type, Function<? super T, ? extends Publisher<?>> function) {
@@ -184,7 +184,7 @@ public final class Handler {
    * Handler lines = Handler.blockingStream(String.class, path -> Files.lines(Path.of(path)));
    * }</pre>
    *
-   * @since 0.3
+   * @since 0.2
    */
   public static <T> Handler blockingStream(Class<T> type, Function<? super T, ?> function) {
     return new Handler(Kind.BLOCKING_STREAM, type, cast(function));
@@ -205,7 +205,7 @@ public final class Handler {
    * Handler upper = Handler.channel(String.class, in -> in.map(String::toUpperCase));
    * }</pre>
    *
-   * @since 0.3
+   * @since 0.2
    */
   public static <T> Handler channel(
       Class<T> type, Function<? super Flux<T>, ? extends Publisher<?>> function) {

@@ -30,7 +30,7 @@ public final class RequestException extends CommunicaException {
    * The route's handler answers another interaction: a stream requested of a request handler, a
    * request of a stream handler, a channel of a stream handler, and so on.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public static final int WRONG_INTERACTION = -6;
 

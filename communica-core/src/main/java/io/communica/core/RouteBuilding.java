@@ -41,7 +41,7 @@ interface RouteBuilding<B> {
    * Adds a handler for a typed stream route, e.g. {@code route(JOB, JOB.handler(...))}.
    *
    * @throws IllegalArgumentException if the route already has a handler or the types differ
-   * @since 0.3
+   * @since 0.2
    */
   default B route(StreamRoute<?, ?> route, Handler handler) {
     table().route(route, handler);
@@ -52,10 +52,23 @@ interface RouteBuilding<B> {
    * Adds a handler for a typed channel route, e.g. {@code route(CHAT, CHAT.handler(...))}.
    *
    * @throws IllegalArgumentException if the route already has a handler or the types differ
-   * @since 0.3
+   * @since 0.2
    */
   default B route(ChannelRoute<?, ?> route, Handler handler) {
     table().route(route, handler);
+    return self();
+  }
+
+  /**
+   * Adds a route per method of the interface {@code type}, each calling {@code impl}; see {@link
+   * RouteServer#expose}.
+   *
+   * @throws IllegalArgumentException if the interface cannot be exposed or a route already has a
+   *     handler; nothing is added then
+   * @since 0.1
+   */
+  default <T> B expose(Class<T> type, T impl) {
+    table().expose(type, impl);
     return self();
   }
 

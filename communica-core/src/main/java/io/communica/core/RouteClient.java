@@ -113,7 +113,7 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
    * connection ends the {@code Flux} with {@link ConnectionLostException} after the items
    * received; the handler's errors arrive after the items sent before them, as for requests.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <I> Flux<I> requestStream(String route, @Nullable Object data, Class<I> itemType) {
     return requestStream(route, data, itemType, CallOptions.DEFAULT);
@@ -152,7 +152,7 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
    * handler's items come back in this {@code Flux}. Either direction may complete first (the other
    * goes on); an error of either side, or cancelling this {@code Flux}, ends both.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <O> Flux<O> requestChannel(String route, Publisher<?> input, Class<O> itemType) {
     return requestChannel(route, input, itemType, CallOptions.DEFAULT);
@@ -176,6 +176,59 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
       ChannelRoute<I, O> route, Publisher<? extends I> input, CallOptions options) {
     requireNonNull(route, "route");
     return channel(null, route.name(), input, route.outType(), options, route.serializer());
+  }
+
+  /**
+   * A local object whose methods call the server's implementation of {@code type} (see {@link
+   * RouteServer#expose}), as socpipe's {@code ApiClient} does for Python functions:
+   *
+   * <pre>{@code
+   * interface Calculator { int add(int a, int b); }
+   *
+   * Calculator calc = client.proxy(Calculator.class);
+   * int three = calc.add(1, 2);   // a request to route "Calculator.add"
+   * }</pre>
+   *
+   * <p>The return type decides the interaction:
+   *
+   * <ul>
+   *   <li>{@code Mono<T>}: a request, sent when subscribed (cold, like every {@code Mono} of
+   *       communica);
+   *   <li>{@code CompletableFuture<T>} (or {@code CompletionStage<T>}): a request, sent at once;
+   *   <li>any other type: a request, the call blocks for the reply within the entity's timeout
+   *       (or the one of {@link #proxy(Class, CallOptions)}); {@code void} waits for the
+   *       implementation to return;
+   *   <li>{@link OneWay @OneWay} {@code void} (or {@code Mono<Void>}, {@code
+   *       CompletableFuture<Void>}): fire-and-forget, done once the transport took the message;
+   *   <li>{@code Flux}: not supported yet (streams); refused here.
+   * </ul>
+   *
+   * <p>The arguments travel as one message, an array in declaration order, and are decoded on the
+   * other side into the parameters' generic types ({@code List<Point>} arrives as such). An
+   * exception of a type in the method's {@code throws} clause thrown by the implementation is
+   * thrown here as that type, built through its public {@code (String)} constructor (with the
+   * {@link HandlerFailedException} as its cause); no other type is ever built from what the peer
+   * sends. communica's own errors arrive as themselves, anything else as {@link
+   * HandlerFailedException}. {@code toString}, {@code equals}, {@code hashCode} and default methods
+   * run locally. The proxy is thread-safe; blocking methods must not be called on an I/O thread.
+   *
+   * @throws IllegalArgumentException if {@code type} is not an interface, has overloaded methods
+   *     without {@link RouteName}, or a method that cannot be called remotely; the message names
+   *     the methods
+   * @since 0.1
+   */
+  public <T> T proxy(Class<T> type) {
+    return proxy(type, CallOptions.DEFAULT);
+  }
+
+  /**
+   * A proxy of {@code type} whose calls use {@code options} (timeout, fail-fast, metadata) in place
+   * of the entity's; see {@link #proxy(Class)}.
+   *
+   * @since 0.1
+   */
+  public <T> T proxy(Class<T> type, CallOptions options) {
+    return proxy(type, null, options, toString());
   }
 
   /** Builds a {@link RouteClient}. */

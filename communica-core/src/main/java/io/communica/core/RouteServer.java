@@ -127,7 +127,7 @@ public final class RouteServer extends ServerEntity<RouteServer> implements Rout
    * Requests a stream of items from {@code route} of any connected client; see {@link
    * RouteClient#requestStream(String, Object, Class)}.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <I> Flux<I> requestStream(String route, @Nullable Object data, Class<I> itemType) {
     return requestStreamClient(null, route, data, itemType, CallOptions.DEFAULT);
@@ -137,7 +137,7 @@ public final class RouteServer extends ServerEntity<RouteServer> implements Rout
    * Requests a stream of items from {@code route} of the client with id {@code clientId} (of any
    * client when null) with this call's own settings.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <I> Flux<I> requestStreamClient(
       @Nullable String clientId,
@@ -166,7 +166,7 @@ public final class RouteServer extends ServerEntity<RouteServer> implements Rout
    * Opens a channel to {@code route} of any connected client; see {@link
    * RouteClient#requestChannel(String, Publisher, Class)}.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <O> Flux<O> requestChannel(String route, Publisher<?> input, Class<O> itemType) {
     return requestChannelClient(null, route, input, itemType, CallOptions.DEFAULT);
@@ -197,6 +197,30 @@ public final class RouteServer extends ServerEntity<RouteServer> implements Rout
       CallOptions options) {
     requireNonNull(route, "route");
     return channel(clientId, route.name(), input, route.outType(), options, route.serializer());
+  }
+
+  /**
+   * A local object whose methods call the implementation of {@code type} that the client {@code
+   * clientId} exposed ({@code client.expose(type, impl)}), waiting within the timeout for that
+   * client to connect; see {@link RouteClient#proxy(Class)} for how methods are called.
+   *
+   * @throws IllegalArgumentException if {@code type} cannot be called remotely
+   * @since 0.1
+   */
+  public <T> T proxy(Class<T> type, String clientId) {
+    requireNonNull(clientId, "clientId");
+    return proxy(type, clientId, CallOptions.DEFAULT);
+  }
+
+  /**
+   * A proxy of {@code type} calling the client {@code clientId} (any connected client, round
+   * robin, when null) with {@code options} in place of the entity's settings.
+   *
+   * @since 0.1
+   */
+  public <T> T proxy(Class<T> type, @Nullable String clientId, CallOptions options) {
+    return proxy(
+        type, clientId, options, clientId == null ? "any client of " + this : "client '" + clientId + "' of " + this);
   }
 
   /** Builds a {@link RouteServer}. */

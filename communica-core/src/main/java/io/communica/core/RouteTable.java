@@ -2,6 +2,7 @@ package io.communica.core;
 
 import static java.util.Objects.requireNonNull;
 
+import io.communica.core.internal.Interfaces;
 import java.lang.reflect.Type;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -62,7 +63,7 @@ public final class RouteTable {
    * Adds a handler for a typed stream route (make it with {@code route.handler(...)}).
    *
    * @throws IllegalArgumentException if the route already has a handler or the types differ
-   * @since 0.3
+   * @since 0.2
    */
   public RouteTable route(StreamRoute<?, ?> route, Handler handler) {
     requireNonNull(route, "route");
@@ -73,7 +74,7 @@ public final class RouteTable {
    * Adds a handler for a typed channel route (make it with {@code route.handler(...)}).
    *
    * @throws IllegalArgumentException if the route already has a handler or the types differ
-   * @since 0.3
+   * @since 0.2
    */
   public RouteTable route(ChannelRoute<?, ?> route, Handler handler) {
     requireNonNull(route, "route");
@@ -97,6 +98,22 @@ public final class RouteTable {
       }
     }
     return route(name, handler);
+  }
+
+  /**
+   * Adds a route per method of the interface {@code type}, each calling {@code impl}; see {@link
+   * RouteServer#expose} for the routes' names and how the methods are called.
+   *
+   * @throws IllegalArgumentException if the interface cannot be exposed (the message names the
+   *     methods) or a route already has a handler; nothing is added then
+   * @since 0.1
+   */
+  public <T> RouteTable expose(Class<T> type, T impl) {
+    requireNonNull(type, "type");
+    requireNonNull(impl, "impl");
+    RouteTable exposed = new RouteTable();
+    Interfaces.handlers(type, impl).forEach(exposed::route);
+    return join(exposed);
   }
 
   /**

@@ -1,9 +1,11 @@
 package io.communica.core;
 
 import io.netty.buffer.ByteBuf;
+import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 import java.util.Comparator;
 import java.util.ServiceLoader;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns values into payload bytes and back. Entities use one serializer for everything they send
@@ -49,6 +51,79 @@ public abstract class Serializer {
    * @throws SerializationException if the bytes do not decode into the type
    */
   public abstract Object decode(ByteBuf in, Type type);
+
+  /**
+   * Writes the arguments of one call of an interface method ({@link RouteClient#proxy}) as one
+   * message, in declaration order. The default writes communica's argument list, which any
+   * serializer can carry: a u16 count, then per argument an i32 length ({@code -1} for null) and
+   * the bytes {@link #encode} writes for it. Serializers with an array form override this and write
+   * an array (communica's Jackson serializers: a JSON, MessagePack or CBOR array); a validating
+   * serializer checks each argument against its parameter's constraints first. {@code
+   * docs/PROTOCOL.md} describes both encodings.
+   *
+   * @param method the interface method called
+   * @param arguments one per parameter of {@code method}; elements may be null
+   * @throws SerializationException if an argument cannot be encoded (the message names it)
+   * @since 0.1
+   */
+  public void encodeArguments(Method method, @Nullable Object[] arguments, ByteBuf out) {
+    out.writeShort(arguments.length);
+    for (Object argument : arguments) {
+      if (argument == null) {
+        out.writeInt(-1);
+        continue;
+      }
+      int at = out.writerIndex();
+      out.writeInt(0);
+      encode(argument, out);
+      out.setInt(at, out.writerIndex() - at - 4);
+    }
+  }
+
+  /**
+   * Reads what {@link #encodeArguments} wrote: one value per parameter of {@code method}, each
+   * decoded into its parameter's generic type.
+   *
+   * @throws SerializationException if the count differs from the method's, or an argument does
+   *     not decode (the message names the parameter)
+   * @since 0.1
+   */
+  public @Nullable Object[] decodeArguments(ByteBuf in, Method method) {
+    Type[] types = method.getGenericParameterTypes();
+    if (in.readableBytes() < 2 || in.readUnsignedShort() != types.length) {
+      throw new SerializationException(
+          "expected an argument list of " + types.length + " for " + method.getName());
+    }
+    @Nullable Object[] arguments = new Object[types.length];
+    for (int i = 0; i < types.length; i++) {
+      int length = in.readableBytes() >= 4 ? in.readInt() : -2;
+      if (length == -1) {
+        if (method.getParameterTypes()[i].isPrimitive()) {
+          throw new SerializationException(
+              "null for " + method.getParameterTypes()[i] + " parameter '"
+                  + method.getParameters()[i].getName() + "' of " + method.getName());
+        }
+        continue;
+      }
+      if (length < 0 || length > in.readableBytes()) {
+        throw new SerializationException("argument list of " + method.getName() + " is cut short");
+      }
+      ByteBuf slice = in.readSlice(length);
+      try {
+        arguments[i] = decode(slice, types[i]);
+      } catch (SerializationException e) {
+        throw new SerializationException(
+            "argument '" + method.getParameters()[i].getName() + "' of " + method.getName() + ": "
+                + e.getMessage(),
+            e);
+      }
+    }
+    if (in.isReadable()) {
+      throw new SerializationException(
+          in.readableBytes() + " bytes after the arguments of " + method.getName());
+    }
+    return arguments;
+  }
 
   /**
    * Serializers are compared with {@code equals}, for the rule that one route keeps one serializer

@@ -82,7 +82,7 @@ public final class SimpleClient extends ClientEntity<SimpleClient> {
    * Requests a stream of items from the server's stream handler; see {@link
    * RouteClient#requestStream(String, Object, Class)}.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <I> Flux<I> requestStream(@Nullable Object data, Class<I> itemType) {
     return requestStream(data, itemType, CallOptions.DEFAULT);
@@ -98,7 +98,7 @@ public final class SimpleClient extends ClientEntity<SimpleClient> {
    * Opens a channel to the server's channel handler; see {@link
    * RouteClient#requestChannel(String, Publisher, Class)}.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <O> Flux<O> requestChannel(Publisher<?> input, Class<O> itemType) {
     return requestChannel(input, itemType, CallOptions.DEFAULT);

@@ -93,7 +93,7 @@ public final class SimpleServer extends ServerEntity<SimpleServer> {
    * Requests a stream of items from any connected client's stream handler; see {@link
    * RouteClient#requestStream(String, Object, Class)}.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public <I> Flux<I> requestStream(@Nullable Object data, Class<I> itemType) {
     return requestStreamClient(null, data, itemType, CallOptions.DEFAULT);

@@ -24,7 +24,7 @@ import reactor.core.publisher.Flux;
  *
  * @param <Q> the request type
  * @param <I> the item type
- * @since 0.3
+ * @since 0.2
  */
 public final class StreamRoute<Q, I> {
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -35,11 +36,15 @@ import jakarta.validation.Validation;
 import jakarta.validation.Validator;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
+import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -155,6 +160,7 @@ public abstract sealed class JacksonSerializer extends Serializer
   private final String description;
   private final Object configuration;
   private final ConcurrentHashMap<Type, ObjectReader> readers = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Type, ObjectReader> elementReaders = new ConcurrentHashMap<>();
 
   JacksonSerializer(Settings settings) {
     this.format = settings.format();
@@ -248,17 +254,33 @@ public abstract sealed class JacksonSerializer extends Serializer
     if (validator != null) {
       validate(validator, value);
     }
+    write(value, value.getClass().getName(), out);
+  }
+
+  /**
+   * Writes the arguments as one array of the format (JSON {@code [1, 2]}), each element as {@link
+   * #encode} would write it; a validating serializer first checks each argument, against its
+   * parameter's constraints ({@code @Positive int amount}) and as a bean, and names the parameter
+   * in each violation ({@code amount: must be greater than 0}).
+   */
+  @Override
+  public final void encodeArguments(Method method, @Nullable Object[] arguments, ByteBuf out) {
+    if (validator != null) {
+      validateArguments(validator, method, arguments);
+    }
+    write(arguments, "the arguments of " + method.getName(), out);
+  }
+
+  private void write(Object value, String what, ByteBuf out) {
     try (ByteBufOutputStream stream = new ByteBufOutputStream(out)) {
       mapper.writeValue((OutputStream) stream, value);
     } catch (IllegalArgumentException e) {
       // what msgpack's generator throws for values it cannot represent
       throw new SerializationException(
-          "cannot encode " + value.getClass().getName() + " as " + format.label + ": "
-              + e.getMessage(),
-          e);
+          "cannot encode " + what + " as " + format.label + ": " + e.getMessage(), e);
     } catch (JacksonException e) {
       throw new SerializationException(
-          "cannot encode " + value.getClass().getName() + " as " + format.label + ": "
+          "cannot encode " + what + " as " + format.label + ": "
               + Violations.clean(e.getOriginalMessage()),
           e);
     } catch (IOException e) {
@@ -268,25 +290,11 @@ public abstract sealed class JacksonSerializer extends Serializer
 
   @Override
   public final Object decode(ByteBuf in, Type type) {
-    int length = in.readableBytes();
-    byte[] bytes;
-    int offset;
-    if (in.hasArray()) {
-      bytes = in.array();
-      offset = in.arrayOffset() + in.readerIndex();
-    } else {
-      bytes = ByteBufUtil.getBytes(in, in.readerIndex(), length, false);
-      offset = 0;
-    }
-    if (format == Format.MSGPACK) {
-      // msgpack's Jackson parser applies no nesting limit; check the structure first
-      MessagePackScanner.check(bytes, offset, length, maxNestingDepth, maxStringLength);
-    }
-    ObjectReader reader = readers.computeIfAbsent(type, t -> mapper.readerFor(mapper.constructType(t)));
+    Input input = input(in);
+    ObjectReader reader = reader(type);
     Object value;
     try {
-      value = format == Format.MSGPACK ? readMessagePack(reader, bytes, offset, length)
-          : reader.readValue(bytes, offset, length);
+      value = format == Format.MSGPACK ? readMessagePack(reader, input) : input.read(reader);
     } catch (JsonMappingException e) {
       if (e.getCause() instanceof StreamReadException syntax
           && !(syntax instanceof InputCoercionException)) {
@@ -303,17 +311,100 @@ public abstract sealed class JacksonSerializer extends Serializer
       throw new SerializationException(
           format.label + " null where a " + type.getTypeName() + " was expected");
     }
-    in.skipBytes(length);
+    in.skipBytes(input.length());
     if (validator != null) {
       validate(validator, value);
     }
     return value;
   }
 
-  private @Nullable Object readMessagePack(ObjectReader reader, byte[] bytes, int offset, int length)
-      throws IOException {
-    try (JsonParser parser =
-        new MessagePackNumbers(mapper.getFactory().createParser(bytes, offset, length))) {
+  /**
+   * Reads the array {@link #encodeArguments} writes, each element into its parameter's generic
+   * type; exactly one element per parameter. A violation's path starts with the parameter's name
+   * ({@code points[1].x: ...}).
+   */
+  @Override
+  public final @Nullable Object[] decodeArguments(ByteBuf in, Method method) {
+    Input input = input(in);
+    Type[] types = method.getGenericParameterTypes();
+    @Nullable Object[] arguments = new Object[types.length];
+    String summary = "cannot decode " + format.label + " as the arguments of " + method.getName();
+    int i = 0;
+    try (JsonParser parser = parser(input)) {
+      if (parser.nextToken() != JsonToken.START_ARRAY) {
+        throw new SerializationException(summary + ": not an array");
+      }
+      for (; i < types.length; i++) {
+        if (parser.nextToken() == JsonToken.END_ARRAY) {
+          throw new SerializationException(
+              summary + ": " + i + " of " + types.length + " arguments");
+        }
+        arguments[i] = elementReader(types[i]).readValue(parser);
+      }
+      if (parser.nextToken() != JsonToken.END_ARRAY) {
+        throw new SerializationException(summary + ": more than " + types.length + " arguments");
+      }
+      if (format != Format.MSGPACK && parser.nextToken() != null) {
+        throw new SerializationException(summary + ": data after the array");
+      }
+    } catch (JsonMappingException e) {
+      String name = method.getParameters()[i].getName();
+      if (e.getCause() instanceof StreamReadException syntax
+          && !(syntax instanceof InputCoercionException)) {
+        throw malformed(types[i], syntax);
+      }
+      throw new SerializationException(Violations.fromJackson(summary, name, e), e);
+    } catch (JacksonException e) {
+      throw malformed(i < types.length ? types[i] : Object[].class, e);
+    } catch (IOException e) {
+      throw new SerializationException("cannot read " + format.label + ": " + e.getMessage(), e);
+    }
+    in.skipBytes(input.length());
+    if (validator != null) {
+      validateArguments(validator, method, arguments);
+    }
+    return arguments;
+  }
+
+  /** The readable bytes of a buffer as an array slice, without a copy when it has an array. */
+  private record Input(byte[] bytes, int offset, int length) {
+    @Nullable Object read(ObjectReader reader) throws IOException {
+      return reader.readValue(bytes, offset, length);
+    }
+  }
+
+  private Input input(ByteBuf in) {
+    int length = in.readableBytes();
+    Input input =
+        in.hasArray()
+            ? new Input(in.array(), in.arrayOffset() + in.readerIndex(), length)
+            : new Input(ByteBufUtil.getBytes(in, in.readerIndex(), length, false), 0, length);
+    if (format == Format.MSGPACK) {
+      // msgpack's Jackson parser applies no nesting limit; check the structure first
+      MessagePackScanner.check(
+          input.bytes(), input.offset(), length, maxNestingDepth, maxStringLength);
+    }
+    return input;
+  }
+
+  private ObjectReader reader(Type type) {
+    return readers.computeIfAbsent(type, t -> mapper.readerFor(mapper.constructType(t)));
+  }
+
+  /** A reader of one value inside an array: the array's other values are not trailing data. */
+  private ObjectReader elementReader(Type type) {
+    return elementReaders.computeIfAbsent(
+        type, t -> reader(t).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS));
+  }
+
+  private JsonParser parser(Input input) throws IOException {
+    JsonParser parser =
+        mapper.getFactory().createParser(input.bytes(), input.offset(), input.length());
+    return format == Format.MSGPACK ? new MessagePackNumbers(parser) : parser;
+  }
+
+  private @Nullable Object readMessagePack(ObjectReader reader, Input input) throws IOException {
+    try (JsonParser parser = parser(input)) {
       return reader.readValue(parser);
     }
   }
@@ -353,9 +444,81 @@ public abstract sealed class JacksonSerializer extends Serializer
     }
   }
 
+  /**
+   * Checks the arguments of a call: each against its parameter's constraints (Bean Validation's
+   * executable validation) and, like any value, as a bean; each violation's path starts with the
+   * parameter's name.
+   */
+  private static void validateArguments(
+      Validator validator, Method method, @Nullable Object[] arguments) {
+    Set<Violation> found = new LinkedHashSet<>();
+    Object stub = Stubs.STUBS.get(method.getDeclaringClass());
+    for (ConstraintViolation<Object> v :
+        validator.forExecutables().validateParameters(stub, method, arguments)) {
+      found.add(Violations.of("", v));
+    }
+    Parameter[] parameters = method.getParameters();
+    for (int i = 0; i < arguments.length; i++) {
+      Object value = arguments[i];
+      String name = parameters[i].getName();
+      List<Violation> list = null;
+      if (value instanceof Iterable<?> items) {
+        int k = 0;
+        for (Object item : items) {
+          list = validateUnder(validator, item, name + "[" + k++ + "]", list);
+        }
+      } else if (value instanceof Map<?, ?> map) {
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+          list = validateUnder(validator, e.getValue(), name + "[" + e.getKey() + "]", list);
+        }
+      } else if (value instanceof Object[] array) {
+        for (int k = 0; k < array.length; k++) {
+          list = validateUnder(validator, array[k], name + "[" + k + "]", list);
+        }
+      } else {
+        list = validateUnder(validator, value, name, list);
+      }
+      if (list != null) {
+        found.addAll(list);
+      }
+    }
+    if (!found.isEmpty()) {
+      throw new SerializationException(
+          Violations.format(
+              "invalid arguments of " + method.getDeclaringClass().getSimpleName() + "."
+                  + method.getName(),
+              new ArrayList<>(found)));
+    }
+  }
+
+  /**
+   * An object of each interface for Bean Validation's executable validation, which validates the
+   * parameters of a method "of an object": it needs one only to find the method's constraints.
+   */
+  private static final class Stubs {
+    static final ClassValue<Object> STUBS =
+        new ClassValue<>() {
+          @Override
+          protected Object computeValue(Class<?> type) {
+            return Proxy.newProxyInstance(
+                type.getClassLoader(),
+                new Class<?>[] {type},
+                (proxy, m, args) -> {
+                  throw new UnsupportedOperationException("a stand-in for validation");
+                });
+          }
+        };
+  }
+
   /** Adds the violations of one value, under {@code [key]} unless the key is null, to a list. */
   private static @Nullable List<Violation> validate(
       Validator validator, @Nullable Object value, @Nullable Object key, @Nullable List<Violation> found) {
+    return validateUnder(validator, value, key == null ? "" : "[" + key + "]", found);
+  }
+
+  /** Adds the violations of one value, their paths under {@code prefix}, to a list. */
+  private static @Nullable List<Violation> validateUnder(
+      Validator validator, @Nullable Object value, String prefix, @Nullable List<Violation> found) {
     if (value == null) {
       return found;
     }
@@ -364,7 +527,6 @@ public abstract sealed class JacksonSerializer extends Serializer
       return found;
     }
     List<Violation> list = found != null ? found : new ArrayList<>();
-    String prefix = key == null ? "" : "[" + key + "]";
     for (ConstraintViolation<?> v : set) {
       list.add(Violations.of(prefix, v));
     }

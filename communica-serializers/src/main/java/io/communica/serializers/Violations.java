@@ -55,8 +55,9 @@ final class Violations {
         path.append('[').append(at != null ? at : "").append(']');
       }
       String name = node.getName();
+      // a parameter's violation starts with its method's name: the parameter names the place
       if (name == null || node.getKind() == ElementKind.CONTAINER_ELEMENT
-          || node.getKind() == ElementKind.BEAN) {
+          || node.getKind() == ElementKind.BEAN || node.getKind() == ElementKind.METHOD) {
         continue;
       }
       if (path.length() > 0) {
@@ -69,12 +70,16 @@ final class Violations {
 
   /** A value that does not fit its type, as a one-violation message with the path. */
   static String fromJackson(String format, Type type, JsonMappingException e) {
-    String summary = "cannot decode " + format + " as " + type.getTypeName();
+    return fromJackson("cannot decode " + format + " as " + type.getTypeName(), "", e);
+  }
+
+  /** Like {@link #fromJackson(String, Type, JsonMappingException)}, the path under a prefix. */
+  static String fromJackson(String summary, String prefix, JsonMappingException e) {
     if (e instanceof InvalidDefinitionException) {
       // the type is at fault, not the data: no path to show
       return summary + ": " + clean(e.getOriginalMessage());
     }
-    StringBuilder path = new StringBuilder();
+    StringBuilder path = new StringBuilder(prefix);
     for (JsonMappingException.Reference r : e.getPath()) {
       if (r.getFieldName() != null) {
         if (path.length() > 0) {

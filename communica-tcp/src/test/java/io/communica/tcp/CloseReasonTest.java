@@ -45,8 +45,8 @@ class CloseReasonTest {
             server()
                 .authenticator(
                     (client, credentials) -> {
-                      // an error no handler catches, like a failed direct-memory reservation
-                      throw new OutOfMemoryError("simulated: cannot reserve direct buffer memory");
+                      // an error no handler catches, like a class missing at run time
+                      throw new NoClassDefFoundError("simulated: com/example/Missing");
                     })
                 .start();
         RawPeer peer = new RawPeer(port(server))) {
@@ -55,6 +55,31 @@ class CloseReasonTest {
       assertThat(last.type()).isEqualTo(FrameType.CLOSE);
       assertThat(last.error()).isEqualTo(ErrorKind.CLOSE_INTERNAL_ERROR);
       assertThat(last.text()).contains("internal error").contains("simulated");
+    }
+  }
+
+  @Test
+  void anAllocationFailureClosesOnlyThatConnectionAsOverloaded() throws Exception {
+    try (SimpleServer server =
+            server()
+                .authenticator(
+                    (client, credentials) -> {
+                      if (client.clientId().equals("unlucky")) {
+                        // what a failed direct-memory reservation throws
+                        throw new OutOfMemoryError("simulated: cannot reserve direct buffer memory");
+                      }
+                      return null; // accepted
+                    })
+                .start();
+        RawPeer peer = new RawPeer(port(server));
+        RawPeer other = new RawPeer(port(server))) {
+      peer.send(RawPeer.hello(FrameHeader.VERSION, "unlucky", 10_000));
+      RawPeer.Received last = peer.readUntilClosed();
+      assertThat(last.type()).isEqualTo(FrameType.CLOSE);
+      assertThat(last.error()).isEqualTo(ErrorKind.CLOSE_OVERLOADED);
+      assertThat(last.text()).contains("out of memory").contains("simulated");
+      // the loop and the other connections carry on
+      other.handshake("lucky");
     }
   }
 

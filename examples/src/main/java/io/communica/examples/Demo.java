@@ -34,6 +34,7 @@ import reactor.core.publisher.Flux;
  *   <li>a parent that starts a child JVM with {@code connector.dump()} on its command line;
  *   <li>local IPC: a Unix-socket server with three child JVMs, a child over stdin/stdout, and a
  *       foreign program driven line by line;
+ *   <li>an interface called as a local object (socpipe's {@code add}), in both directions;
  *   <li>a hub: a producer's events reach a logger in order, a signal reaches its listener.
  * </ol>
  */
@@ -53,6 +54,7 @@ public final class Demo {
     ok &= streams(Connector.load(address));
     ok &= childProcess(Connector.load(address));
     ok &= localTransports();
+    ok &= interfaces(Connector.load(address));
     ok &= hub(Connector.load(address));
     System.out.println(ok ? "\nDemo finished: all scenarios passed." : "\nDemo FAILED.");
     System.exit(ok ? 0 : 1);
@@ -219,7 +221,7 @@ public final class Demo {
 
   /** Runs an example, showing its output indented, and returns the output for the checks. */
   static boolean hub(Connector connector) throws Exception {
-    title("10. Hub: events and signals (communica-hub)");
+    title("11. Hub: events and signals (communica-hub)");
     HubExample.Outcome o = HubExample.run(connector, 5);
     return check(o.logged().size() == 5 && o.inOrder(), "the logger got the 5 readings in order")
         & check(o.signals() == 1, "the signal listener got the producer's signal")
@@ -281,6 +283,40 @@ public final class Demo {
       System.out.println("   child said: " + output.replace("\n", "\n   child said: "));
       return check(exited && child.exitValue() == 0, "child exited 0")
           & check(output.contains("got sum 42"), "child's request answered");
+    }
+  }
+  static boolean interfaces(Connector connector) throws Exception {
+    title("10. Interfaces as remote objects (socpipe's add)");
+    ApiServerExample.Arithmetic onClient = new ApiServerExample.Arithmetic();
+    try (RouteServer server =
+            RouteServer.builder(connector)
+                .expose(Calculator.class, new ApiServerExample.Arithmetic())
+                .start();
+        RouteClient client =
+            RouteClient.builder(server.connector())
+                .clientId("calculator-client")
+                .expose(Calculator.class, onClient)
+                .start()) {
+      Calculator api = client.proxy(Calculator.class);
+      int three = api.add(1, 2);
+      System.out.println("   api.add(1, 2) = " + three + "   (" + api + ")");
+      Integer six = api.sum(List.of(1, 2, 3)).block(TIMEOUT);
+      System.out.println("   api.sum([1, 2, 3]) = " + six);
+      String refused;
+      try {
+        api.divide(1, 0);
+        refused = "no error";
+      } catch (Calculator.DivisionByZeroException e) {
+        refused = e.getMessage();
+      }
+      System.out.println("   api.divide(1, 0) threw DivisionByZeroException: " + refused);
+      client.connected().block(TIMEOUT);
+      int back = server.proxy(Calculator.class, "calculator-client").add(40, 2);
+      System.out.println("   the server calls its client's Calculator: add(40, 2) = " + back);
+      return check(three == 3, "a blocking call returned the sum")
+          & check(six != null && six == 6, "a Mono call with a List argument")
+          & check(refused.contains("by zero"), "a declared exception arrived as its own type")
+          & check(back == 42, "the server called the client's implementation");
     }
   }
 }

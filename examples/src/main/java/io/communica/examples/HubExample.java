@@ -21,7 +21,7 @@ import reactor.core.publisher.Flux;
  * node is its own process started with the hub's connector string (and the hub itself can be
  * {@code java -cp ... io.communica.hub.HubMain tcp://127.0.0.1:54121}); here they share this JVM.
  *
- * <p>It is scenario 10 of the demo ({@code ./mvnw -q -B -DskipTests -pl examples -am package
+ * <p>It is scenario 11 of the demo ({@code ./mvnw -q -B -DskipTests -pl examples -am package
  * exec:exec@demo}).
  */
 public final class HubExample {

@@ -62,7 +62,7 @@ public final class FrameHeader {
    * Kept on every fragment of a NEXT. (Stream ids of the two directions are independent, like
    * request ids.)
    *
-   * @since 0.3
+   * @since 0.2
    */
   public static final int FLAG_RESPONDER = 0x10;
 

@@ -35,7 +35,7 @@ public final class FrameType {
    * Opens a stream: route and request data, like REQUEST; NEXT frames answer it, as many as the
    * requester granted with REQUEST_N, then COMPLETE or ERROR.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public static final int REQUEST_STREAM = 0x16;
 
@@ -43,7 +43,7 @@ public final class FrameType {
    * Opens a channel: a route (and metadata), no value; items flow both ways as NEXT frames, each
    * direction within the credits the other side granted.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public static final int REQUEST_CHANNEL = 0x17;
 
@@ -51,7 +51,7 @@ public final class FrameType {
    * One item of a stream or channel; flag {@link FrameHeader#FLAG_RESPONDER} when the responder
    * sends it.
    *
-   * @since 0.3
+   * @since 0.2
    */
   public static final int NEXT = 0x18;
 
@@ -59,7 +59,7 @@ public final class FrameType {
    * The sender's direction of a stream or channel ended normally (flag {@link
    * FrameHeader#FLAG_RESPONDER} when the responder sends it).
    *
-   * @since 0.3
+   * @since 0.2
    */
   public static final int COMPLETE = 0x19;
 
@@ -67,7 +67,7 @@ public final class FrameType {
    * Credits: the sender accepts that many more NEXT frames of the stream (a u32 payload; flag
    * {@link FrameHeader#FLAG_RESPONDER} when the responder grants them for a channel's input).
    *
-   * @since 0.3
+   * @since 0.2
    */
   public static final int REQUEST_N = 0x1a;
 

@@ -62,7 +62,8 @@ import reactor.test.StepVerifier;
  * adds child-process tests.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public interface ConnectorContract extends LifecycleContract, StreamContract {
+public interface ConnectorContract
+    extends LifecycleContract, StreamContract, RemoteInterfaceContract {
 
   Duration TIMEOUT = Duration.ofSeconds(15);
 
@@ -159,6 +160,7 @@ public interface ConnectorContract extends LifecycleContract, StreamContract {
   // ---------------------------------------------------------------- helpers
 
   /** A fresh address of the transport under test, with the test's leak tracking. */
+  @Override
   default TrackedConnector newAddress() {
     return resources().track(serverConnector());
   }

@@ -14,6 +14,9 @@ import io.communica.core.RouteServer;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import io.communica.core.StreamRoute;
+import io.communica.core.intercept.CallInfo;
+import io.communica.core.intercept.ClientInterceptor;
+import io.communica.core.intercept.ServerInterceptor;
 import io.communica.test.TrackedConnector;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -411,6 +414,60 @@ public interface StreamContract {
         .expectNext(1, 2, 3, 4)
         .expectComplete()
         .verify(WAIT);
+  }
+
+  @Test
+  default void interceptorsSeeAStreamFromStartToEndWithItsMetadata() {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    CountDownLatch ended = new CountDownLatch(2);
+    class Recording implements ClientInterceptor, ServerInterceptor {
+      private final String side;
+
+      Recording(String side) {
+        this.side = side;
+      }
+
+      @Override
+      public void onStart(CallInfo call) {
+        if (side.equals("client")) {
+          call.putMetadata("trace", "t-1");
+        }
+      }
+
+      @Override
+      public void onEnd(CallInfo call) {
+        seen.add(side + " " + call.kind() + " " + call.route() + " " + call.outcome()
+            + " trace=" + call.metadata().get("trace"));
+        ended.countDown();
+      }
+    }
+    RouteServer server =
+        start(
+            routeServer(newAddress())
+                .interceptor((ServerInterceptor) new Recording("server"))
+                .route(
+                    COUNT,
+                    COUNT.handler(
+                        n ->
+                            Flux.deferContextual(
+                                ctx ->
+                                    Flux.range(1, n)
+                                        .map(
+                                            i ->
+                                                io.communica.core.CallContext.from(ctx)
+                                                        .metadata("trace")
+                                                        .isPresent()
+                                                    ? i
+                                                    : -i)))));
+    RouteClient client =
+        start(
+            routeClient(server.connector())
+                .interceptor((ClientInterceptor) new Recording("client")));
+    StepVerifier.create(client.requestStream(COUNT, 3)).expectNext(1, 2, 3).verifyComplete();
+    await(ended);
+    assertThat(seen)
+        .containsExactlyInAnyOrder(
+            "client STREAM count SUCCESS trace=t-1", "server STREAM count SUCCESS trace=t-1");
   }
 
   // ---------------------------------------------------------------- channels

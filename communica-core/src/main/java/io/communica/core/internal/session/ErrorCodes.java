@@ -64,6 +64,10 @@ public final class ErrorCodes {
   public static ErrorFrame of(Throwable t) {
     int kind = kindOf(t);
     int code = t instanceof CommunicaException c && kind != ErrorKind.HANDLER_FAILED ? c.code() : 0;
+    if (t instanceof HandlerFailedException relayed) {
+      // a handler relaying a failure (or an interface's declared exception): the original type
+      return new ErrorFrame(kind, 0, relayed.remoteType(), relayed.remoteMessage());
+    }
     String type = kind == ErrorKind.HANDLER_FAILED ? t.getClass().getName() : "";
     String message = t.getMessage();
     return new ErrorFrame(kind, code, type, message == null ? "" : message);

@@ -3,6 +3,7 @@ package io.communica.core.internal.session;
 import io.communica.core.frame.MetadataCodec;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
+import io.communica.core.internal.remote.Arguments;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.Map;
@@ -71,7 +72,11 @@ public final class Frames {
   /** Appends {@code value} to {@code buf}; releases it when the serializer fails. */
   private static ByteBuf encodeInto(ByteBuf buf, Object value, Serializer serializer) {
     try {
-      serializer.encode(value, buf);
+      if (value instanceof Arguments call) {
+        serializer.encodeArguments(call.method(), call.values(), buf);
+      } else {
+        serializer.encode(value, buf);
+      }
     } catch (Throwable t) {
       buf.release();
       throw t;

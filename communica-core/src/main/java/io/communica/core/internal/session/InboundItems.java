@@ -245,9 +245,13 @@ abstract class InboundItems<T> implements Subscription {
     }
   }
 
+  /** The subscriber is about to get the end: {@code error} null for completion. */
+  void ending(@Nullable Throwable error) {}
+
   private void terminate(CoreSubscriber<? super T> a) {
     cancelled = true; // nothing more is delivered
     Throwable t = error;
+    ending(t);
     if (t == null) {
       a.onComplete();
     } else {

@@ -4,6 +4,7 @@ import io.communica.core.Handler;
 import io.communica.core.RequestException;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
+import io.communica.core.internal.remote.ArgumentsType;
 import io.netty.buffer.ByteBuf;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,9 @@ public final class RouteIndex {
             RequestException.INVALID_DATA);
       }
       try {
-        return serializer.decode(payload, type);
+        return type instanceof ArgumentsType call
+            ? serializer.decodeArguments(payload, call.method())
+            : serializer.decode(payload, type);
       } catch (RuntimeException e) {
         throw new RequestException(
             "cannot decode the request"

@@ -32,6 +32,8 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
   private final int size;
   private @Nullable ByteBuf frame;
   private volatile @Nullable Runnable onCancelWhileWaiting;
+  /** The call's record when interceptors are installed; set before the call is handed on. */
+  @Nullable CallRecord record;
   long deadline;
   int id;
 
@@ -169,7 +171,19 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
   }
 
   @Override
+  void ending(@Nullable Throwable error) {
+    CallRecord r = record;
+    if (r != null) {
+      r.end(error);
+    }
+  }
+
+  @Override
   void cancelled() {
+    CallRecord rec = record;
+    if (rec != null) {
+      rec.cancelled();
+    }
     Session s = session;
     if (s != null) {
       s.execute(() -> s.streamRequester.cancel(this));

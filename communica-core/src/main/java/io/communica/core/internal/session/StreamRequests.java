@@ -10,7 +10,10 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.CoreSubscriber;
+import io.communica.core.intercept.CallKind;
+import io.communica.core.intercept.ClientInterceptor;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
 
 /**
  * The {@code Flux}es of streams and channels entities return. Cold, like {@link Requests}: the
@@ -95,15 +98,37 @@ public final class StreamRequests {
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-      ByteBuf frame = Requests.encode(config, serializer, actual, type, route, data, metadata);
-      if (frame == null) {
-        return;
+      ClientInterceptor[] interceptors = config.clientInterceptors();
+      CallRecord record = null;
+      ByteBuf frame;
+      if (interceptors.length == 0) {
+        frame = Requests.encode(config, serializer, actual, type, route, data, metadata);
+        if (frame == null) {
+          return;
+        }
+      } else {
+        record =
+            CallRecord.client(
+                interceptors,
+                type == FrameType.REQUEST_STREAM ? CallKind.STREAM : CallKind.CHANNEL,
+                routeName,
+                metadata);
+        try {
+          record.start();
+          frame =
+              Requests.encodeFrame(config, serializer, type, route, data, record.metadataToSend());
+        } catch (RuntimeException e) {
+          record.end(e);
+          Operators.error(actual, e);
+          return;
+        }
       }
       StreamCall<T> call =
           new StreamCall<>(
               frame, routeName, itemType, serializer, terms.timeout(), terms.idleTimeout(),
               terms.window(), input);
       call.actual = actual;
+      call.record = record;
       actual.onSubscribe(call);
       target.accept(call);
     }

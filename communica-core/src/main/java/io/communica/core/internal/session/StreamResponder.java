@@ -7,6 +7,8 @@ import io.communica.core.OverloadedException;
 import io.communica.core.RequestException;
 import io.communica.core.frame.ControlFrames;
 import io.communica.core.frame.FrameType;
+import io.communica.core.intercept.CallKind;
+import io.communica.core.intercept.ServerInterceptor;
 import io.communica.core.internal.context.CurrentCall;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.collection.IntObjectHashMap;
@@ -40,6 +42,21 @@ final class StreamResponder {
   void start(
       boolean channel, int id, int flags, int contentType, int credits, ByteBuf payload,
       Map<String, String> metadata, RouteIndex.Entry entry) {
+    CallRecord record = null;
+    ServerInterceptor[] interceptors = session.settings().serverInterceptors();
+    if (interceptors.length != 0) {
+      record =
+          CallRecord.server(
+              interceptors, channel ? CallKind.CHANNEL : CallKind.STREAM, entry.route(), metadata,
+              payload.readableBytes(), session.peerId());
+      try {
+        record.start();
+      } catch (RuntimeException e) {
+        refuse(record, id, Replies.explain(e));
+        return;
+      }
+      metadata = record.metadataForHandler();
+    }
     if (streams.containsKey(id)) {
       session.protocolError("stream id " + id + " reused while its stream is open");
       return;
@@ -52,6 +69,7 @@ final class StreamResponder {
             : kind == Handler.Kind.STREAM || kind == Handler.Kind.BLOCKING_STREAM;
     if (!fits) {
       refuse(
+          record,
           id,
           new RequestException(
               "route '" + entry.route() + "' has a " + kind.name().toLowerCase(java.util.Locale.ROOT)
@@ -61,10 +79,10 @@ final class StreamResponder {
     }
     int max = session.settings().maxInFlight();
     if (streams.size() >= max) {
-      refuse(id, new OverloadedException(max + " streams from this peer are already open"));
+      refuse(record, id, new OverloadedException(max + " streams from this peer are already open"));
       return;
     }
-    Served served = new Served(id, entry, metadata);
+    Served served = new Served(id, entry, metadata, record);
     Publisher<?> items;
     CurrentCall current = CurrentCall.enter(entry.route(), metadata, session);
     try {
@@ -83,7 +101,7 @@ final class StreamResponder {
       current.exit();
       Throwable e = Replies.explain(t);
       Replies.logFailure(entry.route(), e);
-      refuse(id, e);
+      refuse(record, id, e);
       return;
     }
     streams.put(id, served);
@@ -135,7 +153,10 @@ final class StreamResponder {
             + "; return a Stream, an Iterable or an Iterator");
   }
 
-  private void refuse(int id, Throwable e) {
+  private void refuse(@Nullable CallRecord record, int id, Throwable e) {
+    if (record != null) {
+      record.end(e);
+    }
     session.out.writeMessage(Replies.error(session, id, e), null);
   }
 
@@ -154,7 +175,7 @@ final class StreamResponder {
     if (s == null) {
       return false;
     }
-    s.stop();
+    s.cancelled();
     ChannelInput in = s.input;
     if (in != null) {
       in.onRemoteEnd(new CancellationException("the requester cancelled the channel"));
@@ -193,7 +214,7 @@ final class StreamResponder {
     List<Served> open = new ArrayList<>(streams.values());
     streams.clear();
     for (Served s : open) {
-      s.stop();
+      s.cancelled();
       ChannelInput in = s.input;
       if (in != null) {
         in.onRemoteEnd(new ConnectionLostException("the connection closed"));
@@ -205,16 +226,27 @@ final class StreamResponder {
   private final class Served extends OutboundItems {
     final String route;
     final Map<String, String> metadata;
+    private final @Nullable CallRecord record;
     @Nullable ChannelInput input;
     /** Loop: the channel's input ended or was cancelled; always true for a stream. */
     boolean inputDone;
     private @Nullable Context context;
 
-    Served(int id, RouteIndex.Entry entry, Map<String, String> metadata) {
+    Served(
+        int id, RouteIndex.Entry entry, Map<String, String> metadata, @Nullable CallRecord record) {
       super(StreamResponder.this.session, id, true, entry.serializer());
       this.route = entry.route();
       this.metadata = metadata;
+      this.record = record;
       this.inputDone = true;
+    }
+
+    /** Loop: the requester cancelled, or the connection closed. */
+    void cancelled() {
+      if (record != null) {
+        record.cancelled();
+      }
+      stop();
     }
 
     @Override
@@ -229,6 +261,9 @@ final class StreamResponder {
 
     @Override
     void ended(@Nullable Throwable error) {
+      if (record != null) {
+        record.end(error);
+      }
       if (error == null) {
         session.out.writeFrame(
             ControlFrames.streamSignal(session.alloc(), FrameType.COMPLETE, id, true), null);
