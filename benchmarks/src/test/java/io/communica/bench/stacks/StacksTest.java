@@ -67,6 +67,23 @@ class StacksTest {
 
   @ParameterizedTest
   @MethodSource("stacks")
+  void theStacksWithStreamsCountItemsAsTheyArrive(String name) throws Exception {
+    Stack stack = Stack.named(name);
+    if (!stack.streams()) {
+      return; // the floor has no streams
+    }
+    try (BenchServer server = stack.serve("tcp://127.0.0.1:0", new LongAdder());
+        BenchClient client = stack.connect(server.address())) {
+      Meter meter = new Meter();
+      client.startStream(payload(64), meter);
+      assertThat(reaches(meter::count, 20_000)).as("items: " + meter.count()).isTrue();
+      meter.stop();
+      assertThat(meter.errors()).as("%s", meter.firstError()).isZero();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("stacks")
   void everyFireAndForgetMessageTakenIsReceived(String name) throws Exception {
     Stack stack = Stack.named(name);
     LongAdder received = new LongAdder();
