@@ -36,8 +36,9 @@ import reactor.core.publisher.Flux;
  *   <li>a parent that starts a child JVM with {@code connector.dump()} on its command line;
  *   <li>local IPC: a Unix-socket server with three child JVMs, a child over stdin/stdout, and a
  *       foreign program driven line by line;
- *   <li>an interface called as a local object (socpipe's {@code add}), in both directions.
- *   <li>shared memory with a child JVM, and telemetry records over UDP datagrams.
+ *   <li>an interface called as a local object (socpipe's {@code add}), in both directions;
+ *   <li>shared memory with a child JVM, and telemetry records over UDP datagrams;
+ *   <li>a hub: a producer's events reach a logger in order, a signal reaches its listener.
  * </ol>
  */
 public final class Demo {
@@ -58,6 +59,7 @@ public final class Demo {
     ok &= localTransports();
     ok &= interfaces(Connector.load(address));
     ok &= sharedMemoryAndDatagrams();
+    ok &= hub(Connector.load(address));
     System.out.println(ok ? "\nDemo finished: all scenarios passed." : "\nDemo FAILED.");
     System.exit(ok ? 0 : 1);
   }
@@ -218,12 +220,12 @@ public final class Demo {
   }
 
   static boolean sharedMemoryAndDatagrams() throws Exception {
-    title("10. Shared memory with a child JVM (communica-shm)");
+    title("11. Shared memory with a child JVM (communica-shm)");
     String shm = captured(() -> ShmParentExample.main(new String[0]));
     boolean ok = check(shm.contains("shm-child got: parent says hello to shm-child"), "a request through the rings");
     ok &= check(shm.contains("shm-child answered pid "), "the parent requested the child back");
     ok &= check(shm.contains("child pid") && shm.contains("exited with 0"), "the child exited cleanly");
-    title("11. Telemetry over UDP datagrams (communica-udp)");
+    title("12. Telemetry over UDP datagrams (communica-udp)");
     String udp = captured(() -> TelemetryReceiverExample.main(new String[0]));
     ok &= check(udp.contains("sender: fired 1000 readings; the receiver has "), "readings fired, status asked");
     ok &= check(udp.contains("sender exited with 0"), "the sender exited cleanly");
@@ -235,6 +237,14 @@ public final class Demo {
   }
 
   /** Runs an example, showing its output indented, and returns the output for the checks. */
+  static boolean hub(Connector connector) throws Exception {
+    title("13. Hub: events and signals (communica-hub)");
+    HubExample.Outcome o = HubExample.run(connector, 5);
+    return check(o.logged().size() == 5 && o.inOrder(), "the logger got the 5 readings in order")
+        & check(o.signals() == 1, "the signal listener got the producer's signal")
+        & check(o.leftSeen(), "the logger saw the producer leave");
+  }
+
   static boolean streams(Connector connector) {
     title("5. Streams and channels (requestStream, requestChannel)");
     try (RouteServer server = StreamsExample.server(connector);
@@ -293,7 +303,7 @@ public final class Demo {
     }
   }
   static boolean interfaces(Connector connector) throws Exception {
-    title("12. Interfaces as remote objects (socpipe's add)");
+    title("10. Interfaces as remote objects (socpipe's add)");
     ApiServerExample.Arithmetic onClient = new ApiServerExample.Arithmetic();
     try (RouteServer server =
             RouteServer.builder(connector)

@@ -22,4 +22,7 @@ public final class Messages {
 
   /** A log line sent fire-and-forget. */
   public record LogLine(String level, String text) {}
+
+  /** A sensor's reading, emitted as an event through the hub. */
+  public record Reading(String sensor, double celsius) {}
 }

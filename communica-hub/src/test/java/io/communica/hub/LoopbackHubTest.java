@@ -1,0 +1,18 @@
+package io.communica.hub;
+
+import io.communica.core.Connector;
+import io.communica.test.loopback.LoopbackConnector;
+import java.util.UUID;
+
+class LoopbackHubTest extends HubSuite {
+  @Override
+  Connector hubConnector() {
+    return LoopbackConnector.named("hub-" + UUID.randomUUID());
+  }
+
+  /** The 100,000 run is TCP's; here the same test with fewer. */
+  @Override
+  int floodEvents() {
+    return 10_000;
+  }
+}
