@@ -71,10 +71,17 @@ final class RawPeer implements AutoCloseable {
    */
   static byte[] hello(
       int version, byte[] id, int keepAliveMs, int capabilities, byte @Nullable [] token) {
+    return hello(version, id, keepAliveMs, capabilities, token, 64 * 1024);
+  }
+
+  /** A HELLO as above announcing {@code maxFrame} as this peer's largest frame. */
+  static byte[] hello(
+      int version, byte[] id, int keepAliveMs, int capabilities, byte @Nullable [] token,
+      int maxFrame) {
     // version 2 added the capability bits at the end
     int tail = version >= 2 ? 4 + (token != null ? 1 + token.length : 0) : 0;
     ByteBuffer p = ByteBuffer.allocate(12 + 2 + id.length + 2 + tail);
-    p.putInt(16 * 1024 * 1024).putInt(64 * 1024).putInt(keepAliveMs);
+    p.putInt(16 * 1024 * 1024).putInt(maxFrame).putInt(keepAliveMs);
     p.putShort((short) id.length).put(id).putShort((short) 0);
     if (version >= 2) {
       p.putInt(capabilities);

@@ -31,6 +31,8 @@ final class Fragmenter {
   private final ArrayDeque<Sending> waiting = new ArrayDeque<>(0);
   private final Runnable turnTask = this::turn;
   private long sendingBytes;
+  /** Bytes of every message here (in progress and waiting), counted against the memory budget. */
+  private long held;
   private int nextMessageId;
   private boolean turnScheduled;
 
@@ -40,6 +42,7 @@ final class Fragmenter {
     final @Nullable WriteListener listener;
     final int size;
     int sent;
+    boolean budgeted;
 
     Sending(ByteBuf frame, @Nullable WriteListener listener) {
       this.frame = frame;
@@ -64,11 +67,49 @@ final class Fragmenter {
       frame.setInt(frame.readerIndex() + FrameHeader.OFF_ID, id);
     }
     Sending s = new Sending(frame, listener);
+    hold(s);
     if (waiting.isEmpty() && canStart(s)) {
       start(s);
     } else {
       waiting.add(s);
     }
+  }
+
+  /**
+   * Counts a message against the memory budget and this connection's share: messages wait here
+   * only while the transport is full, so past either bound the peer is not reading and the
+   * connection closes (the message is then failed with everything else).
+   */
+  private void hold(Sending s) {
+    if (session.account.reserve(s.size)) {
+      s.budgeted = true;
+      held += s.size;
+      if (held > out.maxQueuedBytes()) {
+        out.peerNotReading("more than " + out.maxQueuedBytes() + " bytes of large messages were waiting");
+      }
+    } else {
+      out.peerNotReading(session.account.overBudget());
+    }
+  }
+
+  private void unhold(Sending s) {
+    if (s.budgeted) {
+      boolean was = backlogged();
+      s.budgeted = false;
+      held -= s.size;
+      session.account.release(s.size);
+      if (was && !backlogged()) {
+        out.backlogCleared();
+      }
+    }
+  }
+
+  /**
+   * Whether the large messages here hold half this connection's share: the outbox then keeps what
+   * it has queued (where the senders' bound applies) instead of handing more over.
+   */
+  boolean backlogged() {
+    return held >= out.maxQueuedBytes() / 2;
   }
 
   private boolean canStart(Sending s) {
@@ -131,6 +172,7 @@ final class Fragmenter {
       Sending s = sending.poll();
       if (writeNext(s)) {
         sendingBytes -= s.size;
+        unhold(s);
         s.frame.release();
       } else {
         sending.add(s);
@@ -156,6 +198,7 @@ final class Fragmenter {
   void failAll(Throwable error) {
     for (ArrayDeque<Sending> q : java.util.List.of(sending, waiting)) {
       for (Sending s; (s = q.poll()) != null; ) {
+        unhold(s);
         s.frame.release();
         if (s.listener != null) {
           s.listener.onWritten(error);

@@ -164,11 +164,15 @@ public final class MemoryBudget {
      */
     public boolean reserve(long n) {
       long now = used.addAndGet(n);
-      if ((now <= limit || mayExceed(now)) && add(n) == n) {
-        return true;
+      boolean granted = false;
+      try {
+        granted = (now <= limit || mayExceed(now)) && add(n) == n;
+        return granted;
+      } finally {
+        if (!granted) {
+          used.addAndGet(-n);
+        }
       }
-      used.addAndGet(-n);
-      return false;
     }
 
     /**

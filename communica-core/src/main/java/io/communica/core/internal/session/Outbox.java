@@ -125,7 +125,7 @@ final class Outbox {
     }
     long drained = 0;
     Outbound o;
-    while (conn.isWritable()) {
+    while (conn.isWritable() && !fragmenter.backlogged()) {
       o = stalled.isEmpty() ? queue.poll() : stalled.poll();
       if (o == null) {
         break;
@@ -262,11 +262,26 @@ final class Outbox {
       }
     }
     if (why != null) {
-      session.closing.quietly(
-          new ConnectionLostException(
-              "closing connection with " + session.describe() + ": the peer does not read: "
-                  + why));
+      peerNotReading(why);
     }
+  }
+
+  /** Loop: large messages went out and the fragmenter takes more: what is queued may follow. */
+  void backlogCleared() {
+    if (!queue.isEmpty() || !stalled.isEmpty()) {
+      conn.execute(drainTask);
+    }
+  }
+
+  /** Loop: closes the connection (without CLOSE: the peer does not read), saying {@code why}. */
+  void peerNotReading(String why) {
+    session.closing.quietly(
+        new ConnectionLostException(
+            "closing connection with " + session.describe() + ": the peer does not read: " + why));
+  }
+
+  long maxQueuedBytes() {
+    return maxQueuedBytes;
   }
 
   /** Writes a control frame now and flushes it. */

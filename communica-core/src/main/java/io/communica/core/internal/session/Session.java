@@ -368,7 +368,11 @@ public final class Session
   /** This connection holds the most of an exhausted memory budget: close it, saying so. Any thread. */
   @Override
   public void shed(String reason) {
-    conn.execute(() -> overloaded(reason));
+    try {
+      conn.execute(() -> overloaded(reason));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the connection's loop is shutting down: it is closing and releases what it holds anyway
+    }
   }
 
   /** Loop: closes because memory ran short (the budget, or an allocation that failed). */
