@@ -182,8 +182,11 @@ class BadInputTest {
     }
   }
 
-  @Test
-  void aClientThatDoesNotReadItsRepliesIsClosed() throws Exception {
+  /**
+   * Restarts the server with a 1 MiB share per connection, answering an empty request with 60 kB;
+   * returns a latch that opens when client {@code clientId} disconnects.
+   */
+  private java.util.concurrent.CountDownLatch largeRepliesServerWatching(String clientId) {
     server.close();
     server =
         SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
@@ -197,23 +200,27 @@ class BadInputTest {
     server
         .events()
         .filter(e -> e.type() == io.communica.core.ClientEvent.Type.DISCONNECTED)
-        .filter(e -> e.client().clientId().equals("deaf"))
+        .filter(e -> e.client().clientId().equals(clientId))
         .subscribe(e -> gone.countDown());
+    return gone;
+  }
+
+  /** Sends {@code count} empty requests at once, never reading; the server may close meanwhile. */
+  private static void pipelineEmptyRequests(RawPeer peer, int count) {
+    try {
+      peer.send(RawPeer.emptyRequests(count));
+    } catch (java.io.IOException closedWhileSending) {
+      // the server may close before it read everything
+    }
+  }
+
+  @Test
+  void aClientThatDoesNotReadItsRepliesIsClosed() throws Exception {
+    java.util.concurrent.CountDownLatch gone = largeRepliesServerWatching("deaf");
     try (RawPeer peer = new RawPeer(port)) {
       peer.handshake("deaf");
-      byte[] request = RawPeer.frame(FrameHeader.VERSION, FrameType.REQUEST, FrameHeader.FLAG_EMPTY, 0, new byte[0]);
       // 4000 small requests, each answered by 60 kB that the peer never reads
-      java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-      for (int i = 1; i <= 4000; i++) {
-        byte[] r = request.clone();
-        java.nio.ByteBuffer.wrap(r).putInt(4 + FrameHeader.OFF_ID, i);
-        all.write(r);
-      }
-      try {
-        peer.send(all.toByteArray());
-      } catch (java.io.IOException closedWhileSending) {
-        // the server may close before it read everything
-      }
+      pipelineEmptyRequests(peer, 4000);
       // the server gives up on this connection instead of queueing 240 MB of replies
       peer.readUntilClosed();
       assertThat(gone.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
@@ -222,37 +229,12 @@ class BadInputTest {
 
   @Test
   void aClientThatAnnouncesSmallFramesAndDoesNotReadItsLargeRepliesIsClosed() throws Exception {
-    server.close();
-    server =
-        SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
-            .handler(Handler.nonBlocking(String.class, s -> s == null ? "r".repeat(60_000) : "ok " + s))
-            .maxQueuedBytes(1 << 20)
-            .start();
-    port = ((TcpConnector) server.connector()).port();
-    client.close();
-    client = SimpleClient.builder(server.connector()).start();
-    java.util.concurrent.CountDownLatch gone = new java.util.concurrent.CountDownLatch(1);
-    server
-        .events()
-        .filter(e -> e.type() == io.communica.core.ClientEvent.Type.DISCONNECTED)
-        .filter(e -> e.client().clientId().equals("small-frames"))
-        .subscribe(e -> gone.countDown());
+    java.util.concurrent.CountDownLatch gone = largeRepliesServerWatching("small-frames");
     try (RawPeer peer = new RawPeer(port)) {
       // frames of 4 KiB at most: every 60 kB reply goes out in fragments, one per turn
       peer.send(RawPeer.hello(FrameHeader.VERSION, "small-frames".getBytes(StandardCharsets.UTF_8), 10_000, 0, null, 4096));
       assertThat(peer.read().type()).isEqualTo(FrameType.WELCOME);
-      byte[] request = RawPeer.frame(FrameHeader.VERSION, FrameType.REQUEST, FrameHeader.FLAG_EMPTY, 0, new byte[0]);
-      java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-      for (int i = 1; i <= 2000; i++) {
-        byte[] r = request.clone();
-        java.nio.ByteBuffer.wrap(r).putInt(4 + FrameHeader.OFF_ID, i);
-        all.write(r);
-      }
-      try {
-        peer.send(all.toByteArray());
-      } catch (java.io.IOException closedWhileSending) {
-        // the server may close before it read everything
-      }
+      pipelineEmptyRequests(peer, 2000);
       // 120 MB of replies would wait in fragments: the server gives up on the connection instead
       assertThat(gone.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     }

@@ -10,11 +10,9 @@ import io.communica.core.frame.FrameType;
 import io.communica.test.contract.ChildProcess;
 import io.netty.util.internal.PlatformDependent;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -104,7 +102,7 @@ class MemoryExhaustionTest {
                   }
                   deaf.handshake("deaf-" + n);
                   try {
-                    deaf.send(manyEmptyRequests(1000)); // 60 MB of replies it never reads
+                    deaf.send(RawPeer.emptyRequests(1000)); // 60 MB of replies it never reads
                   } catch (IOException closed) {
                     cut.incrementAndGet();
                   }
@@ -180,18 +178,6 @@ class MemoryExhaustionTest {
         child.destroyForcibly();
       }
     }
-  }
-
-  private static byte[] manyEmptyRequests(int count) {
-    byte[] request =
-        RawPeer.frame(FrameHeader.VERSION, FrameType.REQUEST, FrameHeader.FLAG_EMPTY, 0, new byte[0]);
-    ByteArrayOutputStream all = new ByteArrayOutputStream(count * request.length);
-    for (int i = 1; i <= count; i++) {
-      byte[] r = request.clone();
-      ByteBuffer.wrap(r).putInt(4 + FrameHeader.OFF_ID, i);
-      all.write(r, 0, r.length);
-    }
-    return all.toByteArray();
   }
 
   /** All of a 16 MiB request but its last fragment. */

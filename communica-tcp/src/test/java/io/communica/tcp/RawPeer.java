@@ -47,6 +47,16 @@ final class RawPeer implements AutoCloseable {
     socket.shutdownOutput();
   }
 
+  /** {@code count} empty REQUEST frames with ids 1 to {@code count}, one after the other. */
+  static byte[] emptyRequests(int count) {
+    byte[] request = frame(FrameHeader.VERSION, FrameType.REQUEST, FrameHeader.FLAG_EMPTY, 0, new byte[0]);
+    ByteBuffer all = ByteBuffer.allocate(count * request.length);
+    for (int i = 1; i <= count; i++) {
+      all.put(request).putInt(all.position() - request.length + 4 + FrameHeader.OFF_ID, i);
+    }
+    return all.array();
+  }
+
   /** A frame with the given header fields and payload. */
   static byte[] frame(int version, int type, int flags, int id, byte[] payload) {
     ByteBuffer b = ByteBuffer.allocate(4 + FrameHeader.SIZE + payload.length);
