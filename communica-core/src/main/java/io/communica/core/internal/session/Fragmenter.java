@@ -84,8 +84,11 @@ final class Fragmenter {
     if (session.account.reserve(s.size)) {
       s.budgeted = true;
       held += s.size;
-      if (held > out.maxQueuedBytes()) {
-        out.peerNotReading("more than " + out.maxQueuedBytes() + " bytes of large messages were waiting");
+      // the outbox stops handing sends over at the share itself (backlogged): only replies, which
+      // are written on the loop whatever the transport's state, can pass twice the share
+      if (held > 2 * out.maxQueuedBytes()) {
+        out.peerNotReading(
+            "more than " + 2 * out.maxQueuedBytes() + " bytes of large messages were waiting");
       }
     } else {
       out.peerNotReading(session.account.overBudget());
@@ -105,11 +108,12 @@ final class Fragmenter {
   }
 
   /**
-   * Whether the large messages here hold half this connection's share: the outbox then keeps what
-   * it has queued (where the senders' bound applies) instead of handing more over.
+   * Whether the large messages here hold this connection's share: the outbox then keeps what it
+   * has queued (where the senders' bound applies) instead of handing more over. Below it, small
+   * frames keep overtaking large messages.
    */
   boolean backlogged() {
-    return held >= out.maxQueuedBytes() / 2;
+    return held >= out.maxQueuedBytes();
   }
 
   private boolean canStart(Sending s) {
