@@ -375,8 +375,11 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * Nodes joining and leaving, from subscription on; it resumes after a lost connection (what
-   * happened meanwhile is not replayed: read {@link #nodes()}).
+   * The nodes joined when the subscription reaches the hub, each as a {@code JOINED} event, then
+   * nodes joining and leaving as it happens: a node that joins around the time of subscribing shows
+   * exactly once, in the snapshot or after it. It resumes after a lost connection with a new
+   * snapshot (so a node can show as {@code JOINED} again; leaves meanwhile are not replayed: read
+   * {@link #nodes()}).
    */
   public Flux<NodeEvent> nodeEvents() {
     return resilient(() -> client.requestStream(Wire.MEMBERS, "", Wire.Member.class), false)

@@ -180,9 +180,10 @@ public final class HubState {
       }
       // expire it if the handshake does not complete after all
       scheduleExpiry(n);
-    }
-    if (joined != null) {
-      publish(Member.JOINED, info(joined, true));
+      if (joined != null) {
+        // under the lock, so that a listener's snapshot and the changes after it do not overlap
+        publish(Member.JOINED, info(joined, true));
+      }
     }
     return null;
   }
@@ -241,9 +242,9 @@ public final class HubState {
           e.seqs.remove(id);
         }
       }
+      publish(Member.LEFT, info(n, false));
     }
     log.debug("node {} ({}) left", id, n.name);
-    publish(Member.LEFT, info(n, false));
   }
 
   public List<NodeInfo> nodes() {
@@ -285,7 +286,11 @@ public final class HubState {
     return found;
   }
 
-  /** Membership for one listener: ACK, then JOINED and LEFT (the oldest dropped past 1024). */
+  /**
+   * Membership for one listener: ACK, a JOINED for every node joined now, then JOINED and LEFT as
+   * they happen (the oldest dropped past 1024). The snapshot is taken under the same lock as the
+   * changes, so a node shows once: in the snapshot or as a change after it.
+   */
   public Outlet<Member> members() {
     Outlet<Member> o =
         new Outlet<>(1024, Outlet.DROP_OLDEST, null) {
@@ -299,7 +304,13 @@ public final class HubState {
             members.remove(this);
           }
         };
-    members.add(o);
+    synchronized (lock) {
+      members.add(o);
+      Set<String> up = connectedIds.get();
+      for (NodeEntry n : nodes.values()) {
+        o.offer(new Member(Member.JOINED, info(n, up.contains(n.id))), Long.MAX_VALUE);
+      }
+    }
     return o;
   }
 
