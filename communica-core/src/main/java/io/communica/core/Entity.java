@@ -157,7 +157,8 @@ abstract class Entity<S extends Entity<S>> implements AutoCloseable {
     requireNonNull(type, "type");
     CallOptions.check(options);
     return Interfaces.proxy(
-        core, type, clientId, timeout(options), failFast(options), options.metadata(),
+        core, type, clientId, timeout(options), idle(options), options.streamWindow(),
+        failFast(options), options.metadata(),
         type.getSimpleName() + " proxy of " + target);
   }
 

@@ -200,8 +200,17 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
    *       implementation to return;
    *   <li>{@link OneWay @OneWay} {@code void} (or {@code Mono<Void>}, {@code
    *       CompletableFuture<Void>}): fire-and-forget, done once the transport took the message;
-   *   <li>{@code Flux}: not supported yet (streams); refused here.
+   *   <li>{@code Flux<T>} (or {@code Publisher<T>}): a stream, as {@link #requestStream}, sent
+   *       when subscribed (cold): the subscriber's demand becomes credits across the wire,
+   *       cancelling it cancels the implementation's {@code Flux}, and an error after some items
+   *       arrives after them as for a {@code Mono} method; the timeout bounds the wait for the
+   *       first item, {@link CallOptions} give an idle timeout and the window. A peer without
+   *       streams fails it as {@code requestStream} fails.
    * </ul>
+   *
+   * <p>A parameter cannot be a {@code Flux} (or any {@code Publisher}): the arguments are one
+   * message, so such a method is refused here; use {@link #requestChannel} for items in both
+   * directions.
    *
    * <p>The arguments travel as one message, an array in declaration order, and are decoded on the
    * other side into the parameters' generic types ({@code List<Point>} arrives as such). An
@@ -222,8 +231,9 @@ public final class RouteClient extends ClientEntity<RouteClient> implements Rout
   }
 
   /**
-   * A proxy of {@code type} whose calls use {@code options} (timeout, fail-fast, metadata) in place
-   * of the entity's; see {@link #proxy(Class)}.
+   * A proxy of {@code type} whose calls use {@code options} (timeout, fail-fast, metadata; idle
+   * timeout and window for methods returning {@code Flux}) in place of the entity's; see {@link
+   * #proxy(Class)}.
    *
    * @since 0.1
    */

@@ -66,7 +66,10 @@ interface RouteEditing {
    *
    * <p>Methods returning {@code Mono} or {@code CompletableFuture} (or {@code CompletionStage})
    * are called on the I/O thread and must not block; all others may block and run on the
-   * blocking scheduler, like {@link Handler#blocking}. The arguments arrive decoded into the
+   * blocking scheduler, like {@link Handler#blocking}. A method returning {@code Flux} (or {@code
+   * Publisher}) is a stream route, like {@link Handler#stream}: called on the I/O thread, its
+   * {@code Flux} is asked for items as the caller grants credits and cancelled when the caller
+   * cancels; an error it signals after some items reaches the caller after them. The arguments arrive decoded into the
    * parameters' generic types (a validating serializer checks each one against its parameter's
    * constraints first). An exception of a type in the method's {@code throws} clause reaches the
    * caller as that type; communica's own exceptions as themselves; anything else as {@link
@@ -75,8 +78,8 @@ interface RouteEditing {
    *
    * @return the routes added, in order
    * @throws IllegalArgumentException if {@code type} is not an interface, has overloaded methods
-   *     without {@link RouteName}, a method returning a stream ({@code Flux}: not supported yet),
-   *     or a route that already has a handler; nothing is added then
+   *     without {@link RouteName}, a method taking a stream ({@code Flux} parameter: not
+   *     supported), or a route that already has a handler; nothing is added then
    * @since 0.1
    */
   default <T> List<String> expose(Class<T> type, T impl) {

@@ -8,6 +8,7 @@ import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** Interfaces called remotely, for the entities: the handlers of an implementation, and proxies. */
@@ -22,13 +23,16 @@ public final class Interfaces {
 
   /**
    * A proxy of {@code type} whose calls go from {@code core} to {@code clientId} (a server's
-   * client; null for a client's server or any client of a server), with the given call settings.
+   * client; null for a client's server or any client of a server), with the given call settings
+   * (the idle timeout and window apply to methods returning a stream).
    */
   public static <T> T proxy(
       CoreBase core,
       Class<T> type,
       @Nullable String clientId,
       Duration timeout,
+      Duration idleTimeout,
+      int streamWindow,
       boolean failFast,
       Map<String, String> metadata,
       String description) {
@@ -44,6 +48,13 @@ public final class Interfaces {
           @Override
           public Mono<Void> fire(String route, Arguments data) {
             return core.fire(clientId, route, data, timeout, failFast, null, metadata);
+          }
+
+          @Override
+          public Flux<Object> stream(String route, Arguments data, Type itemType) {
+            return core.requestStream(
+                clientId, route, data, itemType, timeout, idleTimeout, streamWindow, failFast, null,
+                metadata);
           }
         };
     return model.proxy(caller, description);

@@ -3,18 +3,26 @@ package io.communica.test.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.communica.core.CallOptions;
 import io.communica.core.Connector;
 import io.communica.core.HandlerFailedException;
 import io.communica.core.OneWay;
+import io.communica.core.RequestException;
 import io.communica.core.RouteClient;
+import io.communica.core.RouteName;
 import io.communica.core.RouteServer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -142,5 +150,193 @@ public interface RemoteInterfaceContract {
                     .start());
     client.connected().block(Duration.ofSeconds(15));
     callEveryKind(server.proxy(Calculator.class, "calculator-1"), impl);
+  }
+
+  // ---------------------------------------------------------------- methods returning Flux
+
+  /** A declared exception of {@link Feed#failAfter}. */
+  final class FeedException extends Exception {
+    public FeedException(String message) {
+      super(message);
+    }
+  }
+
+  /** Methods returning {@code Flux}: each a stream route. */
+  interface Feed {
+    /** 1 to {@code n}; none for 0; a negative {@code n} throws before any stream exists. */
+    Flux<Integer> count(int n);
+
+    /**
+     * 1 to {@code n}, then an error: {@code FeedException} for "declared", {@code
+     * RequestException} of code 42 for "refused", {@code IllegalStateException} otherwise.
+     */
+    Flux<Integer> failAfter(int n, String how) throws FeedException;
+
+    /** 0, 1, 2, ... as long as asked for, until cancelled. */
+    Flux<Integer> endless();
+  }
+
+  /** The implementation, with what the contract observes from the responder's side. */
+  final class Numbers implements Feed {
+    /** Counted down when the {@code Flux} of {@link #endless} is cancelled. */
+    final CountDownLatch cancelled = new CountDownLatch(1);
+    /** The most items {@link #count}'s {@code Flux} was asked for and had not yet emitted. */
+    final AtomicLong maxOutstanding = new AtomicLong();
+
+    private final AtomicLong requested = new AtomicLong();
+    private final AtomicLong emitted = new AtomicLong();
+
+    @Override
+    public Flux<Integer> count(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("count " + n + " is negative");
+      }
+      return Flux.range(1, n)
+          .doOnNext(i -> emitted.incrementAndGet())
+          .doOnRequest(
+              r -> {
+                long total = requested.accumulateAndGet(r, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
+                maxOutstanding.accumulateAndGet(total - emitted.get(), Math::max);
+              });
+    }
+
+    @Override
+    public Flux<Integer> failAfter(int n, String how) throws FeedException {
+      Throwable error =
+          switch (how) {
+            case "declared" -> new FeedException("declared after " + n);
+            case "refused" -> new RequestException("refused after " + n, 42);
+            default -> new IllegalStateException("broke after " + n);
+          };
+      return Flux.range(1, n).concatWith(Flux.error(error));
+    }
+
+    @Override
+    public Flux<Integer> endless() {
+      return Flux.<Integer, Integer>generate(
+              () -> 0,
+              (i, sink) -> {
+                sink.next(i);
+                return i + 1;
+              })
+          .doOnCancel(cancelled::countDown);
+    }
+  }
+
+  /** A client whose server exposes {@code impl} as a {@link Feed}. */
+  private RouteClient feedClient(Numbers impl) {
+    RouteServer server = resources().add(routeServer(newAddress()).start());
+    server.expose(Feed.class, impl);
+    return resources().add(routeClient(server.connector()).start());
+  }
+
+  @Test
+  default void aFluxMethodStreamsItsItemsInOrderAndAnEmptyOneCompletes() {
+    Numbers impl = new Numbers();
+    Feed feed = feedClient(impl).proxy(Feed.class);
+    Duration wait = Duration.ofSeconds(15);
+    StepVerifier.create(feed.count(5)).expectNext(1, 2, 3, 4, 5).expectComplete().verify(wait);
+    StepVerifier.create(feed.count(0)).expectComplete().verify(wait);
+    Flux<Integer> cold = feed.count(3); // a new stream per subscription
+    StepVerifier.create(cold).expectNext(1, 2, 3).expectComplete().verify(wait);
+    StepVerifier.create(cold).expectNext(1, 2, 3).expectComplete().verify(wait);
+    StepVerifier.create(feed.count(-1))
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isExactlyInstanceOf(HandlerFailedException.class)
+                    .hasMessage("java.lang.IllegalArgumentException: count -1 is negative"))
+        .verify(wait);
+  }
+
+  @Test
+  default void anErrorMidStreamArrivesAfterTheEarlierItemsAsForAMonoMethod() throws Exception {
+    Feed feed = feedClient(new Numbers()).proxy(Feed.class);
+    Duration wait = Duration.ofSeconds(15);
+    StepVerifier.create(feed.failAfter(3, "declared"))
+        .expectNext(1, 2, 3)
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isExactlyInstanceOf(FeedException.class)
+                    .hasMessage("declared after 3")
+                    .hasCauseInstanceOf(HandlerFailedException.class))
+        .verify(wait);
+    StepVerifier.create(feed.failAfter(2, "refused"))
+        .expectNext(1, 2)
+        .expectErrorSatisfies(
+            e -> {
+              assertThat(e).isExactlyInstanceOf(RequestException.class).hasMessage("refused after 2");
+              assertThat(((RequestException) e).code()).isEqualTo(42);
+            })
+        .verify(wait);
+    StepVerifier.create(feed.failAfter(1, "undeclared"))
+        .expectNext(1)
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isExactlyInstanceOf(HandlerFailedException.class)
+                    .hasMessage("java.lang.IllegalStateException: broke after 1"))
+        .verify(wait);
+  }
+
+  /** A proxy whose {@code Flux} method names a route that a request handler answers. */
+  interface AddAsStream {
+    @RouteName("Calculator.add")
+    Flux<Integer> add(int a, int b);
+  }
+
+  @Test
+  default void aFluxMethodOnARequestRouteFailsAsAWrongInteraction() {
+    RouteServer server = resources().add(routeServer(newAddress()).start());
+    server.expose(Calculator.class, new Arithmetic());
+    RouteClient client = resources().add(routeClient(server.connector()).start());
+    StepVerifier.create(client.proxy(AddAsStream.class).add(1, 2))
+        .expectErrorSatisfies(
+            e -> {
+              assertThat(e).isExactlyInstanceOf(RequestException.class);
+              assertThat(((RequestException) e).code())
+                  .isEqualTo(RequestException.WRONG_INTERACTION);
+            })
+        .verify(Duration.ofSeconds(15));
+  }
+
+  @Test
+  default void cancellingTheFluxCancelsTheImplementationsFlux() throws Exception {
+    Numbers impl = new Numbers();
+    Feed feed = feedClient(impl).proxy(Feed.class);
+    StepVerifier.create(feed.endless())
+        .expectNext(0, 1, 2)
+        .thenCancel()
+        .verify(Duration.ofSeconds(15));
+    assertThat(impl.cancelled.await(15, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  default void tenThousandItemsReachASubscriberWithSmallDemandWithinTheWindow() {
+    Numbers impl = new Numbers();
+    int window = 16;
+    Feed feed = feedClient(impl).proxy(Feed.class, CallOptions.DEFAULT.withStreamWindow(window));
+    List<Integer> received =
+        feed.count(10_000).limitRate(3).collectList().block(Duration.ofSeconds(30));
+    assertThat(received).isEqualTo(IntStream.rangeClosed(1, 10_000).boxed().toList());
+    // backpressure crossed the wire: the implementation was never asked beyond the window
+    assertThat(impl.maxOutstanding.get()).isPositive().isLessThanOrEqualTo(window);
+  }
+
+  @Test
+  default void aServersProxyStreamsFromItsClientsImplementation() {
+    Numbers impl = new Numbers();
+    RouteServer server = resources().add(routeServer(newAddress()).start());
+    RouteClient client =
+        resources()
+            .add(
+                routeClient(server.connector())
+                    .clientId("feed-1")
+                    .expose(Feed.class, impl)
+                    .start());
+    client.connected().block(Duration.ofSeconds(15));
+    Feed feed = server.proxy(Feed.class, "feed-1");
+    StepVerifier.create(feed.count(4)).expectNext(1, 2, 3, 4).expectComplete().verify(Duration.ofSeconds(15));
   }
 }

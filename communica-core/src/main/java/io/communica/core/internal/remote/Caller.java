@@ -1,6 +1,7 @@
 package io.communica.core.internal.remote;
 
 import java.lang.reflect.Type;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** What a proxy sends its calls through: an entity with its target and call settings. */
@@ -11,4 +12,7 @@ public interface Caller {
 
   /** A fire-and-forget message to {@code route}. */
   Mono<Void> fire(String route, Arguments data);
+
+  /** A stream from {@code route} (as {@code requestStream}); each item decoded into {@code itemType}. */
+  Flux<Object> stream(String route, Arguments data, Type itemType);
 }

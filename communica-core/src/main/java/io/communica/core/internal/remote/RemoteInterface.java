@@ -75,8 +75,8 @@ public final class RemoteInterface<T> {
    *
    * @throws IllegalArgumentException if it is not an interface, has overloaded methods without
    *     route names, two methods on one route, or a method whose types cannot be called remotely
-   *     (a stream, a type variable, a {@code Future} other than {@code CompletableFuture}); the
-   *     message names the methods
+   *     (a stream parameter, a type variable, a {@code Future} other than {@code
+   *     CompletableFuture}); the message names the methods
    */
   @SuppressWarnings("unchecked")
   public static <T> RemoteInterface<T> of(Class<T> type) {

@@ -28,6 +28,7 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -48,7 +49,9 @@ final class RemoteMethod {
     /** A cold {@code Mono}. */
     MONO,
     /** A {@code CompletableFuture}, the call under way. */
-    FUTURE
+    FUTURE,
+    /** A cold {@code Flux}: a stream, requested when subscribed. */
+    FLUX
   }
 
   final Method method;
@@ -76,10 +79,13 @@ final class RemoteMethod {
     } else if (raw == CompletableFuture.class || raw == CompletionStage.class) {
       result = Result.FUTURE;
       replyType = typeArgument(generic);
+    } else if (raw == Flux.class || raw == Publisher.class) {
+      result = Result.FLUX;
+      replyType = typeArgument(generic);
     } else if (Publisher.class.isAssignableFrom(raw)) {
       throw new IllegalArgumentException(
           display(method) + " returns " + raw.getSimpleName()
-              + ": not supported yet: streams (return Mono, CompletableFuture or a value)");
+              + ": return Flux (or Publisher) for a stream, Mono for one reply");
     } else if (Future.class.isAssignableFrom(raw) || CompletionStage.class.isAssignableFrom(raw)) {
       throw new IllegalArgumentException(
           display(method) + " returns " + raw.getSimpleName()
@@ -89,12 +95,21 @@ final class RemoteMethod {
       replyType = raw == void.class ? Void.class : box(generic);
     }
     oneWay = method.isAnnotationPresent(OneWay.class);
-    if (oneWay && !(raw == void.class || replyType == Void.class)) {
+    if (oneWay && (result == Result.FLUX || !(raw == void.class || replyType == Void.class))) {
       throw new IllegalArgumentException(
           display(method) + " is @OneWay: it must return void, Mono<Void> or CompletableFuture<Void>");
     }
     for (Type t : method.getGenericParameterTypes()) {
       refuseTypeVariables(method, t);
+    }
+    for (Class<?> p : method.getParameterTypes()) {
+      if (Publisher.class.isAssignableFrom(p)) {
+        throw new IllegalArgumentException(
+            display(method) + " takes a " + p.getSimpleName()
+                + ": not supported: the arguments travel as one message, so a parameter cannot be"
+                + " a stream (for items in both directions use requestChannel and"
+                + " Handler.channel)");
+      }
     }
     refuseTypeVariables(method, replyType);
     this.argumentsType = new ArgumentsType(method);
@@ -124,6 +139,10 @@ final class RemoteMethod {
   /** Makes the call for a proxy: sends it and returns what the method's return type asks for. */
   @Nullable Object call(Caller caller, @Nullable Object @Nullable [] args) throws Throwable {
     Arguments data = new Arguments(method, args == null ? NO_ARGUMENTS : args);
+    if (result == Result.FLUX) {
+      Flux<Object> flux = caller.stream(route, data, replyType);
+      return declared.isEmpty() ? flux : flux.onErrorMap(HandlerFailedException.class, this::fromRemote);
+    }
     Mono<?> mono = oneWay ? caller.fire(route, data) : caller.request(route, data, replyType);
     if (!declared.isEmpty()) {
       mono = mono.onErrorMap(HandlerFailedException.class, this::fromRemote);
@@ -132,6 +151,7 @@ final class RemoteMethod {
       case MONO -> mono;
       case FUTURE -> mono.toFuture();
       case BLOCK -> block(mono);
+      case FLUX -> throw new AssertionError(result);
     };
   }
 
@@ -187,7 +207,16 @@ final class RemoteMethod {
                 return remoteErrors(stage == null ? null : Mono.fromCompletionStage(stage));
               });
       case BLOCK -> Handler.blocking(type, data -> invoke(impl, data));
+      case FLUX -> Handler.stream(type, data -> remoteErrors((Publisher<?>) invoke(impl, data)));
     };
+  }
+
+  private Flux<?> remoteErrors(@Nullable Publisher<?> items) {
+    if (items == null) {
+      return Flux.empty();
+    }
+    Flux<?> flux = Flux.from(items);
+    return exceptionTypes.length == 0 ? flux : flux.onErrorMap(this::toRemote);
   }
 
   private Mono<?> remoteErrors(@Nullable Mono<?> mono) {
