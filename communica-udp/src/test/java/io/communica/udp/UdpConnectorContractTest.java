@@ -256,4 +256,34 @@ class UdpConnectorContractTest implements ConnectorContract {
   @Disabled(NO_SERVER_CALLS)
   @Override
   public void aServersProxyCallsItsClientsImplementation() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void aFluxMethodStreamsItsItemsInOrderAndAnEmptyOneCompletes() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void anErrorMidStreamArrivesAfterTheEarlierItemsAsForAMonoMethod() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void aFluxMethodOnARequestRouteFailsAsAWrongInteraction() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void cancellingTheFluxCancelsTheImplementationsFlux() {}
+
+  @Test
+  @Disabled(NO_STREAMS)
+  @Override
+  public void tenThousandItemsReachASubscriberWithSmallDemandWithinTheWindow() {}
+
+  @Test
+  @Disabled(NO_SERVER_CALLS)
+  @Override
+  public void aServersProxyStreamsFromItsClientsImplementation() {}
 }

@@ -173,6 +173,28 @@ class UdpConnectorTest {
         .verify(TIMEOUT);
   }
 
+  /** An interface method returning {@code Flux} over UDP. */
+  public interface Ticks {
+    Flux<String> ticks(String prefix);
+  }
+
+  @Test
+  void aProxysFluxMethodFailsAsRequestStreamFails() {
+    RouteServer server =
+        add(
+            RouteServer.builder(local())
+                .serializer(new Utf8Serializer())
+                .expose(Ticks.class, prefix -> Flux.just(prefix + 1, prefix + 2))
+                .start());
+    RouteClient client =
+        add(RouteClient.builder(server.connector()).serializer(new Utf8Serializer()).start());
+    StepVerifier.create(client.proxy(Ticks.class).ticks("t"))
+        .expectErrorSatisfies(
+            e -> assertThat(e).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("does not support streams"))
+        .verify(TIMEOUT);
+  }
+
   /** Garbage from a raw socket, interleaved with good requests: dropped, counted, harmless. */
   @Test
   void garbageDatagramsAreCountedAndDroppedWhileGoodOnesFlow() throws Exception {

@@ -8,6 +8,7 @@ import jakarta.validation.constraints.Positive;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** An interface with one method of each kind the proxy supports. */
@@ -31,6 +32,9 @@ public interface Geometry {
   CompletableFuture<Integer> addAsync(int a, int b);
 
   List<Point> shift(List<Point> points, Point by);
+
+  /** The points of {@link #shift}, one item each: a stream. */
+  Flux<Point> walk(List<Point> points, Point by);
 
   Map<String, List<Point>> byQuadrant(List<Point> points);
 

@@ -109,6 +109,13 @@ class RemoteInterfaceTest {
     assertThat(client.request("Geometry.add", List.of(40, 2), Integer.class).block(WAIT))
         .as("the arguments are a JSON array any peer can send")
         .isEqualTo(42);
+    assertThat(
+            client
+                .requestStream("Geometry.walk", List.of(POINTS, new Point(0, 1)), Point.class)
+                .collectList()
+                .block(WAIT))
+        .as("a Flux method is a stream route taking the same array")
+        .containsExactly(new Point(1, 3), new Point(-3, 5));
     assertThatThrownBy(() -> server.expose(Geometry.class, shapes))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("already has a handler");
@@ -132,6 +139,10 @@ class RemoteInterfaceTest {
     Map<String, List<Point>> quadrants = geometry.byQuadrant(POINTS);
     assertThat(quadrants).containsOnlyKeys("++", "-+");
     assertThat(quadrants.get("-+")).containsExactly(new Point(-3, 4)); // Points, not maps
+    StepVerifier.create(geometry.walk(POINTS, new Point(1, 1)))
+        .expectNext(new Point(2, 3), new Point(-2, 5)) // Points, not maps, item by item
+        .expectComplete()
+        .verify(WAIT);
     assertThat(geometry.add(-1, 1)).isZero();
   }
 
@@ -210,8 +221,8 @@ class RemoteInterfaceTest {
     double add(double a, double b);
   }
 
-  public interface Streaming {
-    Flux<Integer> count(int upTo);
+  public interface Channelled {
+    Flux<Integer> sum(Flux<Integer> numbers);
   }
 
   public interface Clash {
@@ -223,7 +234,7 @@ class RemoteInterfaceTest {
   }
 
   @Test
-  void overloadsWithoutRouteNamesStreamsAndClashesAreRefusedNamingTheMethods() {
+  void overloadsWithoutRouteNamesStreamParametersAndClashesAreRefusedNamingTheMethods() {
     RouteServer server = server(new JsonSerializer());
     RouteClient client = client(server, new JsonSerializer());
     Overloaded impl =
@@ -263,9 +274,13 @@ class RemoteInterfaceTest {
     Named named = client.proxy(Named.class);
     assertThat(named.add(1, 2)).isEqualTo(3);
     assertThat(named.add(1.0, 2.0)).isEqualTo(3.5);
-    assertThatThrownBy(() -> client.proxy(Streaming.class))
+    assertThatThrownBy(() -> client.proxy(Channelled.class))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("Streaming.count(int) returns Flux: not supported yet: streams");
+        .hasMessageContaining("Channelled.sum(Flux) takes a Flux: not supported")
+        .hasMessageContaining("requestChannel");
+    assertThatThrownBy(() -> server.expose(Channelled.class, numbers -> numbers))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Channelled.sum(Flux) takes a Flux: not supported");
     assertThatThrownBy(() -> client.proxy(Clash.class))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("both have the route 'same'");

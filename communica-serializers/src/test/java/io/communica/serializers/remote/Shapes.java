@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** The implementation the tests expose. */
@@ -37,6 +38,11 @@ class Shapes implements Geometry {
   public List<Point> shift(List<Point> points, Point by) {
     // p.x() fails with a ClassCastException unless the elements arrived as Points
     return points.stream().map(p -> new Point(p.x() + by.x(), p.y() + by.y())).toList();
+  }
+
+  @Override
+  public Flux<Point> walk(List<Point> points, Point by) {
+    return Flux.fromIterable(shift(points, by));
   }
 
   @Override
