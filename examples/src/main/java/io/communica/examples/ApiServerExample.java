@@ -3,6 +3,7 @@ package io.communica.examples;
 import io.communica.core.Connector;
 import io.communica.core.RouteServer;
 import java.util.List;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -24,6 +25,11 @@ public final class ApiServerExample {
     @Override
     public Mono<Integer> sum(List<Integer> numbers) {
       return Mono.just(numbers.stream().mapToInt(Integer::intValue).sum());
+    }
+
+    @Override
+    public Flux<Integer> count(int from, int to) {
+      return Flux.range(from, Math.max(0, to - from + 1));
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.communica.examples;
 
 import io.communica.core.OneWay;
 import java.util.List;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -23,6 +24,9 @@ public interface Calculator {
 
   /** The same without blocking. */
   Mono<Integer> sum(List<Integer> numbers);
+
+  /** {@code from} to {@code to}, one item each: a stream, with backpressure across the wire. */
+  Flux<Integer> count(int from, int to);
 
   int divide(int a, int b) throws DivisionByZeroException;
 

@@ -319,6 +319,8 @@ public final class Demo {
       System.out.println("   api.add(1, 2) = " + three + "   (" + api + ")");
       Integer six = api.sum(List.of(1, 2, 3)).block(TIMEOUT);
       System.out.println("   api.sum([1, 2, 3]) = " + six);
+      List<Integer> counted = api.count(1, 5).collectList().block(TIMEOUT);
+      System.out.println("   api.count(1, 5) streamed " + counted);
       String refused;
       try {
         api.divide(1, 0);
@@ -332,6 +334,7 @@ public final class Demo {
       System.out.println("   the server calls its client's Calculator: add(40, 2) = " + back);
       return check(three == 3, "a blocking call returned the sum")
           & check(six != null && six == 6, "a Mono call with a List argument")
+          & check(List.of(1, 2, 3, 4, 5).equals(counted), "a Flux call streamed its items in order")
           & check(refused.contains("by zero"), "a declared exception arrived as its own type")
           & check(back == 42, "the server called the client's implementation");
     }
