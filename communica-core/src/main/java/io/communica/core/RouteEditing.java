@@ -64,17 +64,18 @@ interface RouteEditing {
    * server.expose(Calculator.class, (a, b) -> a + b);
    * }</pre>
    *
-   * <p>Methods returning {@code Mono} or {@code CompletableFuture} (or {@code CompletionStage})
-   * are called on the I/O thread and must not block; all others may block and run on the
-   * blocking scheduler, like {@link Handler#blocking}. A method returning {@code Flux} (or {@code
+   * <p>Methods returning {@code Mono} or {@code CompletableFuture} (or {@code CompletionStage}) are
+   * called on the I/O thread and must not block; all others may block and run on the blocking
+   * scheduler, like {@link Handler#blocking}. A method returning {@code Flux} (or {@code
    * Publisher}) is a stream route, like {@link Handler#stream}: called on the I/O thread, its
    * {@code Flux} is asked for items as the caller grants credits and cancelled when the caller
-   * cancels; an error it signals after some items reaches the caller after them. The arguments arrive decoded into the
-   * parameters' generic types (a validating serializer checks each one against its parameter's
-   * constraints first). An exception of a type in the method's {@code throws} clause reaches the
-   * caller as that type; communica's own exceptions as themselves; anything else as {@link
-   * HandlerFailedException} (and is logged here). Default methods and {@code equals}, {@code
-   * hashCode}, {@code toString} are not exposed. Remove a route with {@link #removeRoute}.
+   * cancels; an error it signals after some items reaches the caller after them. The arguments
+   * arrive decoded into the parameters' generic types (a validating serializer checks each one
+   * against its parameter's constraints first). An exception of a type in the method's {@code
+   * throws} clause reaches the caller as that type; communica's own exceptions as themselves;
+   * anything else as {@link HandlerFailedException} (and is logged here). Default methods and
+   * {@code equals}, {@code hashCode}, {@code toString} are not exposed. Remove a route with {@link
+   * #removeRoute}.
    *
    * @return the routes added, in order
    * @throws IllegalArgumentException if {@code type} is not an interface, has overloaded methods

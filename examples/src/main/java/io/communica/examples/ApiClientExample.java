@@ -20,7 +20,8 @@ public final class ApiClientExample {
       Calculator api = client.proxy(Calculator.class);
       System.out.println(api.add(1, 2)); // 3 will be displayed
       System.out.println(api.sum(List.of(1, 2, 3)).block(Duration.ofSeconds(30)));
-      System.out.println(api.count(1, 5).collectList().block(Duration.ofSeconds(30))); // [1, ..., 5]
+      // a stream: [1, 2, 3, 4, 5]
+      System.out.println(api.count(1, 5).collectList().block(Duration.ofSeconds(30)));
       api.log("called from " + ProcessHandle.current().pid());
       try {
         api.divide(1, 0);

@@ -195,7 +195,8 @@ public interface RemoteInterfaceContract {
           .doOnNext(i -> emitted.incrementAndGet())
           .doOnRequest(
               r -> {
-                long total = requested.accumulateAndGet(r, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
+                long total =
+                    requested.accumulateAndGet(r, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
                 maxOutstanding.accumulateAndGet(total - emitted.get(), Math::max);
               });
     }
@@ -266,7 +267,9 @@ public interface RemoteInterfaceContract {
         .expectNext(1, 2)
         .expectErrorSatisfies(
             e -> {
-              assertThat(e).isExactlyInstanceOf(RequestException.class).hasMessage("refused after 2");
+              assertThat(e)
+                  .isExactlyInstanceOf(RequestException.class)
+                  .hasMessage("refused after 2");
               assertThat(((RequestException) e).code()).isEqualTo(42);
             })
         .verify(wait);
@@ -337,6 +340,9 @@ public interface RemoteInterfaceContract {
                     .start());
     client.connected().block(Duration.ofSeconds(15));
     Feed feed = server.proxy(Feed.class, "feed-1");
-    StepVerifier.create(feed.count(4)).expectNext(1, 2, 3, 4).expectComplete().verify(Duration.ofSeconds(15));
+    StepVerifier.create(feed.count(4))
+        .expectNext(1, 2, 3, 4)
+        .expectComplete()
+        .verify(Duration.ofSeconds(15));
   }
 }

@@ -13,6 +13,6 @@ public interface Caller {
   /** A fire-and-forget message to {@code route}. */
   Mono<Void> fire(String route, Arguments data);
 
-  /** A stream from {@code route} (as {@code requestStream}); each item decoded into {@code itemType}. */
+  /** A stream from {@code route}, as {@code requestStream}; items decoded into {@code itemType}. */
   Flux<Object> stream(String route, Arguments data, Type itemType);
 }

@@ -141,7 +141,9 @@ final class RemoteMethod {
     Arguments data = new Arguments(method, args == null ? NO_ARGUMENTS : args);
     if (result == Result.FLUX) {
       Flux<Object> flux = caller.stream(route, data, replyType);
-      return declared.isEmpty() ? flux : flux.onErrorMap(HandlerFailedException.class, this::fromRemote);
+      return declared.isEmpty()
+          ? flux
+          : flux.onErrorMap(HandlerFailedException.class, this::fromRemote);
     }
     Mono<?> mono = oneWay ? caller.fire(route, data) : caller.request(route, data, replyType);
     if (!declared.isEmpty()) {
