@@ -91,6 +91,11 @@ final class RSocketStack implements Stack {
   }
 
   @Override
+  public boolean reactive() {
+    return true;
+  }
+
+  @Override
   public BenchClient connect(String address) {
     return new Client(address);
   }
@@ -146,6 +151,18 @@ final class RSocketStack implements Stack {
                   item.release();
                 }
               });
+    }
+
+    @Override
+    public void startFlatMap(byte[] payload, int inFlight, Meter meter) {
+      Flux.range(0, Integer.MAX_VALUE)
+          .flatMap(i -> data.requestResponse(payload(payload)), inFlight)
+          .takeWhile(
+              reply -> {
+                reply.release();
+                return !meter.stopped();
+              })
+          .subscribe(reply -> meter.add(1), meter::fail);
     }
 
     @Override

@@ -25,6 +25,14 @@ public interface Stack {
     return false;
   }
 
+  /**
+   * Whether the client is reactive, so that the {@code flat<N>} cases apply ({@link
+   * BenchClient#startFlatMap}).
+   */
+  default boolean reactive() {
+    return false;
+  }
+
   /** Connects a client to a server's {@link BenchServer#address()}. */
   BenchClient connect(String address) throws Exception;
 
