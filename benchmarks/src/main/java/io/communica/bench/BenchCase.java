@@ -10,7 +10,9 @@ import java.util.Locale;
  * @param stack {@code communica}, {@code floor}, {@code rsocket}, ...
  * @param transport {@code tcp}, {@code unix}, {@code amqp}
  * @param payload payload bytes per message
- * @param mode {@code latency}, {@code tp<N>} (N requests in flight), {@code fnf} or {@code stream}
+ * @param mode {@code latency}, {@code tp<N>} (N requests in flight, each reply issuing the next),
+ *     {@code flat<N>} (N in flight as users write it: {@code Flux.range(...).flatMap(i ->
+ *     request(...), N)}), {@code fnf} or {@code stream}
  */
 public record BenchCase(String stack, String transport, int payload, String mode) {
 
@@ -53,9 +55,9 @@ public record BenchCase(String stack, String transport, int payload, String mode
     if (mode.equals("stream")) {
       return Kind.STREAM;
     }
-    if (mode.startsWith("tp")) {
+    if (mode.startsWith("tp") || mode.startsWith("flat")) {
       try {
-        if (Integer.parseInt(mode.substring(2)) > 0) {
+        if (Integer.parseInt(mode.substring(mode.startsWith("tp") ? 2 : 4)) > 0) {
           return Kind.THROUGHPUT;
         }
       } catch (NumberFormatException e) {
@@ -63,7 +65,10 @@ public record BenchCase(String stack, String transport, int payload, String mode
       }
     }
     throw new IllegalArgumentException(
-        "unknown mode '" + mode + "': latency, tp<N> (N requests in flight), fnf or stream");
+        "unknown mode '"
+            + mode
+            + "': latency, tp<N> (N requests in flight), flat<N> (N in flight through flatMap),"
+            + " fnf or stream");
   }
 
   /** Parses {@link #id()}. */
@@ -89,9 +94,17 @@ public record BenchCase(String stack, String transport, int payload, String mode
   public int inFlight() {
     return switch (kind()) {
       case LATENCY -> 1;
-      case THROUGHPUT -> Integer.parseInt(mode.substring(2));
+      case THROUGHPUT -> Integer.parseInt(mode.substring(flatMap() ? 4 : 2));
       case FIRE_AND_FORGET, STREAM -> 0;
     };
+  }
+
+  /**
+   * Whether the requests in flight are issued the way users write it, through {@code
+   * Flux.flatMap} with N as its concurrency, rather than each reply issuing the next request.
+   */
+  public boolean flatMap() {
+    return mode.startsWith("flat");
   }
 
   /** Payload size for people: {@code 64 B}, {@code 4 KiB}. */
@@ -105,7 +118,10 @@ public record BenchCase(String stack, String transport, int payload, String mode
       case "latency" -> "latency (1 in flight)";
       case "fnf" -> "fire-and-forget";
       case "stream" -> "request-stream, batches of " + STREAM_BATCH;
-      default -> mode.substring(2) + " in flight";
+      default ->
+          mode.startsWith("flat")
+              ? mode.substring(4) + " in flight (flatMap)"
+              : mode.substring(2) + " in flight";
     };
   }
 

@@ -36,7 +36,9 @@ final class Charts {
           "communica", new Color(0x1f77b4),
           "floor", new Color(0x8c8c8c),
           "rsocket", new Color(0xff7f0e),
-          "communica-reactive", new Color(0x2ca02c));
+          "communica-reactive", new Color(0x2ca02c),
+          "ringfloor", new Color(0x595959),
+          "rsocket-shared", new Color(0xffbb78));
 
   private Charts() {}
 

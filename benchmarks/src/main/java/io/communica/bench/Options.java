@@ -27,10 +27,12 @@ final class Options {
         --full              5 s warm-up, 10 s measured per case, 2 rounds (medians reported)
         --transport LIST    tcp, unix, amqp, shm, shm-spin, udp (default tcp); a stack runs on
                             the transports it has
-        --stacks LIST       communica, floor, rsocket, communica-reactive
+        --stacks LIST       communica, floor, rsocket, communica-reactive, ringfloor (shm only)
                             (default communica,floor,rsocket)
         --payloads LIST     payload sizes in bytes (default 64,4096)
         --modes LIST        latency, tp1, tp64, tp256 (tpN = N requests in flight), fnf,
+                            flat256 (256 in flight through Flux.flatMap, as users write it;
+                            reactive stacks only, not by default),
                             stream (a request-stream, items per second received; not by default)
                             (default all five)
         --cases GLOBS       only cases whose id stack/transport/payload/mode matches one of the
@@ -186,7 +188,8 @@ final class Options {
         for (String mode : modes) {
           for (String stack : stacks) {
             if (!Stack.named(stack).transports().contains(transport)
-                || (mode.equals("stream") && !Stack.named(stack).streams())) {
+                || (mode.equals("stream") && !Stack.named(stack).streams())
+                || (mode.startsWith("flat") && !Stack.named(stack).reactive())) {
               continue;
             }
             BenchCase c = new BenchCase(stack, transport, payload, mode);

@@ -126,7 +126,9 @@ final class Roles {
     Meter meter = new Meter();
     Thread sender = null;
     boolean clientCounted = c.kind() != BenchCase.Kind.FIRE_AND_FORGET;
-    if (c.kind() == BenchCase.Kind.THROUGHPUT) {
+    if (c.kind() == BenchCase.Kind.THROUGHPUT && c.flatMap()) {
+      client.startFlatMap(payload, c.inFlight(), meter);
+    } else if (c.kind() == BenchCase.Kind.THROUGHPUT) {
       client.startRequests(payload, c.inFlight(), meter);
     } else if (c.kind() == BenchCase.Kind.STREAM) {
       client.startStream(payload, meter);

@@ -1,6 +1,7 @@
 package io.communica.bench;
 
 import io.communica.bench.CaseResult.Usage;
+import io.communica.bench.stacks.Stack;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -152,7 +153,8 @@ final class Runner {
     Path dir = Files.createTempDirectory("communica-bench-");
     String bind = perCase(options.binds.get(c.transport()).replace("{dir}", dir.toString()));
     long budget = warmup.toMillis() + measure.toMillis() + 60_000;
-    Process server = start(List.of("server", c.stack(), bind), name + "-server");
+    String classPath = classPath(Stack.named(c.stack()));
+    Process server = start(classPath, List.of("server", c.stack(), bind), name + "-server");
     PrintStream serverIn = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);
     Process client = null;
     try {
@@ -164,6 +166,7 @@ final class Runner {
       String address = ready.substring(Roles.READY.length());
       client =
           start(
+              classPath,
               List.of(
                   "client",
                   c.id(),
@@ -205,7 +208,42 @@ final class Runner {
     }
   }
 
-  private Process start(List<String> roleArgs, String name) throws IOException {
+  /**
+   * The child JVMs' class path: this one's, or for a stack with a class path of its own this
+   * module's classes and {@code target/lib-rsocket} (made by {@code package}).
+   */
+  static String classPath(Stack stack) {
+    String own = System.getProperty("java.class.path");
+    if (!stack.ownClassPath()) {
+      return own;
+    }
+    Path target = Path.of(own.split(java.io.File.pathSeparator)[0]).toAbsolutePath().getParent();
+    Path classes = target.resolve("classes");
+    Path lib = target.resolve("lib-rsocket");
+    if (!Files.isDirectory(classes) || !Files.isDirectory(lib)) {
+      throw new IllegalStateException(
+          "the "
+              + stack.name()
+              + " stack runs on its own class path, "
+              + classes
+              + " and "
+              + lib
+              + ": build them with ./mvnw -pl benchmarks -am package -DskipTests, or run"
+              + " rsocket-shared (RSocket on this project's class path)");
+    }
+    StringBuilder cp = new StringBuilder(classes.toString());
+    cp.append(java.io.File.pathSeparator).append(lib).append(java.io.File.separator).append('*');
+    // the harness's own results code (Jackson), which shares nothing with RSocket's line
+    try (var jars = Files.list(target.resolve("lib"))) {
+      jars.filter(j -> j.getFileName().toString().startsWith("jackson-"))
+          .forEach(j -> cp.append(java.io.File.pathSeparator).append(j));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return cp.toString();
+  }
+
+  private Process start(String classPath, List<String> roleArgs, String name) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(jvmArgs());
@@ -215,7 +253,7 @@ final class Runner {
       cmd.add("-D" + Profiler.PROPERTY + "=" + jfr.resolve(name + ".jfr").toAbsolutePath());
     }
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(classPath);
     cmd.add(Bench.class.getName());
     cmd.addAll(roleArgs);
     return new ProcessBuilder(cmd)

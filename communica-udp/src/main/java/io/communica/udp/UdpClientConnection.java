@@ -13,7 +13,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
@@ -44,7 +43,7 @@ final class UdpClientConnection extends DatagramConnection {
           Bootstrap b =
               new Bootstrap()
                   .group(Loops.group())
-                  .channel(NioDatagramChannel.class)
+                  .channel(Loops.channelType())
                   .option(ChannelOption.AUTO_READ, false)
                   // one byte more than the limit: a longer datagram shows as too long, not cut
                   .option(

@@ -12,7 +12,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -66,7 +65,7 @@ final class UdpServerChannel implements TransportServer {
           ChannelFuture f =
               new Bootstrap()
                   .group(Loops.group())
-                  .channel(NioDatagramChannel.class)
+                  .channel(Loops.channelType())
                   .option(ChannelOption.AUTO_READ, false)
                   .option(
                       ChannelOption.RECVBUF_ALLOCATOR,

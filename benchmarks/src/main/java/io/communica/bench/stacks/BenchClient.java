@@ -17,6 +17,15 @@ public interface BenchClient extends AutoCloseable {
   void startRequests(byte[] payload, int inFlight, Meter meter) throws Exception;
 
   /**
+   * Starts {@code Flux.range(...).flatMap(i -> request(payload), inFlight)}, the way users keep
+   * requests in flight, counting each reply on the meter, and returns; the flux is cancelled once
+   * the meter is stopped.
+   */
+  default void startFlatMap(byte[] payload, int inFlight, Meter meter) throws Exception {
+    throw new UnsupportedOperationException("this stack is not reactive");
+  }
+
+  /**
    * Sends fire-and-forget messages on the calling thread, within {@code backlog}, counting each one
    * the transport took, until the meter is stopped.
    */

@@ -108,6 +108,11 @@ final class CommunicaStack implements Stack {
   }
 
   @Override
+  public boolean reactive() {
+    return true;
+  }
+
+  @Override
   public BenchClient connect(String address) {
     return new Client(address);
   }
@@ -156,6 +161,14 @@ final class CommunicaStack implements Stack {
       for (int i = 0; i < inFlight; i++) {
         request.subscribe(new Chain<>(request, meter));
       }
+    }
+
+    @Override
+    public void startFlatMap(byte[] payload, int inFlight, Meter meter) {
+      Flux.range(0, Integer.MAX_VALUE)
+          .flatMap(i -> data.request(payload, byte[].class), inFlight)
+          .takeWhile(reply -> !meter.stopped())
+          .subscribe(reply -> meter.add(1), meter::fail);
     }
 
     @Override

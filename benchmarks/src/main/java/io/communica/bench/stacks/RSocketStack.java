@@ -32,9 +32,24 @@ final class RSocketStack implements Stack {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+  private final boolean ownClassPath;
+
+  /**
+   * {@code ownClassPath}: {@code rsocket}, run on the class path RSocket's users get (its Netty 4.1
+   * line); else {@code rsocket-shared}, on this project's Netty 4.2.
+   */
+  RSocketStack(boolean ownClassPath) {
+    this.ownClassPath = ownClassPath;
+  }
+
   @Override
   public String name() {
-    return "rsocket";
+    return ownClassPath ? "rsocket" : "rsocket-shared";
+  }
+
+  @Override
+  public boolean ownClassPath() {
+    return ownClassPath;
   }
 
   @Override
@@ -87,6 +102,11 @@ final class RSocketStack implements Stack {
 
   @Override
   public boolean streams() {
+    return true;
+  }
+
+  @Override
+  public boolean reactive() {
     return true;
   }
 
@@ -146,6 +166,18 @@ final class RSocketStack implements Stack {
                   item.release();
                 }
               });
+    }
+
+    @Override
+    public void startFlatMap(byte[] payload, int inFlight, Meter meter) {
+      Flux.range(0, Integer.MAX_VALUE)
+          .flatMap(i -> data.requestResponse(payload(payload)), inFlight)
+          .takeWhile(
+              reply -> {
+                reply.release();
+                return !meter.stopped();
+              })
+          .subscribe(reply -> meter.add(1), meter::fail);
     }
 
     @Override

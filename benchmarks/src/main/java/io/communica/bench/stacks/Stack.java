@@ -25,25 +25,50 @@ public interface Stack {
     return false;
   }
 
+  /**
+   * Whether the client is reactive, so that the {@code flat<N>} cases apply ({@link
+   * BenchClient#startFlatMap}).
+   */
+  default boolean reactive() {
+    return false;
+  }
+
+  /**
+   * Whether the child JVMs of this stack run on a class path of its own ({@code
+   * target/lib-rsocket}, beside this module's classes) rather than this module's: RSocket as its
+   * users get it, with the Netty line it was built for.
+   */
+  default boolean ownClassPath() {
+    return false;
+  }
+
   /** Connects a client to a server's {@link BenchServer#address()}. */
   BenchClient connect(String address) throws Exception;
 
-  /** Every stack, in the order tables show them. */
-  static List<Stack> all() {
-    return List.of(
-        new CommunicaStack(false), new FloorStack(), new RSocketStack(), new CommunicaStack(true));
-  }
+  /** Every stack's name, in the order tables show them. */
+  List<String> NAMES =
+      List.of(
+          "communica",
+          "floor",
+          "rsocket",
+          "communica-reactive",
+          "ringfloor",
+          "rsocket-shared");
 
-  /** The stack called {@code name}. */
+  /**
+   * The stack called {@code name}. Only that stack's class is loaded, so that a child JVM on a class
+   * path of its own ({@link #ownClassPath()}) needs nothing of the others.
+   */
   static Stack named(String name) {
-    return all().stream()
-        .filter(s -> s.name().equals(name))
-        .findFirst()
-        .orElseThrow(
-            () ->
-                new IllegalArgumentException(
-                    "unknown stack '" + name + "'; known: "
-                        + all().stream().map(Stack::name).toList()));
+    return switch (name) {
+      case "communica" -> new CommunicaStack(false);
+      case "communica-reactive" -> new CommunicaStack(true);
+      case "floor" -> new FloorStack();
+      case "rsocket" -> new RSocketStack(true);
+      case "rsocket-shared" -> new RSocketStack(false);
+      case "ringfloor" -> new RingFloorStack();
+      default -> throw new IllegalArgumentException("unknown stack '" + name + "'; known: " + NAMES);
+    };
   }
 
   /** The payload of a control request that asks a server for its {@link Snapshot}. */

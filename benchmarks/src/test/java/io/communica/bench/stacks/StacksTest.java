@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every stack in one JVM over real loopback sockets: requests are echoed, the server counts data
+ * Every stack in one JVM over real loopback sockets (the ring floor over its mapped files): requests are echoed, the server counts data
  * messages but not control requests, pipelined requests keep flowing, and every fire-and-forget
  * message the client's transport took reaches the server.
  */
@@ -23,7 +23,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 class StacksTest {
 
   static Stream<String> stacks() {
-    return Stack.all().stream().map(Stack::name);
+    return Stack.NAMES.stream();
+  }
+
+  /** Loopback TCP, or for the shared-memory floor a ring directory of its own. */
+  private static String bind(Stack stack) {
+    return stack.transports().contains("tcp") ? "tcp://127.0.0.1:0" : "shm://stackstest";
   }
 
   private static byte[] payload(int n) {
@@ -49,7 +54,7 @@ class StacksTest {
   void echoesCountsAndKeepsRequestsInFlight(String name) throws Exception {
     Stack stack = Stack.named(name);
     LongAdder received = new LongAdder();
-    try (BenchServer server = stack.serve("tcp://127.0.0.1:0", received);
+    try (BenchServer server = stack.serve(bind(stack), received);
         BenchClient client = stack.connect(server.address())) {
       client.roundTrip(payload(4096));
       client.roundTrip(payload(64));
@@ -72,7 +77,7 @@ class StacksTest {
     if (!stack.streams()) {
       return; // the floor has no streams
     }
-    try (BenchServer server = stack.serve("tcp://127.0.0.1:0", new LongAdder());
+    try (BenchServer server = stack.serve(bind(stack), new LongAdder());
         BenchClient client = stack.connect(server.address())) {
       Meter meter = new Meter();
       client.startStream(payload(64), meter);
@@ -84,10 +89,27 @@ class StacksTest {
 
   @ParameterizedTest
   @MethodSource("stacks")
+  void theReactiveStacksKeepRequestsInFlightThroughFlatMap(String name) throws Exception {
+    Stack stack = Stack.named(name);
+    if (!stack.reactive()) {
+      return; // the floors are not reactive
+    }
+    try (BenchServer server = stack.serve(bind(stack), new LongAdder());
+        BenchClient client = stack.connect(server.address())) {
+      Meter meter = new Meter();
+      client.startFlatMap(payload(64), 16, meter);
+      assertThat(reaches(meter::count, 2000)).as("replies: " + meter.count()).isTrue();
+      meter.stop();
+      assertThat(meter.errors()).as("%s", meter.firstError()).isZero();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("stacks")
   void everyFireAndForgetMessageTakenIsReceived(String name) throws Exception {
     Stack stack = Stack.named(name);
     LongAdder received = new LongAdder();
-    try (BenchServer server = stack.serve("tcp://127.0.0.1:0", received);
+    try (BenchServer server = stack.serve(bind(stack), received);
         BenchClient client = stack.connect(server.address())) {
       Meter meter = new Meter();
       Backlog backlog = new Backlog(64 * 1024, 64, client, meter);
