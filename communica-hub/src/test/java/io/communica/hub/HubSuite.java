@@ -396,6 +396,49 @@ abstract class HubSuite {
   }
 
   @Test
+  void theBuffersBytesStayWithinTheHubsBound() throws Exception {
+    assumeTrue(full(), "run on TCP and loopback");
+    int max = 256 * 1024;
+    int size = 4096;
+    Hub hub = hub(h -> h.maxBufferedBytes(max));
+    Node a = node(hub, "a");
+    Node b = node(hub, "b");
+    Node c = node(hub, "c");
+    a.createEvent("big", Emission.SINGLE).block(T);
+    // two subscribers that take one event and then nothing: past the nodes' stream windows (256
+    // events each) the events wait on the hub, where each buffer alone could hold 10,000
+    List<Event<byte[]>> atB = new CopyOnWriteArrayList<>();
+    List<Event<byte[]>> atC = new CopyOnWriteArrayList<>();
+    SlowSubscriber<byte[]> oldest = new SlowSubscriber<>(atB);
+    SlowSubscriber<byte[]> newest = new SlowSubscriber<>(atC);
+    b.subscribe("big", byte[].class, Overflow.DROP_OLDEST, 10_000).subscribe(oldest);
+    b.whenSubscribed("big").block(T);
+    c.subscribe("big", byte[].class, Overflow.DROP_NEWEST, 10_000).subscribe(newest);
+    c.whenSubscribed("big").block(T);
+    int n = 1_000; // 4 MB for each buffer against a bound of 256 KiB for both
+    long[] most = {0};
+    Flux.range(1, n)
+        .flatMapSequential(i -> a.emit("big", new byte[size]), 16)
+        .doOnNext(x -> most[0] = Math.max(most[0], hub.bufferedBytes()))
+        .then()
+        .block(T);
+    assertThat(most[0]).isPositive().isLessThanOrEqualTo(max);
+    assertThat(hub.bufferedBytes()).isLessThanOrEqualTo(max);
+    oldest.requestAll();
+    newest.requestAll();
+    await("the buffers delivered", () -> hub.bufferedBytes() == 0
+        && !atB.isEmpty() && atB.get(atB.size() - 1).sequence() == n
+        && !atC.isEmpty() && atC.size() + atC.get(atC.size() - 1).dropped() == n);
+    // what the bound refused was counted as dropped, for each subscriber, and the rest arrived in
+    // order: DROP_OLDEST kept the newest, DROP_NEWEST the oldest
+    assertThat(atB.get(atB.size() - 1).dropped()).isPositive().isEqualTo(n - atB.size());
+    assertThat(atC.get(atC.size() - 1).dropped()).isPositive();
+    assertThat(atC.get(atC.size() - 1).sequence()).isLessThan(n);
+    assertThat(atB).extracting(Event::sequence).isSorted();
+    assertThat(atC).extracting(Event::sequence).isSorted();
+  }
+
+  @Test
   void errorPolicyEndsTheSubscriptionAndDropNewestKeepsTheOldest() throws Exception {
     assumeTrue(full(), "run on TCP and loopback");
     Hub hub = hub();
