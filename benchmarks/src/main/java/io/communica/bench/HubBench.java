@@ -26,11 +26,14 @@ import reactor.core.publisher.Mono;
  * bytes (the utf8 serializer) on both paths.
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar io.communica.bench.HubBench [--seconds 10] [--transport tcp|unix]
+ * java -cp benchmarks/target/benchmarks.jar io.communica.bench.HubBench [--seconds 10] [--repeats 3] [--transport tcp|unix]
  * </pre>
  *
  * Each case warms up for a third of its time, then counts deliveries (events received by all
- * subscribers, messages received by all servers, signals received) over the measured window.
+ * subscribers, messages received by all servers, signals received) over the measured window. Each
+ * repeat runs the direct fan-out and then the hub's 10 subscribers, and prints their ratio (the
+ * issue's goal: at least 0.5), then the other cases; the machine may be shared, so each case also
+ * prints the CPU this JVM and the rest of the machine used.
  */
 public final class HubBench {
 
@@ -41,27 +44,48 @@ public final class HubBench {
 
   public static void main(String[] args) throws Exception {
     double seconds = 10;
+    int repeats = 3;
     String transport = "tcp";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+        case "--repeats" -> repeats = Integer.parseInt(args[++i]);
         case "--transport" -> transport = args[++i];
         default -> {
-          System.err.println("usage: HubBench [--seconds N] [--transport tcp|unix]");
+          System.err.println("usage: HubBench [--seconds N] [--repeats N] [--transport tcp|unix]");
           System.exit(2);
         }
       }
     }
     Duration measure = Duration.ofMillis((long) (seconds * 1000));
-    System.out.printf(Locale.ROOT, "hub fan-out over %s, %s s measured per case, 64 B%n",
-        transport, seconds);
-    for (int subscribers : new int[] {1, 10, 100}) {
-      report("hub events, 1 emitter -> " + subscribers + " subscribers",
-          hubEvents(address(transport), subscribers, measure));
+    String tr = transport;
+    System.out.printf(Locale.ROOT,
+        "hub fan-out over %s, %s s measured per case, %d repeats, 64 B, %d cores, Java %s%n",
+        transport, seconds, repeats, Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.runtime.version"));
+    System.out.println("(cpu: cores this JVM used / cores the rest of the machine used meanwhile)");
+    List<Double> ratios = new ArrayList<>();
+    for (int r = 1; r <= repeats; r++) {
+      System.out.println("-- repeat " + r);
+      // the baseline first, then the hub's 10, so that the ratio compares neighbours in time
+      Rate direct = report("direct fire-and-forget, 1 client -> 10 servers",
+          () -> directFanOut(address(tr), 10, measure));
+      Rate hub10 = report("hub events, 1 emitter -> 10 subscribers",
+          () -> hubEvents(address(tr), 10, measure));
+      double ratio = hub10.deliveredPerSecond() / direct.deliveredPerSecond();
+      ratios.add(ratio);
+      System.out.printf(Locale.ROOT, "%-50s %14.2f (goal >= 0.5)%n",
+          "ratio hub 10 / direct 10", ratio);
+      for (int subscribers : new int[] {1, 100}) {
+        report("hub events, 1 emitter -> " + subscribers + " subscribers",
+            () -> hubEvents(address(tr), subscribers, measure));
+      }
+      report("hub signals, 1 node -> 1 node", () -> hubSignals(address(tr), measure));
     }
-    report("hub signals, 1 node -> 1 node", hubSignals(address(transport), measure));
-    report("direct fire-and-forget, 1 client -> 10 servers",
-        directFanOut(address(transport), 10, measure));
+    ratios.sort(null);
+    System.out.printf(Locale.ROOT, "ratio hub 10 / direct 10 over %d repeats: median %.2f, %s%n",
+        repeats, ratios.get(ratios.size() / 2), ratios.stream()
+            .map(x -> String.format(Locale.ROOT, "%.2f", x)).toList());
   }
 
   private static Connector address(String transport) {
@@ -72,11 +96,30 @@ public final class HubBench {
             : "tcp://127.0.0.1:0");
   }
 
-  private record Rate(double deliveredPerSecond, double sentPerSecond) {}
+  /**
+   * @param deliveredPerSecond messages received by all receivers
+   * @param sentPerSecond sends completed (emits acknowledged, fan-outs written)
+   * @param ownCores CPU this JVM used over the measured window, in cores
+   * @param otherCores CPU the rest of the machine used meanwhile, in cores (-1 where unknown)
+   */
+  private record Rate(
+      double deliveredPerSecond, double sentPerSecond, double ownCores, double otherCores) {}
 
-  private static void report(String name, Rate r) {
-    System.out.printf(Locale.ROOT, "%-50s %,14.0f delivered/s %,12.0f sent/s%n", name,
-        r.deliveredPerSecond(), r.sentPerSecond());
+  private interface Case {
+    Rate run() throws Exception;
+  }
+
+  private static Rate report(String name, Case c) throws Exception {
+    Rate r = c.run();
+    System.out.printf(Locale.ROOT, "%-50s %,14.0f delivered/s %,12.0f sent/s  cpu %.2f / %.2f%n",
+        name, r.deliveredPerSecond(), r.sentPerSecond(), r.ownCores(), r.otherCores());
+    return r;
+  }
+
+  private static long ownCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /** Sends with {@code send} (IN_FLIGHT at a time) until stopped; returns the count sent. */
@@ -93,10 +136,17 @@ public final class HubBench {
     Thread.sleep(Math.max(200, measure.toMillis() / 3)); // warm-up
     long d0 = delivered.sum();
     long s0 = sent.sum();
+    long own0 = ownCpuNanos();
+    long busy0 = Machine.busyCpuNanos();
     long t0 = System.nanoTime();
     Thread.sleep(measure.toMillis());
-    double secs = (System.nanoTime() - t0) / 1e9;
-    Rate r = new Rate((delivered.sum() - d0) / secs, (sent.sum() - s0) / secs);
+    long elapsed = System.nanoTime() - t0;
+    double secs = elapsed / 1e9;
+    double own = (ownCpuNanos() - own0) / (double) elapsed;
+    long busy1 = Machine.busyCpuNanos();
+    double other =
+        busy0 < 0 || busy1 < 0 ? -1 : Math.max(0, (busy1 - busy0) / (double) elapsed - own);
+    Rate r = new Rate((delivered.sum() - d0) / secs, (sent.sum() - s0) / secs, own, other);
     stop.set(true);
     running.dispose();
     return r;

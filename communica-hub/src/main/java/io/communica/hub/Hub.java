@@ -216,8 +216,19 @@ public final class Hub implements AutoCloseable {
     /** Default largest buffer a subscriber may ask for: 65536 events. */
     public static final int DEFAULT_MAX_SUBSCRIPTION_BUFFER = 65536;
 
-    /** Default bound on the bytes of all subscription buffers together: 256 MiB. */
+    /**
+     * Largest default bound on the bytes of all subscription buffers together: 256 MiB; the
+     * default is this or a quarter of the maximum heap, whichever is smaller (the buffers are heap
+     * arrays; see {@link #maxBufferedBytes}).
+     */
     public static final long DEFAULT_MAX_BUFFERED_BYTES = 256L * 1024 * 1024;
+
+    /** The default {@link #maxBufferedBytes} for a heap of {@code maxHeap} bytes. */
+    static long defaultMaxBufferedBytes(long maxHeap) {
+      return maxHeap <= 0 || maxHeap == Long.MAX_VALUE
+          ? DEFAULT_MAX_BUFFERED_BYTES
+          : Math.min(DEFAULT_MAX_BUFFERED_BYTES, maxHeap / 4);
+    }
 
     /** Room an event's names take beside its data in a delivered message. */
     static final int ENVELOPE = 1024;
@@ -228,7 +239,7 @@ public final class Hub implements AutoCloseable {
     private int maxSubscriptionsPerNode = DEFAULT_MAX_SUBSCRIPTIONS_PER_NODE;
     private int subscriptionBuffer = DEFAULT_SUBSCRIPTION_BUFFER;
     private int maxSubscriptionBuffer = DEFAULT_MAX_SUBSCRIPTION_BUFFER;
-    private long maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES;
+    private long maxBufferedBytes = defaultMaxBufferedBytes(Runtime.getRuntime().maxMemory());
     private int maxMessageSize = EntityBuilder.DEFAULT_MAX_MESSAGE_SIZE;
     private Consumer<RouteServer.Builder> configure = b -> {};
 
@@ -276,8 +287,13 @@ public final class Hub implements AutoCloseable {
     }
 
     /**
-     * Bound on the bytes held by all subscription buffers together (an event's data counts once
-     * per buffer holding it); past it new events overflow. Default 256 MiB.
+     * Bound on the bytes held by all subscription buffers together (an event's data, and 64 bytes
+     * for its envelope, count once per buffer holding it); past it new events overflow. Default
+     * 256 MiB or a quarter of the maximum heap ({@code -Xmx}), whichever is smaller.
+     *
+     * <p>The buffers hold heap arrays, so this bound, not the process's memory budget of direct
+     * memory ({@code -Dcommunica.memoryBudget}), is what keeps them in check; events on their way
+     * out to a node are in that node's connection and count against the budget there.
      */
     public Builder maxBufferedBytes(long bytes) {
       if (bytes <= 0) {

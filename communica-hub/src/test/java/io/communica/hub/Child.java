@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /** A child JVM running {@link NodeProcess} or {@link HubMain}: commands in, lines out. */
 final class Child implements AutoCloseable {
@@ -53,6 +54,23 @@ final class Child implements AutoCloseable {
     Child c = new Child(NodeProcess.class, connector, id);
     assertThat(c.await("READY ")).isEqualTo(String.valueOf(c.pid));
     return c;
+  }
+
+  /**
+   * Node processes joined to the hub at {@code connector}, started together so that their JVMs
+   * start up side by side; each is handed to {@code keep} (to be closed) before any is awaited, and
+   * the call returns once all are connected.
+   */
+  static Child[] nodes(String connector, Consumer<Child> keep, String... ids) throws Exception {
+    Child[] children = new Child[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      children[i] = new Child(NodeProcess.class, connector, ids[i]);
+      keep.accept(children[i]);
+    }
+    for (Child c : children) {
+      assertThat(c.await("READY ")).isEqualTo(String.valueOf(c.pid));
+    }
+    return children;
   }
 
   /** A hub process (HubMain); returns once it listens. */

@@ -40,9 +40,10 @@ class HubProcessesTest {
   void threeNodeProcesses() throws Exception {
     Hub hub = hub(Duration.ofSeconds(30));
     String at = hub.connector().dump();
-    Child a = keep(Child.node(at, "a"));
-    Child b = keep(Child.node(at, "b"));
-    Child c = keep(Child.node(at, "c"));
+    Child[] abc = Child.nodes(at, this::keep, "a", "b", "c");
+    Child a = abc[0];
+    Child b = abc[1];
+    Child c = abc[2];
     assertThat(hub.nodes()).extracting(NodeInfo::pid)
         .containsExactlyInAnyOrder(a.pid, b.pid, c.pid);
 
@@ -94,9 +95,10 @@ class HubProcessesTest {
   void aKilledNodeIsGoneAfterItsWindow() throws Exception {
     Hub hub = hub(Duration.ofSeconds(1));
     String at = hub.connector().dump();
-    Child a = keep(Child.node(at, "a"));
-    Child b = keep(Child.node(at, "b"));
-    b.ok("members");
+    Child[] ab = Child.nodes(at, this::keep, "a", "b");
+    Child a = ab[0];
+    Child b = ab[1];
+    b.ok("members"); // OK once the hub has b's membership stream (its snapshot arrived)
     a.ok("create a.single SINGLE");
     a.ok("create a.multi MULTI");
     b.ok("sub a.single");
@@ -171,9 +173,10 @@ class HubProcessesTest {
     }
     String at = "tcp://127.0.0.1:" + port;
     Child hub = keep(Child.hub(at, "30"));
-    Child a = keep(Child.node(at, "a"));
-    Child b = keep(Child.node(at, "b"));
-    Child c = keep(Child.node(at, "c"));
+    Child[] abc = Child.nodes(at, this::keep, "a", "b", "c");
+    Child a = abc[0];
+    Child b = abc[1];
+    Child c = abc[2];
     a.ok("create pulse SINGLE");
     b.ok("sub pulse");
     c.ok("sub pulse");

@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -18,7 +19,8 @@ import reactor.core.publisher.Mono;
  * <SINGLE|MULTI>}, {@code dissolve <event>}, {@code sub <event>}, {@code unsub <event>}, {@code
  * emit <event> <count>} (data "1".."count", in order), {@code emituntil <event> <accepted>} (emits
  * "again" until that many buffers took it), {@code contact|request <node> <data>}, {@code
- * contactpid|requestpid <pid> <data>}, {@code signal <node> <kind>}, {@code members}. It prints
+ * contactpid|requestpid <pid> <data>}, {@code signal <node> <kind>}, {@code members} (OK once the snapshot of
+ * the joined nodes arrived, so that later joins and leaves are shown). It prints
  * {@code READY <pid>} once connected, {@code OK <command>}, {@code ERR <code> <message>}, and what
  * it receives: {@code EVENT <event> <emitter> <seq> <dropped> <data>}, {@code COMPLETE <event>},
  * {@code CONTACT <from> <data>}, {@code SIGNAL <from> <kind>}, {@code JOINED|LEFT <node>}.
@@ -84,8 +86,14 @@ public final class NodeProcess {
               out("REPLY " + node.request(Long.parseLong(w[1]), w[2], String.class).block(T));
           case "signal" -> ok(line, node.signal(w[1], Integer.parseInt(w[2])));
           case "members" -> {
-            node.nodeEvents().subscribe(e -> out(e.type() + " " + e.node().id()));
-            out("OK " + line);
+            // OK once the first event (the snapshot, which holds this node) arrived: the hub has
+            // the stream then, so joins and leaves after the OK are shown
+            CompletableFuture<Void> live = new CompletableFuture<>();
+            node.nodeEvents().subscribe(e -> {
+              out(e.type() + " " + e.node().id());
+              live.complete(null);
+            });
+            ok(line, Mono.fromFuture(live));
           }
           default -> out("ERR 0 unknown command " + line);
         }

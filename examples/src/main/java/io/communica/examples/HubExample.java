@@ -64,12 +64,15 @@ public final class HubExample {
           });
       logger.whenSubscribed("temperature").block(TIMEOUT);
       CountDownLatch left = new CountDownLatch(1);
+      CountDownLatch watching = new CountDownLatch(1);
       logger.nodeEvents()
+          .doOnNext(n -> watching.countDown()) // the snapshot of the joined nodes: the hub has it
           .filter(n -> n.type() == NodeEvent.Type.LEFT && n.node().id().equals("sensor-1"))
           .subscribe(n -> {
             System.out.println("   logger: " + n.node().name() + " left");
             left.countDown();
           });
+      watching.await(30, TimeUnit.SECONDS);
 
       // the listener counts signals: no payload, only who and what kind
       AtomicInteger signals = new AtomicInteger();
