@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 
-/** One thing under measurement: communica, the raw floor, or RSocket-java. */
+/** One thing under measurement: communica, the raw floor, RSocket-java, or raw amqp-client. */
 public interface Stack {
 
   /** The name used on the command line, in results and in tables. */
@@ -31,7 +31,11 @@ public interface Stack {
   /** Every stack, in the order tables show them. */
   static List<Stack> all() {
     return List.of(
-        new CommunicaStack(false), new FloorStack(), new RSocketStack(), new CommunicaStack(true));
+        new CommunicaStack(false),
+        new FloorStack(),
+        new RSocketStack(),
+        new CommunicaStack(true),
+        new AmqpRawStack());
   }
 
   /** The stack called {@code name}. */
