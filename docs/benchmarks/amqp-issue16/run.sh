@@ -2,8 +2,8 @@
 # The issue-16 AMQP run of docs/BENCHMARKS.md: before/after/raw interleaved per workload, ROUNDS
 # rounds, in one sitting. Usage: run.sh OUTDIR ROUNDS WARMUP MEASURE (the run used 2 5s 10s, then
 # 1 more round). /tmp/amqpperf/before and /tmp/amqpperf/after1 each hold benchmarks.jar and lib/
-# from `./mvnw -q -pl benchmarks -am package -DskipTests`, built at 541b577 (the branch point; the
-# amqp-raw stack added on top) and at 16120d0. "broker~" is the broker's (beam.smp) CPU over the
+# from `./mvnw -q -pl benchmarks -am package -DskipTests`, built at a019d51 (the branch point's communica
+# with the amqp-raw stack) and at 16120d0. "broker~" is the broker's (beam.smp) CPU over the
 # whole case, start-up included, from /proc.
 out=$1; rounds=$2; warm=$3; meas=$4
 mkdir -p $out
