@@ -25,9 +25,10 @@ final class Options {
 
         --quick             2 s warm-up, 2 s measured per case, 1 round (default)
         --full              5 s warm-up, 10 s measured per case, 2 rounds (medians reported)
-        --transport LIST    tcp, unix, amqp, shm, shm-spin, udp (default tcp); a stack runs on
-                            the transports it has
-        --stacks LIST       communica, floor, rsocket, communica-reactive, ringfloor (shm only)
+        --transport LIST    tcp, unix, amqp, amqp-direct, shm, shm-spin, udp (default tcp); a
+                            stack runs on the transports it has
+        --stacks LIST       communica, floor, rsocket, communica-reactive,
+                            rsocket-shared, ringfloor (shm only), amqp-raw
                             (default communica,floor,rsocket)
         --payloads LIST     payload sizes in bytes (default 64,4096)
         --modes LIST        latency, tp1, tp64, tp256 (tpN = N requests in flight), fnf,
@@ -43,6 +44,7 @@ final class Options {
         --bind T=CONNECTOR  where servers of transport T bind; {dir} is a fresh temporary
                             directory (defaults: tcp=tcp://127.0.0.1:0,
                             unix=unix://{dir}/bench.sock, amqp=amqp://guest:guest@127.0.0.1:5672,
+                            amqp-direct=amqp://guest:guest@127.0.0.1:5672?replies=direct,
                             shm=shm://bench, shm-spin=shm://bench?idle=spin,
                             udp=udp://127.0.0.1:0); an amqp bind gets an address of its own per
                             case (the given ?address=, or bench, with a random suffix), a shm
@@ -59,6 +61,7 @@ final class Options {
           "tcp", "tcp://127.0.0.1:0",
           "unix", "unix://{dir}/bench.sock",
           "amqp", "amqp://guest:guest@127.0.0.1:5672",
+          "amqp-direct", "amqp://guest:guest@127.0.0.1:5672?replies=direct",
           "shm", "shm://bench",
           "shm-spin", "shm://bench?idle=spin",
           "udp", "udp://127.0.0.1:0");

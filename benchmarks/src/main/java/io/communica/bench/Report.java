@@ -23,6 +23,7 @@ final class Report {
 
   private static final String FLOOR = "floor";
   private static final String RSOCKET = "rsocket";
+  private static final String AMQP_RAW = "amqp-raw";
   private static final String COMMUNICA = "communica";
 
   private Report() {}
@@ -103,7 +104,7 @@ final class Report {
     List<String[]> cols = new ArrayList<>();
     for (String p : stacks) {
       if (p.startsWith(COMMUNICA)) {
-        for (String b : List.of(FLOOR, RSOCKET)) {
+        for (String b : List.of(FLOOR, RSOCKET, AMQP_RAW)) {
           if (stacks.contains(b)) {
             cols.add(new String[] {p, b});
           }

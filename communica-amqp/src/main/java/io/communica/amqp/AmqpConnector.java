@@ -56,6 +56,10 @@ import reactor.core.publisher.Mono;
  *   <li>{@code maxLength} — how many messages and requests the address queue holds while no
  *       server takes them (default {@value #DEFAULT_MAX_LENGTH}); a send to a full queue fails
  *       with {@code OverloadedException}.
+ *   <li>{@code replies} — {@code queue} (default): replies to a client's requests wait in its
+ *       durable queue and survive a dropped connection; {@code direct}: RabbitMQ's direct
+ *       reply-to, faster and transient (a dropped broker connection loses the replies on their
+ *       way and fails the client's requests in flight; see {@link Builder#directReplies}).
  * </ul>
  *
  * Durations are written {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h} or {@code 1d}. {@code
@@ -92,7 +96,8 @@ public final class AmqpConnector extends Connector {
           "liveness",
           "expires",
           "addressExpires",
-          "maxLength");
+          "maxLength",
+          "replies");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
@@ -111,6 +116,7 @@ public final class AmqpConnector extends Connector {
   private final Duration expires;
   private final @Nullable Duration addressExpires;
   private final int maxLength;
+  private final boolean directReplies;
 
   private AmqpConnector(Builder b) {
     this.tls = b.tls;
@@ -128,6 +134,7 @@ public final class AmqpConnector extends Connector {
     this.expires = b.expires;
     this.addressExpires = b.addressExpires;
     this.maxLength = b.maxLength;
+    this.directReplies = b.directReplies;
   }
 
   /** The address {@code address} on a broker at {@code 127.0.0.1:5672} as guest, default vhost. */
@@ -224,6 +231,15 @@ public final class AmqpConnector extends Connector {
           throw new IllegalArgumentException("maxLength '" + v + "' is not a number");
         }
       }
+      if ((v = uri.param("replies")) != null) {
+        switch (v) {
+          case "queue" -> b.directReplies(false);
+          case "direct" -> b.directReplies(true);
+          default ->
+              throw new IllegalArgumentException(
+                  "replies '" + v + "' is neither 'queue' nor 'direct'");
+        }
+      }
       return b.build();
     } catch (IllegalArgumentException e) {
       throw uri.invalid(e.getMessage());
@@ -274,6 +290,9 @@ public final class AmqpConnector extends Connector {
     }
     if (maxLength != DEFAULT_MAX_LENGTH) {
       s.append("&maxLength=").append(maxLength);
+    }
+    if (directReplies) {
+      s.append("&replies=direct");
     }
     return s.toString();
   }
@@ -335,6 +354,11 @@ public final class AmqpConnector extends Connector {
     return addressExpires;
   }
 
+  /** Whether replies use RabbitMQ's direct reply-to: see {@link Builder#directReplies}. */
+  public boolean directReplies() {
+    return directReplies;
+  }
+
   /** The bound of the address queue: see {@link Builder#maxLength}. */
   public int maxLength() {
     return maxLength;
@@ -363,6 +387,7 @@ public final class AmqpConnector extends Connector {
     b.expires = expires;
     b.addressExpires = addressExpires;
     b.maxLength = maxLength;
+    b.directReplies = directReplies;
     return b;
   }
 
@@ -474,6 +499,7 @@ public final class AmqpConnector extends Connector {
     private Duration expires = DEFAULT_EXPIRES;
     private @Nullable Duration addressExpires;
     private int maxLength = DEFAULT_MAX_LENGTH;
+    private boolean directReplies;
 
     Builder(String address) {
       this.address = checkName("address", address, 80);
@@ -609,6 +635,23 @@ public final class AmqpConnector extends Connector {
         throw new IllegalArgumentException("maxLength " + maxLength + " must be at least 1");
       }
       this.maxLength = maxLength;
+      return this;
+    }
+
+    /**
+     * Replies to a client's requests by RabbitMQ's direct reply-to ({@code amq.rabbitmq.reply-to},
+     * option {@code replies=direct}) instead of through the client's durable queue: no queue
+     * write, no acknowledgement, fewer broker hops. It is transient: a reply travels only while
+     * the client's broker connection that sent the request is up. When that connection drops the
+     * client closes its logical connection at once, so its requests in flight fail with {@code
+     * ConnectionLostException} (their server may have handled them, and their reply is lost) and
+     * what the broker had not confirmed fails like any send on a lost connection; the entity then
+     * connects again, as over a socket. Everything else (requests waiting in the address queue,
+     * messages, streams, server-to-client calls) travels as without this option. Only the client's
+     * setting matters: a server answers to whatever reply-to a request names.
+     */
+    public Builder directReplies(boolean direct) {
+      this.directReplies = direct;
       return this;
     }
 

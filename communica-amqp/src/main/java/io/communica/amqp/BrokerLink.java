@@ -91,16 +91,26 @@ final class BrokerLink {
     final boolean redelivered;
     final AMQP.BasicProperties props;
     final byte[] body;
+    /** Delivered by a no-ack consumer (direct reply-to): never acknowledged nor rejected. */
+    final boolean autoAck;
     /** The connection a MESSAGE was handed to, until its handler finished. */
     @Nullable Object holder;
 
-    Delivery(int source, int gen, long tag, boolean redelivered, AMQP.BasicProperties props, byte[] body) {
+    Delivery(
+        int source,
+        int gen,
+        long tag,
+        boolean redelivered,
+        AMQP.BasicProperties props,
+        byte[] body,
+        boolean autoAck) {
       this.source = source;
       this.gen = gen;
       this.tag = tag;
       this.redelivered = redelivered;
       this.props = props;
       this.body = body;
+      this.autoAck = autoAck;
     }
 
     String messageId() {
@@ -166,6 +176,13 @@ final class BrokerLink {
   private long outBytes;
   private long backoffMs = BACKOFF_MIN_MS;
   private @Nullable Throwable lastError;
+  private final Acks acks = new Acks();
+  private boolean ackFlushScheduled;
+  private boolean ackSweepScheduled;
+  private final Runnable flushAcks = this::flushAcks;
+
+  /** How long settled deliveries wait behind one in progress before they are acknowledged singly. */
+  static final long ACK_SWEEP_MS = 5;
 
   BrokerLink(AmqpConnector connector, Duration connectTimeout, String name) {
     this.loop = (EventLoop) LOOPS.next();
@@ -229,6 +246,7 @@ final class BrokerLink {
     ch.confirmSelect();
     ch.basicQos(prefetch);
     int g = ++gen;
+    acks.reset();
     ch.addConfirmListener(
         (seq, multiple) -> loop.execute(() -> confirmed(g, seq, multiple, true)),
         (seq, multiple) -> loop.execute(() -> confirmed(g, seq, multiple, false)));
@@ -246,12 +264,27 @@ final class BrokerLink {
     updateWritable();
   }
 
+  /** RabbitMQ's direct reply-to pseudo-queue. */
+  static final String DIRECT_REPLY_TO = "amq.rabbitmq.reply-to";
+
   /** Loop: starts a consumer whose deliveries reach the owner tagged with {@code source}. */
   void consume(Channel ch, String queue, int source) throws IOException {
+    consume(ch, queue, source, false);
+  }
+
+  /**
+   * Loop: consumes replies sent to {@link #DIRECT_REPLY_TO} by this channel's requests (no-ack:
+   * the only mode direct reply-to has). Call it before publishing such a request.
+   */
+  void consumeDirectReplies(Channel ch, int source) throws IOException {
+    consume(ch, DIRECT_REPLY_TO, source, true);
+  }
+
+  private void consume(Channel ch, String queue, int source, boolean autoAck) throws IOException {
     int g = gen;
     ch.basicConsume(
         queue,
-        false,
+        autoAck,
         new DefaultConsumer(ch) {
           @Override
           public void handleDelivery(
@@ -259,7 +292,14 @@ final class BrokerLink {
             // amqp-client runs this on the loop, the connection's consumer executor
             if (g == gen && up) {
               owner().onDelivery(
-                  new Delivery(source, g, envelope.getDeliveryTag(), envelope.isRedeliver(), props, body));
+                  new Delivery(
+                      source,
+                      g,
+                      envelope.getDeliveryTag(),
+                      envelope.isRedeliver(),
+                      props,
+                      body,
+                      autoAck));
             }
           }
 
@@ -379,27 +419,77 @@ final class BrokerLink {
     }
   }
 
-  /** Loop: acknowledges a delivery of the current channel; older ones were requeued. */
+  /**
+   * Loop: acknowledges a delivery of the current channel (older ones were requeued). The
+   * acknowledgement is sent by {@link #flushAcks}, which runs once the loop has done what it has
+   * at hand (the deliveries amqp-client handed it in one go, the confirms that settled requests),
+   * as one {@code basicAck(tag, multiple=true)} for the settled deliveries below the first one
+   * still in progress.
+   */
   void ack(Delivery d) {
     Channel ch = channel;
-    if (d.gen == gen && up && ch != null) {
+    if (d.gen == gen && up && ch != null && !d.autoAck) {
       try {
-        ch.basicAck(d.tag, false);
+        acks.settle(d.tag, false, ch);
       } catch (IOException | RuntimeException e) {
         log.debug("ack on {} failed: {}", describe, e.toString());
       }
+      scheduleAckFlush();
     }
   }
 
   /** Loop: gives a delivery back ({@code requeue}) or to the dead-letter queue. */
   void reject(Delivery d, boolean requeue) {
     Channel ch = channel;
-    if (d.gen == gen && up && ch != null) {
+    if (d.gen == gen && up && ch != null && !d.autoAck) {
       try {
         ch.basicReject(d.tag, requeue);
+        acks.settle(d.tag, true, ch);
+        scheduleAckFlush();
       } catch (IOException | RuntimeException e) {
         log.debug("reject on {} failed: {}", describe, e.toString());
       }
+    }
+  }
+
+  private void scheduleAckFlush() {
+    if (!ackFlushScheduled) {
+      ackFlushScheduled = true;
+      loop.execute(flushAcks);
+    }
+  }
+
+  /** Loop: sends the acknowledgements {@link #ack} collected. */
+  private void flushAcks() {
+    ackFlushScheduled = false;
+    Channel ch = channel;
+    if (!up || ch == null) {
+      return;
+    }
+    try {
+      acks.flush(ch);
+    } catch (IOException | RuntimeException e) {
+      log.debug("ack on {} failed: {}", describe, e.toString());
+    }
+    if (acks.waitingBehindGap() && !ackSweepScheduled) {
+      // settled deliveries behind one still in progress (a slow handler): acknowledged one by one
+      // soon, so that they do not hold prefetch slots for as long as that handler runs
+      ackSweepScheduled = true;
+      int g = gen;
+      loop.schedule(
+          () -> {
+            ackSweepScheduled = false;
+            Channel c = channel;
+            if (g == gen && up && c != null) {
+              try {
+                acks.flushAll(c);
+              } catch (IOException | RuntimeException e) {
+                log.debug("ack on {} failed: {}", describe, e.toString());
+              }
+            }
+          },
+          ACK_SWEEP_MS,
+          TimeUnit.MILLISECONDS);
     }
   }
 
@@ -519,6 +609,15 @@ final class BrokerLink {
       return;
     }
     Connection c = connection;
+    Channel last = channel;
+    if (up && last != null) {
+      // what was handled is acknowledged before the connection goes, or the broker redelivers it
+      try {
+        acks.flushAll(last);
+      } catch (IOException | RuntimeException e) {
+        log.debug("ack on {} failed: {}", describe, e.toString());
+      }
+    }
     up = false;
     writable = false;
     connection = null;

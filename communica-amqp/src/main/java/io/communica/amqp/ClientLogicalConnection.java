@@ -145,11 +145,17 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   @Override
   public void declare(Channel ch) throws IOException {
     Topology.declareAddress(ch, connector, names);
+    if (connector.directReplies()) {
+      link.consumeDirectReplies(ch, DIRECT); // before any request names it
+    }
     String q = clientQueue;
     if (q != null) {
       declareClientQueue(ch, q);
     }
   }
+
+  /** Source of deliveries by direct reply-to. */
+  private static final int DIRECT = 2;
 
   private void declareClientQueue(Channel ch, String q) throws IOException {
     Topology.declareClient(ch, connector, names, q);
@@ -193,6 +199,12 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
       case FrameType.RESPONSE, FrameType.ERROR -> {
         if (ep != epoch) {
           link.ack(d); // for a session that is gone
+          return;
+        }
+        if (d.autoAck) {
+          // direct reply-to: nothing to acknowledge, and no redelivery to recognise (a reply
+          // repeated by a server finds no pending request in the session)
+          deliver(body);
           return;
         }
         if (inbox.admit(d)) {
@@ -360,6 +372,14 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   @Override
   public void onDown(Throwable cause) {
     downSinceNanos = System.nanoTime();
+    if (connector.directReplies() && !closed) {
+      // the direct reply-to name died with the broker connection: replies on their way are lost,
+      // so the requests in flight fail now instead of at their timeout, and the entity reconnects
+      closeWith(
+          new ConnectionLostException(
+              "the broker connection of " + describe + " dropped (" + BrokerLink.messages(cause)
+                  + "); with replies=direct the replies on their way are lost"));
+    }
   }
 
   @Override
@@ -410,7 +430,13 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
                   false,
                   type == FrameType.MESSAGE
                       ? Wire.persistent(ids.next(), headers, null)
-                      : Wire.transientProps(ids.next(), headers, null, null),
+                      : Wire.transientProps(
+                          ids.next(),
+                          headers,
+                          type == FrameType.REQUEST && connector.directReplies()
+                              ? BrokerLink.DIRECT_REPLY_TO
+                              : null,
+                          null),
                   body,
                   l,
                   null));

@@ -121,7 +121,16 @@ final class ServerLogicalConnection extends LogicalConnection {
       case FrameType.CANCEL -> publish(body, CONTROL, null, null);
       case FrameType.RESPONSE, FrameType.ERROR -> {
         Delivery request = requests.remove(Wire.id(body));
-        publish(body, TRANSIENT, null, request == null ? null : () -> transport.inbox.done(request));
+        String replyTo = request == null ? null : request.props.getReplyTo();
+        // a client with replies=direct names its direct reply-to: not mandatory, because a reply
+        // to a connection that dropped is lost by design, and the client is not gone for that
+        boolean direct = replyTo != null && replyTo.startsWith(BrokerLink.DIRECT_REPLY_TO);
+        publish(
+            body,
+            TRANSIENT,
+            direct ? replyTo : clientQueue,
+            null,
+            request == null ? null : () -> transport.inbox.done(request));
       }
       case FrameType.REQUEST, FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL,
           FrameType.NEXT, FrameType.COMPLETE, FrameType.REQUEST_N ->
@@ -143,12 +152,21 @@ final class ServerLogicalConnection extends LogicalConnection {
 
   private void publish(
       byte[] body, int kind, @Nullable WriteListener l, @Nullable Runnable afterConfirm) {
+    publish(body, kind, clientQueue, l, afterConfirm);
+  }
+
+  private void publish(
+      byte[] body,
+      int kind,
+      String to,
+      @Nullable WriteListener l,
+      @Nullable Runnable afterConfirm) {
     String id = transport.ids.next();
     transport.link.publish(
         new Out(
             "",
-            clientQueue,
-            true,
+            to,
+            to == clientQueue,
             kind == PERSISTENT
                 ? Wire.persistent(id, headers, transport.processQueue)
                 : Wire.transientProps(

@@ -67,7 +67,7 @@ final class CommunicaStack implements Stack {
 
   @Override
   public Set<String> transports() {
-    return Set.of("tcp", "unix", "amqp", "shm", "shm-spin", "udp");
+    return Set.of("tcp", "unix", "amqp", "amqp-direct", "shm", "shm-spin", "udp");
   }
 
   @Override

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 
-/** One thing under measurement: communica, the raw floor, or RSocket-java. */
+/** One thing under measurement: communica, the raw floor, RSocket-java, or raw amqp-client. */
 public interface Stack {
 
   /** The name used on the command line, in results and in tables. */
@@ -53,7 +53,8 @@ public interface Stack {
           "rsocket",
           "communica-reactive",
           "ringfloor",
-          "rsocket-shared");
+          "rsocket-shared",
+          "amqp-raw");
 
   /**
    * The stack called {@code name}. Only that stack's class is loaded, so that a child JVM on a class
@@ -67,6 +68,7 @@ public interface Stack {
       case "rsocket" -> new RSocketStack(true);
       case "rsocket-shared" -> new RSocketStack(false);
       case "ringfloor" -> new RingFloorStack();
+      case "amqp-raw" -> new AmqpRawStack();
       default -> throw new IllegalArgumentException("unknown stack '" + name + "'; known: " + NAMES);
     };
   }

@@ -22,13 +22,65 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(90)
 class StacksTest {
 
+  /** The stacks that run on TCP or shared memory; {@code amqp-raw} is tested on the broker below. */
   static Stream<String> stacks() {
-    return Stack.NAMES.stream();
+    return Stack.NAMES.stream().filter(n -> !n.equals("amqp-raw"));
   }
 
   /** Loopback TCP, or for the shared-memory floor a ring directory of its own. */
   private static String bind(Stack stack) {
     return stack.transports().contains("tcp") ? "tcp://127.0.0.1:0" : "shm://stackstest";
+  }
+
+  /** The broker bind of the {@code amqp-raw} cases, or a skipped test without a broker. */
+  private static String broker(String replies) {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", 5672), 2000);
+    } catch (java.io.IOException e) {
+      if ("true".equals(System.getenv("COMMUNICA_REQUIRE_BROKER"))) {
+        throw new AssertionError("no broker at 127.0.0.1:5672 and COMMUNICA_REQUIRE_BROKER=true", e);
+      }
+      org.junit.jupiter.api.Assumptions.abort("no broker at 127.0.0.1:5672");
+    }
+    return "amqp://guest:guest@127.0.0.1:5672?address=stacks-test-"
+        + Long.toString(System.nanoTime(), 36) + "&replies=" + replies;
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"queue", "direct"})
+  void theRawAmqpClientEchoesCountsAndReceivesEveryMessageItTook(String replies) throws Exception {
+    Stack stack = Stack.named("amqp-raw");
+    LongAdder received = new LongAdder();
+    try (BenchServer server = stack.serve(broker(replies), received);
+        BenchClient client = stack.connect(server.address())) {
+      client.roundTrip(payload(64));
+      assertThat(client.serverSnapshot().count()).isEqualTo(1);
+      Meter meter = new Meter();
+      client.startRequests(payload(64), 16, meter);
+      assertThat(reaches(meter::count, 500)).as("replies: " + meter.count()).isTrue();
+      meter.stop();
+      assertThat(meter.errors()).isZero();
+      long before = received.sum();
+      Meter fire = new Meter();
+      Backlog backlog = new Backlog(64 * 1024, 64, client, fire);
+      Thread sender =
+          new Thread(
+              () -> {
+                try {
+                  client.runFire(payload(64), fire, backlog);
+                } catch (Exception e) {
+                  fire.fail(e);
+                }
+              });
+      sender.start();
+      assertThat(reaches(received::sum, before + 1000)).as("received: " + received.sum()).isTrue();
+      fire.stop();
+      sender.join(30_000);
+      assertThat(sender.isAlive()).isFalse();
+      assertThat(fire.errors()).as("%s", fire.firstError()).isZero();
+      // requests of the stopped request workload still in flight count on the server too
+      assertThat(reaches(received::sum, before + fire.count())).as("confirmed messages arrive").isTrue();
+    }
   }
 
   private static byte[] payload(int n) {
