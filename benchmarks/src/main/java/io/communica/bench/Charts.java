@@ -36,7 +36,8 @@ final class Charts {
           "communica", new Color(0x1f77b4),
           "floor", new Color(0x8c8c8c),
           "rsocket", new Color(0xff7f0e),
-          "communica-reactive", new Color(0x2ca02c));
+          "communica-reactive", new Color(0x2ca02c),
+          "communica-payload", new Color(0x9467bd));
 
   private Charts() {}
 

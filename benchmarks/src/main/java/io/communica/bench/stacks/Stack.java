@@ -31,7 +31,8 @@ public interface Stack {
   /** Every stack, in the order tables show them. */
   static List<Stack> all() {
     return List.of(
-        new CommunicaStack(false), new FloorStack(), new RSocketStack(), new CommunicaStack(true));
+        new CommunicaStack(false), new FloorStack(), new RSocketStack(), new CommunicaStack(true),
+        new CommunicaStack(false, true));
   }
 
   /** The stack called {@code name}. */

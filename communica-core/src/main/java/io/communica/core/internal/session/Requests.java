@@ -91,7 +91,10 @@ public final class Requests {
       Map<String, String> metadata) {
     ByteBuf frame;
     try {
-      frame = Frames.message(ByteBufAllocator.DEFAULT, type, route, data, serializer, metadata);
+      frame =
+          Frames.message(
+              Frames.forCaller(ByteBufAllocator.DEFAULT, data), type, route, data, serializer,
+              metadata);
     } catch (CommunicaException e) {
       throw e;
     } catch (RuntimeException e) {
