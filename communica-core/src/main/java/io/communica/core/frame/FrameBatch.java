@@ -2,6 +2,7 @@ package io.communica.core.frame;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -63,6 +64,30 @@ public final class FrameBatch {
     batch = null;
     sink.accept(b);
     sink.accept(frame);
+  }
+
+  /**
+   * Adds one frame without prefix held in {@code length} bytes of {@code array} from {@code
+   * offset}, copying it; the array is not kept.
+   *
+   * @since 0.3
+   */
+  public void add(byte[] array, int offset, int length) {
+    if (length > SMALL_FRAME) {
+      add(Unpooled.copiedBuffer(array, offset, length));
+      return;
+    }
+    ByteBuf b = batch;
+    if (b == null || b.writableBytes() < length + LengthCodec.PREFIX) {
+      if (b != null) {
+        batch = null;
+        sink.accept(b);
+      }
+      b = alloc.ioBuffer(BATCH_SIZE, BATCH_SIZE);
+      batch = b;
+    }
+    b.writeInt(length);
+    b.writeBytes(array, offset, length);
   }
 
   /**

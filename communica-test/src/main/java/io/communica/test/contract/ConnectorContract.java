@@ -63,7 +63,7 @@ import reactor.test.StepVerifier;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public interface ConnectorContract
-    extends LifecycleContract, StreamContract, RemoteInterfaceContract {
+    extends LifecycleContract, StreamContract, RemoteInterfaceContract, PayloadContract {
 
   Duration TIMEOUT = Duration.ofSeconds(15);
 
