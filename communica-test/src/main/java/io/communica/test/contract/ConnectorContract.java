@@ -292,6 +292,33 @@ public interface ConnectorContract
     }
   }
 
+  /**
+   * A burst from one thread that does not wait, small messages and large ones mixed (the small
+   * ones staged by the sending thread, the large ones in buffers of their own), arrives in order.
+   */
+  @Test
+  default void aBurstOfMessagesOfMixedSizesArrivesInOrder() throws Exception {
+    int total = 3000;
+    BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    SimpleServer server = start(server(Handler.consumer(String.class, got::add)));
+    SimpleClient client = client(server);
+    client.connected().block(TIMEOUT);
+    String pad = "x".repeat(3000);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Mono<Void>> sent = new ArrayList<>();
+    for (int i = 0; i < total; i++) {
+      String m = i % 97 == 0 ? i + pad : "m" + i;
+      sent.add(client.fireAndForget(m).doOnError(failure::set).cache());
+      sent.get(i).subscribe(null, e -> {});
+    }
+    Flux.concat(sent).then().block(TIMEOUT);
+    assertThat(failure.get()).isNull();
+    for (int i = 0; i < total; i++) {
+      String m = got.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      assertThat(m).as("message %s", i).isEqualTo(i % 97 == 0 ? i + pad : "m" + i);
+    }
+  }
+
   @Test
   default void handlerThatReturnsNothingCompletesEmpty() {
     SimpleServer server = start(server(Handler.nonBlocking(String.class, s -> null)));

@@ -66,27 +66,40 @@ public interface PayloadContract {
   /** The received buffer is echoed as it is; the client reads and closes the reply. */
   @Test
   default void payloadsCrossBothWaysUnchanged() {
-    SimpleServer server = start(simpleServer(newAddress()).handler(Handler.nonBlocking(Payload.class, p -> p)));
+    SimpleServer server =
+        start(simpleServer(newAddress()).handler(Handler.nonBlocking(Payload.class, p -> p)));
     SimpleClient client = payloadClient(server);
-    // small (copied into the batch), above the copy threshold (written from its buffer), and
-    // larger than a frame (fragmented and reassembled)
-    for (int n : new int[] {0, 1, 100, 1024, 1025, 4096, 300 * 1024}) {
-      byte[] data = bytes(n);
-      ByteBuf sent = PooledByteBufAllocator.DEFAULT.directBuffer(n);
-      sent.writeBytes(data);
-      try (Payload reply =
-          client.request(Payload.wrap(sent), Payload.class).block(PAYLOAD_WAIT)) {
-        assertThat(reply).isNotNull();
-        assertThat(reply.size()).isEqualTo(n);
-        assertThat(reply.toByteArray()).as("%s bytes", n).isEqualTo(data);
-        assertThat(ByteBufUtil.getBytes(reply.content())).isEqualTo(data);
-        assertThat(reply.asByteBuffer().isReadOnly()).isTrue();
-      }
-      // communica released the buffer it sent
-      assertThat(sent.refCnt()).as("refCnt of the %s bytes sent", n).isZero();
-      // byte[] on one side, Payload on the other
-      assertThat(client.request(data, byte[].class).block(PAYLOAD_WAIT)).isEqualTo(data);
+    // small (copied into the batch) and above the copy threshold (written from its buffer)
+    for (int n : new int[] {0, 1, 100, 1024, 1025, 4096}) {
+      echoes(client, n);
     }
+  }
+
+  /** A payload larger than a frame is fragmented and reassembled like any message. */
+  @Test
+  default void largePayloadsAreFragmentedAndReassembled() {
+    SimpleServer server =
+        start(simpleServer(newAddress()).handler(Handler.nonBlocking(Payload.class, p -> p)));
+    echoes(payloadClient(server), 300 * 1024);
+  }
+
+  /** {@code n} bytes requested as a payload come back unchanged, and as a byte array too. */
+  private static void echoes(SimpleClient client, int n) {
+    byte[] data = bytes(n);
+    ByteBuf sent = PooledByteBufAllocator.DEFAULT.directBuffer(n);
+    sent.writeBytes(data);
+    try (Payload reply =
+        client.request(Payload.wrap(sent), Payload.class).block(PAYLOAD_WAIT)) {
+      assertThat(reply).isNotNull();
+      assertThat(reply.size()).isEqualTo(n);
+      assertThat(reply.toByteArray()).as("%s bytes", n).isEqualTo(data);
+      assertThat(ByteBufUtil.getBytes(reply.content())).isEqualTo(data);
+      assertThat(reply.asByteBuffer().isReadOnly()).isTrue();
+    }
+    // communica released the buffer it sent
+    assertThat(sent.refCnt()).as("refCnt of the %s bytes sent", n).isZero();
+    // byte[] on one side, Payload on the other
+    assertThat(client.request(data, byte[].class).block(PAYLOAD_WAIT)).isEqualTo(data);
   }
 
   /** A handler reads a payload with the entity's serializer, straight from the buffer. */
@@ -151,7 +164,8 @@ public interface PayloadContract {
                           seen.set(p);
                           throw new IllegalStateException("no");
                         })));
-    assertThatThrownBy(() -> payloadClient(server).request(bytes(2000), String.class).block(PAYLOAD_WAIT))
+    assertThatThrownBy(
+            () -> payloadClient(server).request(bytes(2000), String.class).block(PAYLOAD_WAIT))
         .isInstanceOf(HandlerFailedException.class);
     assertThat(seen.get()).isNotNull();
     assertThat(seen.get().isOpen()).isFalse();

@@ -5,6 +5,7 @@ import io.communica.core.Payload;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameBatch;
 import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.LengthCodec;
 import io.communica.core.internal.remote.Arguments;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -47,7 +48,15 @@ public final class Frames {
       int error,
       byte[] route,
       int payloadHint) {
-    ByteBuf buf = alloc.ioBuffer(FrameHeader.SIZE + route.length + payloadHint);
+    ByteBuf buf;
+    if (payloadHint > FrameBatch.SMALL_FRAME) {
+      // a large frame is written as it is: room for its length prefix in front saves the stream
+      // transport a buffer of four bytes (FrameBatch writes the prefix there)
+      buf = alloc.ioBuffer(LengthCodec.PREFIX + FrameHeader.SIZE + route.length + payloadHint);
+      buf.setIndex(LengthCodec.PREFIX, LengthCodec.PREFIX);
+    } else {
+      buf = alloc.ioBuffer(FrameHeader.SIZE + route.length + payloadHint);
+    }
     FrameHeader.write(buf, type, flags, contentType, id, error, route.length);
     if (route.length > 0) {
       buf.writeBytes(route);
