@@ -24,7 +24,8 @@ final class FireItem extends OutboundMessage<Void> implements WriteListener {
   }
 
   /** A message whose frame is {@code length} bytes of {@code chunk} from {@code at}. */
-  FireItem(CoreSubscriber<? super Void> actual, byte[] chunk, int at, int length, Duration timeout) {
+  FireItem(
+      CoreSubscriber<? super Void> actual, byte[] chunk, int at, int length, Duration timeout) {
     super(actual, length, timeout);
     this.staged = chunk;
     this.stagedAt = at;

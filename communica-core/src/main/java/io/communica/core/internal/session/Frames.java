@@ -208,7 +208,9 @@ public final class Frames {
     int flags = FrameHeader.FLAG_METADATA | (value == null ? FrameHeader.FLAG_EMPTY : 0);
     int contentType = value == null ? 0 : serializer.contentType();
     ByteBuf buf =
-        begin(alloc, type, flags, contentType, 0, 0, route, 2 + size + (value == null ? 0 : payloadHint(value)));
+        begin(
+            alloc, type, flags, contentType, 0, 0, route,
+            2 + size + (value == null ? 0 : payloadHint(value)));
     MetadataCodec.write(buf, metadata, size);
     return value == null ? buf : encodeInto(alloc, buf, value, serializer);
   }

@@ -3,6 +3,7 @@ package io.communica.core.internal.session;
 import io.communica.core.OverloadedException;
 import io.communica.core.Payload;
 import io.netty.buffer.ByteBuf;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The session's side of {@link Payload}: received payloads as views of the read buffer, counted
@@ -19,7 +20,7 @@ public final class Payloads {
     ByteBuf take(Payload payload);
   }
 
-  private static volatile Access access;
+  private static volatile @Nullable Access access;
 
   private Payloads() {}
 
@@ -46,7 +47,8 @@ public final class Payloads {
   public static Payload received(ByteBuf payload, MemoryBudget.Account account) {
     int n = payload.readableBytes();
     if (!account.reserve(n)) {
-      throw new OverloadedException("cannot hold a payload of " + n + " bytes: " + account.overBudget());
+      throw new OverloadedException(
+          "cannot hold a payload of " + n + " bytes: " + account.overBudget());
     }
     try {
       return access().received(payload, account);
@@ -66,7 +68,7 @@ public final class Payloads {
   }
 
   /** Closes {@code value} if it is a payload nobody will send (a reply that is not wanted). */
-  static void discard(@org.jspecify.annotations.Nullable Object value) {
+  static void discard(@Nullable Object value) {
     if (value instanceof Payload p) {
       p.close();
     }

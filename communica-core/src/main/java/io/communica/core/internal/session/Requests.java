@@ -166,7 +166,7 @@ public final class Requests {
                 (CoreSubscriber<? super Void>) actual, serializer, route, data,
                 config.maxMessageSize(), fireTimeout);
         if (item != null) {
-          actual.onSubscribe((org.reactivestreams.Subscription) item);
+          actual.onSubscribe(item);
           target.accept(item);
           return;
         }

@@ -9,7 +9,9 @@ import io.communica.core.internal.remote.Arguments;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.FastThreadLocalThread;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
+import reactor.core.CoreSubscriber;
 
 /**
  * Fire-and-forget frames encoded by a sending thread that is not an event loop, one after the
@@ -58,12 +60,12 @@ final class StagedFrames {
    * encodes it the ordinary way, which reports the error).
    */
   static @Nullable FireItem stage(
-      reactor.core.CoreSubscriber<? super Void> actual,
+      CoreSubscriber<? super Void> actual,
       Serializer serializer,
       byte[] route,
       Object data,
       int maxMessageSize,
-      java.time.Duration timeout) {
+      Duration timeout) {
     StagedFrames st = LOCAL.get();
     if (st == null) {
       st = new StagedFrames();
@@ -76,8 +78,7 @@ final class StagedFrames {
     }
     int start = v.writerIndex();
     try {
-      FrameHeader.write(
-          v, FrameType.MESSAGE, 0, serializer.contentType(), 0, 0, route.length);
+      FrameHeader.write(v, FrameType.MESSAGE, 0, serializer.contentType(), 0, 0, route.length);
       v.writeBytes(route);
       serializer.encode(data, v);
     } catch (RuntimeException e) {
@@ -85,7 +86,8 @@ final class StagedFrames {
       return null;
     }
     int length = v.writerIndex() - start;
-    if (length > FrameBatch.SMALL_FRAME || length - FrameHeader.SIZE - route.length > maxMessageSize) {
+    if (length > FrameBatch.SMALL_FRAME
+        || length - FrameHeader.SIZE - route.length > maxMessageSize) {
       v.writerIndex(start);
       return null;
     }
