@@ -46,6 +46,12 @@ class UdpConnectorContractTest implements ConnectorContract {
     return resources;
   }
 
+  /** A datagram carries one frame: payloads up to the default message size of this transport. */
+  @Override
+  public int largestPayload() {
+    return 1400;
+  }
+
   // ---------------------------------------------------------------- what does not apply
 
   @Test

@@ -51,6 +51,14 @@ public interface PayloadContract {
 
   SimpleClient start(SimpleClient.Builder b);
 
+  /**
+   * The largest payload the transport carries in one message, for the sizes these tests send;
+   * a transport with a small message limit (datagrams) overrides it.
+   */
+  default int largestPayload() {
+    return 4096;
+  }
+
   private SimpleClient payloadClient(SimpleServer server) {
     return start(simpleClient(server.connector()));
   }
@@ -70,7 +78,7 @@ public interface PayloadContract {
         start(simpleServer(newAddress()).handler(Handler.nonBlocking(Payload.class, p -> p)));
     SimpleClient client = payloadClient(server);
     // small (copied into the batch) and above the copy threshold (written from its buffer)
-    for (int n : new int[] {0, 1, 100, 1024, 1025, 4096}) {
+    for (int n : new int[] {0, 1, 100, 1024, 1025, largestPayload()}) {
       echoes(client, n);
     }
   }
@@ -144,14 +152,14 @@ public interface PayloadContract {
     long before = MemoryBudget.process().used();
     List<Payload> got = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      client.request(bytes(10_000), Void.class).block(PAYLOAD_WAIT);
+      client.request(bytes(1000), Void.class).block(PAYLOAD_WAIT);
       got.add(held.poll(PAYLOAD_WAIT.toSeconds(), TimeUnit.SECONDS));
     }
     assertThat(got).doesNotContainNull();
-    assertThat(MemoryBudget.process().used() - before).isGreaterThanOrEqualTo(40_000);
+    assertThat(MemoryBudget.process().used() - before).isGreaterThanOrEqualTo(4000);
     got.forEach(Payload::close);
     got.forEach(Payload::close); // once only
-    assertThat(MemoryBudget.process().used() - before).isLessThan(40_000);
+    assertThat(MemoryBudget.process().used() - before).isLessThan(4000);
     assertThat(got).noneMatch(Payload::isOpen);
   }
 
@@ -170,7 +178,7 @@ public interface PayloadContract {
                           throw new IllegalStateException("no");
                         })));
     assertThatThrownBy(
-            () -> payloadClient(server).request(bytes(2000), String.class).block(PAYLOAD_WAIT))
+            () -> payloadClient(server).request(bytes(1000), String.class).block(PAYLOAD_WAIT))
         .isInstanceOf(HandlerFailedException.class);
     assertThat(seen.get()).isNotNull();
     assertThat(seen.get().isOpen()).isFalse();
@@ -208,7 +216,7 @@ public interface PayloadContract {
     assertThatThrownBy(
             () ->
                 client
-                    .request(bytes(5000), Payload.class, Duration.ofMillis(200))
+                    .request(bytes(largestPayload()), Payload.class, Duration.ofMillis(200))
                     .block(PAYLOAD_WAIT))
         .isInstanceOf(RequestTimeoutException.class);
     timedOut.countDown();
