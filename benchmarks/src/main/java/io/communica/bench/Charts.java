@@ -38,7 +38,8 @@ final class Charts {
           "rsocket", new Color(0xff7f0e),
           "communica-reactive", new Color(0x2ca02c),
           "ringfloor", new Color(0x595959),
-          "rsocket-shared", new Color(0xffbb78));
+          "rsocket-shared", new Color(0xffbb78),
+          "communica-payload", new Color(0x9467bd));
 
   private Charts() {}
 

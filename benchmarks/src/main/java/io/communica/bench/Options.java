@@ -27,7 +27,7 @@ final class Options {
         --full              5 s warm-up, 10 s measured per case, 2 rounds (medians reported)
         --transport LIST    tcp, unix, amqp, amqp-direct, shm, shm-spin, udp (default tcp); a
                             stack runs on the transports it has
-        --stacks LIST       communica, floor, rsocket, communica-reactive,
+        --stacks LIST       communica, floor, rsocket, communica-reactive, communica-payload,
                             rsocket-shared, ringfloor (shm only), amqp-raw
                             (default communica,floor,rsocket)
         --payloads LIST     payload sizes in bytes (default 64,4096)

@@ -10,6 +10,7 @@ import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.communica.core.transport.PeerCredentials;
 import io.communica.core.transport.TransportOptions;
+import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -223,6 +224,15 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       return;
     }
     batch.add(frame);
+  }
+
+  /** Copies the frame into the write batch: no buffer of its own. */
+  @Override
+  public void write(byte[] array, int offset, int length, WriteListener listener) {
+    if (!inactive) {
+      batch.add(array, offset, length);
+    }
+    listener.onWritten(null);
   }
 
   private void writeOut(ByteBuf bytes) {

@@ -2,6 +2,7 @@ package io.communica.bench.stacks;
 
 import io.communica.core.Connector;
 import io.communica.core.Handler;
+import io.communica.core.Payload;
 import io.communica.core.RouteClient;
 import io.communica.core.RouteServer;
 import io.communica.core.SimpleClient;
@@ -55,14 +56,25 @@ final class CommunicaStack implements Stack {
   }
 
   private final boolean reactive;
+  private final boolean payloads;
 
   CommunicaStack(boolean reactive) {
+    this(reactive, false);
+  }
+
+  /**
+   * @param payloads stack {@code communica-payload}: the server's handler takes and returns a
+   *     {@link Payload} (the received buffer echoed without a copy), the client takes replies as
+   *     {@code Payload}s and closes them
+   */
+  CommunicaStack(boolean reactive, boolean payloads) {
     this.reactive = reactive;
+    this.payloads = payloads;
   }
 
   @Override
   public String name() {
-    return reactive ? "communica-reactive" : "communica";
+    return payloads ? "communica-payload" : reactive ? "communica-reactive" : "communica";
   }
 
   @Override
@@ -81,9 +93,20 @@ final class CommunicaStack implements Stack {
           return data;
         };
     Handler handler =
-        reactive
-            ? Handler.reactive(byte[].class, data -> Mono.just(echo.apply(data)))
-            : Handler.nonBlocking(byte[].class, echo);
+        payloads
+            ? Handler.nonBlocking(
+                Payload.class,
+                data -> {
+                  if (data.size() == 1 && data.content().getByte(data.content().readerIndex()) == 0) {
+                    data.close();
+                    return Snapshot.take(received.sum()).encode();
+                  }
+                  received.increment();
+                  return data;
+                })
+            : reactive
+                ? Handler.reactive(byte[].class, data -> Mono.just(echo.apply(data)))
+                : Handler.nonBlocking(byte[].class, echo);
     // the data route "" is what a SimpleClient requests; "stream" answers the stream case with
     // the request's bytes as every item, generated as fast as credits allow
     RouteServer.Builder builder =
@@ -114,7 +137,7 @@ final class CommunicaStack implements Stack {
 
   @Override
   public BenchClient connect(String address) {
-    return new Client(address);
+    return new Client(address, payloads);
   }
 
   private static SimpleClient client(String address) {
@@ -131,9 +154,11 @@ final class CommunicaStack implements Stack {
     private final SimpleClient data;
     private final SimpleClient control;
     private @Nullable RouteClient streams;
+    private final boolean payloads;
 
-    Client(String address) {
+    Client(String address, boolean payloads) {
       this.address = address;
+      this.payloads = payloads;
       data = client(address);
       control = client(address);
     }
@@ -157,6 +182,13 @@ final class CommunicaStack implements Stack {
     @Override
     public void startRequests(byte[] payload, int inFlight, Meter meter) {
       // one cold Mono, subscribed once per request: each subscription is a new request
+      if (payloads) {
+        Mono<Payload> request = data.request(payload, Payload.class);
+        for (int i = 0; i < inFlight; i++) {
+          request.subscribe(new Chain<>(request, meter));
+        }
+        return;
+      }
       Mono<byte[]> request = data.request(payload, byte[].class);
       for (int i = 0; i < inFlight; i++) {
         request.subscribe(new Chain<>(request, meter));
@@ -241,6 +273,13 @@ final class CommunicaStack implements Stack {
     Chain(Mono<T> request, Meter meter) {
       super(meter);
       this.request = request;
+    }
+
+    @Override
+    public void onNext(@Nullable T value) {
+      if (value instanceof Payload p) {
+        p.close();
+      }
     }
 
     @Override

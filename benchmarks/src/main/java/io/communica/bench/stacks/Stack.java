@@ -52,6 +52,7 @@ public interface Stack {
           "floor",
           "rsocket",
           "communica-reactive",
+          "communica-payload",
           "ringfloor",
           "rsocket-shared",
           "amqp-raw");
@@ -64,6 +65,7 @@ public interface Stack {
     return switch (name) {
       case "communica" -> new CommunicaStack(false);
       case "communica-reactive" -> new CommunicaStack(true);
+      case "communica-payload" -> new CommunicaStack(false, true);
       case "floor" -> new FloorStack();
       case "rsocket" -> new RSocketStack(true);
       case "rsocket-shared" -> new RSocketStack(false);

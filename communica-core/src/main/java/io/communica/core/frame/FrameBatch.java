@@ -2,6 +2,7 @@ package io.communica.core.frame;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -9,8 +10,10 @@ import org.jspecify.annotations.Nullable;
  * The write side of a stream transport: adds each frame's length prefix and coalesces small frames.
  * A small frame is copied, prefix first, into one batch buffer that goes to the stream as a whole:
  * one write and one outbound-buffer entry for many messages instead of one each, which is where
- * small-message throughput is won or lost. A large frame gets a prefix of its own and goes as it
- * is, after the batch before it. Confined to the connection's loop.
+ * small-message throughput is won or lost. A large frame goes as it is, after the batch before it,
+ * its prefix at the end of that batch, or else in the four bytes in front of its reader index when
+ * it has them (a frame handed over is owned whole: bytes before its reader index are free), or
+ * else in a buffer of its own. Confined to the connection's loop.
  *
  * @since 0.2
  */
@@ -52,6 +55,18 @@ public final class FrameBatch {
       frame.release();
       return;
     }
+    int at = frame.readerIndex() - LengthCodec.PREFIX;
+    if (at >= 0 && !frame.isReadOnly() && (b == null || b.writableBytes() < LengthCodec.PREFIX)) {
+      // room in front of the frame: the prefix goes there, no buffer of its own
+      if (b != null) {
+        batch = null;
+        sink.accept(b);
+      }
+      frame.setInt(at, n);
+      frame.readerIndex(at);
+      sink.accept(frame);
+      return;
+    }
     if (b == null || b.writableBytes() < LengthCodec.PREFIX) {
       if (b != null) {
         batch = null;
@@ -63,6 +78,30 @@ public final class FrameBatch {
     batch = null;
     sink.accept(b);
     sink.accept(frame);
+  }
+
+  /**
+   * Adds one frame without prefix held in {@code length} bytes of {@code array} from {@code
+   * offset}, copying it; the array is not kept.
+   *
+   * @since 0.3
+   */
+  public void add(byte[] array, int offset, int length) {
+    if (length > SMALL_FRAME) {
+      add(Unpooled.copiedBuffer(array, offset, length));
+      return;
+    }
+    ByteBuf b = batch;
+    if (b == null || b.writableBytes() < length + LengthCodec.PREFIX) {
+      if (b != null) {
+        batch = null;
+        sink.accept(b);
+      }
+      b = alloc.ioBuffer(BATCH_SIZE, BATCH_SIZE);
+      batch = b;
+    }
+    b.writeInt(length);
+    b.writeBytes(array, offset, length);
   }
 
   /**

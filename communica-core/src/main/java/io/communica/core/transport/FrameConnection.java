@@ -2,6 +2,7 @@ package io.communica.core.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -48,6 +49,19 @@ public interface FrameConnection {
   default void write(ByteBuf frame, WriteListener listener) {
     write(frame);
     listener.onWritten(null);
+  }
+
+  /**
+   * Queues a frame held in {@code length} bytes of {@code array} from {@code offset}, like {@link
+   * #write(ByteBuf, WriteListener)}; the array is not changed or kept after the call. Loop only.
+   * The session writes fire-and-forget messages that sending threads encoded into chunks of their
+   * own this way; a stream transport copies the bytes into its write batch. The default wraps the
+   * bytes in a buffer.
+   *
+   * @since 0.3
+   */
+  default void write(byte[] array, int offset, int length, WriteListener listener) {
+    write(Unpooled.copiedBuffer(array, offset, length), listener);
   }
 
   /**

@@ -90,4 +90,44 @@ class FrameBatchTest {
     assertThat(sent).hasSize(1);
     sent.forEach(ByteBuf::release);
   }
+
+  /** The bytes of everything sent, in order. */
+  private static byte[] joined(List<ByteBuf> sent) {
+    ByteBuf all = Unpooled.buffer();
+    for (ByteBuf b : sent) {
+      all.writeBytes(b, b.readerIndex(), b.readableBytes());
+      b.release();
+    }
+    byte[] bytes = new byte[all.readableBytes()];
+    all.readBytes(bytes);
+    return bytes;
+  }
+
+  @Test
+  void aLargeFrameWithRoomInFrontCarriesItsOwnPrefixAndSmallFramesAndArraysKeepTheirOrder() {
+    FailingAllocator alloc = new FailingAllocator();
+    List<ByteBuf> sent = new ArrayList<>();
+    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    int n = 3 * FrameBatch.SMALL_FRAME;
+    ByteBuf large = ByteBufAllocator.DEFAULT.heapBuffer(LengthCodec.PREFIX + n);
+    large.setIndex(LengthCodec.PREFIX, LengthCodec.PREFIX).writeBytes(new byte[n]);
+    batch.add(frame(10).setByte(0, 1));
+    batch.add(new byte[] {9, 2, 3, 9}, 1, 2);
+    batch.finish(); // the batch goes: the large frame finds no batch with room for its prefix
+    alloc.fail = true; // and needs no buffer for it
+    batch.add(large);
+    alloc.fail = false;
+    batch.add(frame(1).setByte(0, 5));
+    batch.finish();
+    assertThat(sent).hasSize(3);
+    assertThat(sent.get(1)).isSameAs(large);
+    ByteBuf expected = Unpooled.buffer();
+    expected.writeInt(10).writeByte(1).writeZero(9);
+    expected.writeInt(2).writeByte(2).writeByte(3);
+    expected.writeInt(n).writeZero(n);
+    expected.writeInt(1).writeByte(5);
+    byte[] want = new byte[expected.readableBytes()];
+    expected.readBytes(want);
+    assertThat(joined(sent)).isEqualTo(want);
+  }
 }

@@ -63,7 +63,7 @@ import reactor.test.StepVerifier;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public interface ConnectorContract
-    extends LifecycleContract, StreamContract, RemoteInterfaceContract {
+    extends LifecycleContract, StreamContract, RemoteInterfaceContract, PayloadContract {
 
   Duration TIMEOUT = Duration.ofSeconds(15);
 
@@ -289,6 +289,33 @@ public interface ConnectorContract
     }
     for (int i = 0; i < 100; i++) {
       assertThat(got.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo("m" + i);
+    }
+  }
+
+  /**
+   * A burst from one thread that does not wait, small messages and large ones mixed (the small
+   * ones staged by the sending thread, the large ones in buffers of their own), arrives in order.
+   */
+  @Test
+  default void aBurstOfMessagesOfMixedSizesArrivesInOrder() throws Exception {
+    int total = 3000;
+    BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    SimpleServer server = start(server(Handler.consumer(String.class, got::add)));
+    SimpleClient client = client(server);
+    client.connected().block(TIMEOUT);
+    String pad = "x".repeat(3000);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Mono<Void>> sent = new ArrayList<>();
+    for (int i = 0; i < total; i++) {
+      String m = i % 97 == 0 ? i + pad : "m" + i;
+      sent.add(client.fireAndForget(m).doOnError(failure::set).cache());
+      sent.get(i).subscribe(null, e -> {});
+    }
+    Flux.concat(sent).then().block(TIMEOUT);
+    assertThat(failure.get()).isNull();
+    for (int i = 0; i < total; i++) {
+      String m = got.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      assertThat(m).as("message %s", i).isEqualTo(i % 97 == 0 ? i + pad : "m" + i);
     }
   }
 

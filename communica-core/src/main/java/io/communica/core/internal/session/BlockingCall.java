@@ -67,10 +67,13 @@ final class BlockingCall extends InboundCall implements Runnable {
       return; // cancelled before it started
     }
     Object result;
+    Object data = null;
     CurrentCall current = CurrentCall.enter(route, metadata, responder.session());
     try {
-      result = entry.handler().invoke(entry.decodeRequest(flags, contentType, payload));
+      data = entry.decodeRequest(flags, contentType, payload, responder.session().account);
+      result = entry.handler().invoke(data);
     } catch (Throwable t) {
+      Payloads.discard(data);
       completeError(t);
       return;
     } finally {

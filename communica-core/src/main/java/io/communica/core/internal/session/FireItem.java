@@ -1,6 +1,7 @@
 package io.communica.core.internal.session;
 
 import io.communica.core.RequestTimeoutException;
+import io.communica.core.frame.FrameHeader;
 import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
@@ -13,16 +14,57 @@ import reactor.core.CoreSubscriber;
  */
 final class FireItem extends OutboundMessage<Void> implements WriteListener {
 
+  /** The frame when it was staged in a sending thread's chunk ({@link StagedFrames}), else null. */
+  private byte @Nullable [] staged;
+  private final int stagedAt;
+
   FireItem(CoreSubscriber<? super Void> actual, ByteBuf frame, Duration timeout) {
     super(actual, frame, timeout);
+    this.stagedAt = 0;
+  }
+
+  /** A message whose frame is {@code length} bytes of {@code chunk} from {@code at}. */
+  FireItem(
+      CoreSubscriber<? super Void> actual, byte[] chunk, int at, int length, Duration timeout) {
+    super(actual, length, timeout);
+    this.staged = chunk;
+    this.stagedAt = at;
   }
 
   @Override
   public void write(Session s) {
+    byte[] chunk = staged;
+    if (chunk != null) {
+      staged = null;
+      writeStaged(s, chunk);
+      return;
+    }
     ByteBuf f = take(s);
     if (f != null) {
       s.out.writeMessage(f, this);
     }
+  }
+
+  /** Loop: the checks of {@link #take} for a staged frame, then the write. */
+  private void writeStaged(Session s, byte[] chunk) {
+    if (isDone()) {
+      return;
+    }
+    if (System.nanoTime() - deadline >= 0) {
+      fail(timeoutError());
+      return;
+    }
+    int at = stagedAt;
+    int routeLen =
+        (chunk[at + FrameHeader.OFF_ROUTE_LEN] & 0xff) << 8
+            | chunk[at + FrameHeader.OFF_ROUTE_LEN + 1] & 0xff;
+    Throwable refused =
+        refusal(s, size() - FrameHeader.SIZE - routeLen, chunk[at + FrameHeader.OFF_FLAGS]);
+    if (refused != null) {
+      fail(refused);
+      return;
+    }
+    s.out.writeStaged(chunk, at, size(), this);
   }
 
   /** The transport took the message (error null) or could not; from any thread. */

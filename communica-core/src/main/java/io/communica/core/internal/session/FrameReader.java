@@ -82,7 +82,21 @@ final class FrameReader {
           route = new byte[routeLen];
         }
         frame.getBytes(base + FrameHeader.SIZE, route, 0, routeLen);
-        deliver(type, id, flags, contentType, error, route, routeLen, frame.slice(base + payloadStart, n));
+        if (type == FrameType.REQUEST || type == FrameType.MESSAGE || type == FrameType.RESPONSE) {
+          // the frame's own view moved past the header instead of a slice per message: these
+          // kinds decode the payload or take a slice of it before the call returns, and the view
+          // is put back after (the frame is only lent)
+          frame.readerIndex(base + payloadStart);
+          try {
+            deliver(type, id, flags, contentType, error, route, routeLen, frame);
+          } finally {
+            frame.readerIndex(base);
+          }
+        } else {
+          deliver(
+              type, id, flags, contentType, error, route, routeLen,
+              frame.slice(base + payloadStart, n));
+        }
       }
       return;
     }

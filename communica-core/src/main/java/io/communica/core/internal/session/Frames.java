@@ -1,11 +1,19 @@
 package io.communica.core.internal.session;
 
 import io.communica.core.frame.MetadataCodec;
+import io.communica.core.Payload;
 import io.communica.core.Serializer;
+import io.communica.core.frame.FrameBatch;
 import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.LengthCodec;
 import io.communica.core.internal.remote.Arguments;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.AbstractByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -40,7 +48,15 @@ public final class Frames {
       int error,
       byte[] route,
       int payloadHint) {
-    ByteBuf buf = alloc.ioBuffer(FrameHeader.SIZE + route.length + payloadHint);
+    ByteBuf buf;
+    if (payloadHint > FrameBatch.SMALL_FRAME) {
+      // a large frame is written as it is: room for its length prefix in front saves the stream
+      // transport a buffer of four bytes (FrameBatch writes the prefix there)
+      buf = alloc.ioBuffer(LengthCodec.PREFIX + FrameHeader.SIZE + route.length + payloadHint);
+      buf.setIndex(LengthCodec.PREFIX, LengthCodec.PREFIX);
+    } else {
+      buf = alloc.ioBuffer(FrameHeader.SIZE + route.length + payloadHint);
+    }
     FrameHeader.write(buf, type, flags, contentType, id, error, route.length);
     if (route.length > 0) {
       buf.writeBytes(route);
@@ -65,14 +81,103 @@ public final class Frames {
     if (value == null) {
       return begin(alloc, type, FrameHeader.FLAG_EMPTY, 0, id, 0, route, 0);
     }
-    ByteBuf buf = begin(alloc, type, 0, serializer.contentType(), id, 0, route, 64);
-    return encodeInto(buf, value, serializer);
+    ByteBuf buf =
+        begin(alloc, type, 0, serializer.contentType(), id, 0, route, payloadHint(value));
+    return encodeInto(alloc, buf, value, serializer);
   }
 
-  /** Appends {@code value} to {@code buf}; releases it when the serializer fails. */
-  private static ByteBuf encodeInto(ByteBuf buf, Object value, Serializer serializer) {
+  /**
+   * Heap buffers, for frames encoded on threads that are not event loops. Netty's pooled
+   * allocators serve such threads from shared, contended caches and take the buffer back across
+   * threads when the loop releases it; a small frame on the heap costs an array from the thread's
+   * allocation buffer, and the loop copies it into its write batch either way.
+   */
+  private static final ByteBufAllocator CALLER_HEAP =
+      new AbstractByteBufAllocator(false) {
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+          return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+          return UnpooledByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+          return false;
+        }
+
+        @Override
+        public ByteBuf ioBuffer() {
+          return heapBuffer();
+        }
+
+        @Override
+        public ByteBuf ioBuffer(int initialCapacity) {
+          return heapBuffer(initialCapacity);
+        }
+
+        @Override
+        public ByteBuf ioBuffer(int initialCapacity, int maxCapacity) {
+          return heapBuffer(initialCapacity, maxCapacity);
+        }
+      };
+
+  /**
+   * The allocator for a frame carrying {@code value}, encoded on the calling thread: {@code
+   * pooled} on an event loop, or when the payload is known to be large (it is written as it is, a
+   * heap buffer would be copied again); heap buffers on other threads.
+   */
+  static ByteBufAllocator forCaller(ByteBufAllocator pooled, @Nullable Object value) {
+    if (FastThreadLocalThread.currentThreadHasFastThreadLocal()
+        || (value != null && payloadHint(value) > FrameBatch.SMALL_FRAME)
+        || value instanceof Payload) {
+      return pooled;
+    }
+    return CALLER_HEAP;
+  }
+
+  /** Payloads larger than this are not copied into their frame but follow its header. */
+  static final int COPIED_PAYLOAD = 1024;
+
+  /**
+   * What to reserve for a value's payload: its size where it is known (a frame buffer grown while
+   * encoding is copied), else a small message's.
+   */
+  private static int payloadHint(Object value) {
+    if (value instanceof byte[] bytes) {
+      return bytes.length;
+    }
+    if (value instanceof Payload p) {
+      return p.size() <= COPIED_PAYLOAD ? p.size() : 0;
+    }
+    return 64;
+  }
+
+  /**
+   * Appends {@code value} to {@code buf}; releases it when the serializer fails. A {@link Payload}
+   * goes as it is: a small one copied, a large one as a second component after the header, without
+   * a copy. Returns the frame.
+   */
+  private static ByteBuf encodeInto(
+      ByteBufAllocator alloc, ByteBuf buf, Object value, Serializer serializer) {
     try {
-      if (value instanceof Arguments call) {
+      if (value instanceof Payload p) {
+        ByteBuf content = Payloads.take(p);
+        if (content.readableBytes() <= COPIED_PAYLOAD) {
+          try {
+            buf.writeBytes(content, content.readerIndex(), content.readableBytes());
+          } finally {
+            content.release();
+          }
+          return buf;
+        }
+        CompositeByteBuf frame = alloc.compositeDirectBuffer(2);
+        frame.addComponents(true, buf, content);
+        return frame;
+      } else if (value instanceof Arguments call) {
         serializer.encodeArguments(call.method(), call.values(), buf);
       } else {
         serializer.encode(value, buf);
@@ -102,8 +207,11 @@ public final class Frames {
     int size = MetadataCodec.pairsSize(metadata);
     int flags = FrameHeader.FLAG_METADATA | (value == null ? FrameHeader.FLAG_EMPTY : 0);
     int contentType = value == null ? 0 : serializer.contentType();
-    ByteBuf buf = begin(alloc, type, flags, contentType, 0, 0, route, 2 + size + 64);
+    ByteBuf buf =
+        begin(
+            alloc, type, flags, contentType, 0, 0, route,
+            2 + size + (value == null ? 0 : payloadHint(value)));
     MetadataCodec.write(buf, metadata, size);
-    return value == null ? buf : encodeInto(buf, value, serializer);
+    return value == null ? buf : encodeInto(alloc, buf, value, serializer);
   }
 }

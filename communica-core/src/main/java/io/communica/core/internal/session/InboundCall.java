@@ -56,6 +56,7 @@ abstract class InboundCall implements Outbound {
   /** The handler produced its value (null for none). Any thread, once. */
   final void complete(@Nullable Object value) {
     if (!wantsReply) {
+      Payloads.discard(value);
       responder.messageDone(id, null);
       ended(r -> r.end(null));
       return;

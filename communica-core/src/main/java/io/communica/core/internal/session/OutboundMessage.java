@@ -41,6 +41,15 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
     this.deadline = System.nanoTime() + timeout.toNanos();
   }
 
+  /** A call whose frame of {@code size} bytes the subclass holds elsewhere (not in a buffer). */
+  OutboundMessage(CoreSubscriber<? super T> actual, int size, Duration timeout) {
+    super(actual);
+    this.frame = null;
+    this.size = size;
+    this.timeout = timeout;
+    this.deadline = System.nanoTime() + timeout.toNanos();
+  }
+
   /** Takes the outcome: true for the one caller that may signal the subscriber. */
   final boolean markDone() {
     return DONE.compareAndSet(this, 0, 1);
@@ -83,11 +92,16 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
    * or null when it can.
    */
   static @Nullable Throwable refusal(Session s, ByteBuf f) {
-    int payload = FrameHeader.payloadLength(f);
+    return refusal(
+        s, FrameHeader.payloadLength(f), f.getByte(f.readerIndex() + FrameHeader.OFF_FLAGS));
+  }
+
+  /** {@link #refusal(Session, ByteBuf)} from the frame's payload length and flags. */
+  static @Nullable Throwable refusal(Session s, int payload, int flags) {
     if (payload > s.terms.sendLimit()) {
       return MessageTooLargeException.of(payload, s.terms.sendLimit());
     }
-    if ((f.getByte(f.readerIndex() + FrameHeader.OFF_FLAGS) & FrameHeader.FLAG_METADATA) != 0
+    if ((flags & FrameHeader.FLAG_METADATA) != 0
         && !s.terms.has(Capabilities.REQUEST_METADATA)) {
       try {
         s.terms.require(Capabilities.REQUEST_METADATA);

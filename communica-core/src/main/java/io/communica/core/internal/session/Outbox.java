@@ -5,6 +5,7 @@ import io.communica.core.OverloadedException;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.util.internal.PlatformDependent;
 import java.util.ArrayDeque;
 import java.util.Queue;
@@ -225,6 +226,24 @@ final class Outbox {
       writeFrame(frame, listener);
     } else {
       fragmenter.add(frame, listener);
+    }
+  }
+
+  /**
+   * Writes a small message frame held in an array (a staged fire-and-forget message), telling
+   * {@code listener} when the transport took it.
+   */
+  void writeStaged(byte[] chunk, int at, int length, WriteListener listener) {
+    if (length > session.terms.frameLimit()) {
+      writeMessage(Unpooled.wrappedBuffer(chunk, at, length), listener);
+      return;
+    }
+    written += length;
+    conn.write(chunk, at, length, listener);
+    dirty = true;
+    wroteSinceTick = true;
+    if (!conn.isWritable()) {
+      transportFull();
     }
   }
 

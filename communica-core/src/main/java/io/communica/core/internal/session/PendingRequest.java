@@ -1,6 +1,7 @@
 package io.communica.core.internal.session;
 
 import io.communica.core.OverloadedException;
+import io.communica.core.Payload;
 import io.communica.core.RequestTimeoutException;
 import io.communica.core.SerializationException;
 import io.communica.core.Serializer;
@@ -78,6 +79,10 @@ final class PendingRequest<T> extends OutboundMessage<T> {
       actual.onComplete();
       return;
     }
+    if (replyType == Payload.class) {
+      completePayload(payload);
+      return;
+    }
     if (contentType != serializer.contentType()) {
       SerializationException error =
           new SerializationException(
@@ -105,6 +110,30 @@ final class PendingRequest<T> extends OutboundMessage<T> {
     @SuppressWarnings("unchecked")
     T t = (T) value;
     complete(t);
+  }
+
+  /** A reply taken as a {@link Payload}: a view of the read buffer, held on the budget. */
+  private void completePayload(ByteBuf payload) {
+    Session s = session;
+    Payload value;
+    try {
+      value = Payloads.received(payload, s.account);
+    } catch (RuntimeException e) {
+      ended(e);
+      actual.onError(e);
+      return;
+    }
+    ended(null);
+    @SuppressWarnings("unchecked")
+    T t = (T) value;
+    complete(t);
+  }
+
+  /** A reply the subscriber cancelled meanwhile: a payload is closed, not dropped. */
+  @Override
+  protected void discard(@Nullable T value) {
+    Payloads.discard(value);
+    super.discard(value);
   }
 
   @Override

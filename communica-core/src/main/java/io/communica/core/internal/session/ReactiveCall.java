@@ -57,6 +57,7 @@ final class ReactiveCall extends InboundCall implements CoreSubscriber<Object> {
   @Override
   public void onNext(Object value) {
     if (done) {
+      Payloads.discard(value);
       return;
     }
     done = true;

@@ -33,7 +33,10 @@ final class Replies {
   static ByteBuf encode(Session session, int id, @Nullable Object value, Serializer serializer) {
     ByteBuf frame;
     try {
-      frame = Frames.message(session.alloc(), FrameType.RESPONSE, id, RouteIndex.NONE, value, serializer);
+      frame =
+          Frames.message(
+              Frames.forCaller(session.alloc(), value), FrameType.RESPONSE, id, RouteIndex.NONE,
+              value, serializer);
     } catch (OutOfMemoryError e) {
       log.warn("out of memory encoding the reply to request {} from {}: {}", id, session.describe(), e.toString());
       return ErrorCodes.errorFrame(

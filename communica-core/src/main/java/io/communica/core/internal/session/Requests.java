@@ -55,9 +55,12 @@ public final class Requests {
       Duration timeout,
       Serializer serializer,
       Map<String, String> metadata) {
-    return new CallMono<Void>(
-        config, target, FrameType.MESSAGE, route, data, serializer, metadata,
-        (actual, frame) -> new FireItem(actual, frame, timeout));
+    CallMono<Void> mono =
+        new CallMono<Void>(
+            config, target, FrameType.MESSAGE, route, data, serializer, metadata,
+            (actual, frame) -> new FireItem(actual, frame, timeout));
+    mono.fireTimeout = timeout;
+    return mono;
   }
 
   /** Encodes a frame on the caller's thread; null after signalling the error to the subscriber. */
@@ -91,7 +94,10 @@ public final class Requests {
       Map<String, String> metadata) {
     ByteBuf frame;
     try {
-      frame = Frames.message(ByteBufAllocator.DEFAULT, type, route, data, serializer, metadata);
+      frame =
+          Frames.message(
+              Frames.forCaller(ByteBufAllocator.DEFAULT, data), type, route, data, serializer,
+              metadata);
     } catch (CommunicaException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -123,6 +129,8 @@ public final class Requests {
     private final Serializer serializer;
     private final Map<String, String> metadata;
     private final CallFactory<T> factory;
+    /** For a fire-and-forget message: its timeout, for a staged frame ({@link StagedFrames}). */
+    @Nullable Duration fireTimeout;
 
     CallMono(
         SessionSettings config,
@@ -150,6 +158,18 @@ public final class Requests {
       if (interceptors.length != 0) {
         subscribeIntercepted(actual, interceptors);
         return;
+      }
+      if (fireTimeout != null && metadata.isEmpty() && StagedFrames.applies(data)) {
+        @SuppressWarnings("unchecked")
+        FireItem item =
+            StagedFrames.stage(
+                (CoreSubscriber<? super Void>) actual, serializer, route, data,
+                config.maxMessageSize(), fireTimeout);
+        if (item != null) {
+          actual.onSubscribe(item);
+          target.accept(item);
+          return;
+        }
       }
       ByteBuf frame = encode(config, serializer, actual, type, route, data, metadata);
       if (frame == null) {

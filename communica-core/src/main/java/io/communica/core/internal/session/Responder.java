@@ -194,9 +194,11 @@ final class Responder {
     }
     boolean reactive = h.kind() == Handler.Kind.REACTIVE;
     Object result;
+    Object data = null;
     CurrentCall current = CurrentCall.enter(entry.route(), metadata, session);
     try {
-      result = h.invoke(entry.decodeRequest(flags, contentType, payload));
+      data = entry.decodeRequest(flags, contentType, payload, session.account);
+      result = h.invoke(data);
       if (reactive && result instanceof Callable<?> callable) {
         // Mono.just, Mono.empty, Mono.error: answer now without subscribing
         result = callable.call();
@@ -204,6 +206,7 @@ final class Responder {
       }
     } catch (Throwable t) {
       current.exit();
+      Payloads.discard(data);
       handlerFailed(wantsReply, id, entry.route(), t);
       end(record, t);
       return;
@@ -230,6 +233,7 @@ final class Responder {
       }
       session.out.writeMessage(reply, null);
     } else {
+      Payloads.discard(result);
       conn.messageHandled(id, null);
       end(record, null);
     }
@@ -322,7 +326,7 @@ final class Responder {
    * does not hold on to whole read buffers; large (reassembled) ones are shared.
    */
   private static ByteBuf keep(ByteBuf payload) {
-    return payload.readableBytes() <= 64 * 1024 ? payload.copy() : payload.retain();
+    return payload.readableBytes() <= 64 * 1024 ? payload.copy() : payload.retainedSlice();
   }
 
   /**

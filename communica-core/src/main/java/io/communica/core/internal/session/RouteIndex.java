@@ -1,6 +1,7 @@
 package io.communica.core.internal.session;
 
 import io.communica.core.Handler;
+import io.communica.core.Payload;
 import io.communica.core.RequestException;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
@@ -23,12 +24,19 @@ public final class RouteIndex {
   /** A route, its handler, and the serializer the handler decodes and replies with. */
   record Entry(String route, byte[] utf8, int hash, Handler handler, Serializer serializer) {
 
-    /** Decodes request data for a handler; a failure is the requester's fault. */
-    @Nullable Object decodeRequest(int flags, int contentType, ByteBuf payload) {
+    /**
+     * Decodes request data for a handler; a failure is the requester's fault. A {@link Payload}
+     * is a view of {@code payload}, whatever its content type, its bytes held on {@code account}.
+     */
+    @Nullable Object decodeRequest(
+        int flags, int contentType, ByteBuf payload, MemoryBudget.Account account) {
       if ((flags & FrameHeader.FLAG_EMPTY) != 0) {
         return null;
       }
       Type type = handler.requestType();
+      if (type == Payload.class) {
+        return Payloads.received(payload, account);
+      }
       if (contentType != serializer.contentType()) {
         throw new RequestException(
             "the request is in " + Frames.contentTypeName(contentType)

@@ -91,7 +91,7 @@ final class StreamResponder {
         served.input = in;
         items = (Publisher<?>) h.invoke(in.flux());
       } else {
-        Object data = entry.decodeRequest(flags, contentType, payload);
+        Object data = entry.decodeRequest(flags, contentType, payload, session.account);
         items =
             kind == Handler.Kind.STREAM
                 ? (Publisher<?>) h.invoke(data)
