@@ -15,13 +15,13 @@ class ReportTest {
     BenchCase c = new BenchCase(stack, "tcp", 64, mode);
     return new CaseResult(
         c.id(), stack, "tcp", 64, mode, c.inFlight(), 1, 10, (long) (perSec * 10), perSec, 0, null,
-        USE, USE, 0.1, 0, null);
+        USE, USE, 0.1, 0, null, null);
   }
 
   private static CaseResult latency(String stack, double p50, double p99) {
     return new CaseResult(
         stack + "/tcp/64/latency", stack, "tcp", 64, "latency", 1, 1, 10, 1000, 100, 0,
-        new Latency(p50, p50, p99, p99, p99, p50, 1000), USE, USE, 0.1, 0, null);
+        new Latency(p50, p50, p99, p99, p99, p50, 1000), USE, USE, 0.1, 0, null, null);
   }
 
   private static RunResults results(List<CaseResult> rounds) {
