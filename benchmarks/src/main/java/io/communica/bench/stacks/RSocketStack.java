@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.tcp.TcpClient;
 
 /**
  * RSocket-java 1.1.5 over TCP, configured for its best showing: zero-copy payload decoding on both
@@ -146,6 +147,21 @@ final class RSocketStack implements Stack {
         .connect(TcpClientTransport.create(uri.getHost(), uri.getPort()));
   }
 
+  /**
+   * As {@link #connectOnce}, on a connection of its own: {@code TcpClientTransport.create(host,
+   * port)} takes its connections from Reactor Netty's shared pool, which holds a few dozen at most
+   * and makes any further connect wait for one to be released (45 s, then it fails): thousands of
+   * RSocket connections from one JVM need {@code TcpClient.newConnection()}.
+   */
+  private static Mono<RSocket> connectUnpooled(String address) {
+    URI uri = URI.create(address);
+    return RSocketConnector.create()
+        .payloadDecoder(PayloadDecoder.ZERO_COPY)
+        .connect(
+            TcpClientTransport.create(
+                TcpClient.newConnection().host(uri.getHost()).port(uri.getPort())));
+  }
+
   private static RSocket rsocket(String address) {
     RSocket r = connectOnce(address).block(TIMEOUT);
     if (r == null) {
@@ -222,7 +238,7 @@ final class RSocketStack implements Stack {
       Queue<RSocket> sockets = new ConcurrentLinkedQueue<>();
       try {
         Flux.range(0, n)
-            .flatMap(i -> connectOnce(address).doOnNext(r -> {
+            .flatMap(i -> connectUnpooled(address).doOnNext(r -> {
               sockets.add(r);
               opened.run();
             }), OPENING)
