@@ -59,6 +59,40 @@ class ReportTest {
         .contains("| TCP latency p50 within 1.2× the floor's blocking round trip | 60.0 µs vs 40.0 µs (1.50×) | **no** |");
   }
 
+  private static CaseResult memory(String stack, String mode, CaseResult.MemoryUse m) {
+    return rate(stack, mode, 1000).withMemory(m);
+  }
+
+  @Test
+  void memoryModesHaveTablesAndTargetsJudgedOnlyAtTheGoalsSize() {
+    long mib = 1024 * 1024;
+    RunResults r =
+        results(
+            List.of(
+                memory("communica", "idle10k",
+                    CaseResult.MemoryUse.of(10_000, 0, 10 * mib, 10 * mib + 30_000_000, 1000 * mib,
+                        1000 * mib + 20_000_000, 8 * mib, 8 * mib + 50_000_000, 900 * mib, 950 * mib)),
+                memory("floor", "idle10k",
+                    CaseResult.MemoryUse.of(10_000, 0, 4 * mib, 4 * mib + 7_000_000, 1000 * mib,
+                        1000 * mib + 7_000_000, 3 * mib, 3 * mib + 5_000_000, 900 * mib, 910 * mib)),
+                memory("communica", "long10M",
+                    CaseResult.MemoryUse.of(1, 10_000_000, 100 * mib, 103 * mib, 0, 0, 100 * mib,
+                        99 * mib, 0, 0)),
+                memory("communica", "long1M",
+                    CaseResult.MemoryUse.of(1, 1_000_000, 100 * mib, 120 * mib, 0, 0, 100 * mib,
+                        100 * mib, 0, 0))));
+    String md = Report.generated(r, "charts");
+    assertThat(md)
+        .contains("### Memory: TCP, 10k idle connections")
+        .contains("| server heap | 3,000 B | 700 B | 4.29× |")
+        .contains("| server end / start | 1.030 |")
+        .contains("| TCP, 10k idle connections: ≤ 2 KiB of server heap per idle connection | 3,000 B (floor 700 B) | **no** |")
+        .contains("server 1.030×, client 0.990× (10.00 M requests) | yes |")
+        .contains("server 1.200×, client 1.000× (1.00 M requests) | not judged: run too small |")
+        .doesNotContain("### TCP, 64 B payload") // memory cases have their own tables only
+        .doesNotContain("throughput.svg");
+  }
+
   @Test
   void summaryIsTheMedianOfTheRounds() {
     RunResults r =
