@@ -78,6 +78,9 @@ class ReportTest {
                 memory("communica", "long10M",
                     CaseResult.MemoryUse.of(1, 10_000_000, 100 * mib, 103 * mib, 0, 0, 100 * mib,
                         99 * mib, 0, 0)),
+                memory("floor", "long10M",
+                    CaseResult.MemoryUse.of(1, 10_000_000, 100 * mib, 106 * mib, 0, 0, 100 * mib,
+                        70 * mib, 0, 0)),
                 memory("communica", "long1M",
                     CaseResult.MemoryUse.of(1, 1_000_000, 100 * mib, 120 * mib, 0, 0, 100 * mib,
                         100 * mib, 0, 0))));
@@ -88,6 +91,7 @@ class ReportTest {
         .contains("| server end / start | 1.030 |")
         .contains("| TCP, 10k idle connections: ≤ 2 KiB of server heap per idle connection | 3,000 B (floor 700 B) | **no** |")
         .contains("server 1.030×, client 0.990× (10.00 M requests) | yes |")
+        .contains("| server end / start | 1.030 | 1.060 | 0.97× |")
         .contains("server 1.200×, client 1.000× (1.00 M requests) | not judged: run too small |")
         .doesNotContain("### TCP, 64 B payload") // memory cases have their own tables only
         .doesNotContain("throughput.svg");

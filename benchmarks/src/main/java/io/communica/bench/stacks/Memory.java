@@ -17,7 +17,8 @@ import javax.management.ObjectName;
  * its resident set and the connections its server has. Servers send it to the client on request
  * ({@link Stack#memoryRequest}), encoded as a short ASCII line, as they do {@link Snapshot}s.
  *
- * @param heapBytes heap in use; after {@link System#gc()} when the request asked for a collection
+ * @param heapBytes the heap right after two {@link System#gc()} as the collector reports it (the
+ *     heap in use when the request asked for no collection)
  * @param rssBytes resident set ({@code VmRSS} of {@code /proc/self/status}); -1 where unknown
  * @param connections connections the server has whose handshake completed (for communica, {@code
  *     clients()}); 0 for a client
@@ -43,14 +44,46 @@ public record Memory(long heapBytes, long rssBytes, long connections) {
 
   /** This process now; {@code how} is {@link #NO_GC}, {@link #GC} or {@link #HISTOGRAM}. */
   public static synchronized Memory take(long connections, byte how) {
-    if (how == HISTOGRAM) {
-      histogram(connections);
-    } else if (how == GC) {
-      System.gc();
-      System.gc();
+    if (how == NO_GC) {
+      return new Memory(
+          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), rss(), connections);
     }
-    long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    return new Memory(heap, rss(), connections);
+    if (how == HISTOGRAM) {
+      // before the collections below, so that both readings hold exactly one histogram (the one
+      // kept for the next comparison)
+      histogram(connections);
+    }
+    System.gc();
+    System.gc();
+    return new Memory(heapAfterLastGc(), rss(), connections);
+  }
+
+  /**
+   * The heap right after the last collection, as the collector reported it: unlike the heap in use
+   * read a moment later, it holds nothing the threads still running (a workload) allocated since.
+   * The heap in use where the JVM does not say.
+   */
+  static long heapAfterLastGc() {
+    com.sun.management.GcInfo last = null;
+    for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (gc instanceof com.sun.management.GarbageCollectorMXBean g) {
+        com.sun.management.GcInfo info = g.getLastGcInfo();
+        if (info != null && (last == null || info.getEndTime() > last.getEndTime())) {
+          last = info;
+        }
+      }
+    }
+    if (last == null) {
+      return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+    long heap = 0;
+    for (var pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      var after = last.getMemoryUsageAfterGc().get(pool.getName());
+      if (pool.getType() == java.lang.management.MemoryType.HEAP && after != null) {
+        heap += after.getUsed();
+      }
+    }
+    return heap;
   }
 
   /** {@code VmRSS} of this process in bytes, or -1. */
@@ -70,7 +103,8 @@ public record Memory(long heapBytes, long rssBytes, long connections) {
 
   /**
    * A class histogram of the live heap (which collects first, as {@code jmap -histo:live} does),
-   * compared with the previous one: the 25 classes that grew most, printed to standard error.
+   * compared with the previous one: the 25 classes whose bytes changed most, printed to standard
+   * error.
    */
   private static void histogram(long connections) {
     String text;
@@ -85,11 +119,8 @@ public record Memory(long heapBytes, long rssBytes, long connections) {
                       new String[] {String[].class.getName()});
     } catch (Exception e) {
       System.err.println("no class histogram: " + e);
-      System.gc();
-      System.gc();
       return;
     }
-    System.gc(); // the histogram collected; once more for what it freed through references
     Map<String, long[]> now = new HashMap<>();
     for (String line : text.split("\n")) {
       String[] f = line.trim().split("\\s+");
@@ -109,13 +140,16 @@ public record Memory(long heapBytes, long rssBytes, long connections) {
         grown.add(Map.entry(e.getKey(), new long[] {
           e.getValue()[0] - before[0], e.getValue()[1] - before[1]}));
       }
-      grown.sort((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]));
+      // what changed most either way: growth per connection in an idle run, what a long run
+      // gained or shed
+      grown.sort((a, b) -> Long.compare(Math.abs(b.getValue()[1]), Math.abs(a.getValue()[1])));
       long total = grown.stream().mapToLong(e -> e.getValue()[1]).sum();
       StringBuilder sb = new StringBuilder();
       sb.append(
           String.format(
               Locale.ROOT,
-              "HISTOGRAM live heap grew %d B over %d connections gained (%.0f B each); top classes:%n"
+              "HISTOGRAM live heap grew %d B over %d connections gained (%.0f B each); the classes"
+                  + " that changed most:%n"
                   + "%14s %14s %10s %10s  %s%n",
               total, gained, gained == 0 ? 0.0 : (double) total / gained,
               "instances", "bytes", "inst/conn", "B/conn", "class"));
@@ -128,6 +162,9 @@ public record Memory(long heapBytes, long rssBytes, long connections) {
                 d[0], d[1], gained == 0 ? 0.0 : (double) d[0] / gained,
                 gained == 0 ? 0.0 : (double) d[1] / gained, e.getKey()));
       }
+      sb.append(
+          "(the previous histogram, which this process keeps for the comparison, is counted in"
+              + " [B, String, [J and HashMap$Node: about 150 B per class)\n");
       System.err.print(sb);
       System.err.flush();
     }
