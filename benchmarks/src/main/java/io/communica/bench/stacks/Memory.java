@@ -21,7 +21,8 @@ import javax.management.ObjectName;
  *     heap in use when the request asked for no collection)
  * @param rssBytes resident set ({@code VmRSS} of {@code /proc/self/status}); -1 where unknown
  * @param connections connections the server has whose handshake completed (for communica, {@code
- *     clients()}); 0 for a client
+ *     clients()}); in a client's own reading, what it passed (the idle connections it opened, for
+ *     the histogram's figures per connection)
  */
 public record Memory(long heapBytes, long rssBytes, long connections) {
 
