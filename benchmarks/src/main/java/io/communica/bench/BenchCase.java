@@ -12,7 +12,9 @@ import java.util.Locale;
  * @param payload payload bytes per message
  * @param mode {@code latency}, {@code tp<N>} (N requests in flight, each reply issuing the next),
  *     {@code flat<N>} (N in flight as users write it: {@code Flux.range(...).flatMap(i ->
- *     request(...), N)}), {@code fnf} or {@code stream}
+ *     request(...), N)}), {@code fnf}, {@code stream}, or a memory mode: {@code idle<N>} (N idle
+ *     connections, e.g. {@code idle10k}) or {@code long<N>} (N requests on one connection, 256 in
+ *     flight, e.g. {@code long100M})
  */
 public record BenchCase(String stack, String transport, int payload, String mode) {
 
@@ -39,7 +41,25 @@ public record BenchCase(String stack, String transport, int payload, String mode
     /** Fire-and-forget messages within a bounded backlog, counted as received by the server. */
     FIRE_AND_FORGET,
     /** One request-stream without end, its items counted as the subscriber receives them. */
-    STREAM
+    STREAM,
+    /**
+     * Memory: the server's heap-after-GC and resident set before and after N idle connections are
+     * opened to it, per connection.
+     */
+    IDLE,
+    /**
+     * Memory: N requests on one connection, 256 in flight, with both sides' heap-after-GC at the
+     * start (after the warm-up) and at the end.
+     */
+    LONG
+  }
+
+  /** Requests in flight in a {@code long<N>} run. */
+  public static final int LONG_IN_FLIGHT = 256;
+
+  /** Whether {@code mode} is a memory mode ({@code idle<N>}, {@code long<N>}). */
+  public static boolean isMemory(String mode) {
+    return mode.startsWith("idle") || mode.startsWith("long");
   }
 
   /** Items a stream subscriber requests at first; then half of it each time it took half. */
@@ -55,7 +75,11 @@ public record BenchCase(String stack, String transport, int payload, String mode
     if (mode.equals("stream")) {
       return Kind.STREAM;
     }
-    if (mode.startsWith("tp") || mode.startsWith("flat")) {
+    if (isMemory(mode)) {
+      if (count(mode.substring(4)) > 0) {
+        return mode.startsWith("idle") ? Kind.IDLE : Kind.LONG;
+      }
+    } else if (mode.startsWith("tp") || mode.startsWith("flat")) {
       try {
         if (Integer.parseInt(mode.substring(mode.startsWith("tp") ? 2 : 4)) > 0) {
           return Kind.THROUGHPUT;
@@ -68,7 +92,26 @@ public record BenchCase(String stack, String transport, int payload, String mode
         "unknown mode '"
             + mode
             + "': latency, tp<N> (N requests in flight), flat<N> (N in flight through flatMap),"
-            + " fnf or stream");
+            + " fnf, stream, idle<N> (N idle connections) or long<N> (N requests on one"
+            + " connection); N may end in k or M");
+  }
+
+  /** {@code 50}, {@code 10k}, {@code 100M}; 0 if it is none of these. */
+  static long count(String n) {
+    long unit = n.endsWith("k") ? 1_000 : n.endsWith("M") ? 1_000_000 : 1;
+    String digits = unit == 1 ? n : n.substring(0, n.length() - 1);
+    if (digits.isEmpty() || !digits.chars().allMatch(Character::isDigit) || digits.length() > 12) {
+      return 0;
+    }
+    return Long.parseLong(digits) * unit;
+  }
+
+  /** The N of a memory mode: idle connections, or requests of a long run. */
+  public long count() {
+    if (!isMemory(mode)) {
+      throw new IllegalStateException("not a memory mode: " + mode);
+    }
+    return count(mode.substring(4));
   }
 
   /** Parses {@link #id()}. */
@@ -95,7 +138,8 @@ public record BenchCase(String stack, String transport, int payload, String mode
     return switch (kind()) {
       case LATENCY -> 1;
       case THROUGHPUT -> Integer.parseInt(mode.substring(flatMap() ? 4 : 2));
-      case FIRE_AND_FORGET, STREAM -> 0;
+      case LONG -> LONG_IN_FLIGHT;
+      case FIRE_AND_FORGET, STREAM, IDLE -> 0;
     };
   }
 
@@ -118,10 +162,17 @@ public record BenchCase(String stack, String transport, int payload, String mode
       case "latency" -> "latency (1 in flight)";
       case "fnf" -> "fire-and-forget";
       case "stream" -> "request-stream, batches of " + STREAM_BATCH;
-      default ->
-          mode.startsWith("flat")
-              ? mode.substring(4) + " in flight (flatMap)"
-              : mode.substring(2) + " in flight";
+      default -> {
+        if (mode.startsWith("idle")) {
+          yield mode.substring(4) + " idle connections";
+        }
+        if (mode.startsWith("long")) {
+          yield mode.substring(4) + " requests, " + LONG_IN_FLIGHT + " in flight";
+        }
+        yield mode.startsWith("flat")
+            ? mode.substring(4) + " in flight (flatMap)"
+            : mode.substring(2) + " in flight";
+      }
     };
   }
 

@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  *     processes competing with the measurement; -1 where unknown)
  * @param errors failed operations
  * @param error the first failure, if any
+ * @param memory the memory modes' readings ({@code idle<N>}, {@code long<N>}); null for the others
  */
 public record CaseResult(
     String id,
@@ -41,7 +42,72 @@ public record CaseResult(
     Usage server,
     double otherCores,
     long errors,
-    @Nullable String error) {
+    @Nullable String error,
+    @Nullable MemoryUse memory) {
+
+  /**
+   * What a memory mode read, in bytes: the server's and the client's heap (after two full
+   * collections) and resident set (VmRSS) before and after, and what follows from them.
+   *
+   * @param connections idle connections opened ({@code idle<N>}); 1 for a long run
+   * @param requests requests between the two readings ({@code long<N>}); 0 for idle
+   * @param serverHeapBefore server heap after GC, before
+   * @param serverHeapAfter server heap after GC, after
+   * @param serverRssBefore server resident set, before
+   * @param serverRssAfter server resident set, after
+   * @param clientHeapBefore client heap after GC, before
+   * @param clientHeapAfter client heap after GC, after
+   * @param clientRssBefore client resident set, before
+   * @param clientRssAfter client resident set, after
+   * @param serverHeapPerConnection idle: (server heap after - before) / connections
+   * @param serverRssPerConnection idle: (server RSS after - before) / connections
+   * @param clientHeapPerConnection idle: (client heap after - before) / connections
+   * @param clientRssPerConnection idle: (client RSS after - before) / connections
+   * @param serverHeapRatio server heap after / before (a long run's end over its start)
+   * @param clientHeapRatio client heap after / before
+   */
+  public record MemoryUse(
+      long connections,
+      long requests,
+      long serverHeapBefore,
+      long serverHeapAfter,
+      long serverRssBefore,
+      long serverRssAfter,
+      long clientHeapBefore,
+      long clientHeapAfter,
+      long clientRssBefore,
+      long clientRssAfter,
+      double serverHeapPerConnection,
+      double serverRssPerConnection,
+      double clientHeapPerConnection,
+      double clientRssPerConnection,
+      double serverHeapRatio,
+      double clientHeapRatio) {
+
+    /** The figures of these readings, taken before and after. */
+    public static MemoryUse of(
+        long connections,
+        long requests,
+        long serverHeapBefore,
+        long serverHeapAfter,
+        long serverRssBefore,
+        long serverRssAfter,
+        long clientHeapBefore,
+        long clientHeapAfter,
+        long clientRssBefore,
+        long clientRssAfter) {
+      double n = Math.max(1, connections);
+      return new MemoryUse(
+          connections, requests, serverHeapBefore, serverHeapAfter, serverRssBefore,
+          serverRssAfter, clientHeapBefore, clientHeapAfter, clientRssBefore, clientRssAfter,
+          (serverHeapAfter - serverHeapBefore) / n,
+          (serverRssAfter - serverRssBefore) / n,
+          (clientHeapAfter - clientHeapBefore) / n,
+          (clientRssAfter - clientRssBefore) / n,
+          serverHeapBefore <= 0 ? 0 : (double) serverHeapAfter / serverHeapBefore,
+          clientHeapBefore <= 0 ? 0 : (double) clientHeapAfter / clientHeapBefore);
+    }
+  }
 
   /**
    * Latency percentiles, microseconds.
@@ -74,10 +140,17 @@ public record CaseResult(
     return new BenchCase(stack, transport, payload, mode);
   }
 
+  /** The same result with the memory readings {@code m}. */
+  public CaseResult withMemory(@Nullable MemoryUse m) {
+    return new CaseResult(
+        id, stack, transport, payload, mode, inFlight, round, seconds, operations, opsPerSec,
+        sentPerSec, latencyUs, client, server, otherCores, errors, error, m);
+  }
+
   /** The same result marked as round {@code n}. */
   public CaseResult withRound(int n) {
     return new CaseResult(
         id, stack, transport, payload, mode, inFlight, n, seconds, operations, opsPerSec,
-        sentPerSec, latencyUs, client, server, otherCores, errors, error);
+        sentPerSec, latencyUs, client, server, otherCores, errors, error, memory);
   }
 }

@@ -45,7 +45,8 @@ final class Charts {
 
   /** Whether {@link #write} draws the throughput chart: the run has a throughput case. */
   static boolean drawsThroughput(RunResults r) {
-    return r.summary().stream().anyMatch(c -> c.operations() != 0 && c.latencyUs() == null);
+    return r.summary().stream()
+        .anyMatch(c -> c.operations() != 0 && c.latencyUs() == null && c.memory() == null);
   }
 
   /** Whether {@link #write} draws the latency chart: the run has a latency case. */
@@ -63,7 +64,7 @@ final class Charts {
     DefaultCategoryDataset throughput = new DefaultCategoryDataset();
     DefaultCategoryDataset latency = new DefaultCategoryDataset();
     for (CaseResult c : r.summary()) {
-      if (c.operations() == 0) {
+      if (c.operations() == 0 || c.memory() != null) { // the memory modes have tables of their own
         continue;
       }
       String prefix =
@@ -90,12 +91,16 @@ final class Charts {
       axis.setNumberFormatOverride(new DecimalFormat("#,##0"));
       double min =
           r.summary().stream()
-              .filter(c -> c.latencyUs() == null && c.opsPerSec() > 0)
+              .filter(c -> c.latencyUs() == null && c.memory() == null && c.opsPerSec() > 0)
               .mapToDouble(CaseResult::opsPerSec)
               .min()
               .orElse(1);
       double max =
-          r.summary().stream().mapToDouble(CaseResult::opsPerSec).max().orElse(10);
+          r.summary().stream()
+              .filter(c -> c.memory() == null)
+              .mapToDouble(CaseResult::opsPerSec)
+              .max()
+              .orElse(10);
       axis.setRange(
           Math.pow(10, Math.floor(Math.log10(min))), Math.pow(10, Math.ceil(Math.log10(max))));
       save(

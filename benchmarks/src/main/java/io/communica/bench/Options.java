@@ -35,7 +35,12 @@ final class Options {
                             flat256 (256 in flight through Flux.flatMap, as users write it;
                             reactive stacks only, not by default),
                             stream (a request-stream, items per second received; not by default)
-                            (default all five)
+                            (default all five); memory modes, not by default, on communica,
+                            floor and rsocket over tcp and unix: idle<N> (the server's heap
+                            after GC and RSS per idle connection, N connections, e.g. idle10k;
+                            run with the first payload only) and long<N> (N requests on one
+                            connection, 256 in flight, heap after GC of both sides at the start
+                            and the end, e.g. long100M, long10M); N may end in k or M
         --cases GLOBS       only cases whose id stack/transport/payload/mode matches one of the
                             comma-separated globs, e.g. 'communica/tcp/64/tp256' or '*/tcp/64/*'
         --warmup DURATION   override the warm-up (e.g. 500ms, 3s)
@@ -192,7 +197,9 @@ final class Options {
           for (String stack : stacks) {
             if (!Stack.named(stack).transports().contains(transport)
                 || (mode.equals("stream") && !Stack.named(stack).streams())
-                || (mode.startsWith("flat") && !Stack.named(stack).reactive())) {
+                || (mode.startsWith("flat") && !Stack.named(stack).reactive())
+                || (BenchCase.isMemory(mode) && !Stack.named(stack).memoryModes())
+                || (mode.startsWith("idle") && payload != payloads.get(0))) {
               continue;
             }
             BenchCase c = new BenchCase(stack, transport, payload, mode);

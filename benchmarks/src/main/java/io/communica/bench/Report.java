@@ -73,6 +73,9 @@ final class Report {
     for (String transport : distinct(r, CaseResult::transport)) {
       for (String payload : distinct(r, c -> Integer.toString(c.payload()))) {
         int size = Integer.parseInt(payload);
+        if (modesRun(r, transport, size).isEmpty()) {
+          continue; // only memory modes: their own section below
+        }
         sb.append("### ")
             .append(transport.toUpperCase(Locale.ROOT))
             .append(", ")
@@ -85,7 +88,172 @@ final class Report {
       }
     }
     targets(sb, r);
+    memory(sb, r, stacks);
     return sb.toString();
+  }
+
+  /** Idle runs of fewer connections than this give figures, not verdicts (the goal's size). */
+  static final long JUDGED_IDLE_CONNECTIONS = 10_000;
+
+  /** Long runs of fewer requests than this give figures, not verdicts. */
+  static final long JUDGED_LONG_REQUESTS = 10_000_000;
+
+  /** The goal: server heap per idle connection, bytes. */
+  static final double IDLE_HEAP_GOAL = 2048;
+
+  /** The goal: heap after GC at the end of a long run within this fraction of the start. */
+  static final double LONG_FLAT_GOAL = 0.05;
+
+  private static String bytes(double b) {
+    return String.format(Locale.ROOT, "%,.0f B", b);
+  }
+
+  private static String mib(double b) {
+    return String.format(Locale.ROOT, "%.1f MiB", b / (1024 * 1024));
+  }
+
+  /** The memory modes: per idle connection, and a long run's heap at its start and end. */
+  private static void memory(StringBuilder sb, RunResults r, List<String> stacks) {
+    List<CaseResult> mem = r.summary().stream().filter(c -> c.memory() != null).toList();
+    if (mem.isEmpty()) {
+      return;
+    }
+    List<Target> rows = new ArrayList<>();
+    List<Boolean> judged = new ArrayList<>();
+    for (String transport : distinct(r, CaseResult::transport)) {
+      for (String mode : new LinkedHashSet<>(
+          mem.stream().filter(c -> c.transport().equals(transport)).map(CaseResult::mode).toList())) {
+        CaseResult any =
+            mem.stream()
+                .filter(c -> c.transport().equals(transport) && c.mode().equals(mode))
+                .findFirst()
+                .orElseThrow();
+        int payload = any.payload();
+        boolean idle = mode.startsWith("idle");
+        sb.append("### Memory: ")
+            .append(transport.toUpperCase(Locale.ROOT))
+            .append(", ")
+            .append(BenchCase.describeMode(mode))
+            .append(idle ? "" : ", " + BenchCase.size(payload))
+            .append("\n\n");
+        if (idle) {
+          sb.append("Bytes per idle connection (lower is better): growth of the heap after two full")
+              .append(" collections and of the resident set (VmRSS; heap pre-touched) from before")
+              .append(" the connections were opened to when the server counted them all, divided")
+              .append(" by their number; each connection a client of its own, as users make it.\n\n");
+          header(sb, "figure", stacks);
+          memRow(sb, r, stacks, "server heap", transport, payload, mode,
+              m -> m.serverHeapPerConnection(), Report::bytes);
+          memRow(sb, r, stacks, "server RSS", transport, payload, mode,
+              m -> m.serverRssPerConnection(), Report::bytes);
+          memRow(sb, r, stacks, "client heap", transport, payload, mode,
+              m -> m.clientHeapPerConnection(), Report::bytes);
+          memRow(sb, r, stacks, "client RSS", transport, payload, mode,
+              m -> m.clientRssPerConnection(), Report::bytes);
+          memRow(sb, r, stacks, "server heap, before", transport, payload, mode,
+              m -> m.serverHeapBefore(), Report::mib);
+          memRow(sb, r, stacks, "server heap, after", transport, payload, mode,
+              m -> m.serverHeapAfter(), Report::mib);
+          memRow(sb, r, stacks, "server RSS, after", transport, payload, mode,
+              m -> m.serverRssAfter(), Report::mib);
+          row(sb, r, stacks, "time to open them (s)", transport, payload, mode,
+              CaseResult::seconds, v -> String.format(Locale.ROOT, "%.1f", v));
+        } else {
+          sb.append("Heap after two full collections at the start of the run (after the warm-up)")
+              .append(" and at its end, and end / start (1.00 = flat).\n\n");
+          header(sb, "figure", stacks);
+          memRow(sb, r, stacks, "server heap, start", transport, payload, mode,
+              m -> m.serverHeapBefore(), Report::mib);
+          memRow(sb, r, stacks, "server heap, end", transport, payload, mode,
+              m -> m.serverHeapAfter(), Report::mib);
+          memRow(sb, r, stacks, "server end / start", transport, payload, mode,
+              m -> m.serverHeapRatio(), v -> String.format(Locale.ROOT, "%.3f", v));
+          memRow(sb, r, stacks, "client heap, start", transport, payload, mode,
+              m -> m.clientHeapBefore(), Report::mib);
+          memRow(sb, r, stacks, "client heap, end", transport, payload, mode,
+              m -> m.clientHeapAfter(), Report::mib);
+          memRow(sb, r, stacks, "client end / start", transport, payload, mode,
+              m -> m.clientHeapRatio(), v -> String.format(Locale.ROOT, "%.3f", v));
+          row(sb, r, stacks, "requests per second", transport, payload, mode,
+              CaseResult::opsPerSec, Report::rate);
+          row(sb, r, stacks, "server GCs in the run", transport, payload, mode,
+              c -> c.server().gcCount(), v -> String.format(Locale.ROOT, "%.0f", v));
+        }
+        sb.append('\n');
+        CaseResult c = r.find(COMMUNICA + "/" + transport + "/" + payload + "/" + mode);
+        if (c == null || failed(c) || c.memory() == null) {
+          continue;
+        }
+        CaseResult.MemoryUse m = c.memory();
+        if (idle) {
+          double perConn = m.serverHeapPerConnection();
+          String vs = baselines(r, transport, payload, mode, x -> x.serverHeapPerConnection());
+          rows.add(target(
+              transport.toUpperCase(Locale.ROOT) + ", " + BenchCase.describeMode(mode)
+                  + ": ≤ 2 KiB of server heap per idle connection",
+              String.format(Locale.ROOT, "%s%s", bytes(perConn), vs),
+              perConn <= IDLE_HEAP_GOAL));
+          judged.add(m.connections() >= JUDGED_IDLE_CONNECTIONS);
+        } else {
+          // the goal is about what a long run accumulates: an end below the start (what the
+          // start held besides the run's steady state) meets it, and is shown as it is
+          double worst = Math.max(m.serverHeapRatio(), m.clientHeapRatio()) - 1;
+          rows.add(target(
+              transport.toUpperCase(Locale.ROOT) + ", " + BenchCase.describeMode(mode)
+                  + ": heap after GC flat within 5% (end / start ≤ 1.05, both sides; the goal's"
+                  + " run is 100 M)",
+              String.format(Locale.ROOT, "server %.3f×, client %.3f× (%s requests)",
+                  m.serverHeapRatio(), m.clientHeapRatio(), rate(m.requests())),
+              worst <= LONG_FLAT_GOAL));
+          judged.add(m.requests() >= JUDGED_LONG_REQUESTS);
+        }
+      }
+    }
+    if (rows.isEmpty()) {
+      return;
+    }
+    sb.append("### Memory targets\n\n| target | measured | met |\n|---|---|---|\n");
+    for (int i = 0; i < rows.size(); i++) {
+      Target row = rows.get(i);
+      sb.append("| ").append(row.name()).append(" | ").append(row.measured()).append(" | ")
+          .append(judged.get(i) ? (row.met() ? "yes" : "**no**") : "not judged: run too small")
+          .append(" |\n");
+    }
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%nMemory targets are judged on idle runs of at least %,d connections and long runs"
+                + " of at least %s requests.%n%n",
+            JUDGED_IDLE_CONNECTIONS,
+            rate(JUDGED_LONG_REQUESTS)));
+  }
+
+  /** {@code " (floor 300 B, rsocket 5,100 B)"}: the same figure of the baselines run. */
+  private static String baselines(
+      RunResults r, String transport, int payload, String mode,
+      ToDoubleFunction<CaseResult.MemoryUse> f) {
+    List<String> parts = new ArrayList<>();
+    for (String b : List.of(FLOOR, RSOCKET)) {
+      CaseResult c = r.find(b + "/" + transport + "/" + payload + "/" + mode);
+      if (c != null && !failed(c) && c.memory() != null) {
+        parts.add(b + " " + bytes(f.applyAsDouble(c.memory())));
+      }
+    }
+    return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
+  }
+
+  private static void memRow(
+      StringBuilder sb,
+      RunResults r,
+      List<String> stacks,
+      String label,
+      String transport,
+      int payload,
+      String mode,
+      ToDoubleFunction<CaseResult.MemoryUse> value,
+      java.util.function.DoubleFunction<String> format) {
+    row(sb, r, stacks, label, transport, payload, mode,
+        c -> c.memory() == null ? 0 : value.applyAsDouble(c.memory()), format);
   }
 
   /** Stacks that were run, in {@link Stack#NAMES} order. */

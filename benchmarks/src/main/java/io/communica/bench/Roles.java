@@ -1,10 +1,12 @@
 package io.communica.bench;
 
 import io.communica.bench.CaseResult.Latency;
+import io.communica.bench.CaseResult.MemoryUse;
 import io.communica.bench.CaseResult.Usage;
 import io.communica.bench.stacks.Backlog;
 import io.communica.bench.stacks.BenchClient;
 import io.communica.bench.stacks.BenchServer;
+import io.communica.bench.stacks.Memory;
 import io.communica.bench.stacks.Meter;
 import io.communica.bench.stacks.Snapshot;
 import io.communica.bench.stacks.Stack;
@@ -69,6 +71,8 @@ final class Roles {
         case LATENCY -> latency(c, client, payload, warmupMs, measureMs, out);
         case THROUGHPUT, FIRE_AND_FORGET, STREAM ->
             flow(c, client, payload, warmupMs, measureMs, out);
+        case IDLE -> idle(c, client, payload, out);
+        case LONG -> longRun(c, client, payload, warmupMs, out);
       };
     }
   }
@@ -76,6 +80,130 @@ final class Roles {
   private static void phase(PrintStream out, String name, long millis) {
     out.println(PHASE + name + " " + millis);
     out.flush();
+  }
+
+  /** A progress note the harness prints as it is; also keeps its watchdog from ending the case. */
+  private static void note(PrintStream out, String text) {
+    out.println(PHASE + NOTE + " " + text);
+    out.flush();
+  }
+
+  static final String NOTE = "note";
+
+  /**
+   * A reading of both sides that is thrown away: the classes the readings use (the histogram, its
+   * comparison, the formatting) are loaded and their lambdas spun before the first reading that
+   * counts, not between the two (about 250 KB, which is 6% of the floor's heap).
+   */
+  private static void warmReadings(BenchClient client) throws Exception {
+    client.serverMemory(Memory.HISTOGRAM);
+    Memory.take(0, Memory.HISTOGRAM);
+  }
+
+  /** How long the server may take to count the idle connections the client has up. */
+  private static final long IDLE_COUNT_TIMEOUT_MS = 120_000;
+
+  /**
+   * {@code idle<N>}: the server's heap after GC, RSS and connection count with this client's two
+   * connections up (a few requests made on them first), then again once N more connections, each a
+   * client as users make it, are up and counted by the server; the same of this client's JVM. Both
+   * print a class histogram of what grew to their logs. The window is the opening.
+   */
+  private static CaseResult idle(BenchCase c, BenchClient client, byte[] payload, PrintStream out)
+      throws Exception {
+    int n = Math.toIntExact(c.count());
+    for (int i = 0; i < 1000; i++) {
+      client.roundTrip(payload);
+    }
+    warmReadings(client);
+    Memory sb = client.serverMemory(Memory.HISTOGRAM);
+    Memory cb = Memory.take(0, Memory.HISTOGRAM);
+    note(out, "opening " + n + " idle connections");
+    Snapshot s0 = client.serverSnapshot();
+    Snapshot c0 = Snapshot.take(0);
+    long busy0 = Machine.busyCpuNanos();
+    int step = Math.max(1, n / 10);
+    java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
+    // left open until this JVM ends: closing them is not measured
+    AutoCloseable idle =
+        client.openIdle(
+            n,
+            () -> {
+              int k = opened.incrementAndGet();
+              if (k % step == 0 && k < n) {
+                note(out, Integer.toString(k));
+              }
+            });
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_COUNT_TIMEOUT_MS);
+    Memory counted = client.serverMemory(Memory.NO_GC);
+    while (counted.connections() < sb.connections() + n && System.nanoTime() - deadline < 0) {
+      Thread.sleep(100);
+      counted = client.serverMemory(Memory.NO_GC);
+    }
+    Snapshot c1 = Snapshot.take(n);
+    long busy1 = Machine.busyCpuNanos();
+    Snapshot s1 = client.serverSnapshot();
+    Memory sa = client.serverMemory(Memory.HISTOGRAM);
+    Memory ca = Memory.take(n, Memory.HISTOGRAM);
+    long gained = sa.connections() - sb.connections();
+    String error =
+        gained == n
+            ? null
+            : "the server counts " + gained + " more connections, not " + n;
+    CaseResult r =
+        result(c, c1.secondsSince(c0), n, 0, null, c0, c1, s0, s1, busy1 - busy0,
+            error == null ? 0 : 1, error);
+    java.lang.ref.Reference.reachabilityFence(idle); // open up to the readings above
+    return r.withMemory(
+        MemoryUse.of(
+            n, 0, sb.heapBytes(), sa.heapBytes(), sb.rssBytes(), sa.rssBytes(), cb.heapBytes(),
+            ca.heapBytes(), cb.rssBytes(), ca.rssBytes()));
+  }
+
+  /**
+   * {@code long<N>}: requests on one connection, {@link BenchCase#LONG_IN_FLIGHT} in flight; after
+   * the warm-up, both sides' heap after GC; then N requests; then both again, each side printing to
+   * its log the classes whose live bytes changed most. The window is the N requests.
+   */
+  private static CaseResult longRun(
+      BenchCase c, BenchClient client, byte[] payload, long warmupMs, PrintStream out)
+      throws Exception {
+    long n = c.count();
+    Meter meter = new Meter();
+    client.startRequests(payload, c.inFlight(), meter);
+    phase(out, "warmup", warmupMs);
+    Thread.sleep(warmupMs);
+    warmReadings(client);
+    Memory sb = client.serverMemory(Memory.HISTOGRAM);
+    Memory cb = Memory.take(0, Memory.HISTOGRAM);
+    note(out, n + " requests:");
+    Snapshot s0 = client.serverSnapshot();
+    Snapshot c0 = Snapshot.take(meter.count());
+    long busy0 = Machine.busyCpuNanos();
+    long target = c0.count() + n;
+    long lastNote = System.nanoTime();
+    while (meter.count() < target && meter.errors() == 0) {
+      Thread.sleep(10);
+      if (System.nanoTime() - lastNote > TimeUnit.SECONDS.toNanos(10)) {
+        lastNote = System.nanoTime();
+        note(out, Math.round(100.0 * (meter.count() - c0.count()) / n) + "%");
+      }
+    }
+    Snapshot c1 = Snapshot.take(meter.count());
+    long busy1 = Machine.busyCpuNanos();
+    Snapshot s1 = client.serverSnapshot();
+    Memory sa = client.serverMemory(Memory.HISTOGRAM);
+    Memory ca = Memory.take(0, Memory.HISTOGRAM);
+    meter.stop();
+    Throwable error = meter.firstError();
+    long done = c1.count() - c0.count();
+    CaseResult r =
+        result(c, c1.secondsSince(c0), done, 0, null, c0, c1, s0, s1, busy1 - busy0,
+            meter.errors(), error == null ? null : error.toString());
+    return r.withMemory(
+        MemoryUse.of(
+            1, done, sb.heapBytes(), sa.heapBytes(), sb.rssBytes(), sa.rssBytes(), cb.heapBytes(),
+            ca.heapBytes(), cb.rssBytes(), ca.rssBytes()));
   }
 
   private static CaseResult latency(
@@ -201,7 +329,7 @@ final class Roles {
                 / window;
     return new CaseResult(
         c.id(), c.stack(), c.transport(), c.payload(), c.mode(), c.inFlight(), 1, seconds, ops,
-        ops / seconds, sentPerSec, latency, client, server, other, errors, error);
+        ops / seconds, sentPerSec, latency, client, server, other, errors, error, null);
   }
 
   private static Usage usage(Snapshot a, Snapshot b, long ops) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.communica.bench.CaseResult.Latency;
+import io.communica.bench.CaseResult.MemoryUse;
 import io.communica.bench.CaseResult.Usage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -81,7 +82,9 @@ public record RunResults(
             "id,stack,transport,payload,mode,in_flight,round,seconds,operations,ops_per_sec,"
                 + "sent_per_sec,p50_us,p90_us,p99_us,p999_us,max_us,client_cores,"
                 + "client_cpu_us_per_op,client_gcs,server_cores,server_cpu_us_per_op,server_gcs,"
-                + "other_cores,errors\n");
+                + "other_cores,errors,server_heap_before,server_heap_after,server_rss_before,"
+                + "server_rss_after,client_heap_before,client_heap_after,server_heap_per_conn,"
+                + "server_rss_per_conn,server_heap_ratio,client_heap_ratio\n");
     List<CaseResult> all = new ArrayList<>(rounds);
     all.addAll(summary);
     for (CaseResult r : all) {
@@ -96,7 +99,19 @@ public record RunResults(
               num(r.client().cpuUsPerOp()), r.client().gcCount(), num(r.server().cores()),
               num(r.server().cpuUsPerOp()), r.server().gcCount(), num(r.otherCores()),
               r.errors());
-      sb.append(String.join(",", f.stream().map(String::valueOf).toList())).append('\n');
+      List<Object> fields = new ArrayList<>(f);
+      MemoryUse m = r.memory();
+      if (m == null) {
+        fields.addAll(java.util.Collections.nCopies(10, ""));
+      } else {
+        fields.addAll(
+            List.of(
+                m.serverHeapBefore(), m.serverHeapAfter(), m.serverRssBefore(),
+                m.serverRssAfter(), m.clientHeapBefore(), m.clientHeapAfter(),
+                num(m.serverHeapPerConnection()), num(m.serverRssPerConnection()),
+                num(m.serverHeapRatio()), num(m.clientHeapRatio())));
+      }
+      sb.append(String.join(",", fields.stream().map(String::valueOf).toList())).append('\n');
     }
     Files.writeString(file, sb.toString());
   }
@@ -146,9 +161,35 @@ public record RunResults(
               usage(rs.stream().map(CaseResult::server).toList()),
               median(rs, CaseResult::otherCores),
               sum(rs, CaseResult::errors),
-              error));
+              error,
+              memory(rs)));
     }
     return out;
+  }
+
+  /** Each memory figure's median over the rounds that have one; null if none has. */
+  private static @Nullable MemoryUse memory(List<CaseResult> rs) {
+    List<MemoryUse> ms = rs.stream().map(CaseResult::memory).filter(Objects::nonNull).toList();
+    if (ms.isEmpty()) {
+      return null;
+    }
+    return new MemoryUse(
+        (long) median(ms, m -> m.connections()),
+        (long) median(ms, m -> m.requests()),
+        (long) median(ms, m -> m.serverHeapBefore()),
+        (long) median(ms, m -> m.serverHeapAfter()),
+        (long) median(ms, m -> m.serverRssBefore()),
+        (long) median(ms, m -> m.serverRssAfter()),
+        (long) median(ms, m -> m.clientHeapBefore()),
+        (long) median(ms, m -> m.clientHeapAfter()),
+        (long) median(ms, m -> m.clientRssBefore()),
+        (long) median(ms, m -> m.clientRssAfter()),
+        median(ms, MemoryUse::serverHeapPerConnection),
+        median(ms, MemoryUse::serverRssPerConnection),
+        median(ms, MemoryUse::clientHeapPerConnection),
+        median(ms, MemoryUse::clientRssPerConnection),
+        median(ms, MemoryUse::serverHeapRatio),
+        median(ms, MemoryUse::clientHeapRatio));
   }
 
   private static Usage usage(List<Usage> us) {

@@ -154,7 +154,12 @@ final class Runner {
     String bind = perCase(options.binds.get(c.transport()).replace("{dir}", dir.toString()));
     long budget = warmup.toMillis() + measure.toMillis() + 60_000;
     String classPath = classPath(Stack.named(c.stack()));
-    Process server = start(classPath, List.of("server", c.stack(), bind), name + "-server");
+    // an idle case's resident sets must not grow by heap pages first touched meanwhile: the
+    // heap is resident from the start
+    List<String> extra =
+        c.kind() == BenchCase.Kind.IDLE ? List.of("-XX:+AlwaysPreTouch") : List.of();
+    Process server =
+        start(classPath, extra, List.of("server", c.stack(), bind), name + "-server");
     PrintStream serverIn = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);
     Process client = null;
     try {
@@ -167,6 +172,7 @@ final class Runner {
       client =
           start(
               classPath,
+              extra,
               List.of(
                   "client",
                   c.id(),
@@ -177,7 +183,10 @@ final class Runner {
       BufferedReader clientOut = reader(client);
       String line;
       while ((line = readLine(clientOut, client, budget)) != null) {
-        if (line.startsWith(Roles.PHASE)) {
+        if (line.startsWith(Roles.PHASE + Roles.NOTE + " ")) {
+          log.print(line.substring(Roles.PHASE.length() + Roles.NOTE.length() + 1) + " ");
+          log.flush();
+        } else if (line.startsWith(Roles.PHASE)) {
           String[] f = line.split(" ");
           boolean warm = f[1].equals("warmup");
           if (!warm && options.profile) {
@@ -243,10 +252,12 @@ final class Runner {
     return cp.toString();
   }
 
-  private Process start(String classPath, List<String> roleArgs, String name) throws IOException {
+  private Process start(String classPath, List<String> extraJvmArgs, List<String> roleArgs, String name)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(jvmArgs());
+    cmd.addAll(extraJvmArgs);
     if (options.profile) {
       Path jfr = out.resolve("jfr");
       Files.createDirectories(jfr);
@@ -294,7 +305,7 @@ final class Runner {
     Usage none = new Usage(0, 0, 0, 0, 0);
     return new CaseResult(
         c.id(), c.stack(), c.transport(), c.payload(), c.mode(), c.inFlight(), round, 0, 0, 0, 0,
-        null, none, none, -1, 1, error);
+        null, none, none, -1, 1, error, null);
   }
 
   private static void deleteTree(Path dir) {
@@ -317,8 +328,23 @@ final class Runner {
     if (r.error() != null && r.operations() == 0) {
       return "FAILED: " + r.error();
     }
+    CaseResult.MemoryUse m = r.memory();
     String figures =
-        r.latencyUs() != null
+        m != null && r.mode().startsWith("idle")
+            ? String.format(
+                Locale.ROOT,
+                "server %,.0f B heap and %,.0f B RSS per idle connection, client %,.0f B heap",
+                m.serverHeapPerConnection(),
+                m.serverRssPerConnection(),
+                m.clientHeapPerConnection())
+            : m != null
+                ? String.format(
+                    Locale.ROOT,
+                    "%s req/s; heap after GC end / start: server %.3f, client %.3f",
+                    Report.rate(r.opsPerSec()),
+                    m.serverHeapRatio(),
+                    m.clientHeapRatio())
+            : r.latencyUs() != null
             ? String.format(
                 Locale.ROOT, "p50 %.1f us, p99 %.1f us", r.latencyUs().p50(), r.latencyUs().p99())
             : Report.rate(r.opsPerSec())

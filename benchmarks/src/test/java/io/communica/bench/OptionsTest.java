@@ -32,6 +32,33 @@ class OptionsTest {
   }
 
   @Test
+  void memoryModesCountWithSuffixesRunOnTheirStacksAndIdleOnlyWithTheFirstPayload() {
+    assertThat(
+            ids(
+                "--modes", "idle10k,long100M",
+                "--stacks", "communica,floor,rsocket,ringfloor",
+                "--transport", "tcp,unix"))
+        .containsExactly(
+            "communica/tcp/64/idle10k", "floor/tcp/64/idle10k", "rsocket/tcp/64/idle10k",
+            "communica/tcp/64/long100M", "floor/tcp/64/long100M", "rsocket/tcp/64/long100M",
+            "communica/tcp/4096/long100M", "floor/tcp/4096/long100M", "rsocket/tcp/4096/long100M",
+            "communica/unix/64/idle10k", "floor/unix/64/idle10k",
+            "communica/unix/64/long100M", "floor/unix/64/long100M",
+            "communica/unix/4096/long100M", "floor/unix/4096/long100M");
+    assertThat(BenchCase.parse("communica/tcp/64/idle10k").count()).isEqualTo(10_000);
+    assertThat(BenchCase.parse("communica/tcp/64/idle50").kind()).isEqualTo(BenchCase.Kind.IDLE);
+    BenchCase longRun = BenchCase.parse("communica/tcp/64/long100M");
+    assertThat(longRun.count()).isEqualTo(100_000_000);
+    assertThat(longRun.kind()).isEqualTo(BenchCase.Kind.LONG);
+    assertThat(longRun.inFlight()).isEqualTo(256);
+    assertThat(BenchCase.describeMode("idle10k")).isEqualTo("10k idle connections");
+    assertThat(BenchCase.describeMode("long10M")).isEqualTo("10M requests, 256 in flight");
+    for (String bad : List.of("idle", "idle0", "longk", "long10G", "idle-5")) {
+      assertThatThrownBy(() -> ids("--modes", bad)).hasMessageContaining("unknown mode '" + bad + "'");
+    }
+  }
+
+  @Test
   void casesAreFilteredByGlobs() {
     assertThat(ids("--cases", "*/tcp/64/tp256,communica/*/4096/fnf"))
         .containsExactly(

@@ -15,13 +15,13 @@ class ReportTest {
     BenchCase c = new BenchCase(stack, "tcp", 64, mode);
     return new CaseResult(
         c.id(), stack, "tcp", 64, mode, c.inFlight(), 1, 10, (long) (perSec * 10), perSec, 0, null,
-        USE, USE, 0.1, 0, null);
+        USE, USE, 0.1, 0, null, null);
   }
 
   private static CaseResult latency(String stack, double p50, double p99) {
     return new CaseResult(
         stack + "/tcp/64/latency", stack, "tcp", 64, "latency", 1, 1, 10, 1000, 100, 0,
-        new Latency(p50, p50, p99, p99, p99, p50, 1000), USE, USE, 0.1, 0, null);
+        new Latency(p50, p50, p99, p99, p99, p50, 1000), USE, USE, 0.1, 0, null, null);
   }
 
   private static RunResults results(List<CaseResult> rounds) {
@@ -57,6 +57,44 @@ class ReportTest {
         .contains("| TCP latency p50 no worse than RSocket | 60.0 µs vs 70.0 µs (0.86×) | yes |")
         .contains("| TCP latency p99 no worse than RSocket | 130.0 µs vs 120.0 µs (1.08×) | **no** |")
         .contains("| TCP latency p50 within 1.2× the floor's blocking round trip | 60.0 µs vs 40.0 µs (1.50×) | **no** |");
+  }
+
+  private static CaseResult memory(String stack, String mode, CaseResult.MemoryUse m) {
+    return rate(stack, mode, 1000).withMemory(m);
+  }
+
+  @Test
+  void memoryModesHaveTablesAndTargetsJudgedOnlyAtTheGoalsSize() {
+    long mib = 1024 * 1024;
+    RunResults r =
+        results(
+            List.of(
+                memory("communica", "idle10k",
+                    CaseResult.MemoryUse.of(10_000, 0, 10 * mib, 10 * mib + 30_000_000, 1000 * mib,
+                        1000 * mib + 20_000_000, 8 * mib, 8 * mib + 50_000_000, 900 * mib, 950 * mib)),
+                memory("floor", "idle10k",
+                    CaseResult.MemoryUse.of(10_000, 0, 4 * mib, 4 * mib + 7_000_000, 1000 * mib,
+                        1000 * mib + 7_000_000, 3 * mib, 3 * mib + 5_000_000, 900 * mib, 910 * mib)),
+                memory("communica", "long10M",
+                    CaseResult.MemoryUse.of(1, 10_000_000, 100 * mib, 103 * mib, 0, 0, 100 * mib,
+                        99 * mib, 0, 0)),
+                memory("floor", "long10M",
+                    CaseResult.MemoryUse.of(1, 10_000_000, 100 * mib, 106 * mib, 0, 0, 100 * mib,
+                        70 * mib, 0, 0)),
+                memory("communica", "long1M",
+                    CaseResult.MemoryUse.of(1, 1_000_000, 100 * mib, 120 * mib, 0, 0, 100 * mib,
+                        100 * mib, 0, 0))));
+    String md = Report.generated(r, "charts");
+    assertThat(md)
+        .contains("### Memory: TCP, 10k idle connections")
+        .contains("| server heap | 3,000 B | 700 B | 4.29× |")
+        .contains("| server end / start | 1.030 |")
+        .contains("| TCP, 10k idle connections: ≤ 2 KiB of server heap per idle connection | 3,000 B (floor 700 B) | **no** |")
+        .contains("server 1.030×, client 0.990× (10.00 M requests) | yes |")
+        .contains("| server end / start | 1.030 | 1.060 | 0.97× |")
+        .contains("server 1.200×, client 1.000× (1.00 M requests) | not judged: run too small |")
+        .doesNotContain("### TCP, 64 B payload") // memory cases have their own tables only
+        .doesNotContain("throughput.svg");
   }
 
   @Test

@@ -41,6 +41,23 @@ public interface BenchClient extends AutoCloseable {
     throw new UnsupportedOperationException("this stack has no streams");
   }
 
+  /**
+   * Opens {@code n} more connections to the server, each its own client as a user would make it,
+   * that then stay idle; {@code opened} runs once per connection up (from any thread). Returns
+   * once all are up; closing the result closes them.
+   */
+  default AutoCloseable openIdle(int n, Runnable opened) throws Exception {
+    throw new UnsupportedOperationException("this stack has no memory modes");
+  }
+
+  /**
+   * The server's {@link Memory}, asked over the control connection; {@code how} as {@link
+   * Stack#memoryRequest}.
+   */
+  default Memory serverMemory(byte how) throws Exception {
+    throw new UnsupportedOperationException("this stack has no memory modes");
+  }
+
   /** The server's snapshot, its count being the data messages it received. */
   Snapshot serverSnapshot() throws Exception;
 

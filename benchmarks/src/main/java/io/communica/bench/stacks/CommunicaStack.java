@@ -12,9 +12,12 @@ import io.communica.core.intercept.CallInfo;
 import io.communica.core.intercept.ClientInterceptor;
 import io.communica.core.intercept.ServerInterceptor;
 import java.time.Duration;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -84,10 +87,15 @@ final class CommunicaStack implements Stack {
 
   @Override
   public BenchServer serve(String bind, LongAdder received) {
+    AtomicReference<@Nullable RouteServer> self = new AtomicReference<>();
     Function<byte[], byte[]> echo =
         data -> {
           if (Stack.isControl(data)) {
             return Snapshot.take(received.sum()).encode();
+          }
+          if (Stack.isMemory(data)) {
+            RouteServer s = self.get();
+            return Memory.take(s == null ? 0 : s.clients().size(), data[1]).encode();
           }
           received.increment();
           return data;
@@ -122,6 +130,7 @@ final class CommunicaStack implements Stack {
       builder.interceptor((ServerInterceptor) new Counting());
     }
     RouteServer server = builder.start();
+    self.set(server);
     return BenchServer.of(() -> server.connector().dump(), server::close);
   }
 
@@ -136,17 +145,29 @@ final class CommunicaStack implements Stack {
   }
 
   @Override
+  public boolean memoryModes() {
+    return true;
+  }
+
+  @Override
   public BenchClient connect(String address) {
     return new Client(address, payloads);
   }
 
+  /** Idle connections opened at most this many at a time. */
+  static final int OPENING = 64;
+
   private static SimpleClient client(String address) {
+    return builder(address).build().startAndAwait(Duration.ofSeconds(30));
+  }
+
+  private static SimpleClient.Builder builder(String address) {
     SimpleClient.Builder builder =
         SimpleClient.builder(Connector.load(address)).serializer(new Utf8Serializer());
     if (INTERCEPTORS) {
       builder.interceptor((ClientInterceptor) new Counting());
     }
-    return builder.build().startAndAwait(Duration.ofSeconds(30));
+    return builder;
   }
 
   private static final class Client implements BenchClient {
@@ -216,6 +237,42 @@ final class CommunicaStack implements Stack {
       if (!window.tryAcquire(FIRE_WINDOW, 30, TimeUnit.SECONDS)) {
         meter.fail(new IllegalStateException("messages not taken by the transport within 30 s"));
       }
+    }
+
+    @Override
+    public AutoCloseable openIdle(int n, Runnable opened) {
+      // SimpleClients as users make them, each with its connection; started OPENING at a time so
+      // that the server's accept backlog never overflows
+      Queue<SimpleClient> clients = new ConcurrentLinkedQueue<>();
+      AutoCloseable all = () -> clients.forEach(SimpleClient::close);
+      try {
+        Flux.range(0, n)
+            .flatMap(
+                i -> {
+                  SimpleClient c = builder(address).build();
+                  clients.add(c);
+                  c.start();
+                  return c.connected().timeout(Duration.ofSeconds(60)).doOnSuccess(v -> opened.run());
+                },
+                OPENING)
+            .blockLast(Duration.ofMinutes(30));
+      } catch (RuntimeException e) {
+        clients.forEach(SimpleClient::close);
+        throw e;
+      }
+      return all;
+    }
+
+    @Override
+    public Memory serverMemory(byte how) {
+      byte[] reply =
+          control
+              .request(Stack.memoryRequest(how), byte[].class, Duration.ofSeconds(120))
+              .block(Duration.ofSeconds(125));
+      if (reply == null) {
+        throw new IllegalStateException("empty memory reply");
+      }
+      return Memory.decode(reply);
     }
 
     @Override

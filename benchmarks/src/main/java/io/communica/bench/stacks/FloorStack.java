@@ -15,15 +15,22 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The floor: what plain {@code java.nio} does with a 4-byte length prefix and no framework.
  *
  * <p>Frame: u32 length of the rest, u8 kind ({@link #REQUEST} echoed back whole, {@link #FIRE}
- * counted, {@link #STATS} answered with a {@link Snapshot}), payload. The server runs a thread per
- * connection that reads as much as the socket has, handles every complete frame in it and writes
+ * counted, {@link #STATS} answered with a {@link Snapshot}, {@link #MEMORY} with a {@link Memory}),
+ * payload. The server keeps a connection that has not sent a byte yet in one selector (what an idle
+ * connection costs plain {@code java.nio}: its channel and selection key), and gives it a thread of
+ * its own once it is readable: that thread reads as much as the socket has, handles every complete frame in it and writes
  * all replies with one write: writes are coalesced. The client makes the latency round trip with
  * blocking calls on the caller's thread; keeps requests in flight from one thread with a selector,
  * sending a new request for each reply, coalesced per read; and sends fire-and-forget messages in
@@ -34,6 +41,7 @@ final class FloorStack implements Stack {
   static final byte REQUEST = 0;
   static final byte FIRE = 1;
   static final byte STATS = 2;
+  static final byte MEMORY = 3;
 
   /** Socket buffers of both sides; a frame must fit. */
   static final int BUFFER = 256 * 1024;
@@ -51,6 +59,11 @@ final class FloorStack implements Stack {
   @Override
   public BenchServer serve(String bind, LongAdder received) throws IOException {
     return new Server(bind, received);
+  }
+
+  @Override
+  public boolean memoryModes() {
+    return true;
   }
 
   @Override
@@ -132,6 +145,9 @@ final class FloorStack implements Stack {
     private final ServerSocketChannel ss;
     private final String address;
     private final LongAdder received;
+    private final Selector idle;
+    private final Queue<SocketChannel> accepted = new ConcurrentLinkedQueue<>();
+    private final AtomicLong connections = new AtomicLong();
 
     Server(String bind, LongAdder received) throws IOException {
       this.received = received;
@@ -147,9 +163,13 @@ final class FloorStack implements Stack {
         InetSocketAddress bound = (InetSocketAddress) ss.getLocalAddress();
         address = "tcp://" + bound.getAddress().getHostAddress() + ":" + bound.getPort();
       }
+      idle = Selector.open();
       Thread acceptor = new Thread(this::accept, "floor-accept");
       acceptor.setDaemon(true);
       acceptor.start();
+      Thread idler = new Thread(this::idle, "floor-idle");
+      idler.setDaemon(true);
+      idler.start();
     }
 
     @Override
@@ -164,11 +184,46 @@ final class FloorStack implements Stack {
           if (ch.getRemoteAddress() instanceof InetSocketAddress) {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
           }
-          Thread t = new Thread(() -> serve(ch), "floor-conn");
-          t.setDaemon(true);
-          t.start();
+          connections.incrementAndGet();
+          accepted.add(ch);
+          idle.wakeup();
         }
       } catch (IOException e) {
+        // closed
+      }
+    }
+
+    /**
+     * Holds connections that sent nothing yet; hands each one to a thread of its own (blocking
+     * again) once it has bytes, or its end, to read.
+     */
+    private void idle() {
+      List<SocketChannel> ready = new ArrayList<>();
+      try {
+        while (idle.isOpen()) {
+          idle.select();
+          SocketChannel ch;
+          while ((ch = accepted.poll()) != null) {
+            ch.configureBlocking(false);
+            ch.register(idle, SelectionKey.OP_READ);
+          }
+          for (SelectionKey key : idle.selectedKeys()) {
+            key.cancel();
+            ready.add((SocketChannel) key.channel());
+          }
+          idle.selectedKeys().clear();
+          if (!ready.isEmpty()) {
+            idle.selectNow(); // deregisters the cancelled keys
+            for (SocketChannel c : ready) {
+              c.configureBlocking(true);
+              Thread t = new Thread(() -> serve(c), "floor-conn");
+              t.setDaemon(true);
+              t.start();
+            }
+            ready.clear();
+          }
+        }
+      } catch (IOException | java.nio.channels.ClosedSelectorException e) {
         // closed
       }
     }
@@ -194,6 +249,11 @@ final class FloorStack implements Stack {
               flushIfFull(ch, out, 5 + 64);
               byte[] s = Snapshot.take(received.sum() + count).encode();
               out.putInt(1 + s.length).put(STATS).put(s);
+            } else if (kind == MEMORY) {
+              flushIfFull(ch, out, 5 + 64);
+              byte how = len > 1 ? in.get(pos + 5) : Memory.NO_GC;
+              byte[] s = Memory.take(connections.get(), how).encode();
+              out.putInt(1 + s.length).put(MEMORY).put(s);
             } else {
               count++;
               if (kind == REQUEST) {
@@ -216,6 +276,8 @@ final class FloorStack implements Stack {
         }
       } catch (IOException e) {
         // the client went away
+      } finally {
+        connections.decrementAndGet();
       }
     }
 
@@ -231,6 +293,7 @@ final class FloorStack implements Stack {
     public void close() {
       try {
         ss.close();
+        idle.close();
       } catch (IOException e) {
         // ignored on shutdown
       }
@@ -247,7 +310,10 @@ final class FloorStack implements Stack {
     private ByteBuffer request = ByteBuffer.allocate(0);
     private final ByteBuffer reply = ByteBuffer.allocateDirect(BUFFER);
 
+    private final String address;
+
     Client(String address) {
+      this.address = address;
       try {
         control = open(address);
         data = open(address);
@@ -342,6 +408,40 @@ final class FloorStack implements Stack {
         backlog.sent(n);
         meter.add(n);
       }
+    }
+
+    @Override
+    public AutoCloseable openIdle(int n, Runnable opened) throws IOException {
+      List<SocketChannel> channels = new ArrayList<>();
+      AutoCloseable all =
+          () -> {
+            for (SocketChannel ch : channels) {
+              ch.close();
+            }
+          };
+      try {
+        for (int i = 0; i < n; i++) {
+          channels.add(open(address));
+          opened.run();
+        }
+      } catch (IOException e) {
+        try {
+          all.close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
+      return all;
+    }
+
+    @Override
+    public synchronized Memory serverMemory(byte how) throws IOException {
+      writeFully(control, ByteBuffer.wrap(frame(MEMORY, new byte[] {how})));
+      int len = readFrame(control, controlBuf);
+      byte[] line = new byte[len - 1];
+      controlBuf.get(5, line);
+      return Memory.decode(line);
     }
 
     @Override

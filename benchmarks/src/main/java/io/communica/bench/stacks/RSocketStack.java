@@ -16,11 +16,15 @@ import io.rsocket.util.ByteBufPayload;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.tcp.TcpClient;
 
 /**
  * RSocket-java 1.1.5 over TCP, configured for its best showing: zero-copy payload decoding on both
@@ -31,6 +35,9 @@ import reactor.core.publisher.Mono;
 final class RSocketStack implements Stack {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  /** Idle connections opened at most this many at a time. */
+  private static final int OPENING = 64;
 
   private final boolean ownClassPath;
 
@@ -60,6 +67,7 @@ final class RSocketStack implements Stack {
   @Override
   public BenchServer serve(String bind, LongAdder received) {
     URI uri = URI.create(bind);
+    AtomicLong connections = new AtomicLong();
     RSocket handler =
         new RSocket() {
           @Override
@@ -68,6 +76,12 @@ final class RSocketStack implements Stack {
             if (d.readableBytes() == 1 && d.getByte(d.readerIndex()) == 0) {
               p.release();
               return Mono.just(ByteBufPayload.create(Snapshot.take(received.sum()).encode()));
+            }
+            if (d.readableBytes() == 2 && d.getByte(d.readerIndex()) == 1) {
+              byte how = d.getByte(d.readerIndex() + 1);
+              p.release();
+              return Mono.just(
+                  ByteBufPayload.create(Memory.take(connections.get(), how).encode()));
             }
             received.increment();
             return Mono.just(p);
@@ -88,7 +102,13 @@ final class RSocketStack implements Stack {
           }
         };
     CloseableChannel channel =
-        RSocketServer.create(SocketAcceptor.with(handler))
+        RSocketServer.create(
+                (setup, peer) -> {
+                  // a connection counts once its SETUP was accepted, until it closes
+                  connections.incrementAndGet();
+                  peer.onClose().doFinally(x -> connections.decrementAndGet()).subscribe();
+                  return Mono.just(handler);
+                })
             .payloadDecoder(PayloadDecoder.ZERO_COPY)
             .bind(TcpServerTransport.create(uri.getHost(), uri.getPort()))
             .block(TIMEOUT);
@@ -111,17 +131,39 @@ final class RSocketStack implements Stack {
   }
 
   @Override
+  public boolean memoryModes() {
+    return true;
+  }
+
+  @Override
   public BenchClient connect(String address) {
     return new Client(address);
   }
 
-  private static RSocket rsocket(String address) {
+  private static Mono<RSocket> connectOnce(String address) {
     URI uri = URI.create(address);
-    RSocket r =
-        RSocketConnector.create()
-            .payloadDecoder(PayloadDecoder.ZERO_COPY)
-            .connect(TcpClientTransport.create(uri.getHost(), uri.getPort()))
-            .block(TIMEOUT);
+    return RSocketConnector.create()
+        .payloadDecoder(PayloadDecoder.ZERO_COPY)
+        .connect(TcpClientTransport.create(uri.getHost(), uri.getPort()));
+  }
+
+  /**
+   * As {@link #connectOnce}, on a connection of its own: {@code TcpClientTransport.create(host,
+   * port)} takes its connections from Reactor Netty's shared pool, which holds a few dozen at most
+   * and makes any further connect wait for one to be released (45 s, then it fails): thousands of
+   * RSocket connections from one JVM need {@code TcpClient.newConnection()}.
+   */
+  private static Mono<RSocket> connectUnpooled(String address) {
+    URI uri = URI.create(address);
+    return RSocketConnector.create()
+        .payloadDecoder(PayloadDecoder.ZERO_COPY)
+        .connect(
+            TcpClientTransport.create(
+                TcpClient.newConnection().host(uri.getHost()).port(uri.getPort())));
+  }
+
+  private static RSocket rsocket(String address) {
+    RSocket r = connectOnce(address).block(TIMEOUT);
     if (r == null) {
       throw new IllegalStateException("RSocket did not connect to " + address);
     }
@@ -133,10 +175,12 @@ final class RSocketStack implements Stack {
   }
 
   private static final class Client implements BenchClient {
+    private final String address;
     private final RSocket data;
     private final RSocket control;
 
     Client(String address) {
+      this.address = address;
       data = rsocket(address);
       control = rsocket(address);
     }
@@ -185,6 +229,40 @@ final class RSocketStack implements Stack {
       while (backlog.permits(1) > 0) {
         data.fireAndForget(payload(payload)).subscribe(new Taken(meter));
         backlog.sent(1);
+      }
+    }
+
+    @Override
+    public AutoCloseable openIdle(int n, Runnable opened) {
+      // RSocket connections as users make them, OPENING at a time
+      Queue<RSocket> sockets = new ConcurrentLinkedQueue<>();
+      try {
+        Flux.range(0, n)
+            .flatMap(i -> connectUnpooled(address).doOnNext(r -> {
+              sockets.add(r);
+              opened.run();
+            }), OPENING)
+            .blockLast(Duration.ofMinutes(30));
+      } catch (RuntimeException e) {
+        sockets.forEach(RSocket::dispose);
+        throw e;
+      }
+      return () -> sockets.forEach(RSocket::dispose);
+    }
+
+    @Override
+    public Memory serverMemory(byte how) {
+      Payload reply =
+          control
+              .requestResponse(payload(Stack.memoryRequest(how)))
+              .block(Duration.ofSeconds(120));
+      if (reply == null) {
+        throw new IllegalStateException("empty memory reply");
+      }
+      try {
+        return Memory.decode(ByteBufUtil.getBytes(reply.sliceData()));
+      } finally {
+        reply.release();
       }
     }
 

@@ -42,6 +42,15 @@ public interface Stack {
     return false;
   }
 
+  /**
+   * Whether this stack has the memory modes ({@code idle<N>}, {@code long<N>}): its server answers
+   * {@link #memoryRequest} with a {@link Memory} reading and counts its connections, and its client
+   * opens idle connections ({@link BenchClient#openIdle}).
+   */
+  default boolean memoryModes() {
+    return false;
+  }
+
   /** Connects a client to a server's {@link BenchServer#address()}. */
   BenchClient connect(String address) throws Exception;
 
@@ -82,4 +91,18 @@ public interface Stack {
 
   /** The control request. */
   byte[] CONTROL = {0};
+
+  /**
+   * The control request that asks a server for its {@link Memory}; {@code how} is {@link
+   * Memory#NO_GC}, {@link Memory#GC} or {@link Memory#HISTOGRAM}. (Data payloads are at least 8
+   * bytes, so neither control request is ever taken for one.)
+   */
+  static byte[] memoryRequest(byte how) {
+    return new byte[] {1, how};
+  }
+
+  /** Whether {@code data} is a {@link #memoryRequest}. */
+  static boolean isMemory(byte[] data) {
+    return data.length == 2 && data[0] == 1;
+  }
 }
