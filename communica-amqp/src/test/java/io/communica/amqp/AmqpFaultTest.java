@@ -220,6 +220,9 @@ class AmqpFaultTest {
     AmqpConnector address = Broker.connector("two", "prefetch=16");
     Child a = resources.add(Child.start("echo", address));
     Child b = resources.add(Child.start("echo", address));
+    // both consume the address queue before the first request: a server process that is still
+    // connecting (its broker link retried under load) would see none of the first 600
+    awaitConsumers(address, 2);
     SimpleClient client = client(address);
     Map<String, AtomicInteger> byPid = new ConcurrentHashMap<>();
     CountDownLatch someDone = new CountDownLatch(600);
@@ -254,6 +257,25 @@ class AmqpFaultTest {
             + " and B " + fromBBeforeKill + "; in all " + byPid);
     assertThat(fromABeforeKill).isPositive();
     assertThat(fromBBeforeKill).isPositive();
+  }
+
+  /** Waits until {@code n} consumers take from the address queue; fails after 30 s. */
+  private static void awaitConsumers(AmqpConnector address, int n) throws Exception {
+    String queue = new Naming(address).addressQueue;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    try (com.rabbitmq.client.Connection raw = Broker.raw()) {
+      long consumers = 0;
+      while (System.nanoTime() < deadline) {
+        com.rabbitmq.client.Channel ch = raw.createChannel();
+        consumers = ch.consumerCount(queue);
+        ch.close();
+        if (consumers >= n) {
+          return;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+      throw new AssertionError(consumers + " of " + n + " servers consume " + queue + " after 30 s");
+    }
   }
 
   @Test
