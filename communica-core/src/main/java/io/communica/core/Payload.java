@@ -2,13 +2,13 @@ package io.communica.core;
 
 import static java.util.Objects.requireNonNull;
 
-import io.communica.core.internal.session.MemoryBudget;
-import io.communica.core.internal.session.Payloads;
+import io.communica.core.internal.access.PayloadAccess;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -53,29 +53,30 @@ public final class Payload implements AutoCloseable {
       AtomicIntegerFieldUpdater.newUpdater(Payload.class, "closed");
 
   static {
-    Payloads.install(
-        new Payloads.Access() {
+    PayloadAccess.install(
+        new PayloadAccess.Hooks() {
           @Override
-          public Payload received(ByteBuf payload, MemoryBudget.Account account) {
-            return Payload.received(payload, account);
+          public Object received(ByteBuf payload, LongConsumer release) {
+            return Payload.received(payload, release);
           }
 
           @Override
-          public ByteBuf take(Payload payload) {
-            return payload.takeContent();
+          public ByteBuf take(Object payload) {
+            return ((Payload) payload).takeContent();
           }
         });
   }
 
   private final ByteBuf content;
   private final int size;
-  private final MemoryBudget.@Nullable Account account;
+  /** Gives the payload's size back to its connection's memory budget; null when not received. */
+  private final @Nullable LongConsumer release;
   private volatile int closed;
 
-  private Payload(ByteBuf content, MemoryBudget.@Nullable Account account) {
+  private Payload(ByteBuf content, @Nullable LongConsumer release) {
     this.content = content;
     this.size = content.readableBytes();
-    this.account = account;
+    this.release = release;
   }
 
   /**
@@ -94,10 +95,11 @@ public final class Payload implements AutoCloseable {
 
   /**
    * Internal: a received payload, a view of {@code payload} that holds a reference of its own and
-   * {@code size} bytes of {@code account}, given back on close. The caller reserved them.
+   * {@code size} bytes of its connection's budget, given back through {@code release} on close; the
+   * caller reserved them.
    */
-  static Payload received(ByteBuf payload, MemoryBudget.Account account) {
-    return new Payload(payload.retainedSlice(), account);
+  static Payload received(ByteBuf payload, LongConsumer release) {
+    return new Payload(payload.retainedSlice(), release);
   }
 
   /**
@@ -140,8 +142,8 @@ public final class Payload implements AutoCloseable {
       try {
         content.release();
       } finally {
-        if (account != null) {
-          account.release(size);
+        if (release != null) {
+          release.accept(size);
         }
       }
     }
@@ -158,8 +160,8 @@ public final class Payload implements AutoCloseable {
       throw new SerializationException(
           "the payload was closed or sent already: a Mono carrying a Payload is subscribed once");
     }
-    if (account != null) {
-      account.release(size);
+    if (release != null) {
+      release.accept(size);
     }
     return content;
   }

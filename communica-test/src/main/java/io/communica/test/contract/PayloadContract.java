@@ -11,7 +11,6 @@ import io.communica.core.RequestTimeoutException;
 import io.communica.core.SerializationException;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
-import io.communica.core.internal.session.MemoryBudget;
 import io.communica.test.TrackedConnector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -134,9 +133,13 @@ public interface PayloadContract {
         .isEqualTo("hello!");
   }
 
-  /** Received payloads count against the memory budget until they are closed. */
+  /**
+   * Received payloads stay readable until the handler closes them, long after the handler returned;
+   * closing is idempotent. (That they count against the memory budget while open is checked in
+   * communica-core's {@code PayloadsTest}: the budget is internal to core.)
+   */
   @Test
-  default void heldPayloadsCountAgainstTheMemoryBudget() throws Exception {
+  default void heldPayloadsStayReadableUntilClosed() throws Exception {
     BlockingQueue<Payload> held = new LinkedBlockingQueue<>();
     SimpleServer server =
         start(
@@ -149,17 +152,18 @@ public interface PayloadContract {
                           return null;
                         })));
     SimpleClient client = payloadClient(server);
-    long before = MemoryBudget.process().used();
     List<Payload> got = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       client.request(bytes(1000), Void.class).block(PAYLOAD_WAIT);
       got.add(held.poll(PAYLOAD_WAIT.toSeconds(), TimeUnit.SECONDS));
     }
     assertThat(got).doesNotContainNull();
-    assertThat(MemoryBudget.process().used() - before).isGreaterThanOrEqualTo(4000);
+    for (Payload p : got) {
+      assertThat(p.isOpen()).isTrue();
+      assertThat(p.toByteArray()).isEqualTo(bytes(1000));
+    }
     got.forEach(Payload::close);
     got.forEach(Payload::close); // once only
-    assertThat(MemoryBudget.process().used() - before).isLessThan(4000);
     assertThat(got).noneMatch(Payload::isOpen);
   }
 

@@ -2,40 +2,31 @@ package io.communica.core.internal.session;
 
 import io.communica.core.OverloadedException;
 import io.communica.core.Payload;
+import io.communica.core.internal.access.PayloadAccess;
 import io.netty.buffer.ByteBuf;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The session's side of {@link Payload}: received payloads as views of the read buffer, counted
  * against the connection's memory budget, and sent payloads taken over for encoding. {@code
- * Payload} keeps these two operations out of its public API and hands them over here when its
- * class is initialized.
+ * Payload} keeps these two operations out of its public API and hands them over through {@link
+ * PayloadAccess} when its class is initialized.
  */
 public final class Payloads {
 
-  /** What {@link Payload} lets the session do. */
-  public interface Access {
-    Payload received(ByteBuf payload, MemoryBudget.Account account);
-
-    ByteBuf take(Payload payload);
-  }
-
-  private static volatile @Nullable Access access;
-
   private Payloads() {}
 
-  /** Called by {@link Payload}'s static initializer. */
-  public static void install(Access a) {
-    access = a;
-  }
-
-  private static Access access() {
-    Access a = access;
-    if (a == null) {
-      Payload.wrap(new byte[0]).close(); // initializes Payload, which installs its access
-      a = access;
+  /** The hooks {@link Payload} installs when its class is initialized. */
+  private static PayloadAccess.Hooks hooks() {
+    PayloadAccess.Hooks h = PayloadAccess.hooks();
+    if (h == null) {
+      Payload.wrap(new byte[0]).close(); // initializes Payload, which installs its hooks
+      h = PayloadAccess.hooks();
     }
-    return a;
+    if (h == null) {
+      throw new IllegalStateException("Payload did not install its access hooks");
+    }
+    return h;
   }
 
   /**
@@ -51,7 +42,7 @@ public final class Payloads {
           "cannot hold a payload of " + n + " bytes: " + account.overBudget());
     }
     try {
-      return access().received(payload, account);
+      return (Payload) hooks().received(payload, account::release);
     } catch (RuntimeException | Error e) {
       account.release(n);
       throw e;
@@ -64,7 +55,7 @@ public final class Payloads {
    * @throws io.communica.core.SerializationException if it was sent or closed already
    */
   public static ByteBuf take(Payload payload) {
-    return access().take(payload);
+    return hooks().take(payload);
   }
 
   /** Closes {@code value} if it is a payload nobody will send (a reply that is not wanted). */
