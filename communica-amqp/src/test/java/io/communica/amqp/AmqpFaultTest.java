@@ -45,13 +45,7 @@ class AmqpFaultTest {
   }
 
   private SimpleClient client(AmqpConnector address) {
-    SimpleClient c =
-        resources.add(
-            SimpleClient.builder(address)
-                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
-                .start());
-    c.connected().block(Broker.timeout());
-    return c;
+    return Broker.client(resources, address);
   }
 
   /** Moves every {@code GOT} line of a child into {@code all} (with repeats) until it has n. */

@@ -40,13 +40,7 @@ class AmqpRepliesAndAcksTest {
   }
 
   private SimpleClient client(AmqpConnector address) {
-    SimpleClient c =
-        resources.add(
-            SimpleClient.builder(address)
-                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
-                .start());
-    c.connected().block(Broker.timeout());
-    return c;
+    return Broker.client(resources, address);
   }
 
   @Test

@@ -3,7 +3,9 @@ package io.communica.amqp;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import io.communica.core.SimpleClient;
 import io.communica.core.transport.ConnectorUri;
+import io.communica.test.contract.ConnectorContract.Resources;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -116,5 +118,19 @@ final class Broker {
 
   static Duration timeout() {
     return Duration.ofSeconds(20);
+  }
+
+  /**
+   * A client of {@code address} held by {@code resources}, reconnecting quickly (50-500 ms), once
+   * connected.
+   */
+  static SimpleClient client(Resources resources, AmqpConnector address) {
+    SimpleClient c =
+        resources.add(
+            SimpleClient.builder(address)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+                .start());
+    c.connected().block(timeout());
+    return c;
   }
 }

@@ -3,50 +3,20 @@ package io.communica.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.communica.test.contract.ChildProcess;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** A child JVM running {@link NodeProcess} or {@link HubMain}: commands in, lines out. */
 final class Child implements AutoCloseable {
   static final Duration T = Duration.ofSeconds(30);
 
-  private final Process process;
-  private final Writer stdin;
-  private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  private final ChildProcess process;
   final long pid;
 
   private Child(Class<?> main, String... args) throws IOException {
-    process =
-        new ProcessBuilder(ChildProcess.javaCommand(main, args))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    process = ChildProcess.start(main, args);
     pid = process.pid();
-    stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                  lines.add(line);
-                }
-              } catch (IOException e) {
-                // gone
-              }
-            },
-            "child-stdout-" + pid);
-    reader.setDaemon(true);
-    reader.start();
   }
 
   /** A node process joined to the hub at {@code connector}; returns once it is connected. */
@@ -81,8 +51,7 @@ final class Child implements AutoCloseable {
   }
 
   void send(String command) throws IOException {
-    stdin.write(command + "\n");
-    stdin.flush();
+    process.send(command);
   }
 
   /** Sends a command and waits for its {@code OK}. */
@@ -93,38 +62,16 @@ final class Child implements AutoCloseable {
 
   /** Waits for a line starting with {@code prefix}, failing on any ERR line first; returns the rest. */
   String await(String prefix) throws InterruptedException {
-    long deadline = System.nanoTime() + T.toNanos();
-    while (true) {
-      long left = deadline - System.nanoTime();
-      String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
-      if (line == null) {
-        throw new AssertionError(
-            "child " + pid + " printed no line starting with '" + prefix + "' within " + T
-                + (process.isAlive() ? "" : " (it exited with " + process.exitValue() + ")"));
-      }
-      if (line.startsWith(prefix)) {
-        return line.substring(prefix.length());
-      }
-      if (line.startsWith("ERR ") && !prefix.startsWith("ERR")) {
-        throw new AssertionError("child " + pid + " waiting for '" + prefix + "': " + line);
-      }
-    }
+    return process.awaitLine(prefix, T, prefix.startsWith("ERR") ? null : "ERR ");
   }
 
   /** Kills the child at once (SIGKILL): no goodbye to the hub. */
   void kill() {
-    process.destroyForcibly();
-    try {
-      process.onExit().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("child " + pid + " did not die", e);
-    }
+    process.kill();
   }
 
   @Override
   public void close() {
-    if (process.isAlive()) {
-      kill();
-    }
+    process.close();
   }
 }

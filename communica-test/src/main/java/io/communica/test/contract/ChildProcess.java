@@ -7,6 +7,8 @@ import io.communica.core.SimpleServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -27,9 +30,11 @@ public final class ChildProcess implements AutoCloseable {
 
   private final Process process;
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  private final Writer stdin;
 
   private ChildProcess(Process process) {
     this.process = process;
+    this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     Thread reader =
         new Thread(
             () -> {
@@ -43,15 +48,24 @@ public final class ChildProcess implements AutoCloseable {
                 // the child is gone
               }
             },
-            "child-stdout");
+            "child-stdout-" + process.pid());
     reader.setDaemon(true);
     reader.start();
   }
 
   /** Starts {@code main} of this class in a child JVM with the given arguments. */
   public static ChildProcess start(String... args) throws IOException {
+    return start(ChildProcess.class, args);
+  }
+
+  /**
+   * Starts {@code main} of {@code type} in a child JVM with the given arguments ({@link
+   * #javaCommand}); its standard error goes to this JVM's, its lines of standard output to {@link
+   * #awaitLine}.
+   */
+  public static ChildProcess start(Class<?> type, String... args) throws IOException {
     Process p =
-        new ProcessBuilder(javaCommand(ChildProcess.class, args))
+        new ProcessBuilder(javaCommand(type, args))
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
     return new ChildProcess(p);
@@ -79,19 +93,44 @@ public final class ChildProcess implements AutoCloseable {
 
   /** Waits for a line starting with {@code prefix} and returns the rest of it. */
   public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+    return awaitLine(prefix, timeout, null);
+  }
+
+  /**
+   * Waits for a line starting with {@code prefix} and returns the rest of it; a line starting with
+   * {@code failOn} (when not null) fails the wait at once, saying what the child printed.
+   */
+  public String awaitLine(String prefix, Duration timeout, @Nullable String failOn)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       long left = deadline - System.nanoTime();
       String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
       if (line == null) {
         throw new AssertionError(
-            "child printed no line starting with '" + prefix + "' within " + timeout
+            "child " + pid() + " printed no line starting with '" + prefix + "' within " + timeout
                 + (process.isAlive() ? "" : " (it exited with " + process.exitValue() + ")"));
       }
       if (line.startsWith(prefix)) {
         return line.substring(prefix.length());
       }
+      if (failOn != null && line.startsWith(failOn)) {
+        throw new AssertionError("child " + pid() + " waiting for '" + prefix + "': " + line);
+      }
     }
+  }
+
+  /** Writes {@code line} and a newline to the child's standard input. */
+  public void send(String line) throws IOException {
+    synchronized (stdin) {
+      stdin.write(line + "\n");
+      stdin.flush();
+    }
+  }
+
+  /** The child's process id. */
+  public long pid() {
+    return process.pid();
   }
 
   public Process process() {
