@@ -151,8 +151,11 @@ public record BenchCase(String stack, String transport, int payload, String mode
     return mode.startsWith("flat");
   }
 
-  /** Payload size for people: {@code 64 B}, {@code 4 KiB}. */
+  /** Payload size for people: {@code 64 B}, {@code 4 KiB}, {@code 16 MiB}. */
   public static String size(int bytes) {
+    if (bytes % (1024 * 1024) == 0) {
+      return bytes / (1024 * 1024) + " MiB";
+    }
     return bytes % 1024 == 0 ? bytes / 1024 + " KiB" : bytes + " B";
   }
 

@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Markdown tables of a run: absolute figures per stack and the ratios of communica to the floor
- * and to RSocket, CPU per operation, and the issue's targets with their measured values.
+ * and to RSocket, CPU per operation, the memory modes, and the open goals ({@link Goals}) with
+ * their measured ratios.
  */
 final class Report {
 
@@ -87,7 +88,7 @@ final class Report {
         othersTable(sb, r, stacks, transport, size);
       }
     }
-    targets(sb, r);
+    Goals.table(sb, r);
     memory(sb, r, stacks);
     return sb.toString();
   }
@@ -272,7 +273,7 @@ final class Report {
     List<String[]> cols = new ArrayList<>();
     for (String p : stacks) {
       if (p.startsWith(COMMUNICA)) {
-        for (String b : List.of(FLOOR, RSOCKET, AMQP_RAW)) {
+        for (String b : List.of(FLOOR, RSOCKET, AMQP_RAW, "ringfloor")) {
           if (stacks.contains(b)) {
             cols.add(new String[] {p, b});
           }
@@ -335,7 +336,7 @@ final class Report {
     sb.append('\n');
   }
 
-  private static boolean failed(CaseResult c) {
+  static boolean failed(CaseResult c) {
     return c.operations() == 0 && c.error() != null;
   }
 
@@ -449,79 +450,10 @@ final class Report {
         .anyMatch(c -> c.transport().equals(transport) && c.payload() == payload && c.mode().equals(mode));
   }
 
-  /** The targets for TCP with 64-byte payloads, with the measured ratios. */
-  private static void targets(StringBuilder sb, RunResults r) {
-    String t = "tcp";
-    int p = 64;
-    List<Target> rows = new ArrayList<>();
-    Double tp = ratioValue(r, CaseResult::opsPerSec, COMMUNICA, RSOCKET, t, p, "tp256");
-    Double tpFloor = ratioValue(r, CaseResult::opsPerSec, COMMUNICA, FLOOR, t, p, "tp256");
-    if (tp != null) {
-      rows.add(target("TCP, 256 in flight: ≥ 2.5× RSocket (aim: 25% of the floor)",
-          String.format(Locale.ROOT, "%.2f× RSocket%s", tp, ofFloor(tpFloor)), tp >= 2.5));
-    }
-    Double fnf = ratioValue(r, CaseResult::opsPerSec, COMMUNICA, RSOCKET, t, p, "fnf");
-    Double fnfFloor = ratioValue(r, CaseResult::opsPerSec, COMMUNICA, FLOOR, t, p, "fnf");
-    if (fnf != null) {
-      rows.add(target("TCP, fire-and-forget: ≥ 8× RSocket (aim: 40% of the floor)",
-          String.format(Locale.ROOT, "%.2f× RSocket%s", fnf, ofFloor(fnfFloor)), fnf >= 8));
-    }
-    ToDoubleFunction<CaseResult> p50 = c -> c.latencyUs() == null ? 0 : c.latencyUs().p50();
-    ToDoubleFunction<CaseResult> p99 = c -> c.latencyUs() == null ? 0 : c.latencyUs().p99();
-    Double l50 = ratioValue(r, p50, COMMUNICA, RSOCKET, t, p, "latency");
-    if (l50 != null) {
-      rows.add(target("TCP latency p50 no worse than RSocket", latencyVs(r, p50, RSOCKET, l50), l50 <= 1));
-    }
-    Double l99 = ratioValue(r, p99, COMMUNICA, RSOCKET, t, p, "latency");
-    if (l99 != null) {
-      rows.add(target("TCP latency p99 no worse than RSocket", latencyVs(r, p99, RSOCKET, l99), l99 <= 1));
-    }
-    Double f50 = ratioValue(r, p50, COMMUNICA, FLOOR, t, p, "latency");
-    if (f50 != null) {
-      rows.add(target("TCP latency p50 within 1.2× the floor's blocking round trip",
-          latencyVs(r, p50, FLOOR, f50), f50 <= 1.2));
-    }
-    if (rows.isEmpty()) {
-      return;
-    }
-    boolean judged = r.settings().measureSeconds() >= JUDGED_MEASURE_SECONDS;
-    sb.append("### Targets (TCP, 64 B payload)\n\n| target | measured | met |\n|---|---|---|\n");
-    for (Target row : rows) {
-      sb.append("| ").append(row.name()).append(" | ").append(row.measured()).append(" | ")
-          .append(judged ? (row.met() ? "yes" : "**no**") : "not judged: run too short")
-          .append(" |\n");
-    }
-    sb.append('\n');
-    if (!judged) {
-      sb.append(
-          String.format(
-              Locale.ROOT,
-              "Targets are judged on runs of at least %d s measured per case (`--full`); this run"
-                  + " measured %s per case.%n%n",
-              JUDGED_MEASURE_SECONDS,
-              Runner.human(r.settings().measureSeconds())));
-    }
-  }
-
   /** Shorter measured windows than this (per case) give figures, not verdicts. */
   static final int JUDGED_MEASURE_SECONDS = 10;
 
   private record Target(String name, String measured, boolean met) {}
-
-  private static String ofFloor(@Nullable Double f) {
-    return f == null ? "" : String.format(Locale.ROOT, ", %.0f%% of the floor", f * 100);
-  }
-
-  private static String latencyVs(RunResults r, ToDoubleFunction<CaseResult> f, String other, double ratio) {
-    CaseResult a = r.find(COMMUNICA + "/tcp/64/latency");
-    CaseResult b = r.find(other + "/tcp/64/latency");
-    return String.format(
-        Locale.ROOT,
-        "%.1f µs vs %.1f µs (%.2f×)",
-        a == null ? 0 : f.applyAsDouble(a),
-        b == null ? 0 : f.applyAsDouble(b),
-        ratio);
-  }
 
   private static Target target(String name, String measured, boolean met) {
     return new Target(name, measured, met);

@@ -46,6 +46,9 @@ final class FloorStack implements Stack {
   /** Socket buffers of both sides; a frame must fit. */
   static final int BUFFER = 256 * 1024;
 
+  /** The largest frame either side accepts; buffers grow to a frame's size up to this. */
+  static final int MAX_FRAME = 64 * 1024 * 1024;
+
   @Override
   public String name() {
     return "floor";
@@ -108,18 +111,37 @@ final class FloorStack implements Stack {
     }
   }
 
-  /** Reads one frame (blocking) into {@code buf}, which is cleared first; returns its length. */
-  static int readFrame(SocketChannel ch, ByteBuffer buf) throws IOException {
+  /**
+   * Reads one frame (blocking) into {@code buf}, which is cleared first, or into a larger buffer
+   * when the frame does not fit; returns the buffer holding the frame.
+   */
+  static ByteBuffer readFrame(SocketChannel ch, ByteBuffer buf) throws IOException {
     buf.clear();
     while (buf.position() < 4 || buf.position() < 4 + buf.getInt(0)) {
-      if (buf.position() >= 4 && 4 + buf.getInt(0) > buf.capacity()) {
-        throw new IOException("frame of " + buf.getInt(0) + " bytes does not fit the buffer");
+      if (buf.position() >= 4) {
+        buf = room(buf, 4 + buf.getInt(0));
       }
       if (ch.read(buf) < 0) {
         throw new EOFException("connection closed");
       }
     }
-    return buf.getInt(0);
+    return buf;
+  }
+
+  /**
+   * {@code buf} (being filled) if it can hold {@code need} bytes, else a larger buffer with its
+   * content; at most {@link #MAX_FRAME} (the floor trusts its peer, but not without a bound).
+   */
+  static ByteBuffer room(ByteBuffer buf, int need) throws IOException {
+    if (need <= buf.capacity()) {
+      return buf;
+    }
+    if (need < 5 || need > MAX_FRAME) {
+      throw new IOException("bad frame length " + (need - 4));
+    }
+    ByteBuffer bigger = ByteBuffer.allocateDirect(need);
+    buf.flip();
+    return bigger.put(buf);
   }
 
   /** Counts whole frames at the start of {@code in} (flipped) and skips them. */
@@ -127,7 +149,7 @@ final class FloorStack implements Stack {
     int n = 0;
     while (in.remaining() >= 4) {
       int len = in.getInt(in.position());
-      if (len < 1 || len > BUFFER - 4) {
+      if (len < 1 || len > MAX_FRAME - 4) {
         throw new IOException("bad frame length " + len);
       }
       if (in.remaining() < 4 + len) {
@@ -238,7 +260,7 @@ final class FloorStack implements Stack {
           while (in.remaining() >= 4) {
             int pos = in.position();
             int len = in.getInt(pos);
-            if (len < 1 || len > BUFFER - 4) {
+            if (len < 1 || len > MAX_FRAME - 4) {
               throw new IOException("bad frame length " + len);
             }
             if (in.remaining() < 4 + len) {
@@ -258,6 +280,9 @@ final class FloorStack implements Stack {
               count++;
               if (kind == REQUEST) {
                 flushIfFull(ch, out, 4 + len);
+                if (out.capacity() < 4 + len) {
+                  out = ByteBuffer.allocateDirect(4 + len); // empty: flushed above
+                }
                 out.put(out.position(), in, pos, 4 + len);
                 out.position(out.position() + 4 + len);
               } else if (kind != FIRE) {
@@ -268,6 +293,9 @@ final class FloorStack implements Stack {
           }
           received.add(count);
           in.compact();
+          if (in.position() >= 4) {
+            in = room(in, 4 + in.getInt(0)); // a frame larger than the buffer
+          }
           if (out.position() > 0) {
             out.flip();
             writeFully(ch, out);
@@ -308,7 +336,7 @@ final class FloorStack implements Stack {
     private final ByteBuffer statsFrame = ByteBuffer.wrap(frame(STATS, new byte[0]));
     private final SocketChannel data;
     private ByteBuffer request = ByteBuffer.allocate(0);
-    private final ByteBuffer reply = ByteBuffer.allocateDirect(BUFFER);
+    private ByteBuffer reply = ByteBuffer.allocateDirect(BUFFER);
 
     private final String address;
 
@@ -330,7 +358,7 @@ final class FloorStack implements Stack {
       }
       request.clear();
       writeFully(data, request);
-      readFrame(data, reply);
+      reply = readFrame(data, reply);
     }
 
     @Override
@@ -358,7 +386,7 @@ final class FloorStack implements Stack {
     /** Keeps {@code inFlight} requests outstanding from one thread: a new one per reply. */
     private void pipeline(byte[] frame, int inFlight, Meter meter, Selector selector, SelectionKey key)
         throws IOException {
-      ByteBuffer out = ByteBuffer.allocateDirect(BUFFER);
+      ByteBuffer out = ByteBuffer.allocateDirect(Math.max(BUFFER, frame.length));
       ByteBuffer in = reply;
       in.clear();
       int credit = inFlight;
@@ -379,6 +407,9 @@ final class FloorStack implements Stack {
           in.flip();
           int replies = skipFrames(in);
           in.compact();
+          if (in.position() >= 4) {
+            in = room(in, 4 + in.getInt(0));
+          }
           if (replies > 0) {
             meter.add(replies);
             credit += replies;
@@ -435,12 +466,18 @@ final class FloorStack implements Stack {
       return all;
     }
 
+    /** The payload of the server's answer on the control connection. */
+    private byte[] controlLine() throws IOException {
+      ByteBuffer b = readFrame(control, controlBuf);
+      byte[] line = new byte[b.getInt(0) - 1];
+      b.get(5, line);
+      return line;
+    }
+
     @Override
     public synchronized Memory serverMemory(byte how) throws IOException {
       writeFully(control, ByteBuffer.wrap(frame(MEMORY, new byte[] {how})));
-      int len = readFrame(control, controlBuf);
-      byte[] line = new byte[len - 1];
-      controlBuf.get(5, line);
+      byte[] line = controlLine();
       return Memory.decode(line);
     }
 
@@ -448,9 +485,7 @@ final class FloorStack implements Stack {
     public synchronized Snapshot serverSnapshot() throws IOException {
       statsFrame.clear();
       writeFully(control, statsFrame);
-      int len = readFrame(control, controlBuf);
-      byte[] line = new byte[len - 1];
-      controlBuf.get(5, line);
+      byte[] line = controlLine();
       return Snapshot.decode(line);
     }
 
