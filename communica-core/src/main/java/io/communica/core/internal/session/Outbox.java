@@ -41,6 +41,10 @@ final class Outbox implements Runnable {
   private boolean dirty;
   private boolean flushScheduled;
   private boolean wroteSinceTick;
+  /** Whether a drain is writing: {@link #now} is then {@link #drainNanos}. */
+  private boolean draining;
+  /** {@link System#nanoTime()} when the running drain began. */
+  private long drainNanos;
   /** Bytes the transport holds unwritten that are counted against the memory budget. */
   private long budgetedPending;
   /** Items taken from the outbox while the transport was full, in order; made when first needed. */
@@ -191,13 +195,19 @@ final class Outbox implements Runnable {
     }
     long drained = 0;
     Outbound o;
-    while (conn.isWritable() && !backlogged()) {
-      o = stalledEmpty() ? pollQueue() : stalled.poll();
-      if (o == null) {
-        break;
+    draining = true;
+    drainNanos = System.nanoTime();
+    try {
+      while (conn.isWritable() && !backlogged()) {
+        o = stalledEmpty() ? pollQueue() : stalled.poll();
+        if (o == null) {
+          break;
+        }
+        drained += o.size();
+        o.write(session);
       }
-      drained += o.size();
-      o.write(session);
+    } finally {
+      draining = false;
     }
     if (!conn.isWritable()) {
       // the transport is full: what is queued waits on the loop, where the sweep can time it out
@@ -283,6 +293,16 @@ final class Outbox implements Runnable {
     }
   }
 
+  /**
+   * Loop: the time for the deadline check of an item about to be written: read once per drain
+   * rather than once per item (a clock read costs as much as the rest of writing a small
+   * message). Within a drain it lags by at most the drain's duration, so an item may be written
+   * that much after its deadline, never failed before it.
+   */
+  long now() {
+    return draining ? drainNanos : System.nanoTime();
+  }
+
   /** Bytes queued and not yet taken by the transport (any thread). */
   long queued() {
     return queuedBytes;
@@ -314,7 +334,8 @@ final class Outbox implements Runnable {
    */
   void writeStaged(byte[] chunk, int at, int length, WriteListener listener) {
     if (length > session.terms.frameLimit()) {
-      writeMessage(Unpooled.wrappedBuffer(chunk, at, length), listener);
+      // copied: the chunk is reused once this returns
+      writeMessage(Unpooled.copiedBuffer(chunk, at, length), listener);
       return;
     }
     written += length;
