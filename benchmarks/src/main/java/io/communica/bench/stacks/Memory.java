@@ -154,7 +154,9 @@ public record Memory(long heapBytes, long rssBytes, long connections) {
                   + "%14s %14s %10s %10s  %s%n",
               total, gained, gained == 0 ? 0.0 : (double) total / gained,
               "instances", "bytes", "inst/conn", "B/conn", "class"));
-      for (Map.Entry<String, long[]> e : grown.subList(0, Math.min(25, grown.size()))) {
+      // -Dbench.histoRows=N (a --jvm-arg) prints N classes instead of 25: a whole profile
+      int rows = Integer.getInteger("bench.histoRows", 25);
+      for (Map.Entry<String, long[]> e : grown.subList(0, Math.min(rows, grown.size()))) {
         long[] d = e.getValue();
         sb.append(
             String.format(

@@ -15,7 +15,7 @@ import reactor.core.CoreSubscriber;
 final class FireItem extends OutboundMessage<Void> implements WriteListener {
 
   /** The frame when it was staged in a sending thread's chunk ({@link StagedFrames}), else null. */
-  private byte @Nullable [] staged;
+  private StagedFrames.@Nullable Chunk staged;
   private final int stagedAt;
 
   FireItem(CoreSubscriber<? super Void> actual, ByteBuf frame, Duration timeout) {
@@ -25,7 +25,8 @@ final class FireItem extends OutboundMessage<Void> implements WriteListener {
 
   /** A message whose frame is {@code length} bytes of {@code chunk} from {@code at}. */
   FireItem(
-      CoreSubscriber<? super Void> actual, byte[] chunk, int at, int length, Duration timeout) {
+      CoreSubscriber<? super Void> actual, StagedFrames.Chunk chunk, int at, int length,
+      Duration timeout) {
     super(actual, length, timeout);
     this.staged = chunk;
     this.stagedAt = at;
@@ -33,10 +34,15 @@ final class FireItem extends OutboundMessage<Void> implements WriteListener {
 
   @Override
   public void write(Session s) {
-    byte[] chunk = staged;
+    StagedFrames.Chunk chunk = staged;
     if (chunk != null) {
       staged = null;
-      writeStaged(s, chunk);
+      try {
+        writeStaged(s, chunk.bytes);
+      } finally {
+        // the transport copied the frame (it keeps no reference to the array) or it failed
+        chunk.release();
+      }
       return;
     }
     ByteBuf f = take(s);
@@ -50,7 +56,7 @@ final class FireItem extends OutboundMessage<Void> implements WriteListener {
     if (isDone()) {
       return;
     }
-    if (System.nanoTime() - deadline >= 0) {
+    if (s.out.now() - deadline >= 0) {
       fail(timeoutError());
       return;
     }
@@ -65,6 +71,26 @@ final class FireItem extends OutboundMessage<Void> implements WriteListener {
       return;
     }
     s.out.writeStaged(chunk, at, size(), this);
+  }
+
+  /** The chunk holding the staged frame until it is written or failed, else null (for tests). */
+  StagedFrames.@Nullable Chunk stagedChunk() {
+    return staged;
+  }
+
+  /** Where the staged frame starts in its chunk (for tests). */
+  int stagedAt() {
+    return stagedAt;
+  }
+
+  /** Never concurrently with {@link #write} (see {@link OutboundMessage#fail}). */
+  @Override
+  void releaseStaged() {
+    StagedFrames.Chunk chunk = staged;
+    if (chunk != null) {
+      staged = null;
+      chunk.release();
+    }
   }
 
   /** The transport took the message (error null) or could not; from any thread. */

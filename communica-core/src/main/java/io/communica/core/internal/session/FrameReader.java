@@ -19,7 +19,10 @@ final class FrameReader {
   private final FrameHandler handler;
   private final @Nullable StreamFrames streams;
   private final int maxMessage;
-  private final Reassembly reassembly;
+  private final ByteBufAllocator alloc;
+  private final MemoryBudget.Account account;
+  /** Made on the first fragment: most connections never see one. */
+  private @Nullable Reassembly reassembly;
   /**
    * The route of the frame being dispatched, copied out of the frame; as long as the longest route
    * of this side (longer ones cannot match).
@@ -32,7 +35,8 @@ final class FrameReader {
     this.handler = handler;
     this.streams = handler.streams();
     this.maxMessage = maxMessage;
-    this.reassembly = new Reassembly(alloc, account, maxMessage);
+    this.alloc = alloc;
+    this.account = account;
     this.routeScratch = new byte[longestRoute];
   }
 
@@ -134,6 +138,10 @@ final class FrameReader {
       ByteBuf frame, int type, int id, int flags, int contentType, int error, int routeLen, int n) {
     int from = frame.readerIndex() + FrameHeader.SIZE + routeLen;
     Reassembly.Partial done;
+    Reassembly reassembly = this.reassembly;
+    if (reassembly == null) {
+      this.reassembly = reassembly = new Reassembly(alloc, account, maxMessage);
+    }
     try {
       if ((flags & FrameHeader.FLAG_CONTINUED) == 0) {
         byte[] route = new byte[routeLen];
@@ -202,6 +210,9 @@ final class FrameReader {
 
   /** The connection closed. */
   void close() {
-    reassembly.releaseAll();
+    Reassembly r = reassembly;
+    if (r != null) {
+      r.releaseAll();
+    }
   }
 }

@@ -8,21 +8,27 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The session's timers: the handshake timeout, then two timers while the connection is open. The
- * ping tick sends PING after a keep-alive interval in which nothing was written. The deadline
- * closes a connection from which nothing arrived for the keep-alive timeout: it is scheduled at the
- * exact deadline of the last bytes received (and, when bytes arrived since, again at the new
- * deadline), so a dead peer is found at the timeout, not at the next tick after it. Time comes from
- * {@link SessionSettings#nanoTime()}. Loop only.
+ * The session's timer: the handshake timeout, then, while the connection is open, two duties of
+ * one timer. The ping tick sends PING after a keep-alive interval in which nothing was written. The
+ * deadline closes a connection from which nothing arrived for the keep-alive timeout: it is checked
+ * at the exact deadline of the last bytes received (and, when bytes arrived since, again at the new
+ * deadline), so a dead peer is found at the timeout, not at the next tick after it. The timer runs
+ * at whichever of the two comes first: one scheduled task per connection, not two (an idle
+ * connection's heap). Time comes from {@link SessionSettings#nanoTime()}. Loop only.
  */
-final class KeepAlive {
+final class KeepAlive implements Runnable {
 
   private final Session session;
   private final SessionSettings settings;
   private long lastReadNanos;
   private long readTimeoutNanos;
+  /** Whether the handshake completed: the timer is the keep-alive's, not the handshake timeout. */
+  private boolean open;
+  /** When the next ping tick is due ({@link SessionSettings#nanoTime()}). */
+  private long tickAt;
+  /** When the read deadline is next checked. */
+  private long checkAt;
   private @Nullable Future<?> timer;
-  private @Nullable Future<?> deadline;
 
   KeepAlive(Session session, SessionSettings settings) {
     this.session = session;
@@ -33,7 +39,7 @@ final class KeepAlive {
 
   /** The connection opened: the handshake must complete within the handshake timeout. */
   void startHandshakeTimer() {
-    timer = session.schedule(this::handshakeTimeout, settings.handshakeTimeout().toNanos());
+    timer = session.schedule(this, settings.handshakeTimeout().toNanos());
   }
 
   private void handshakeTimeout() {
@@ -64,8 +70,11 @@ final class KeepAlive {
   /** The handshake completed: the ping tick and the read deadline replace the handshake timer. */
   void start() {
     stop();
-    scheduleTick();
-    scheduleDeadline(readTimeoutNanos);
+    open = true;
+    long now = settings.nanoTime();
+    tickAt = now + settings.keepAliveInterval().toNanos();
+    checkAt = now + readTimeoutNanos;
+    schedule(now);
   }
 
   /** Something arrived from the peer. */
@@ -73,51 +82,52 @@ final class KeepAlive {
     lastReadNanos = settings.nanoTime();
   }
 
-  private void scheduleTick() {
-    timer = session.schedule(this::tick, settings.keepAliveInterval().toNanos());
+  /** Schedules the timer at the earlier of the tick and the deadline check. */
+  private void schedule(long now) {
+    long next = tickAt - checkAt < 0 ? tickAt : checkAt;
+    timer = session.schedule(this, Math.max(0, next - now));
   }
 
-  private void scheduleDeadline(long delayNanos) {
-    deadline = session.schedule(this::checkDeadline, Math.max(0, delayNanos));
-  }
-
-  private void checkDeadline() {
+  /** The timer: the handshake timeout, or the keep-alive's tick and deadline check when due. */
+  @Override
+  public void run() {
+    if (!open) {
+      handshakeTimeout();
+      return;
+    }
     if (!session.isEstablished()) {
       return;
     }
-    long silence = settings.nanoTime() - lastReadNanos;
-    if (silence >= readTimeoutNanos) {
-      session.closing.withReason(
-          ErrorKind.CLOSE_KEEP_ALIVE_TIMEOUT,
-          new ConnectionLostException(
-              "no frame from " + session.describe() + " for "
-                  + TimeUnit.NANOSECONDS.toMillis(silence) + " ms (keep-alive timeout)"));
-      return;
+    long now = settings.nanoTime();
+    if (now - checkAt >= 0) {
+      long silence = now - lastReadNanos;
+      if (silence >= readTimeoutNanos) {
+        session.closing.withReason(
+            ErrorKind.CLOSE_KEEP_ALIVE_TIMEOUT,
+            new ConnectionLostException(
+                "no frame from " + session.describe() + " for "
+                    + TimeUnit.NANOSECONDS.toMillis(silence) + " ms (keep-alive timeout)"));
+        return;
+      }
+      // bytes arrived since this check was set: check again at their deadline
+      checkAt = now + (readTimeoutNanos - silence);
     }
-    // bytes arrived since this check was scheduled: check again at their deadline
-    scheduleDeadline(readTimeoutNanos - silence);
-  }
-
-  private void tick() {
-    if (!session.isEstablished()) {
-      return;
+    if (now - tickAt >= 0) {
+      Outbox out = session.out;
+      if (!out.takeWroteSinceTick()) {
+        out.writeFrame(ControlFrames.ping(session.alloc()), null);
+        out.flushIfDirty();
+        out.takeWroteSinceTick();
+      }
+      tickAt = now + settings.keepAliveInterval().toNanos();
     }
-    Outbox out = session.out;
-    if (!out.takeWroteSinceTick()) {
-      out.writeFrame(ControlFrames.ping(session.alloc()), null);
-      out.flushIfDirty();
-      out.takeWroteSinceTick();
-    }
-    scheduleTick();
+    schedule(now);
   }
 
   void stop() {
-    cancel(timer);
-    cancel(deadline);
-  }
-
-  private static void cancel(@Nullable Future<?> f) {
+    Future<?> f = timer;
     if (f != null) {
+      timer = null;
       f.cancel(false);
     }
   }

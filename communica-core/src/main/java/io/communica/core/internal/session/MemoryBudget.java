@@ -4,8 +4,9 @@ import io.netty.util.internal.PlatformDependent;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,9 +149,17 @@ public final class MemoryBudget {
   /** What one connection holds of the budget. Thread-safe. */
   public final class Account {
 
+    // field updaters, not atomics of their own: every connection has an account
+    private static final AtomicLongFieldUpdater<Account> HELD =
+        AtomicLongFieldUpdater.newUpdater(Account.class, "held");
+    private static final AtomicIntegerFieldUpdater<Account> SHEDDING =
+        AtomicIntegerFieldUpdater.newUpdater(Account.class, "shedding");
+
     private final Shedder owner;
-    private final AtomicLong held = new AtomicLong();
-    private final AtomicBoolean shedding = new AtomicBoolean();
+    /** Bytes held; CLOSED once closed. */
+    volatile long held;
+    /** 1 once shed. */
+    volatile int shedding;
 
     private Account(Shedder owner) {
       this.owner = owner;
@@ -191,12 +200,12 @@ public final class MemoryBudget {
     /** Adds {@code delta} to what is held, never below zero; what was added (0 once closed). */
     private long add(long delta) {
       for (; ; ) {
-        long h = held.get();
+        long h = held;
         if (h < 0) {
           return 0;
         }
         long d = Math.max(delta, -h);
-        if (held.compareAndSet(h, h + d)) {
+        if (HELD.compareAndSet(this, h, h + d)) {
           return d;
         }
       }
@@ -211,13 +220,13 @@ public final class MemoryBudget {
 
     /** Bytes this account holds now. */
     public long held() {
-      return Math.max(0, held.get());
+      return Math.max(0, held);
     }
 
     /** The connection closed: everything it held is given back; later calls do nothing. */
     public void close() {
       accounts.remove(this);
-      long h = held.getAndSet(CLOSED);
+      long h = HELD.getAndSet(this, CLOSED);
       if (h > 0) {
         used.addAndGet(-h);
       }
@@ -230,7 +239,7 @@ public final class MemoryBudget {
     }
 
     private void shedFor(long total) {
-      if (shedding.compareAndSet(false, true)) {
+      if (SHEDDING.compareAndSet(this, 0, 1)) {
         log.debug("shedding a connection: {} bytes in use of {}", total, limit);
         owner.shed(overBudget());
       }

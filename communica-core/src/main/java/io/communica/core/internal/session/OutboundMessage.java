@@ -73,7 +73,7 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
       f.release();
       return null;
     }
-    if (System.nanoTime() - deadline >= 0) {
+    if (s.out.now() - deadline >= 0) {
       f.release();
       fail(timeoutError());
       return null;
@@ -112,6 +112,9 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
     return null;
   }
 
+  /** Releases a frame the subclass holds elsewhere (not in a buffer), if any; called by fail. */
+  void releaseStaged() {}
+
   /** The call ended (error null for success): tells the interceptors, if any. */
   final void ended(@Nullable Throwable error) {
     CallRecord r = record;
@@ -148,6 +151,7 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
     ByteBuf f = frame;
     frame = null;
     ReferenceCountUtil.release(f);
+    releaseStaged();
     if (markDone()) {
       ended(error);
       actual.onError(error);

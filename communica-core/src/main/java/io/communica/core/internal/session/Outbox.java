@@ -9,8 +9,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.util.internal.PlatformDependent;
 import java.util.ArrayDeque;
 import java.util.Queue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * so a burst of requests and replies costs one system call. Messages larger than the peer's frame
  * size go to the {@link Fragmenter}, which interleaves their fragments with everything else.
  */
-final class Outbox {
+final class Outbox implements Runnable {
 
   /** How deep sends made from completions on the loop may nest before they are queued. */
   static final int MAX_DIRECT_DEPTH = 8;
@@ -31,7 +32,8 @@ final class Outbox {
   private final Session session;
   private final FrameConnection conn;
   private final long maxQueuedBytes;
-  final Fragmenter fragmenter;
+  /** Made on the first large message (loop-confined). */
+  private @Nullable Fragmenter fragmenter;
 
   // loop-confined
   private boolean reading;
@@ -39,28 +41,89 @@ final class Outbox {
   private boolean dirty;
   private boolean flushScheduled;
   private boolean wroteSinceTick;
+  /** Whether a drain is writing: {@link #now} is then {@link #drainNanos}. */
+  private boolean draining;
+  /** {@link System#nanoTime()} when the running drain began. */
+  private long drainNanos;
   /** Bytes the transport holds unwritten that are counted against the memory budget. */
   private long budgetedPending;
-  /** Items taken from the outbox while the transport was full, in order. */
-  private final ArrayDeque<Outbound> stalled = new ArrayDeque<>();
+  /** Items taken from the outbox while the transport was full, in order; made when first needed. */
+  private @Nullable ArrayDeque<Outbound> stalled;
 
   // shared
-  /** Small chunks: an idle connection should cost little (the default chunk is 1024 slots). */
-  private final Queue<Outbound> queue = PlatformDependent.newMpscQueue(32, 1 << 30);
-  private final AtomicBoolean drainScheduled = new AtomicBoolean();
-  private final AtomicLong queuedBytes = new AtomicLong();
+  @SuppressWarnings("rawtypes")
+  private static final AtomicReferenceFieldUpdater<Outbox, Queue> QUEUE =
+      AtomicReferenceFieldUpdater.newUpdater(Outbox.class, Queue.class, "queue");
+  private static final AtomicIntegerFieldUpdater<Outbox> DRAIN_SCHEDULED =
+      AtomicIntegerFieldUpdater.newUpdater(Outbox.class, "drainScheduled");
+  private static final AtomicLongFieldUpdater<Outbox> QUEUED_BYTES =
+      AtomicLongFieldUpdater.newUpdater(Outbox.class, "queuedBytes");
+  private static final AtomicLongFieldUpdater<Outbox> BUDGETED =
+      AtomicLongFieldUpdater.newUpdater(Outbox.class, "budgeted");
+
+  /**
+   * What other threads hand over; made by the first of them (a padded queue of some 700 bytes,
+   * which most server connections, replying on their loop, never need). Small chunks for the same
+   * reason (the default chunk is 1024 slots).
+   */
+  private volatile @Nullable Queue<Outbound> queue;
+  private volatile int drainScheduled;
+  private volatile long queuedBytes;
   /** Bytes of the queue counted against the memory budget: what exceeds its free part. */
-  private final AtomicLong budgeted = new AtomicLong();
+  private volatile long budgeted;
   /** Loop-written, read by metrics from any thread: bytes of frames written. */
   private long written;
-  private final Runnable drainTask = this::drain;
-  private final Runnable flushTask = this::scheduledFlush;
+  /** Made on the first flush it schedules (loop-confined). */
+  private @Nullable Runnable flushTask;
 
   Outbox(Session session, FrameConnection conn, long maxQueuedBytes) {
     this.session = session;
     this.conn = conn;
     this.maxQueuedBytes = maxQueuedBytes;
-    this.fragmenter = new Fragmenter(session, this, conn);
+  }
+
+  /** The queue other threads hand items over on, made by the first that needs it. */
+  private Queue<Outbound> queue() {
+    Queue<Outbound> q = queue;
+    if (q == null) {
+      q = PlatformDependent.newMpscQueue(32, 1 << 30);
+      if (!QUEUE.compareAndSet(this, null, q)) {
+        q = queue;
+      }
+    }
+    return q;
+  }
+
+  private boolean queueEmpty() {
+    Queue<Outbound> q = queue;
+    return q == null || q.isEmpty();
+  }
+
+  private @Nullable Outbound pollQueue() {
+    Queue<Outbound> q = queue;
+    return q == null ? null : q.poll();
+  }
+
+  /** Loop. */
+  private boolean stalledEmpty() {
+    ArrayDeque<Outbound> st = stalled;
+    return st == null || st.isEmpty();
+  }
+
+  /** Loop: the fragmenter, made on the first large message. */
+  private Fragmenter fragmenter() {
+    Fragmenter f = fragmenter;
+    if (f == null) {
+      f = new Fragmenter(session, this, conn);
+      fragmenter = f;
+    }
+    return f;
+  }
+
+  /** Loop: whether large messages hold this connection's share (see {@link Fragmenter#backlogged}). */
+  private boolean backlogged() {
+    Fragmenter f = fragmenter;
+    return f != null && f.backlogged();
   }
 
   /**
@@ -74,8 +137,8 @@ final class Outbox {
     if (conn.inLoop()
         && session.isEstablished()
         && directDepth < MAX_DIRECT_DEPTH
-        && stalled.isEmpty()
-        && queue.isEmpty()
+        && stalledEmpty()
+        && queueEmpty()
         && conn.isWritable()) {
       // a completion that sends again (a message per completed message) would recurse through
       // here without bound: past a few levels the item takes the queue instead
@@ -89,9 +152,9 @@ final class Outbox {
       return true;
     }
     int size = o.size();
-    long queued = queuedBytes.addAndGet(size);
+    long queued = QUEUED_BYTES.addAndGet(this, size);
     if (queued > maxQueuedBytes && queued != size) {
-      queuedBytes.addAndGet(-size);
+      QUEUED_BYTES.addAndGet(this, -size);
       o.fail(
           new OverloadedException(
               "more than " + maxQueuedBytes + " bytes are queued for " + session.describe()));
@@ -99,24 +162,30 @@ final class Outbox {
     }
     if (queued > MemoryBudget.FREE_QUEUE) {
       if (!session.account.reserve(size)) {
-        queuedBytes.addAndGet(-size);
+        QUEUED_BYTES.addAndGet(this, -size);
         o.fail(
             new OverloadedException(
                 "cannot queue for " + session.describe() + ": " + session.account.overBudget()));
         return true;
       }
-      budgeted.addAndGet(size);
+      BUDGETED.addAndGet(this, size);
     }
-    queue.offer(o);
-    if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
-      conn.execute(drainTask);
+    queue().offer(o);
+    if (drainScheduled == 0 && DRAIN_SCHEDULED.compareAndSet(this, 0, 1)) {
+      conn.execute(this);
     }
     return true;
   }
 
+  /** The drain task (see {@link #drain}). */
+  @Override
+  public void run() {
+    drain();
+  }
+
   /** Loop: writes what is queued, as far as the transport takes it, and flushes. */
   void drain() {
-    drainScheduled.set(false);
+    drainScheduled = 0;
     if (session.isClosed()) {
       failAll(session.closing.error());
       return;
@@ -126,20 +195,30 @@ final class Outbox {
     }
     long drained = 0;
     Outbound o;
-    while (conn.isWritable() && !fragmenter.backlogged()) {
-      o = stalled.isEmpty() ? queue.poll() : stalled.poll();
-      if (o == null) {
-        break;
+    draining = true;
+    drainNanos = System.nanoTime();
+    try {
+      while (conn.isWritable() && !backlogged()) {
+        o = stalledEmpty() ? pollQueue() : stalled.poll();
+        if (o == null) {
+          break;
+        }
+        drained += o.size();
+        o.write(session);
       }
-      drained += o.size();
-      o.write(session);
+    } finally {
+      draining = false;
     }
     if (!conn.isWritable()) {
       // the transport is full: what is queued waits on the loop, where the sweep can time it out
-      while ((o = queue.poll()) != null) {
-        stalled.add(o);
+      while ((o = pollQueue()) != null) {
+        ArrayDeque<Outbound> st = stalled;
+        if (st == null) {
+          stalled = st = new ArrayDeque<>();
+        }
+        st.add(o);
       }
-      if (!stalled.isEmpty()) {
+      if (!stalledEmpty()) {
         session.requester.scheduleSweep();
       }
     }
@@ -156,19 +235,25 @@ final class Outbox {
       session.account.release(budgetedPending);
       budgetedPending = 0;
     }
-    if (!queue.isEmpty() || !stalled.isEmpty()) {
+    if (!queueEmpty() || !stalledEmpty()) {
       drain();
     }
-    fragmenter.resume();
+    Fragmenter f = fragmenter;
+    if (f != null) {
+      f.resume();
+    }
   }
 
   /** Loop: whether items wait that the deadline sweep must watch. */
   boolean hasStalled() {
-    return !stalled.isEmpty();
+    return !stalledEmpty();
   }
 
   /** Loop: fails the items waiting for a full transport whose deadline passed. */
   void expireStalled(long now) {
+    if (stalledEmpty()) {
+      return;
+    }
     long removed = 0;
     for (var it = stalled.iterator(); it.hasNext(); ) {
       Outbound o = it.next();
@@ -187,26 +272,40 @@ final class Outbox {
   void failAll(Throwable error) {
     Outbound o;
     long drained = 0;
-    while ((o = stalled.poll()) != null || (o = queue.poll()) != null) {
+    ArrayDeque<Outbound> st = stalled;
+    while ((st != null && (o = st.poll()) != null) || (o = pollQueue()) != null) {
       drained += o.size();
       o.fail(error);
     }
     dequeued(drained);
-    fragmenter.failAll(error);
+    Fragmenter f = fragmenter;
+    if (f != null) {
+      f.failAll(error);
+    }
   }
 
   /** Loop: {@code n} bytes left the queue; the budget gets back what no longer exceeds its free part. */
   private void dequeued(long n) {
-    long target = Math.max(0, queuedBytes.addAndGet(-n) - MemoryBudget.FREE_QUEUE);
-    long b = budgeted.get();
-    if (b > target && budgeted.compareAndSet(b, target)) {
+    long target = Math.max(0, QUEUED_BYTES.addAndGet(this, -n) - MemoryBudget.FREE_QUEUE);
+    long b = budgeted;
+    if (b > target && BUDGETED.compareAndSet(this, b, target)) {
       session.account.release(b - target);
     }
   }
 
+  /**
+   * Loop: the time for the deadline check of an item about to be written: read once per drain
+   * rather than once per item (a clock read costs as much as the rest of writing a small
+   * message). Within a drain it lags by at most the drain's duration, so an item may be written
+   * that much after its deadline, never failed before it.
+   */
+  long now() {
+    return draining ? drainNanos : System.nanoTime();
+  }
+
   /** Bytes queued and not yet taken by the transport (any thread). */
   long queued() {
-    return queuedBytes.get();
+    return queuedBytes;
   }
 
   /** Bytes of frames written so far (any thread; may lag). */
@@ -225,7 +324,7 @@ final class Outbox {
     if (frame.readableBytes() <= session.terms.frameLimit()) {
       writeFrame(frame, listener);
     } else {
-      fragmenter.add(frame, listener);
+      fragmenter().add(frame, listener);
     }
   }
 
@@ -235,7 +334,8 @@ final class Outbox {
    */
   void writeStaged(byte[] chunk, int at, int length, WriteListener listener) {
     if (length > session.terms.frameLimit()) {
-      writeMessage(Unpooled.wrappedBuffer(chunk, at, length), listener);
+      // copied: the chunk is reused once this returns
+      writeMessage(Unpooled.copiedBuffer(chunk, at, length), listener);
       return;
     }
     written += length;
@@ -287,8 +387,8 @@ final class Outbox {
 
   /** Loop: large messages went out and the fragmenter takes more: what is queued may follow. */
   void backlogCleared() {
-    if (!queue.isEmpty() || !stalled.isEmpty()) {
-      conn.execute(drainTask);
+    if (!queueEmpty() || !stalledEmpty()) {
+      conn.execute(this);
     }
   }
 
@@ -313,7 +413,11 @@ final class Outbox {
   void afterDirectWrite() {
     if (!reading && dirty && !flushScheduled) {
       flushScheduled = true;
-      conn.execute(flushTask);
+      Runnable task = flushTask;
+      if (task == null) {
+        flushTask = task = this::scheduledFlush;
+      }
+      conn.execute(task);
     }
   }
 

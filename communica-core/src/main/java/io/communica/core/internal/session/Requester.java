@@ -6,6 +6,7 @@ import io.netty.util.collection.IntObjectHashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The requesting side of a session: request ids, the correlation map from id to the waiting
@@ -18,8 +19,10 @@ final class Requester {
   static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   private final Session session;
-  private final IntObjectHashMap<PendingRequest<?>> pending = new IntObjectHashMap<>();
-  private final Runnable sweepTask = this::sweep;
+  /** The shared empty map until the first request (see {@link IntMaps}). */
+  private IntObjectHashMap<PendingRequest<?>> pending = IntMaps.empty();
+  /** Made on the first sweep. */
+  private @Nullable Runnable sweepTask;
   private int nextId;
   private boolean sweepScheduled;
 
@@ -44,6 +47,7 @@ final class Requester {
   /** Registers a request about to be written; returns its id. */
   int register(PendingRequest<?> p) {
     int id = newId();
+    pending = IntMaps.writable(pending, 8);
     pending.put(key(id), p);
     scheduleSweep();
     return id;
@@ -92,7 +96,11 @@ final class Requester {
   void scheduleSweep() {
     if (!sweepScheduled) {
       sweepScheduled = true;
-      session.schedule(sweepTask, SWEEP_NANOS);
+      Runnable task = sweepTask;
+      if (task == null) {
+        sweepTask = task = this::sweep;
+      }
+      session.schedule(task, SWEEP_NANOS);
     }
   }
 

@@ -39,7 +39,8 @@ final class Responder {
   private final FrameConnection conn;
   private final Routes routes;
   /** Loop-confined: calls whose reply is not written yet, by request id. */
-  private final IntObjectHashMap<InboundCall> inbound = new IntObjectHashMap<>();
+  /** The shared empty map until the first request (see {@link IntMaps}). */
+  private IntObjectHashMap<InboundCall> inbound = IntMaps.empty();
   private Scheduler.@Nullable Worker messageWorker;
   /** The server interceptors, or null when none is installed. */
   private final ServerInterceptor @Nullable [] interceptors;
@@ -216,6 +217,7 @@ final class Responder {
           new ReactiveCall(
               this, session, id, wantsReply, entry.route(), entry.serializer(), metadata, record);
       if (wantsReply) {
+        inbound = IntMaps.writable(inbound, 8);
         inbound.put(id, call);
       }
       try {
@@ -260,6 +262,7 @@ final class Responder {
         new BlockingCall(
             this, id, wantsReply, entry, flags, contentType, keep(payload), metadata, record);
     if (wantsReply) {
+      inbound = IntMaps.writable(inbound, 8);
       inbound.put(id, call);
     }
     try {

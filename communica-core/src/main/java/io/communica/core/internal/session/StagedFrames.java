@@ -10,35 +10,105 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 import reactor.core.CoreSubscriber;
 
 /**
  * Fire-and-forget frames encoded by a sending thread that is not an event loop, one after the
- * other into a chunk of that thread's own, instead of a buffer each: the sender allocates one
- * array per chunk rather than one buffer per message, and the loop copies each frame from the
- * chunk into its write batch as it would copy a frame buffer. A chunk is a plain array: nobody
- * releases it; it goes with the last message that refers to it. Small frames only (up to {@link
+ * other into a chunk of that thread's own, instead of a buffer each: the sender fills a chunk
+ * rather than allocating a buffer per message, and the loop copies each frame from the chunk into
+ * its write batch as it would copy a frame buffer. Small frames only (up to {@link
  * FrameBatch#SMALL_FRAME}, the ones the loop copies); others are encoded into buffers as before.
+ *
+ * <p>Chunks are reused: each message releases its chunk once ({@link Chunk#release}) when the
+ * transport copied its frame or the message failed, and a full chunk whose messages are all
+ * released goes back to its thread, which keeps up to {@value #SPARES} of them besides the one it
+ * fills. A chunk whose messages are never released (a message cancelled while it waited for a
+ * connection) is simply not reused: it is a plain array, and goes with its last message.
  */
 final class StagedFrames {
 
-  /** Size of a chunk; a thread keeps one (and the ones its unsent messages refer to). */
-  static final int CHUNK = FrameBatch.BATCH_SIZE;
+  /** Size of a chunk: some 90 messages of 64 bytes. */
+  static final int CHUNK = 8 * 1024;
+
+  /**
+   * Free chunks a thread keeps besides the one it fills: enough for a sender some thousand small
+   * messages ahead of the loop; at most 72 KiB a sending thread.
+   */
+  static final int SPARES = 8;
 
   private static final ThreadLocal<StagedFrames> LOCAL = new ThreadLocal<>();
 
-  private byte[] chunk;
-  /** Writes into {@link #chunk}; its writer index is where the next frame starts. */
-  private ByteBuf view;
+  /** Chunks handed back by the thread that released their last message (any thread). */
+  private final AtomicReferenceArray<Chunk> spares = new AtomicReferenceArray<>(SPARES);
+  /** The chunk being filled (owner thread only). */
+  private Chunk chunk;
+  /** Messages staged in {@link #chunk} so far (owner thread only). */
+  private int staged;
 
-  private StagedFrames() {
-    renew();
+  /** One chunk and the count of its messages not released yet. */
+  static final class Chunk {
+
+    private static final AtomicIntegerFieldUpdater<Chunk> UNRELEASED =
+        AtomicIntegerFieldUpdater.newUpdater(Chunk.class, "unreleased");
+
+    final byte[] bytes = new byte[CHUNK];
+    /** Writes into {@link #bytes}; its writer index is where the next frame starts (owner only). */
+    final ByteBuf view = Unpooled.wrappedBuffer(bytes).clear();
+    private final StagedFrames owner;
+    /**
+     * While the owner fills the chunk, minus the messages released so far; once it is full (the
+     * owner adds the messages it staged), the messages not released yet. It reaches 0 exactly once
+     * after that: for whoever released the last message, or for the owner when all were.
+     */
+    private volatile int unreleased;
+
+    Chunk(StagedFrames owner) {
+      this.owner = owner;
+    }
+
+    /** A message staged here was copied by the transport or failed; once per message, any thread. */
+    void release() {
+      if (UNRELEASED.decrementAndGet(this) == 0) {
+        owner.giveBack(this);
+      }
+    }
   }
 
+  private StagedFrames() {
+    chunk = new Chunk(this);
+  }
+
+  /** The chunk is full: the next one, the same when all its messages were released already. */
   private void renew() {
-    chunk = new byte[CHUNK];
-    view = Unpooled.wrappedBuffer(chunk).clear();
+    Chunk full = chunk;
+    int n = staged;
+    staged = 0;
+    if (Chunk.UNRELEASED.addAndGet(full, n) == 0) {
+      full.view.clear();
+      return;
+    }
+    for (int i = 0; i < SPARES; i++) {
+      Chunk c = spares.getAndSet(i, null);
+      if (c != null) {
+        c.view.clear();
+        chunk = c;
+        return;
+      }
+    }
+    chunk = new Chunk(this);
+  }
+
+  /** All messages of {@code c} were released after it was full (any thread): it may be reused. */
+  private void giveBack(Chunk c) {
+    for (int i = 0; i < SPARES; i++) {
+      if (spares.get(i) == null && spares.compareAndSet(i, null, c)) {
+        return;
+      }
+    }
+    // enough spares: this one goes to the collector
   }
 
   /**
@@ -71,10 +141,10 @@ final class StagedFrames {
       st = new StagedFrames();
       LOCAL.set(st);
     }
-    ByteBuf v = st.view;
+    ByteBuf v = st.chunk.view;
     if (v.writableBytes() < FrameBatch.SMALL_FRAME) {
       st.renew();
-      v = st.view;
+      v = st.chunk.view;
     }
     int start = v.writerIndex();
     try {
@@ -91,6 +161,7 @@ final class StagedFrames {
       v.writerIndex(start);
       return null;
     }
+    st.staged++;
     return new FireItem(actual, st.chunk, start, length, timeout);
   }
 }

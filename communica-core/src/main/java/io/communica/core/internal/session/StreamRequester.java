@@ -16,7 +16,8 @@ import java.util.List;
 final class StreamRequester {
 
   private final Session session;
-  private final IntObjectHashMap<StreamCall<?>> streams = new IntObjectHashMap<>(4);
+  /** The shared empty map until the first stream (see {@link IntMaps}). */
+  private IntObjectHashMap<StreamCall<?>> streams = IntMaps.empty();
 
   StreamRequester(Session session) {
     this.session = session;
@@ -32,6 +33,7 @@ final class StreamRequester {
   }
 
   void add(StreamCall<?> call) {
+    streams = IntMaps.writable(streams, 4);
     streams.put(call.id, call);
   }
 

@@ -32,7 +32,8 @@ import reactor.util.context.Context;
 final class StreamResponder {
 
   private final Session session;
-  private final IntObjectHashMap<Served> streams = new IntObjectHashMap<>(4);
+  /** The shared empty map until the first stream (see {@link IntMaps}). */
+  private IntObjectHashMap<Served> streams = IntMaps.empty();
 
   StreamResponder(Session session) {
     this.session = session;
@@ -104,6 +105,7 @@ final class StreamResponder {
       refuse(record, id, e);
       return;
     }
+    streams = IntMaps.writable(streams, 4);
     streams.put(id, served);
     try {
       (items != null ? items : Flux.empty()).subscribe(served);
