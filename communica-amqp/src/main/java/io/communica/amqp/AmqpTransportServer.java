@@ -155,17 +155,17 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
     if (closing) {
       return; // left unacknowledged: requeued when the connection closes
     }
-    String bad = Wire.malformed(d.props, d.body);
+    String bad = Wire.malformed(d.props, d.body, d.len);
     if (bad != null) {
       inbox.dead(d, bad);
       return;
     }
-    String clientId = Wire.clientId(d.props);
+    String clientId = Wire.clientId(d.body, d.len);
     if (clientId == null) {
-      inbox.dead(d, "no " + Wire.H_CLIENT + " header");
+      inbox.dead(d, "no valid HELLO in the trailer to take the client on");
       return;
     }
-    long ep = Wire.epoch(d.props);
+    long ep = d.epoch();
     int type = Wire.type(d.body);
     boolean opens = type == FrameType.HELLO || Wire.opensCall(type);
     if (type == FrameType.WELCOME || type == FrameType.REFUSE) {
@@ -200,9 +200,11 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
         link.ack(d); // nothing open to cancel, close or answer
         return;
       }
-      byte[] hello = type == FrameType.HELLO ? d.body : Wire.hello(d.props);
-      if (hello == null || !clientId.equals(Wire.helloClientId(hello))) {
-        inbox.dead(d, "no valid " + Wire.H_HELLO + " header");
+      // the client id was read from this HELLO: it is well-formed as far as the transport looks
+      byte[] hello =
+          type == FrameType.HELLO ? java.util.Arrays.copyOf(d.body, d.len) : Wire.hello(d.body, d.len);
+      if (hello == null) {
+        inbox.dead(d, "no valid HELLO in the trailer to take the client on");
         return;
       }
       Long gone = departed.get(clientId);
@@ -210,7 +212,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
         leftBehind(clientId, ep, hello, d, type);
         return;
       }
-      c = open(clientId, ep, hello.clone(), type == FrameType.HELLO);
+      c = open(clientId, ep, hello, type == FrameType.HELLO);
       if (type == FrameType.HELLO) {
         link.ack(d);
         return;
@@ -239,17 +241,17 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       case FrameType.MESSAGE -> c.onMessage(d);
       case FrameType.RESPONSE, FrameType.ERROR -> {
         if (inbox.admit(d)) {
-          c.deliver(d.body);
+          c.deliver(d);
           inbox.done(d);
         }
       }
       case FrameType.CANCEL -> {
         link.ack(d);
-        c.onCancel(d.body);
+        c.onCancel(d);
       }
       default -> {
         link.ack(d);
-        c.deliver(d.body); // CLOSE
+        c.deliver(d); // CLOSE
       }
     }
   }
@@ -282,7 +284,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       link.ack(d);
       return;
     }
-    ServerLogicalConnection c = open(clientId, ep, hello.clone(), false);
+    ServerLogicalConnection c = open(clientId, ep, hello, false);
     if (c.isOpen()) {
       c.onMessage(d);
       c.closeWith(new ConnectionLostException("client '" + clientId + "' has left"));

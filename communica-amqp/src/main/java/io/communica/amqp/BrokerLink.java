@@ -90,7 +90,10 @@ final class BrokerLink {
     long tag;
     final boolean redelivered;
     final AMQP.BasicProperties props;
+    /** The frame (its first {@link #len} bytes) and the trailer ({@link Wire}). */
     final byte[] body;
+    /** The length of the frame in {@link #body}; -1 when the body has no valid trailer. */
+    final int len;
     /** Delivered by a no-ack consumer (direct reply-to): never acknowledged nor rejected. */
     final boolean autoAck;
     /** The connection a MESSAGE was handed to, until its handler finished. */
@@ -110,7 +113,13 @@ final class BrokerLink {
       this.redelivered = redelivered;
       this.props = props;
       this.body = body;
+      this.len = Wire.frameLength(body);
       this.autoAck = autoAck;
+    }
+
+    /** The epoch in the trailer; only for a delivery that is not malformed. */
+    long epoch() {
+      return Wire.epoch(body);
     }
 
     String messageId() {
