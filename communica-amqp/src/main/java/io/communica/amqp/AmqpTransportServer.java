@@ -47,6 +47,10 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
   final String processQueue;
   final String expiration;
   final Wire.MessageIds ids = new Wire.MessageIds();
+  /** The properties of what this process publishes, by kind (see {@link Wire}). */
+  final com.rabbitmq.client.AMQP.BasicProperties persistentProps;
+  final com.rabbitmq.client.AMQP.BasicProperties transientProps;
+  final com.rabbitmq.client.AMQP.BasicProperties controlProps;
   private final ConnectionHandler handler;
   private final long livenessNanos;
   private final Sinks.Empty<Void> closedSink = Sinks.empty();
@@ -90,6 +94,9 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
     this.inbox = new Inbox(link);
     this.livenessNanos = connector.liveness().toNanos();
     this.expiration = Long.toString(connector.liveness().toMillis());
+    this.persistentProps = Wire.persistent(processQueue);
+    this.transientProps = Wire.transientProps(processQueue, null);
+    this.controlProps = Wire.transientProps(processQueue, expiration);
   }
 
   Mono<TransportServer> start() {

@@ -122,9 +122,9 @@ final class BrokerLink {
       return Wire.epoch(body);
     }
 
-    String messageId() {
-      String id = props.getMessageId();
-      return id != null ? id : "";
+    /** The message id in the trailer; only for a delivery that is not malformed. */
+    long messageId() {
+      return Wire.messageId(body);
     }
   }
 
@@ -404,9 +404,13 @@ final class BrokerLink {
     if (g != gen) {
       return;
     }
-    String id = r.getProperties().getMessageId();
+    byte[] body = r.getBody();
+    if (body == null || Wire.frameLength(body) < 0) {
+      return;
+    }
+    long id = Wire.messageId(body);
     for (Out o : outs) {
-      if (o.seq != 0 && id != null && id.equals(o.props.getMessageId())) {
+      if (o.seq != 0 && Wire.messageId(o.body) == id) {
         o.returned =
             "the broker could not route the message to " + (r.getExchange().isEmpty() ? "queue " : "")
                 + r.getRoutingKey() + ": " + r.getReplyText();

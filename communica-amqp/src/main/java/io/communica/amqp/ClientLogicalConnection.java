@@ -60,6 +60,10 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   private final long livenessNanos;
   private final String expiration;
   private final Wire.MessageIds ids = new Wire.MessageIds();
+  private static final com.rabbitmq.client.AMQP.BasicProperties PERSISTENT = Wire.persistent(null);
+  private static final com.rabbitmq.client.AMQP.BasicProperties TRANSIENT = Wire.transientProps(null, null);
+  private final com.rabbitmq.client.AMQP.BasicProperties requestProps;
+  private final com.rabbitmq.client.AMQP.BasicProperties controlProps;
   private final long epoch;
 
   // loop-confined
@@ -115,6 +119,9 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
     this.describe = connector.describe();
     this.livenessNanos = connector.liveness().toNanos();
     this.expiration = Long.toString(connector.liveness().toMillis());
+    this.requestProps =
+        connector.directReplies() ? Wire.transientProps(BrokerLink.DIRECT_REPLY_TO, null) : TRANSIENT;
+    this.controlProps = Wire.transientProps(null, expiration);
     this.epoch = LAST_EPOCH.updateAndGet(prev -> Math.max(prev + 1, System.currentTimeMillis() * 1000));
   }
 
@@ -432,14 +439,9 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
                   names.addressQueue,
                   false,
                   type == FrameType.MESSAGE
-                      ? Wire.persistent(ids.next(), null)
-                      : Wire.transientProps(
-                          ids.next(),
-                          type == FrameType.REQUEST && connector.directReplies()
-                              ? BrokerLink.DIRECT_REPLY_TO
-                              : null,
-                          null),
-                  Wire.seal(body, len, epoch, hello),
+                      ? PERSISTENT
+                      : type == FrameType.REQUEST ? requestProps : TRANSIENT,
+                  Wire.seal(body, len, ids.next(), epoch, hello),
                   l,
                   null));
       case FrameType.RESPONSE, FrameType.ERROR -> reply(body, len);
@@ -449,12 +451,12 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
         } else {
           // this client's own stream: the process that took it is not known here; every process
           // of the address gets the frame, the others have no stream of this id and drop it
-          broadcastSealed(Wire.seal(body, len, epoch, hello), false, l);
+          broadcastSealed(Wire.seal(body, len, ids.next(), epoch, hello), false, l);
         }
       }
       case FrameType.CLOSE -> {
         leaving = !ControlFrames.text(frame).startsWith("protocol error");
-        broadcastSealed(Wire.seal(body, len, epoch, hello), false, null);
+        broadcastSealed(Wire.seal(body, len, ids.next(), epoch, hello), false, null);
       }
       default -> log.error("a {} frame from the session on {}", FrameType.name(type), describe);
     }
@@ -468,7 +470,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
     }
     Wire.patchLimits(body, body.length);
     hello = body;
-    byte[] sealed = Wire.sealed(body, epoch, null);
+    byte[] sealed = Wire.sealed(body, ids.next(), epoch, null);
     helloBody = sealed;
     String q = names.clientQueue(id);
     clientQueue = q;
@@ -493,7 +495,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
             names.exchange,
             names.serversKey,
             mandatory,
-            Wire.transientProps(ids.next(), null, expiration),
+            controlProps,
             body,
             l,
             null));
@@ -520,8 +522,8 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
             "",
             r.replyTo,
             false,
-            Wire.transientProps(ids.next(), null, null),
-            Wire.seal(body, len, r.epoch, hello),
+            TRANSIENT,
+            Wire.seal(body, len, ids.next(), r.epoch, hello),
             l,
             null));
   }
@@ -538,8 +540,8 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
             "",
             r.replyTo,
             false,
-            Wire.transientProps(ids.next(), null, null),
-            Wire.seal(body, len, r.epoch, hello), // the epoch of the connection it came on
+            TRANSIENT,
+            Wire.seal(body, len, ids.next(), r.epoch, hello), // the epoch of the connection it came on
             null,
             request == null ? null : () -> inbox.done(request)));
   }

@@ -3,9 +3,7 @@ package io.communica.amqp;
 import io.communica.amqp.BrokerLink.Delivery;
 import io.communica.core.RequestException;
 import io.netty.util.collection.IntObjectHashMap;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.netty.util.collection.LongObjectHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,14 +27,13 @@ final class Inbox {
   static final int WINDOW = 16384;
 
   private final BrokerLink link;
-  private final Map<String, Delivery> inProgress = new HashMap<>();
-  private final Map<String, Boolean> finished =
-      new LinkedHashMap<>(1024, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > WINDOW;
-        }
-      };
+  /** By message id (primitive keys: no boxing, no string hashing). */
+  private final LongObjectHashMap<Delivery> inProgress = new LongObjectHashMap<>();
+  /** The ids of the last {@value #WINDOW} finished messages, and the same in finishing order. */
+  private final LongObjectHashMap<Boolean> finished = new LongObjectHashMap<>(WINDOW * 2);
+  private final long[] finishedOrder = new long[WINDOW];
+  private int finishedNext;
+  private int finishedCount;
   /** MESSAGE deliveries by the token written into their id field. */
   private final IntObjectHashMap<Delivery> messages = new IntObjectHashMap<>();
   private int nextToken;
@@ -51,9 +48,9 @@ final class Inbox {
    */
   boolean admit(Delivery d) {
     AmqpCounters.delivered(d.redelivered);
-    String id = d.messageId();
+    long id = d.messageId();
     if (finished.containsKey(id)) {
-      log.debug("dropping a repeated delivery of message {}", id);
+      log.debug("dropping a repeated delivery of message {}", Long.toHexString(id));
       link.ack(d);
       return false;
     }
@@ -75,14 +72,25 @@ final class Inbox {
 
   /** The delivery's work is done: acknowledge it and remember its id. */
   void done(Delivery d) {
-    String id = d.messageId();
+    long id = d.messageId();
     Delivery current = inProgress.remove(id);
     link.ack(current != null ? current : d);
-    finished.put(id, Boolean.TRUE);
+    if (finished.put(id, Boolean.TRUE) == null) {
+      if (finishedCount == WINDOW) {
+        finished.remove(finishedOrder[finishedNext]);
+      } else {
+        finishedCount++;
+      }
+      finishedOrder[finishedNext] = id;
+      finishedNext = (finishedNext + 1) & (WINDOW - 1);
+    }
   }
 
   /** Forgets a delivery that is given back to the broker. */
   private void forget(Delivery d) {
+    if (d.len < 0) {
+      return; // malformed: never admitted
+    }
     inProgress.remove(d.messageId());
   }
 
@@ -99,7 +107,10 @@ final class Inbox {
     if (hopeless || d.redelivered) {
       dead(d, (d.redelivered ? "its handler failed again: " : "") + failure.getMessage());
     } else {
-      log.info("handler failed on message {}; it is redelivered once: {}", d.messageId(), failure.toString());
+      log.info(
+          "handler failed on message {}; it is redelivered once: {}",
+          Long.toHexString(d.messageId()),
+          failure.toString());
       link.reject(d, true);
     }
   }
@@ -107,7 +118,11 @@ final class Inbox {
   /** Sends a delivery to the dead-letter queue, logging why. */
   void dead(Delivery d, String reason) {
     forget(d);
-    log.warn("dead-lettering message {} ({} bytes): {}", d.props.getMessageId(), d.body.length, reason);
+    log.warn(
+        "dead-lettering message {} ({} bytes): {}",
+        d.len < 0 ? "without id" : Long.toHexString(d.messageId()),
+        d.body.length,
+        reason);
     link.reject(d, false);
   }
 

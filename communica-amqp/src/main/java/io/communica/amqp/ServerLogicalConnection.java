@@ -165,17 +165,15 @@ final class ServerLogicalConnection extends LogicalConnection {
       String to,
       @Nullable WriteListener l,
       @Nullable Runnable afterConfirm) {
-    String id = transport.ids.next();
     transport.link.publish(
         new Out(
             "",
             to,
             to == clientQueue,
             kind == PERSISTENT
-                ? Wire.persistent(id, transport.processQueue)
-                : Wire.transientProps(
-                    id, transport.processQueue, kind == CONTROL ? transport.expiration : null),
-            Wire.seal(body, len, epoch, null),
+                ? transport.persistentProps
+                : kind == CONTROL ? transport.controlProps : transport.transientProps,
+            Wire.seal(body, len, transport.ids.next(), epoch, null),
             l,
             afterConfirm));
   }

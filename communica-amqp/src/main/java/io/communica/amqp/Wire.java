@@ -13,17 +13,20 @@ import org.jspecify.annotations.Nullable;
  * FrameConnection}, without length prefix (the message has its own length), followed by a trailer:
  *
  * <pre>
- * frame (F bytes) | HELLO (H bytes) | epoch (u64) | H (u16) | wire version (u8, 1)
+ * frame (F bytes) | HELLO (H bytes) | message id (u64) | epoch (u64) | H (u16) | wire version (u8, 1)
  * </pre>
  *
- * The epoch is that of the client's logical connection; the HELLO is the client's HELLO frame
+ * The message id is unique per publish (a publisher counts up from a random start), for
+ * recognising redeliveries and republished messages; the epoch is that of the client's logical
+ * connection; the HELLO is the client's HELLO frame
  * (without length prefix), carried by everything a client sends to server processes except the
  * HELLO itself, so that any server process can take the client on; the client id is read from it.
  * What server processes send has no HELLO ({@code H = 0}). Properties: {@code app-id} {@value
- * #APP_ID} marks communica's publishers, {@code message-id} is unique per publish (for recognising
- * redeliveries), {@code reply-to} names the sending server process's queue. Before wire version 1
- * the epoch, client id and HELLO travelled in the headers table, which amqp-client encodes and
- * parses field by field: a third of the CPU the headers cost.
+ * #APP_ID} marks communica's publishers, {@code reply-to} names the sending server process's queue;
+ * they are the same for every message of a kind, so each publisher builds them once. Before wire
+ * version 1 the message id was the {@code message-id} property and the epoch, client id and HELLO
+ * travelled in the headers table, which amqp-client encodes and parses field by field on every
+ * message.
  */
 final class Wire {
 
@@ -32,8 +35,8 @@ final class Wire {
   /** The last byte of every body. */
   static final int VERSION = 1;
 
-  /** The trailer without its HELLO: epoch, HELLO length, version. */
-  static final int TRAILER = 11;
+  /** The trailer without its HELLO: message id, epoch, HELLO length, version. */
+  static final int TRAILER = 19;
 
   // offsets in a body (a frame)
   static final int B_TYPE = FrameHeader.OFF_TYPE;
@@ -68,7 +71,7 @@ final class Wire {
    * The body to publish for the frame in the first {@code len} bytes of {@code body}: the trailer
    * written in place when {@code body} has exactly the room for it, else a new array.
    */
-  static byte[] seal(byte[] body, int len, long epoch, byte @Nullable [] hello) {
+  static byte[] seal(byte[] body, int len, long messageId, long epoch, byte @Nullable [] hello) {
     int h = hello == null ? 0 : hello.length;
     byte[] b = body.length == len + h + TRAILER ? body : java.util.Arrays.copyOf(body, len + h + TRAILER);
     int at = len;
@@ -76,17 +79,17 @@ final class Wire {
       System.arraycopy(hello, 0, b, at, h);
       at += h;
     }
-    setInt(b, at, (int) (epoch >>> 32));
-    setInt(b, at + 4, (int) epoch);
-    b[at + 8] = (byte) (h >>> 8);
-    b[at + 9] = (byte) h;
-    b[at + 10] = (byte) VERSION;
+    setLong(b, at, messageId);
+    setLong(b, at + 8, epoch);
+    b[at + 16] = (byte) (h >>> 8);
+    b[at + 17] = (byte) h;
+    b[at + 18] = (byte) VERSION;
     return b;
   }
 
   /** A sealed copy of a bare frame. */
-  static byte[] sealed(byte[] frame, long epoch, byte @Nullable [] hello) {
-    return seal(frame, frame.length, epoch, hello);
+  static byte[] sealed(byte[] frame, long messageId, long epoch, byte @Nullable [] hello) {
+    return seal(frame, frame.length, messageId, epoch, hello);
   }
 
   /** The length of the frame in a body, or -1 when the body has no valid trailer. */
@@ -100,10 +103,14 @@ final class Wire {
     return len >= B_HEADER ? len : -1;
   }
 
+  /** The message id of a body with a valid trailer. */
+  static long messageId(byte[] body) {
+    return getLong(body, body.length - TRAILER);
+  }
+
   /** The epoch of a body with a valid trailer. */
   static long epoch(byte[] body) {
-    int at = body.length - TRAILER;
-    return (long) getInt(body, at) << 32 | (getInt(body, at + 4) & 0xffffffffL);
+    return getLong(body, body.length - TRAILER + 8);
   }
 
   /** The length of the HELLO in a body's trailer (0: none). */
@@ -162,6 +169,15 @@ final class Wire {
     b[at + 3] = (byte) v;
   }
 
+  private static void setLong(byte[] b, int at, long v) {
+    setInt(b, at, (int) (v >>> 32));
+    setInt(b, at + 4, (int) v);
+  }
+
+  private static long getLong(byte[] b, int at) {
+    return (long) getInt(b, at) << 32 | (getInt(b, at + 4) & 0xffffffffL);
+  }
+
   private static int getInt(byte[] b, int at) {
     return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
   }
@@ -217,9 +233,6 @@ final class Wire {
       return "not from a communica publisher (app-id "
           + (p.getAppId() == null ? "missing" : "'" + p.getAppId() + "'") + ")";
     }
-    if (p.getMessageId() == null) {
-      return "no message-id";
-    }
     if (len < 0) {
       return "body of " + body.length + " bytes does not end with a frame and a trailer of wire version "
           + VERSION;
@@ -253,10 +266,9 @@ final class Wire {
    * connections and restarted peers, but a request lives only as long as its timeout, and making
    * them persistent would cost a disk write per request and per reply.
    */
-  static AMQP.BasicProperties persistent(String messageId, @Nullable String replyTo) {
+  static AMQP.BasicProperties persistent(@Nullable String replyTo) {
     return new AMQP.BasicProperties.Builder()
         .appId(APP_ID)
-        .messageId(messageId)
         .deliveryMode(2)
         .replyTo(replyTo)
         .build();
@@ -268,25 +280,25 @@ final class Wire {
    * peer that is gone.
    */
   static AMQP.BasicProperties transientProps(
-      String messageId, @Nullable String replyTo, @Nullable String expiration) {
+      @Nullable String replyTo, @Nullable String expiration) {
     return new AMQP.BasicProperties.Builder()
         .appId(APP_ID)
-        .messageId(messageId)
         .deliveryMode(1)
         .replyTo(replyTo)
         .expiration(expiration)
         .build();
   }
 
-  /** Message ids of one publisher: a random prefix and a counter. Loop confined. */
+  /**
+   * Message ids of one publisher: counting up from a random start, so that the ids of different
+   * publishers do not meet (two publishers' ranges overlap only if their random starts lie within
+   * the number of messages they send of each other). Loop confined.
+   */
   static final class MessageIds {
-    private final String prefix =
-        Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36)
-            + ".";
-    private long next;
+    private long next = java.util.concurrent.ThreadLocalRandom.current().nextLong();
 
-    String next() {
-      return prefix + Long.toString(++next, 36);
+    long next() {
+      return ++next;
     }
   }
 }

@@ -94,7 +94,7 @@ class AmqpDeliveryTest {
       // a well-formed request without the trailer (epoch, HELLO)
       ch.basicPublish("", names.addressQueue, props("m2", Map.of()), frameBody);
       // a trailer, but no HELLO to take the client on
-      ch.basicPublish("", names.addressQueue, props("m3", Map.of()), Wire.sealed(frameBody, 1L, null));
+      ch.basicPublish("", names.addressQueue, props("m3", Map.of()), Wire.sealed(frameBody, 7L, 1L, null));
       List<String> reasons = new ArrayList<>();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
       while (reasons.size() < 4 && System.nanoTime() < deadline) {
