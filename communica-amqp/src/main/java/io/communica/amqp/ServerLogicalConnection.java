@@ -130,7 +130,7 @@ final class ServerLogicalConnection extends LogicalConnection {
         publish(
             body,
             len,
-            TRANSIENT,
+            REPLY,
             direct ? replyTo : clientQueue,
             null,
             request == null ? null : () -> transport.inbox.done(request));
@@ -152,6 +152,8 @@ final class ServerLogicalConnection extends LogicalConnection {
   private static final int PERSISTENT = 0;
   private static final int TRANSIENT = 1;
   private static final int CONTROL = 2;
+  /** A reply: transient, without reply-to (the client does not answer a reply). */
+  private static final int REPLY = 3;
 
   private void publish(
       byte[] body, int len, int kind, @Nullable WriteListener l, @Nullable Runnable afterConfirm) {
@@ -170,9 +172,12 @@ final class ServerLogicalConnection extends LogicalConnection {
             "",
             to,
             to == clientQueue,
-            kind == PERSISTENT
-                ? transport.persistentProps
-                : kind == CONTROL ? transport.controlProps : transport.transientProps,
+            switch (kind) {
+              case PERSISTENT -> transport.persistentProps;
+              case CONTROL -> transport.controlProps;
+              case REPLY -> Wire.REPLY;
+              default -> transport.transientProps;
+            },
             Wire.seal(body, len, transport.ids.next(), epoch, null),
             l,
             afterConfirm));

@@ -274,6 +274,9 @@ final class Wire {
         .build();
   }
 
+  /** The properties of a reply from a server process: transient, no reply-to. */
+  static final AMQP.BasicProperties REPLY = transientProps(null, null);
+
   /**
    * Transient properties (delivery mode 1): requests, replies, and control frames (handshake,
    * liveness, cancel, close), which also expire so that they never pile up in the queue of a
