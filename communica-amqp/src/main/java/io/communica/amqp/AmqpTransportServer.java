@@ -167,7 +167,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       inbox.dead(d, bad);
       return;
     }
-    String clientId = Wire.clientId(d.body, d.len);
+    String clientId = clientId(d.body, d.len);
     if (clientId == null) {
       inbox.dead(d, "no valid HELLO in the trailer to take the client on");
       return;
@@ -261,6 +261,32 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
         c.deliver(d); // CLOSE
       }
     }
+  }
+
+  /** The HELLO the last client id was read from, and that id. */
+  private byte @Nullable [] lastHello;
+
+  private @Nullable String lastClientId;
+
+  /**
+   * The client id of what a client sent: from the HELLO in the trailer, or from the frame when it is
+   * the HELLO; null when there is none or it is malformed. Not decoded again when the HELLO is the
+   * one of the delivery before (as it is while one client sends).
+   */
+  private @Nullable String clientId(byte[] body, int len) {
+    int h = Wire.helloLength(body);
+    int off = h > 0 ? len : 0;
+    int n = h > 0 ? h : len;
+    byte[] last = lastHello;
+    if (last != null && java.util.Arrays.equals(body, off, off + n, last, 0, last.length)) {
+      return lastClientId;
+    }
+    String id = Wire.helloClientId(body, off, n);
+    if (id != null) {
+      lastHello = java.util.Arrays.copyOfRange(body, off, off + n);
+      lastClientId = id;
+    }
+    return id;
   }
 
   private ServerLogicalConnection open(String clientId, long ep, byte[] hello, boolean announce) {

@@ -175,19 +175,28 @@ final class Inbox {
         java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
-  /** The handler of a MESSAGE finished; from any thread. */
+  /**
+   * The handler of a MESSAGE finished; from any thread. On the loop (a handler that finished
+   * while its message was being delivered) at once: the delivery was taken in before it was
+   * handed to the session.
+   */
   void handled(int token, @Nullable Throwable failure) {
-    link.loop.execute(
-        () -> {
-          Delivery d = messages.remove(token);
-          if (d == null) {
-            return;
-          }
-          if (failure == null) {
-            done(d);
-          } else {
-            failed(d, failure);
-          }
-        });
+    if (link.loop.inEventLoop()) {
+      settle(token, failure);
+    } else {
+      link.loop.execute(() -> settle(token, failure));
+    }
+  }
+
+  private void settle(int token, @Nullable Throwable failure) {
+    Delivery d = messages.remove(token);
+    if (d == null) {
+      return;
+    }
+    if (failure == null) {
+      done(d);
+    } else {
+      failed(d, failure);
+    }
   }
 }

@@ -125,15 +125,6 @@ final class Wire {
     return h == 0 ? null : java.util.Arrays.copyOfRange(body, len, len + h);
   }
 
-  /**
-   * The client id of what a client sent: from the HELLO in the trailer, or from the frame when it
-   * is the HELLO; null when there is none or it is malformed.
-   */
-  static @Nullable String clientId(byte[] body, int len) {
-    int h = helloLength(body);
-    return h > 0 ? helloClientId(body, len, h) : helloClientId(body, 0, len);
-  }
-
   static int type(byte[] body) {
     return body[B_TYPE] & 0xff;
   }
