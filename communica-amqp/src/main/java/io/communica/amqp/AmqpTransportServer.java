@@ -47,6 +47,10 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
   final String processQueue;
   final String expiration;
   final Wire.MessageIds ids = new Wire.MessageIds();
+  /** The properties of what this process publishes, by kind (see {@link Wire}). */
+  final com.rabbitmq.client.AMQP.BasicProperties persistentProps;
+  final com.rabbitmq.client.AMQP.BasicProperties transientProps;
+  final com.rabbitmq.client.AMQP.BasicProperties controlProps;
   private final ConnectionHandler handler;
   private final long livenessNanos;
   private final Sinks.Empty<Void> closedSink = Sinks.empty();
@@ -90,6 +94,9 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
     this.inbox = new Inbox(link);
     this.livenessNanos = connector.liveness().toNanos();
     this.expiration = Long.toString(connector.liveness().toMillis());
+    this.persistentProps = Wire.persistent(processQueue);
+    this.transientProps = Wire.transientProps(processQueue, null);
+    this.controlProps = Wire.transientProps(processQueue, expiration);
   }
 
   Mono<TransportServer> start() {
@@ -155,17 +162,17 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
     if (closing) {
       return; // left unacknowledged: requeued when the connection closes
     }
-    String bad = Wire.malformed(d.props, d.body);
+    String bad = Wire.malformed(d.props, d.body, d.len);
     if (bad != null) {
       inbox.dead(d, bad);
       return;
     }
-    String clientId = Wire.clientId(d.props);
+    String clientId = clientId(d.body, d.len);
     if (clientId == null) {
-      inbox.dead(d, "no " + Wire.H_CLIENT + " header");
+      inbox.dead(d, "no valid HELLO in the trailer to take the client on");
       return;
     }
-    long ep = Wire.epoch(d.props);
+    long ep = d.epoch();
     int type = Wire.type(d.body);
     boolean opens = type == FrameType.HELLO || Wire.opensCall(type);
     if (type == FrameType.WELCOME || type == FrameType.REFUSE) {
@@ -200,9 +207,11 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
         link.ack(d); // nothing open to cancel, close or answer
         return;
       }
-      byte[] hello = type == FrameType.HELLO ? d.body : Wire.hello(d.props);
-      if (hello == null || !clientId.equals(Wire.helloClientId(hello))) {
-        inbox.dead(d, "no valid " + Wire.H_HELLO + " header");
+      // the client id was read from this HELLO: it is well-formed as far as the transport looks
+      byte[] hello =
+          type == FrameType.HELLO ? java.util.Arrays.copyOf(d.body, d.len) : Wire.hello(d.body, d.len);
+      if (hello == null) {
+        inbox.dead(d, "no valid HELLO in the trailer to take the client on");
         return;
       }
       Long gone = departed.get(clientId);
@@ -210,7 +219,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
         leftBehind(clientId, ep, hello, d, type);
         return;
       }
-      c = open(clientId, ep, hello.clone(), type == FrameType.HELLO);
+      c = open(clientId, ep, hello, type == FrameType.HELLO);
       if (type == FrameType.HELLO) {
         link.ack(d);
         return;
@@ -239,19 +248,45 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       case FrameType.MESSAGE -> c.onMessage(d);
       case FrameType.RESPONSE, FrameType.ERROR -> {
         if (inbox.admit(d)) {
-          c.deliver(d.body);
+          c.deliver(d);
           inbox.done(d);
         }
       }
       case FrameType.CANCEL -> {
         link.ack(d);
-        c.onCancel(d.body);
+        c.onCancel(d);
       }
       default -> {
         link.ack(d);
-        c.deliver(d.body); // CLOSE
+        c.deliver(d); // CLOSE
       }
     }
+  }
+
+  /** The HELLO the last client id was read from, and that id. */
+  private byte @Nullable [] lastHello;
+
+  private @Nullable String lastClientId;
+
+  /**
+   * The client id of what a client sent: from the HELLO in the trailer, or from the frame when it is
+   * the HELLO; null when there is none or it is malformed. Not decoded again when the HELLO is the
+   * one of the delivery before (as it is while one client sends).
+   */
+  private @Nullable String clientId(byte[] body, int len) {
+    int h = Wire.helloLength(body);
+    int off = h > 0 ? len : 0;
+    int n = h > 0 ? h : len;
+    byte[] last = lastHello;
+    if (last != null && java.util.Arrays.equals(body, off, off + n, last, 0, last.length)) {
+      return lastClientId;
+    }
+    String id = Wire.helloClientId(body, off, n);
+    if (id != null) {
+      lastHello = java.util.Arrays.copyOfRange(body, off, off + n);
+      lastClientId = id;
+    }
+    return id;
   }
 
   private ServerLogicalConnection open(String clientId, long ep, byte[] hello, boolean announce) {
@@ -282,7 +317,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       link.ack(d);
       return;
     }
-    ServerLogicalConnection c = open(clientId, ep, hello.clone(), false);
+    ServerLogicalConnection c = open(clientId, ep, hello, false);
     if (c.isOpen()) {
       c.onMessage(d);
       c.closeWith(new ConnectionLostException("client '" + clientId + "' has left"));

@@ -90,7 +90,10 @@ final class BrokerLink {
     long tag;
     final boolean redelivered;
     final AMQP.BasicProperties props;
+    /** The frame (its first {@link #len} bytes) and the trailer ({@link Wire}). */
     final byte[] body;
+    /** The length of the frame in {@link #body}; -1 when the body has no valid trailer. */
+    final int len;
     /** Delivered by a no-ack consumer (direct reply-to): never acknowledged nor rejected. */
     final boolean autoAck;
     /** The connection a MESSAGE was handed to, until its handler finished. */
@@ -110,12 +113,18 @@ final class BrokerLink {
       this.redelivered = redelivered;
       this.props = props;
       this.body = body;
+      this.len = Wire.frameLength(body);
       this.autoAck = autoAck;
     }
 
-    String messageId() {
-      String id = props.getMessageId();
-      return id != null ? id : "";
+    /** The epoch in the trailer; only for a delivery that is not malformed. */
+    long epoch() {
+      return Wire.epoch(body);
+    }
+
+    /** The message id in the trailer; only for a delivery that is not malformed. */
+    long messageId() {
+      return Wire.messageId(body);
     }
   }
 
@@ -395,9 +404,13 @@ final class BrokerLink {
     if (g != gen) {
       return;
     }
-    String id = r.getProperties().getMessageId();
+    byte[] body = r.getBody();
+    if (body == null || Wire.frameLength(body) < 0) {
+      return;
+    }
+    long id = Wire.messageId(body);
     for (Out o : outs) {
-      if (o.seq != 0 && id != null && id.equals(o.props.getMessageId())) {
+      if (o.seq != 0 && Wire.messageId(o.body) == id) {
         o.returned =
             "the broker could not route the message to " + (r.getExchange().isEmpty() ? "queue " : "")
                 + r.getRoutingKey() + ": " + r.getReplyText();

@@ -17,7 +17,6 @@ import io.netty.util.collection.IntObjectHashMap;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Iterator;
-import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -61,6 +60,10 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   private final long livenessNanos;
   private final String expiration;
   private final Wire.MessageIds ids = new Wire.MessageIds();
+  private static final com.rabbitmq.client.AMQP.BasicProperties PERSISTENT = Wire.persistent(null);
+  private static final com.rabbitmq.client.AMQP.BasicProperties TRANSIENT = Wire.transientProps(null, null);
+  private final com.rabbitmq.client.AMQP.BasicProperties requestProps;
+  private final com.rabbitmq.client.AMQP.BasicProperties controlProps;
   private final long epoch;
 
   // loop-confined
@@ -68,8 +71,10 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   private boolean generatedId;
   /** The session wrote its CLOSE: the entity is closing (not a protocol error). */
   private boolean leaving;
+  /** The session's HELLO (limits patched), as it travels in the trailer of what this client sends. */
   private byte @Nullable [] hello;
-  private Map<String, Object> headers = Map.of();
+  /** The HELLO as a body of its own (sealed), repeated as liveness. */
+  private byte @Nullable [] helloBody;
   private boolean welcomed;
   /** A server process answered this connection (else it was opened with no server listening). */
   private boolean serverSeen;
@@ -114,6 +119,9 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
     this.describe = connector.describe();
     this.livenessNanos = connector.liveness().toNanos();
     this.expiration = Long.toString(connector.liveness().toMillis());
+    this.requestProps =
+        connector.directReplies() ? Wire.transientProps(BrokerLink.DIRECT_REPLY_TO, null) : TRANSIENT;
+    this.controlProps = Wire.transientProps(null, expiration);
     this.epoch = LAST_EPOCH.updateAndGet(prev -> Math.max(prev + 1, System.currentTimeMillis() * 1000));
   }
 
@@ -168,12 +176,12 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
     if (closed || l == null) {
       return; // unacknowledged: the broker gives it to the next connection
     }
-    String bad = Wire.malformed(d.props, d.body);
+    String bad = Wire.malformed(d.props, d.body, d.len);
     if (bad != null) {
       inbox.dead(d, bad);
       return;
     }
-    long ep = Wire.epoch(d.props);
+    long ep = d.epoch();
     byte[] body = d.body;
     lastServerNanos = System.nanoTime();
     switch (Wire.type(body)) {
@@ -186,30 +194,25 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
           serverSeen = true;
           if (!welcomed) {
             welcomed = true;
-            deliver(body);
+            deliver(d);
           }
         }
       }
       case FrameType.REFUSE -> {
         link.ack(d);
         if (ep == epoch) {
-          deliver(body);
+          deliver(d);
         }
       }
       case FrameType.RESPONSE, FrameType.ERROR -> {
-        if (ep != epoch) {
-          link.ack(d); // for a session that is gone
-          return;
-        }
-        if (d.autoAck) {
-          // direct reply-to: nothing to acknowledge, and no redelivery to recognise (a reply
-          // repeated by a server finds no pending request in the session)
-          deliver(body);
-          return;
-        }
-        if (inbox.admit(d)) {
-          deliver(body);
-          inbox.done(d);
+        // not through the inbox: a reply is handled at once, so never in progress, and a repeated
+        // one (a redelivery, a request answered twice) finds no pending request in the session,
+        // whose request ids only grow. Acknowledged (batched) whatever it is; direct reply-to has
+        // nothing to acknowledge.
+        AmqpCounters.delivered(d.redelivered);
+        link.ack(d);
+        if (ep == epoch) {
+          deliver(d); // else for a session that is gone
         }
       }
       case FrameType.REQUEST -> {
@@ -222,7 +225,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
           int local = localId();
           remote.put(local, new Remote(replyTo, Wire.id(body), ep, d, false));
           Wire.setId(body, local);
-          deliver(body);
+          deliver(d);
         }
       }
       case FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL -> {
@@ -237,7 +240,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
               local,
               new Remote(replyTo, Wire.id(body), ep, null, Wire.type(body) == FrameType.REQUEST_CHANNEL));
           Wire.setId(body, local);
-          deliver(body);
+          deliver(d);
           inbox.done(d);
         }
       }
@@ -245,7 +248,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
         link.ack(d);
         if (Wire.fromResponder(body)) {
           if (ep == epoch) {
-            deliver(body); // of a stream this client opened
+            deliver(d); // of a stream this client opened
           }
           return;
         }
@@ -257,20 +260,20 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
             forgetIfDone(local, r);
           }
           Wire.setId(body, local);
-          deliver(body);
+          deliver(d);
         }
       }
       case FrameType.MESSAGE -> {
         if (inbox.admit(d)) {
           Wire.setId(body, inbox.token(d, this));
-          deliver(body);
+          deliver(d);
         }
       }
       case FrameType.CANCEL -> {
         link.ack(d);
         if (Wire.fromResponder(body)) {
           if (ep == epoch) {
-            deliver(body); // a channel's responder wants no more of this client's input
+            deliver(d); // a channel's responder wants no more of this client's input
           }
           return;
         }
@@ -287,7 +290,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
               inbox.done(r.delivery);
             }
             Wire.setId(body, local);
-            deliver(body);
+            deliver(d);
             break;
           }
         }
@@ -364,8 +367,9 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   public void onUp() {
     downSinceNanos = -1;
     lastServerNanos = System.nanoTime();
-    if (hello != null && !closed) {
-      broadcast(hello, false);
+    byte[] h = helloBody;
+    if (h != null && !closed) {
+      broadcastSealed(h, false, null);
     }
   }
 
@@ -410,18 +414,24 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
                   + connector.liveness().toMillis() + " ms)"));
       return;
     }
-    byte[] h = hello;
+    byte[] h = helloBody;
     if (h != null) {
-      broadcast(h, !welcomed);
+      broadcastSealed(h, !welcomed, null);
     }
   }
 
   // ---------------------------------------------------------------- FrameConnection
 
   @Override
-  void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l) {
+  int trailerRoom(int type) {
+    byte[] h = hello;
+    return type == FrameType.HELLO || h == null ? Wire.TRAILER : Wire.TRAILER + h.length;
+  }
+
+  @Override
+  void route(int type, byte[] body, int len, ByteBuf frame, @Nullable WriteListener l) {
     switch (type) {
-      case FrameType.HELLO -> onHello(body);
+      case FrameType.HELLO -> onHello(java.util.Arrays.copyOf(body, len));
       case FrameType.REQUEST, FrameType.MESSAGE, FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL ->
           link.publish(
               new Out(
@@ -429,30 +439,24 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
                   names.addressQueue,
                   false,
                   type == FrameType.MESSAGE
-                      ? Wire.persistent(ids.next(), headers, null)
-                      : Wire.transientProps(
-                          ids.next(),
-                          headers,
-                          type == FrameType.REQUEST && connector.directReplies()
-                              ? BrokerLink.DIRECT_REPLY_TO
-                              : null,
-                          null),
-                  body,
+                      ? PERSISTENT
+                      : type == FrameType.REQUEST ? requestProps : TRANSIENT,
+                  Wire.seal(body, len, ids.next(), epoch, hello),
                   l,
                   null));
-      case FrameType.RESPONSE, FrameType.ERROR -> reply(body);
+      case FrameType.RESPONSE, FrameType.ERROR -> reply(body, len);
       case FrameType.CANCEL, FrameType.NEXT, FrameType.COMPLETE, FrameType.REQUEST_N -> {
         if (Wire.fromResponder(body)) {
-          toServerCall(type, body, l); // this client serves a stream of a server process
+          toServerCall(type, body, len, l); // this client serves a stream of a server process
         } else {
           // this client's own stream: the process that took it is not known here; every process
           // of the address gets the frame, the others have no stream of this id and drop it
-          broadcast(body, false, l);
+          broadcastSealed(Wire.seal(body, len, ids.next(), epoch, hello), false, l);
         }
       }
       case FrameType.CLOSE -> {
         leaving = !ControlFrames.text(frame).startsWith("protocol error");
-        broadcast(body, false);
+        broadcastSealed(Wire.seal(body, len, ids.next(), epoch, hello), false, null);
       }
       default -> log.error("a {} frame from the session on {}", FrameType.name(type), describe);
     }
@@ -464,9 +468,10 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
       closeWith(new IllegalStateException("the session wrote a malformed HELLO"));
       return;
     }
-    Wire.patchLimits(body);
+    Wire.patchLimits(body, body.length);
     hello = body;
-    headers = Map.of(Wire.H_CLIENT, id, Wire.H_EPOCH, epoch, Wire.H_HELLO, body);
+    byte[] sealed = Wire.sealed(body, ids.next(), epoch, null);
+    helloBody = sealed;
     String q = names.clientQueue(id);
     clientQueue = q;
     generatedId = GENERATED_ID.matcher(id).matches();
@@ -480,27 +485,24 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
       }
     }
     lastServerNanos = System.nanoTime();
-    broadcast(body, true);
+    broadcastSealed(sealed, true, null);
   }
 
-  private void broadcast(byte[] body, boolean mandatory) {
-    broadcast(body, mandatory, null);
-  }
-
-  private void broadcast(byte[] body, boolean mandatory, @Nullable WriteListener l) {
+  /** Publishes a sealed body to every server process of the address. */
+  private void broadcastSealed(byte[] body, boolean mandatory, @Nullable WriteListener l) {
     link.publish(
         new Out(
             names.exchange,
             names.serversKey,
             mandatory,
-            Wire.transientProps(ids.next(), headers, null, expiration),
+            controlProps,
             body,
             l,
             null));
   }
 
   /** A frame of a stream or channel a server process opened, to that process. */
-  private void toServerCall(int type, byte[] body, @Nullable WriteListener l) {
+  private void toServerCall(int type, byte[] body, int len, @Nullable WriteListener l) {
     int local = Wire.id(body);
     Remote r = remote.get(local);
     if (r == null) {
@@ -514,32 +516,32 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
       forgetIfDone(local, r);
     }
     Wire.setId(body, r.remoteId);
+    // with the epoch of the connection the call came on
     link.publish(
-        new Out("", r.replyTo, false, Wire.transientProps(ids.next(), headersFor(r), null, null), body, l, null));
+        new Out(
+            "",
+            r.replyTo,
+            false,
+            TRANSIENT,
+            Wire.seal(body, len, ids.next(), r.epoch, hello),
+            l,
+            null));
   }
 
-  /** The headers of what answers {@code r}: those of the connection it came on. */
-  private Map<String, Object> headersFor(Remote r) {
-    return r.epoch == epoch
-        ? headers
-        : Map.of(Wire.H_CLIENT, headers.get(Wire.H_CLIENT), Wire.H_EPOCH, r.epoch);
-  }
-
-  private void reply(byte[] body) {
+  private void reply(byte[] body, int len) {
     Remote r = remote.remove(Wire.id(body));
     if (r == null) {
       return; // cancelled meanwhile
     }
     Wire.setId(body, r.remoteId);
-    Map<String, Object> h = headersFor(r);
     Delivery request = r.delivery;
     link.publish(
         new Out(
             "",
             r.replyTo,
             false,
-            Wire.transientProps(ids.next(), h, null, null),
-            body,
+            TRANSIENT,
+            Wire.seal(body, len, ids.next(), r.epoch, hello), // the epoch of the connection it came on
             null,
             request == null ? null : () -> inbox.done(request)));
   }

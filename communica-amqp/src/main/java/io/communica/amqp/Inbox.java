@@ -3,9 +3,7 @@ package io.communica.amqp;
 import io.communica.amqp.BrokerLink.Delivery;
 import io.communica.core.RequestException;
 import io.netty.util.collection.IntObjectHashMap;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.netty.util.collection.LongObjectHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,14 +27,13 @@ final class Inbox {
   static final int WINDOW = 16384;
 
   private final BrokerLink link;
-  private final Map<String, Delivery> inProgress = new HashMap<>();
-  private final Map<String, Boolean> finished =
-      new LinkedHashMap<>(1024, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > WINDOW;
-        }
-      };
+  /** By message id (primitive keys: no boxing, no string hashing). */
+  private final LongObjectHashMap<Delivery> inProgress = new LongObjectHashMap<>();
+  /** The ids of the last {@value #WINDOW} finished messages, and the same in finishing order. */
+  private final LongObjectHashMap<Boolean> finished = new LongObjectHashMap<>(WINDOW * 2);
+  private final long[] finishedOrder = new long[WINDOW];
+  private int finishedNext;
+  private int finishedCount;
   /** MESSAGE deliveries by the token written into their id field. */
   private final IntObjectHashMap<Delivery> messages = new IntObjectHashMap<>();
   private int nextToken;
@@ -46,14 +43,24 @@ final class Inbox {
   }
 
   /**
+   * The map key of a message id. A publisher's ids are consecutive, and the maps place a key by
+   * its low bits: unmixed, they would lie in one long run of slots that every removal walks. A
+   * multiplication by an odd constant and an xor-shift are bijections: distinct ids stay distinct.
+   */
+  static long key(long messageId) {
+    long k = messageId * 0x9E3779B97F4A7C15L;
+    return k ^ (k >>> 29);
+  }
+
+  /**
    * Takes a delivery in; false when it repeats a message in progress or finished (it is then dealt
    * with here and must not be handled).
    */
   boolean admit(Delivery d) {
     AmqpCounters.delivered(d.redelivered);
-    String id = d.messageId();
+    long id = key(d.messageId());
     if (finished.containsKey(id)) {
-      log.debug("dropping a repeated delivery of message {}", id);
+      log.debug("dropping a repeated delivery of message {}", Long.toHexString(d.messageId()));
       link.ack(d);
       return false;
     }
@@ -75,15 +82,26 @@ final class Inbox {
 
   /** The delivery's work is done: acknowledge it and remember its id. */
   void done(Delivery d) {
-    String id = d.messageId();
+    long id = key(d.messageId());
     Delivery current = inProgress.remove(id);
     link.ack(current != null ? current : d);
-    finished.put(id, Boolean.TRUE);
+    if (finished.put(id, Boolean.TRUE) == null) {
+      if (finishedCount == WINDOW) {
+        finished.remove(finishedOrder[finishedNext]);
+      } else {
+        finishedCount++;
+      }
+      finishedOrder[finishedNext] = id;
+      finishedNext = (finishedNext + 1) & (WINDOW - 1);
+    }
   }
 
   /** Forgets a delivery that is given back to the broker. */
   private void forget(Delivery d) {
-    inProgress.remove(d.messageId());
+    if (d.len < 0) {
+      return; // malformed: never admitted
+    }
+    inProgress.remove(key(d.messageId()));
   }
 
   /**
@@ -99,7 +117,10 @@ final class Inbox {
     if (hopeless || d.redelivered) {
       dead(d, (d.redelivered ? "its handler failed again: " : "") + failure.getMessage());
     } else {
-      log.info("handler failed on message {}; it is redelivered once: {}", d.messageId(), failure.toString());
+      log.info(
+          "handler failed on message {}; it is redelivered once: {}",
+          Long.toHexString(d.messageId()),
+          failure.toString());
       link.reject(d, true);
     }
   }
@@ -107,7 +128,11 @@ final class Inbox {
   /** Sends a delivery to the dead-letter queue, logging why. */
   void dead(Delivery d, String reason) {
     forget(d);
-    log.warn("dead-lettering message {} ({} bytes): {}", d.props.getMessageId(), d.body.length, reason);
+    log.warn(
+        "dead-lettering message {} ({} bytes): {}",
+        d.len < 0 ? "without id" : Long.toHexString(d.messageId()),
+        d.body.length,
+        reason);
     link.reject(d, false);
   }
 
@@ -150,19 +175,28 @@ final class Inbox {
         java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
-  /** The handler of a MESSAGE finished; from any thread. */
+  /**
+   * The handler of a MESSAGE finished; from any thread. On the loop (a handler that finished
+   * while its message was being delivered) at once: the delivery was taken in before it was
+   * handed to the session.
+   */
   void handled(int token, @Nullable Throwable failure) {
-    link.loop.execute(
-        () -> {
-          Delivery d = messages.remove(token);
-          if (d == null) {
-            return;
-          }
-          if (failure == null) {
-            done(d);
-          } else {
-            failed(d, failure);
-          }
-        });
+    if (link.loop.inEventLoop()) {
+      settle(token, failure);
+    } else {
+      link.loop.execute(() -> settle(token, failure));
+    }
+  }
+
+  private void settle(int token, @Nullable Throwable failure) {
+    Delivery d = messages.remove(token);
+    if (d == null) {
+      return;
+    }
+    if (failure == null) {
+      done(d);
+    } else {
+      failed(d, failure);
+    }
   }
 }

@@ -33,8 +33,15 @@ abstract class LogicalConnection implements FrameConnection {
     this.inbox = inbox;
   }
 
-  /** Sends a frame the session wrote (not a PING), as an AMQP body, by its type. Loop. */
-  abstract void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l);
+  /**
+   * Sends a frame the session wrote (not a PING), as an AMQP body, by its type. Loop. The frame is
+   * the first {@code len} bytes of {@code body}, followed by {@link #trailerRoom} bytes for the
+   * trailer ({@link Wire#seal}).
+   */
+  abstract void route(int type, byte[] body, int len, ByteBuf frame, @Nullable WriteListener l);
+
+  /** The room to leave after a frame of {@code type} for the trailer it will be published with. */
+  abstract int trailerRoom(int type);
 
   abstract String describe();
 
@@ -60,19 +67,30 @@ abstract class LogicalConnection implements FrameConnection {
       return;
     }
     try {
-      route(type, Wire.body(frame), frame, l);
+      int len = frame.readableBytes();
+      route(type, Wire.body(frame, trailerRoom(type)), len, frame, l);
     } finally {
       frame.release();
     }
   }
 
-  /** Hands a body to the session as a frame. Loop. */
-  final void deliver(byte[] body) {
+  /** Hands a bare frame to the session. Loop. */
+  final void deliver(byte[] frame) {
+    deliver(frame, frame.length);
+  }
+
+  /** Hands the frame of a delivery to the session. Loop. */
+  final void deliver(BrokerLink.Delivery d) {
+    deliver(d.body, d.len);
+  }
+
+  /** Hands the frame in the first {@code len} bytes of {@code body} to the session. Loop. */
+  final void deliver(byte[] body, int len) {
     FrameListener l = listener;
     if (l == null || closed) {
       return;
     }
-    ByteBuf f = Wire.frame(body);
+    ByteBuf f = Wire.frame(body, len);
     try {
       l.onFrame(f);
       l.onReadComplete();

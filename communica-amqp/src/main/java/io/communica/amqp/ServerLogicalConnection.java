@@ -11,7 +11,6 @@ import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.collection.IntObjectHashMap;
-import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -28,7 +27,6 @@ final class ServerLogicalConnection extends LogicalConnection {
   final long epoch;
   final String clientQueue;
   private final boolean announce;
-  private final Map<String, Object> headers;
 
   // loop-confined
   private @Nullable Throwable closeCause;
@@ -44,7 +42,6 @@ final class ServerLogicalConnection extends LogicalConnection {
     this.epoch = epoch;
     this.clientQueue = transport.names.clientQueue(clientId);
     this.announce = announce;
-    this.headers = Map.of(Wire.H_EPOCH, epoch);
   }
 
   boolean isOpen() {
@@ -56,7 +53,7 @@ final class ServerLogicalConnection extends LogicalConnection {
   void onRequest(Delivery d) {
     if (transport.inbox.admit(d)) {
       requests.put(Wire.id(d.body), d);
-      deliver(d.body);
+      deliver(d);
     }
   }
 
@@ -67,7 +64,7 @@ final class ServerLogicalConnection extends LogicalConnection {
    */
   void onStream(Delivery d) {
     if (transport.inbox.admit(d)) {
-      deliver(d.body);
+      deliver(d);
       transport.inbox.done(d);
     }
   }
@@ -75,22 +72,22 @@ final class ServerLogicalConnection extends LogicalConnection {
   void onMessage(Delivery d) {
     if (transport.inbox.admit(d)) {
       Wire.setId(d.body, transport.inbox.token(d, this));
-      deliver(d.body);
+      deliver(d);
     }
   }
 
-  void onCancel(byte[] body) {
-    Delivery request = requests.remove(Wire.id(body));
+  void onCancel(Delivery d) {
+    Delivery request = requests.remove(Wire.id(d.body));
     if (request != null) {
       transport.inbox.done(request); // the requester gave up: nobody needs it again
     }
-    deliver(body);
+    deliver(d);
   }
 
   void answerHello() {
     byte[] w = transport.welcome;
     if (w != null) {
-      publish(w, CONTROL, null, null);
+      publish(w, w.length, CONTROL, null, null); // sealed into a copy
     }
   }
 
@@ -101,24 +98,29 @@ final class ServerLogicalConnection extends LogicalConnection {
   // ---------------------------------------------------------------- outbound
 
   @Override
-  void route(int type, byte[] body, ByteBuf frame, @Nullable WriteListener l) {
+  int trailerRoom(int type) {
+    return Wire.TRAILER;
+  }
+
+  @Override
+  void route(int type, byte[] body, int len, ByteBuf frame, @Nullable WriteListener l) {
     if (type == FrameType.REFUSE) {
       refusal = ControlFrames.text(frame);
     }
     switch (type) {
       case FrameType.WELCOME -> {
-        Wire.patchLimits(body);
-        transport.welcome = body;
+        Wire.patchLimits(body, len);
+        transport.welcome = java.util.Arrays.copyOf(body, len);
         if (announce) {
-          publish(body, CONTROL, null, null);
+          publish(body, len, CONTROL, null, null);
         }
       }
       case FrameType.REFUSE -> {
         if (!transport.closing) {
-          publish(body, CONTROL, null, null);
+          publish(body, len, CONTROL, null, null);
         }
       }
-      case FrameType.CANCEL -> publish(body, CONTROL, null, null);
+      case FrameType.CANCEL -> publish(body, len, CONTROL, null, null);
       case FrameType.RESPONSE, FrameType.ERROR -> {
         Delivery request = requests.remove(Wire.id(body));
         String replyTo = request == null ? null : request.props.getReplyTo();
@@ -127,15 +129,16 @@ final class ServerLogicalConnection extends LogicalConnection {
         boolean direct = replyTo != null && replyTo.startsWith(BrokerLink.DIRECT_REPLY_TO);
         publish(
             body,
-            TRANSIENT,
+            len,
+            REPLY,
             direct ? replyTo : clientQueue,
             null,
             request == null ? null : () -> transport.inbox.done(request));
       }
       case FrameType.REQUEST, FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL,
           FrameType.NEXT, FrameType.COMPLETE, FrameType.REQUEST_N ->
-          publish(body, TRANSIENT, l, null);
-      case FrameType.MESSAGE -> publish(body, PERSISTENT, l, null);
+          publish(body, len, TRANSIENT, l, null);
+      case FrameType.MESSAGE -> publish(body, len, PERSISTENT, l, null);
       default -> {
         // CLOSE: a server process going away does not close the client's connection to the
         // address (others may serve it); PONG: pings are answered by the transports
@@ -149,29 +152,33 @@ final class ServerLogicalConnection extends LogicalConnection {
   private static final int PERSISTENT = 0;
   private static final int TRANSIENT = 1;
   private static final int CONTROL = 2;
+  /** A reply: transient, without reply-to (the client does not answer a reply). */
+  private static final int REPLY = 3;
 
   private void publish(
-      byte[] body, int kind, @Nullable WriteListener l, @Nullable Runnable afterConfirm) {
-    publish(body, kind, clientQueue, l, afterConfirm);
+      byte[] body, int len, int kind, @Nullable WriteListener l, @Nullable Runnable afterConfirm) {
+    publish(body, len, kind, clientQueue, l, afterConfirm);
   }
 
   private void publish(
       byte[] body,
+      int len,
       int kind,
       String to,
       @Nullable WriteListener l,
       @Nullable Runnable afterConfirm) {
-    String id = transport.ids.next();
     transport.link.publish(
         new Out(
             "",
             to,
             to == clientQueue,
-            kind == PERSISTENT
-                ? Wire.persistent(id, headers, transport.processQueue)
-                : Wire.transientProps(
-                    id, headers, transport.processQueue, kind == CONTROL ? transport.expiration : null),
-            body,
+            switch (kind) {
+              case PERSISTENT -> transport.persistentProps;
+              case CONTROL -> transport.controlProps;
+              case REPLY -> Wire.REPLY;
+              default -> transport.transientProps;
+            },
+            Wire.seal(body, len, transport.ids.next(), epoch, null),
             l,
             afterConfirm));
   }

@@ -6,23 +6,37 @@ import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
  * How frames travel as AMQP messages. The body is the frame as it crosses the {@code
- * FrameConnection}, without length prefix (the message has its own length). Properties: {@code app-id}
- * {@value #APP_ID} marks communica's publishers, {@code message-id} is unique per publish (for
- * recognising redeliveries), {@code reply-to} names the sending server process's queue, and
- * headers carry the client id, the epoch of the client's logical connection and, on what a
- * client sends, its HELLO frame, so that any server process can take the client on.
+ * FrameConnection}, without length prefix (the message has its own length), followed by a trailer:
+ *
+ * <pre>
+ * frame (F bytes) | HELLO (H bytes) | message id (u64) | epoch (u64) | H (u16) | wire version (u8, 1)
+ * </pre>
+ *
+ * The message id is unique per publish (a publisher counts up from a random start), for
+ * recognising redeliveries and republished messages; the epoch is that of the client's logical
+ * connection; the HELLO is the client's HELLO frame
+ * (without length prefix), carried by everything a client sends to server processes except the
+ * HELLO itself, so that any server process can take the client on; the client id is read from it.
+ * What server processes send has no HELLO ({@code H = 0}). Properties: {@code app-id} {@value
+ * #APP_ID} marks communica's publishers, {@code reply-to} names the sending server process's queue;
+ * they are the same for every message of a kind, so each publisher builds them once. Before wire
+ * version 1 the message id was the {@code message-id} property and the epoch, client id and HELLO
+ * travelled in the headers table, which amqp-client encodes and parses field by field on every
+ * message.
  */
 final class Wire {
 
   static final String APP_ID = "communica";
-  static final String H_CLIENT = "communica-client";
-  static final String H_EPOCH = "communica-epoch";
-  static final String H_HELLO = "communica-hello";
+
+  /** The last byte of every body. */
+  static final int VERSION = 1;
+
+  /** The trailer without its HELLO: message id, epoch, HELLO length, version. */
+  static final int TRAILER = 19;
 
   // offsets in a body (a frame)
   static final int B_TYPE = FrameHeader.OFF_TYPE;
@@ -32,14 +46,83 @@ final class Wire {
 
   private Wire() {}
 
-  /** The body of a frame; the frame is left to the caller. */
+  /** The frame alone as a byte array; the frame is left to the caller. */
   static byte[] body(ByteBuf frame) {
     return ByteBufUtil.getBytes(frame, frame.readerIndex(), frame.readableBytes(), false);
   }
 
-  /** The frame of a body, without a copy. */
-  static ByteBuf frame(byte[] body) {
-    return Unpooled.wrappedBuffer(body);
+  /**
+   * A copy of the frame with {@code room} bytes after it for the trailer ({@link #seal}); the frame
+   * is left to the caller.
+   */
+  static byte[] body(ByteBuf frame, int room) {
+    int n = frame.readableBytes();
+    byte[] b = new byte[n + room];
+    frame.getBytes(frame.readerIndex(), b, 0, n);
+    return b;
+  }
+
+  /** The frame of the first {@code len} bytes of a body, without a copy. */
+  static ByteBuf frame(byte[] body, int len) {
+    return Unpooled.wrappedBuffer(body, 0, len);
+  }
+
+  /**
+   * The body to publish for the frame in the first {@code len} bytes of {@code body}: the trailer
+   * written in place when {@code body} has exactly the room for it, else a new array.
+   */
+  static byte[] seal(byte[] body, int len, long messageId, long epoch, byte @Nullable [] hello) {
+    int h = hello == null ? 0 : hello.length;
+    byte[] b = body.length == len + h + TRAILER ? body : java.util.Arrays.copyOf(body, len + h + TRAILER);
+    int at = len;
+    if (h > 0) {
+      System.arraycopy(hello, 0, b, at, h);
+      at += h;
+    }
+    setLong(b, at, messageId);
+    setLong(b, at + 8, epoch);
+    b[at + 16] = (byte) (h >>> 8);
+    b[at + 17] = (byte) h;
+    b[at + 18] = (byte) VERSION;
+    return b;
+  }
+
+  /** A sealed copy of a bare frame. */
+  static byte[] sealed(byte[] frame, long messageId, long epoch, byte @Nullable [] hello) {
+    return seal(frame, frame.length, messageId, epoch, hello);
+  }
+
+  /** The length of the frame in a body, or -1 when the body has no valid trailer. */
+  static int frameLength(byte[] body) {
+    int n = body.length;
+    if (n < TRAILER + B_HEADER || (body[n - 1] & 0xff) != VERSION) {
+      return -1;
+    }
+    int h = helloLength(body);
+    int len = n - TRAILER - h;
+    return len >= B_HEADER ? len : -1;
+  }
+
+  /** The message id of a body with a valid trailer. */
+  static long messageId(byte[] body) {
+    return getLong(body, body.length - TRAILER);
+  }
+
+  /** The epoch of a body with a valid trailer. */
+  static long epoch(byte[] body) {
+    return getLong(body, body.length - TRAILER + 8);
+  }
+
+  /** The length of the HELLO in a body's trailer (0: none). */
+  static int helloLength(byte[] body) {
+    int n = body.length;
+    return (body[n - 3] & 0xff) << 8 | (body[n - 2] & 0xff);
+  }
+
+  /** A copy of the HELLO in a body's trailer, or null when it has none. */
+  static byte @Nullable [] hello(byte[] body, int len) {
+    int h = helloLength(body);
+    return h == 0 ? null : java.util.Arrays.copyOfRange(body, len, len + h);
   }
 
   static int type(byte[] body) {
@@ -77,6 +160,15 @@ final class Wire {
     b[at + 3] = (byte) v;
   }
 
+  private static void setLong(byte[] b, int at, long v) {
+    setInt(b, at, (int) (v >>> 32));
+    setInt(b, at + 4, (int) v);
+  }
+
+  private static long getLong(byte[] b, int at) {
+    return (long) getInt(b, at) << 32 | (getInt(b, at + 4) & 0xffffffffL);
+  }
+
   private static int getInt(byte[] b, int at) {
     return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
   }
@@ -86,8 +178,8 @@ final class Wire {
    * ({@link AmqpConnector#MAX_BODY}), and frames unlimited, because each message travels whole in
    * one AMQP message: fragments could be taken by different server processes.
    */
-  static void patchLimits(byte[] body) {
-    if (body.length < B_HEADER + 8) {
+  static void patchLimits(byte[] body, int len) {
+    if (len < B_HEADER + 8) {
       return;
     }
     int max = getInt(body, B_HEADER);
@@ -100,15 +192,23 @@ final class Wire {
 
   /** The client id of a HELLO body, or null when the body is not a well-formed HELLO. */
   static @Nullable String helloClientId(byte[] hello) {
-    int at = B_HEADER + 12;
-    if (hello.length < at + 2 || type(hello) != FrameType.HELLO || routeLength(hello) != 0) {
+    return helloClientId(hello, 0, hello.length);
+  }
+
+  /** The client id of the HELLO at {@code off} (of {@code n} bytes) in {@code b}, or null. */
+  static @Nullable String helloClientId(byte[] b, int off, int n) {
+    int at = off + B_HEADER + 12;
+    int end = off + n;
+    if (n < B_HEADER + 14
+        || (b[off + B_TYPE] & 0xff) != FrameType.HELLO
+        || ((b[off + B_ROUTE_LEN] & 0xff) << 8 | (b[off + B_ROUTE_LEN + 1] & 0xff)) != 0) {
       return null;
     }
-    int len = (hello[at] & 0xff) << 8 | (hello[at + 1] & 0xff);
-    if (len == 0 || len > 256 || at + 2 + len > hello.length) {
+    int len = (b[at] & 0xff) << 8 | (b[at + 1] & 0xff);
+    if (len == 0 || len > 256 || at + 2 + len > end) {
       return null;
     }
-    return new String(hello, at + 2, len, java.nio.charset.StandardCharsets.UTF_8);
+    return new String(b, at + 2, len, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   static int routeLength(byte[] body) {
@@ -119,16 +219,14 @@ final class Wire {
    * Why a delivery cannot be a communica frame (it is then dead-lettered), or null. Checks the
    * publisher mark, the message id and the frame header; the session checks the rest.
    */
-  static @Nullable String malformed(AMQP.BasicProperties p, byte[] body) {
+  static @Nullable String malformed(AMQP.BasicProperties p, byte[] body, int len) {
     if (!APP_ID.equals(p.getAppId())) {
       return "not from a communica publisher (app-id "
           + (p.getAppId() == null ? "missing" : "'" + p.getAppId() + "'") + ")";
     }
-    if (p.getMessageId() == null) {
-      return "no message-id";
-    }
-    if (body.length < B_HEADER) {
-      return "body of " + body.length + " bytes is shorter than a frame header";
+    if (len < 0) {
+      return "body of " + body.length + " bytes does not end with a frame and a trailer of wire version "
+          + VERSION;
     }
     if (body.length > AmqpConnector.MAX_BODY) {
       return "body of " + body.length + " bytes is larger than " + AmqpConnector.MAX_BODY;
@@ -147,30 +245,10 @@ final class Wire {
       }
     }
     int routeLen = routeLength(body);
-    if (B_HEADER + routeLen > body.length) {
+    if (B_HEADER + routeLen > len) {
       return "route length " + routeLen + " runs past the end of the frame";
     }
-    if (epoch(p) == null) {
-      return "no " + H_EPOCH + " header";
-    }
     return null;
-  }
-
-  static @Nullable Long epoch(AMQP.BasicProperties p) {
-    Map<String, Object> h = p.getHeaders();
-    return h != null && h.get(H_EPOCH) instanceof Long l ? l : null;
-  }
-
-  static @Nullable String clientId(AMQP.BasicProperties p) {
-    Map<String, Object> h = p.getHeaders();
-    Object v = h == null ? null : h.get(H_CLIENT);
-    // strings arrive as amqp-client's LongString
-    return v == null ? null : v.toString();
-  }
-
-  static byte @Nullable [] hello(AMQP.BasicProperties p) {
-    Map<String, Object> h = p.getHeaders();
-    return h != null && h.get(H_HELLO) instanceof byte[] b ? b : null;
   }
 
   /**
@@ -179,16 +257,16 @@ final class Wire {
    * connections and restarted peers, but a request lives only as long as its timeout, and making
    * them persistent would cost a disk write per request and per reply.
    */
-  static AMQP.BasicProperties persistent(
-      String messageId, Map<String, Object> headers, @Nullable String replyTo) {
+  static AMQP.BasicProperties persistent(@Nullable String replyTo) {
     return new AMQP.BasicProperties.Builder()
         .appId(APP_ID)
-        .messageId(messageId)
         .deliveryMode(2)
-        .headers(headers)
         .replyTo(replyTo)
         .build();
   }
+
+  /** The properties of a reply from a server process: transient, no reply-to. */
+  static final AMQP.BasicProperties REPLY = transientProps(null, null);
 
   /**
    * Transient properties (delivery mode 1): requests, replies, and control frames (handshake,
@@ -196,29 +274,25 @@ final class Wire {
    * peer that is gone.
    */
   static AMQP.BasicProperties transientProps(
-      String messageId,
-      Map<String, Object> headers,
-      @Nullable String replyTo,
-      @Nullable String expiration) {
+      @Nullable String replyTo, @Nullable String expiration) {
     return new AMQP.BasicProperties.Builder()
         .appId(APP_ID)
-        .messageId(messageId)
         .deliveryMode(1)
-        .headers(headers)
         .replyTo(replyTo)
         .expiration(expiration)
         .build();
   }
 
-  /** Message ids of one publisher: a random prefix and a counter. Loop confined. */
+  /**
+   * Message ids of one publisher: counting up from a random start, so that the ids of different
+   * publishers do not meet (two publishers' ranges overlap only if their random starts lie within
+   * the number of messages they send of each other). Loop confined.
+   */
   static final class MessageIds {
-    private final String prefix =
-        Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36)
-            + ".";
-    private long next;
+    private long next = java.util.concurrent.ThreadLocalRandom.current().nextLong();
 
-    String next() {
-      return prefix + Long.toString(++next, 36);
+    long next() {
+      return ++next;
     }
   }
 }

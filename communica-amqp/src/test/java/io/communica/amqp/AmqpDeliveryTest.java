@@ -91,14 +91,10 @@ class AmqpDeliveryTest {
       ch.basicPublish("", names.addressQueue, null, "hello".getBytes(StandardCharsets.UTF_8));
       // communica's mark, garbage body
       ch.basicPublish("", names.addressQueue, props("m1", Map.of()), new byte[] {9, 9, 9});
-      // a well-formed request without the client headers
+      // a well-formed request without the trailer (epoch, HELLO)
       ch.basicPublish("", names.addressQueue, props("m2", Map.of()), frameBody);
-      // headers, but no HELLO to take the client on
-      ch.basicPublish(
-          "",
-          names.addressQueue,
-          props("m3", Map.of(Wire.H_CLIENT, "intruder", Wire.H_EPOCH, 1L)),
-          frameBody);
+      // a trailer, but no HELLO to take the client on
+      ch.basicPublish("", names.addressQueue, props("m3", Map.of()), Wire.sealed(frameBody, 7L, 1L, null));
       List<String> reasons = new ArrayList<>();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
       while (reasons.size() < 4 && System.nanoTime() < deadline) {
