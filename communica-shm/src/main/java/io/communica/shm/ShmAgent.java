@@ -255,16 +255,20 @@ final class ShmAgent implements Runnable {
 
   /**
    * Runs a task of {@code c}'s session on the loop, after the tasks handed over before it: on the
-   * calling thread when no task waits and nobody is the loop (the agent is between turns or
-   * asleep), else on the agent. A request written on the sender's thread so goes into the ring
-   * without a hand-over and without waking the agent. With {@code spin}, a task that wrote a
+   * calling thread when no task waits and nobody is the loop, and the agent sleeps (or spins: under
+   * {@code spin}), else on the agent. A request written on the sender's thread so goes into the
+   * ring without waking the agent; an agent awake takes tasks from a queue, several per turn, and
+   * writes their frames as one batch (fire-and-forget from a sending thread). With {@code spin}, a task that wrote a
    * request then polls {@code c}'s inbound ring for up to {@value #INLINE_POLL_NANOS} ns, so that
    * a blocking caller usually finds its reply completed before it would park (the peer spins
    * too), as the ring floor's caller does; every reply read meanwhile is delivered here, as the
    * agent would.
    */
   void execute(ShmConnection c, Runnable task) {
-    if (!tasks.isEmpty() || owner.get() != null || !tryEnter()) {
+    if ((mode != ShmConnector.Idle.SPIN && !sleeping)
+        || !tasks.isEmpty()
+        || owner.get() != null
+        || !tryEnter()) {
       execute(task);
       return;
     }
