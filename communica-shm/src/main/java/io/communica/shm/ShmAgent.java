@@ -1,5 +1,7 @@
 package io.communica.shm;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -11,8 +13,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicReference;
-import io.netty.buffer.ByteBuf;
-import io.netty.util.concurrent.FastThreadLocalThread;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * one byte on its socket, so a sleeping agent wakes as soon as there is work, and an idle one costs
  * a wake-up a second. A task from another thread wakes it through the selector. The sockets also
  * tell when a peer process ends: the kernel closes them.
+ *
+ * <p>The connections' loop is whoever holds the agent's owner flag ({@link #inAgent()}): the
+ * agent during a turn, or a sending thread that runs a session's task itself while the agent
+ * sleeps or spins ({@link #execute(ShmConnection, Runnable)}). Everything the agent keeps for its
+ * connections (their list, the staged batch, the reused read buffer) is the owner's.
  */
 final class ShmAgent implements Runnable {
 
@@ -258,11 +263,11 @@ final class ShmAgent implements Runnable {
    * calling thread when no task waits and nobody is the loop, and the agent sleeps (or spins: under
    * {@code spin}), else on the agent. A request written on the sender's thread so goes into the
    * ring without waking the agent; an agent awake takes tasks from a queue, several per turn, and
-   * writes their frames as one batch (fire-and-forget from a sending thread). With {@code spin}, a task that wrote a
-   * request then polls {@code c}'s inbound ring for up to {@value #INLINE_POLL_NANOS} ns, so that
-   * a blocking caller usually finds its reply completed before it would park (the peer spins
-   * too), as the ring floor's caller does; every reply read meanwhile is delivered here, as the
-   * agent would.
+   * writes their frames as one batch (fire-and-forget from a sending thread). With {@code spin}, a
+   * task that wrote a request then polls {@code c}'s inbound ring for up to {@value
+   * #INLINE_POLL_NANOS} ns, so that a blocking caller usually finds its reply completed before it
+   * would park (the peer spins too), as the ring floor's caller does; every reply read meanwhile
+   * is delivered here, as the agent would.
    */
   void execute(ShmConnection c, Runnable task) {
     if ((mode != ShmConnector.Idle.SPIN && !sleeping)

@@ -502,6 +502,19 @@ final class ShmConnection implements FrameConnection, MessageHandler {
     return false;
   }
 
+  /** Loop, for tests: one raw record of {@code type} into the ring (a peer that breaks the rules). */
+  void writeRecord(int type, byte[] content) {
+    commitStaged();
+    int at = outbound.tryClaim(type, content.length);
+    if (at < 0) {
+      throw new IllegalStateException("the ring is full");
+    }
+    outBuffer.putBytes(at, content);
+    outbound.commit(at);
+    wrote = true;
+    flush();
+  }
+
   /** Moves waiting frames into the ring as far as it has room; returns the records written. */
   private int drainPending() {
     int work = 0;
