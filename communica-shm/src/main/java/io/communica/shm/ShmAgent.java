@@ -262,7 +262,7 @@ final class ShmAgent implements Runnable {
    * Runs a task of {@code c}'s session on the loop, after the tasks handed over before it: on the
    * calling thread when no task waits and nobody is the loop, and the agent sleeps (or spins: under
    * {@code spin}), else on the agent. A request written on the sender's thread so goes into the
-   * ring without waking the agent; an agent awake takes tasks from a queue, several per turn, and
+   * ring before the agent is woken (it is then, for the reply); an agent awake takes tasks from a queue, several per turn, and
    * writes their frames as one batch (fire-and-forget from a sending thread). With {@code spin}, a
    * task that wrote a request then polls {@code c}'s inbound ring for up to {@value
    * #INLINE_POLL_NANOS} ns, so that a blocking caller usually finds its reply completed before it
@@ -277,15 +277,23 @@ final class ShmAgent implements Runnable {
       execute(task);
       return;
     }
+    boolean request;
     try {
       task.run();
       commitStage();
-      if (mode == ShmConnector.Idle.SPIN && c.takeWroteRequest()) {
+      request = c.takeWroteRequest();
+      if (request && mode == ShmConnector.Idle.SPIN) {
         pollFor(c);
         commitStage();
+        return;
       }
     } finally {
       exit();
+    }
+    if (request) {
+      // the request is out without waiting for the agent; wake it now, so that it wakes while
+      // the request travels and spins when the reply comes, rather than being woken by the reply
+      selector.wakeup();
     }
   }
 
