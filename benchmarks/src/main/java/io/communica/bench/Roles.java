@@ -261,7 +261,9 @@ final class Roles {
     } else if (c.kind() == BenchCase.Kind.STREAM) {
       client.startStream(payload, meter);
     } else {
-      Backlog backlog = new Backlog(Backlog.DEFAULT_BYTES, c.payload(), client, meter);
+      Backlog backlog =
+          new Backlog(
+              Backlog.DEFAULT_BYTES, c.payload(), client, meter, c.transport().equals("udp"));
       sender =
           new Thread(
               () -> {

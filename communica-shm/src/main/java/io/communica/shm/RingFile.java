@@ -17,7 +17,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *
  * <pre>
  *   0  u64 magic "CMCSHM01"
- *   8  u32 layout version (1)
+ *   8  u32 layout version (2: BATCH records)
  *  12  u32 ring capacity C (a power of two)
  *  16  u64 client pid
  *  24  u64 server pid (set by the server when it accepts)
@@ -32,7 +32,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 final class RingFile {
 
   static final long MAGIC = 0x434d4353484d3031L; // "CMCSHM01"
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   static final int HEADER = 384;
   private static final int OFF_VERSION = 8;
   private static final int OFF_CAPACITY = 12;

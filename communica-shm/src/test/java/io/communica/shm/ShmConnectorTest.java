@@ -19,6 +19,8 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -239,6 +241,87 @@ class ShmConnectorTest {
     assertThat(types).containsExactly(FrameType.CLOSE); // the server said why
     SimpleClient good = add(SimpleClient.builder(c).start());
     assertThat(good.request("fine", String.class).block(TIMEOUT)).isEqualTo("echo:fine");
+  }
+
+  @Test
+  void aBatchRecordThatDoesNotAddUpClosesItsConnectionAndTheServerServesOthers() throws Exception {
+    ShmConnector c = fresh();
+    echoServer(c);
+    CountDownLatch closed = new CountDownLatch(1);
+    List<Integer> types = Collections.synchronizedList(new ArrayList<>());
+    FrameConnection raw =
+        c.connect(
+                new TransportOptions(1 << 20, Duration.ofSeconds(5)),
+                conn ->
+                    new FrameListener() {
+                      @Override
+                      public void onFrame(ByteBuf frame) {
+                        types.add(FrameHeader.type(frame));
+                      }
+
+                      @Override
+                      public void onReadComplete() {}
+
+                      @Override
+                      public void onWritable() {}
+
+                      @Override
+                      public void onProtocolError(String reason) {}
+
+                      @Override
+                      public void onClosed(@Nullable Throwable cause) {
+                        closed.countDown();
+                      }
+                    })
+            .block(TIMEOUT);
+    // one frame of 100 bytes announced, 20 present: the reader must not read past the record
+    ByteBuffer batch = ByteBuffer.allocate(24).order(ByteOrder.nativeOrder());
+    batch.putInt(100);
+    raw.execute(() -> ((ShmConnection) raw).writeRecord(ShmConnection.BATCH, batch.array()));
+    assertThat(closed.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(types).containsExactly(FrameType.CLOSE); // the server said why
+    SimpleClient good = add(SimpleClient.builder(c).start());
+    assertThat(good.request("fine", String.class).block(TIMEOUT)).isEqualTo("echo:fine");
+  }
+
+  @Test
+  void underSpinBlockingCallersFromManyThreadsGetTheirOwnReplies() throws Exception {
+    // under spin a caller's thread writes its request and polls for the reply itself when nobody
+    // else is the loop, else the agent does: eight threads contend for it, one connection
+    ShmConnector c = fresh().idle(ShmConnector.Idle.SPIN);
+    echoServer(c);
+    SimpleClient client = add(SimpleClient.builder(c).start());
+    int threads = 8;
+    int each = 300;
+    List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger answered = new AtomicInteger();
+    List<Thread> started = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int n = t;
+      Thread th =
+          new Thread(
+              () -> {
+                try {
+                  for (int i = 0; i < each; i++) {
+                    String m = n + "-" + i;
+                    String reply = client.request(m, String.class).block(TIMEOUT);
+                    if (!("echo:" + m).equals(reply)) {
+                      throw new AssertionError("request " + m + " got " + reply);
+                    }
+                    answered.incrementAndGet();
+                  }
+                } catch (Throwable e) {
+                  errors.add(e);
+                }
+              });
+      th.start();
+      started.add(th);
+    }
+    for (Thread th : started) {
+      th.join(TIMEOUT.toMillis() * 2);
+    }
+    assertThat(errors).isEmpty();
+    assertThat(answered.get()).isEqualTo(threads * each);
   }
 
   @Test

@@ -90,12 +90,17 @@ abstract class DatagramConnection implements FrameConnection {
       refuseTooLarge(frame, written);
       return;
     }
-    InetSocketAddress to = recipient();
-    channel.write(to == null ? frame : new DatagramPacket(frame, to), channel.voidPromise());
+    transmit(frame);
     Datagrams.SENT.increment();
     if (written != null) {
       written.onWritten(null);
     }
+  }
+
+  /** Hands one datagram to the socket (through the channel, flushed by {@link #flush()}). */
+  void transmit(ByteBuf frame) {
+    InetSocketAddress to = recipient();
+    channel.write(to == null ? frame : new DatagramPacket(frame, to), channel.voidPromise());
   }
 
   private void refuseTooLarge(ByteBuf frame, @Nullable WriteListener written) {

@@ -16,14 +16,26 @@ public final class Backlog {
   private final long limit;
   private final BenchClient control;
   private final Meter meter;
+  private final boolean lossy;
   private long sent;
   private long received;
 
   /** A backlog of {@code bytes} worth of {@code payload}-byte messages (at least 256 messages). */
   public Backlog(long bytes, int payload, BenchClient control, Meter meter) {
+    this(bytes, payload, control, meter, false);
+  }
+
+  /**
+   * A backlog as above; {@code lossy} for a transport that may drop messages (UDP): when the
+   * backlog is full and the server's count stopped moving, what is still missing was lost and no
+   * longer holds the sender back. Without it a datagram sender stalled for good once a backlog's
+   * worth of messages was lost, and the figure said how soon that happened.
+   */
+  public Backlog(long bytes, int payload, BenchClient control, Meter meter, boolean lossy) {
     this.limit = Math.max(256, bytes / Math.max(1, payload));
     this.control = control;
     this.meter = meter;
+    this.lossy = lossy;
   }
 
   /** The most messages the backlog holds. */
@@ -44,7 +56,11 @@ public final class Backlog {
       if (meter.stopped()) {
         return 0;
       }
+      long before = received;
       received = control.serverSnapshot().count();
+      if (lossy && received == before) {
+        received = sent; // nothing arrived since the last look: the rest was lost
+      }
       if (limit - (sent - received) <= 0) {
         LockSupport.parkNanos(20_000);
       }

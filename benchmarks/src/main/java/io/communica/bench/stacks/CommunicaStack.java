@@ -277,11 +277,15 @@ final class CommunicaStack implements Stack {
 
     @Override
     public Snapshot serverSnapshot() {
-      // a datagram transport loses a request or its reply now and then: ask again after a second
+      // a datagram transport loses a request or its reply now and then, most often while the
+      // fire-and-forget sender floods the server's socket and waits for this count: ask again
+      // soon (a second per lost count held a UDP sender back most of the window)
+      boolean datagrams = address.startsWith("udp:");
+      Duration timeout = datagrams ? Duration.ofMillis(50) : Duration.ofSeconds(1);
       byte[] reply =
           control
-              .request(Stack.CONTROL, byte[].class, Duration.ofSeconds(1))
-              .retry(30)
+              .request(Stack.CONTROL, byte[].class, timeout)
+              .retry(datagrams ? 600 : 30)
               .block(Duration.ofSeconds(35));
       if (reply == null) {
         throw new IllegalStateException("empty snapshot reply");
