@@ -82,10 +82,16 @@ final class Report {
             .append(", ")
             .append(BenchCase.size(size))
             .append(" payload\n\n");
-        throughputTable(sb, r, stacks, transport, size);
-        latencyTable(sb, r, stacks, transport, size);
-        cpuTable(sb, r, stacks, transport, size);
-        othersTable(sb, r, stacks, transport, size);
+        // only the stacks that ran here: a column of dashes says nothing
+        List<String> here =
+            stacks.stream()
+                .filter(st -> r.summary().stream().anyMatch(c -> c.stack().equals(st)
+                    && c.transport().equals(transport) && c.payload() == size))
+                .toList();
+        throughputTable(sb, r, here, transport, size);
+        latencyTable(sb, r, here, transport, size);
+        cpuTable(sb, r, here, transport, size);
+        othersTable(sb, r, here, transport, size);
       }
     }
     Goals.table(sb, r);
@@ -441,8 +447,19 @@ final class Report {
     sb.append('\n');
   }
 
+  /**
+   * The workloads run on this transport and payload, memory modes aside: the default ones in table
+   * order, then the others ({@code flat256}, {@code tp4}, {@code stream}) as they were run.
+   */
   private static List<String> modesRun(RunResults r, String transport, int payload) {
-    return BenchCase.MODES.stream().filter(m -> has(r, transport, payload, m)).toList();
+    Set<String> modes = new LinkedHashSet<>();
+    BenchCase.MODES.stream().filter(m -> has(r, transport, payload, m)).forEach(modes::add);
+    r.summary().stream()
+        .filter(c -> c.transport().equals(transport) && c.payload() == payload)
+        .map(CaseResult::mode)
+        .filter(m -> !BenchCase.isMemory(m))
+        .forEach(modes::add);
+    return List.copyOf(modes);
   }
 
   private static boolean has(RunResults r, String transport, int payload, String mode) {
