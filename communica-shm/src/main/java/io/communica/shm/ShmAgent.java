@@ -1,5 +1,6 @@
 package io.communica.shm;
 
+import io.communica.core.frame.HeapFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.communica.shm;
 
+import io.communica.core.frame.HeapFrames;
 import io.communica.core.frame.FrameException;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;

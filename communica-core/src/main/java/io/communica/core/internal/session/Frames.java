@@ -4,15 +4,13 @@ import io.communica.core.frame.MetadataCodec;
 import io.communica.core.Payload;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameBatch;
+import io.communica.core.frame.HeapFrames;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.LengthCodec;
 import io.communica.core.internal.remote.Arguments;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.AbstractByteBufAllocator;
-import io.netty.buffer.UnpooledByteBufAllocator;
-import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -92,38 +90,7 @@ public final class Frames {
    * threads when the loop releases it; a small frame on the heap costs an array from the thread's
    * allocation buffer, and the loop copies it into its write batch either way.
    */
-  private static final ByteBufAllocator CALLER_HEAP =
-      new AbstractByteBufAllocator(false) {
-        @Override
-        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-          return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
-        }
-
-        @Override
-        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-          return UnpooledByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity);
-        }
-
-        @Override
-        public boolean isDirectBufferPooled() {
-          return false;
-        }
-
-        @Override
-        public ByteBuf ioBuffer() {
-          return heapBuffer();
-        }
-
-        @Override
-        public ByteBuf ioBuffer(int initialCapacity) {
-          return heapBuffer(initialCapacity);
-        }
-
-        @Override
-        public ByteBuf ioBuffer(int initialCapacity, int maxCapacity) {
-          return heapBuffer(initialCapacity, maxCapacity);
-        }
-      };
+  private static final ByteBufAllocator CALLER_HEAP = HeapFrames.INSTANCE;
 
   /**
    * The allocator for a frame carrying {@code value}, encoded on the calling thread: {@code

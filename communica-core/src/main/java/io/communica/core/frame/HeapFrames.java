@@ -1,4 +1,4 @@
-package io.communica.shm;
+package io.communica.core.frame;
 
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
@@ -7,16 +7,19 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.buffer.UnpooledHeapByteBuf;
 
 /**
- * The allocator of shared-memory connections: heap buffers, for every kind of buffer the session
- * asks for. A frame written is copied into the ring at once and released, and a frame read is
- * copied out of it; a small heap buffer costs an array from the thread's allocation buffer, where
- * Netty's pooled allocator spent a fifth of the agent's time finding and returning chunks (profile
- * of 256 requests in flight, 64 B). Only a buffer asked for as direct is direct (unpooled).
+ * An allocator of unpooled heap buffers for every kind of buffer asked for (an I/O buffer too;
+ * only one asked for as direct is direct, unpooled). For frames made where Netty's pooled
+ * allocators cost more than they save: on threads that are not event loops (they are served from
+ * shared, contended caches and the buffer goes back across threads when the loop releases it), and
+ * in transports that copy every frame into or out of their own memory at once (the shared-memory
+ * rings). A small heap buffer costs an array from the thread's allocation buffer.
+ *
+ * @since 0.3
  */
-final class HeapFrames extends AbstractByteBufAllocator {
+public final class HeapFrames extends AbstractByteBufAllocator {
 
-  static final ByteBufAllocator INSTANCE = new HeapFrames();
-
+  /** The one instance: the allocator holds no state. */
+  public static final ByteBufAllocator INSTANCE = new HeapFrames();
   private HeapFrames() {
     super(false);
   }
