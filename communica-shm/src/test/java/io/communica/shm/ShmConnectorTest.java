@@ -204,31 +204,7 @@ class ShmConnectorTest {
     echoServer(c);
     CountDownLatch closed = new CountDownLatch(1);
     List<Integer> types = Collections.synchronizedList(new ArrayList<>());
-    FrameConnection raw =
-        c.connect(
-                new TransportOptions(1 << 20, Duration.ofSeconds(5)),
-                conn ->
-                    new FrameListener() {
-                      @Override
-                      public void onFrame(ByteBuf frame) {
-                        types.add(FrameHeader.type(frame));
-                      }
-
-                      @Override
-                      public void onReadComplete() {}
-
-                      @Override
-                      public void onWritable() {}
-
-                      @Override
-                      public void onProtocolError(String reason) {}
-
-                      @Override
-                      public void onClosed(@Nullable Throwable cause) {
-                        closed.countDown();
-                      }
-                    })
-            .block(TIMEOUT);
+    FrameConnection raw = rawConnection(c, types, closed);
     raw.execute(
         () -> {
           ByteBuf frame = raw.alloc().buffer(200_000);
@@ -249,31 +225,7 @@ class ShmConnectorTest {
     echoServer(c);
     CountDownLatch closed = new CountDownLatch(1);
     List<Integer> types = Collections.synchronizedList(new ArrayList<>());
-    FrameConnection raw =
-        c.connect(
-                new TransportOptions(1 << 20, Duration.ofSeconds(5)),
-                conn ->
-                    new FrameListener() {
-                      @Override
-                      public void onFrame(ByteBuf frame) {
-                        types.add(FrameHeader.type(frame));
-                      }
-
-                      @Override
-                      public void onReadComplete() {}
-
-                      @Override
-                      public void onWritable() {}
-
-                      @Override
-                      public void onProtocolError(String reason) {}
-
-                      @Override
-                      public void onClosed(@Nullable Throwable cause) {
-                        closed.countDown();
-                      }
-                    })
-            .block(TIMEOUT);
+    FrameConnection raw = rawConnection(c, types, closed);
     // one frame of 100 bytes announced, 20 present: the reader must not read past the record
     ByteBuffer batch = ByteBuffer.allocate(24).order(ByteOrder.nativeOrder());
     batch.putInt(100);
@@ -358,5 +310,37 @@ class ShmConnectorTest {
     } catch (InterruptedException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * A connection below the session, speaking frames directly: the types of the frames it receives
+   * go to {@code types}, and {@code closed} counts down when it closes.
+   */
+  private static FrameConnection rawConnection(
+      ShmConnector c, List<Integer> types, CountDownLatch closed) {
+    return c.connect(
+            new TransportOptions(1 << 20, Duration.ofSeconds(5)),
+            conn ->
+                new FrameListener() {
+                  @Override
+                  public void onFrame(ByteBuf frame) {
+                    types.add(FrameHeader.type(frame));
+                  }
+
+                  @Override
+                  public void onReadComplete() {}
+
+                  @Override
+                  public void onWritable() {}
+
+                  @Override
+                  public void onProtocolError(String reason) {}
+
+                  @Override
+                  public void onClosed(@Nullable Throwable cause) {
+                    closed.countDown();
+                  }
+                })
+        .block(TIMEOUT);
   }
 }
