@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.DoubleFunction;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
 
@@ -119,6 +120,58 @@ final class Report {
     return String.format(Locale.ROOT, "%.1f MiB", b / (1024 * 1024));
   }
 
+  private static final String IDLE_TEXT =
+      "Bytes per idle connection (lower is better): growth of the heap after two full"
+          + " collections and of the resident set (VmRSS; heap pre-touched) from before the"
+          + " connections were opened to when the server counted them all, divided by their"
+          + " number; each connection a client of its own, as users make it.\n\n";
+
+  private static final String LONG_TEXT =
+      "Heap after two full collections at the start of the run (after the warm-up) and at its"
+          + " end, and end / start (1.00 = flat).\n\n";
+
+  /** One row of a memory table: its label, the figure of a case, and how it is written. */
+  private record MemFigure(
+      String label, ToDoubleFunction<CaseResult> value, DoubleFunction<String> format) {
+
+    static MemFigure of(
+        String label, ToDoubleFunction<CaseResult.MemoryUse> f, DoubleFunction<String> format) {
+      return new MemFigure(
+          label, c -> c.memory() == null ? 0 : f.applyAsDouble(c.memory()), format);
+    }
+  }
+
+  private static final DoubleFunction<String> RATIO3 =
+      v -> String.format(Locale.ROOT, "%.3f", v);
+
+  private static final List<MemFigure> IDLE_FIGURES =
+      List.of(
+          MemFigure.of("server heap", CaseResult.MemoryUse::serverHeapPerConnection, Report::bytes),
+          MemFigure.of("server RSS", CaseResult.MemoryUse::serverRssPerConnection, Report::bytes),
+          MemFigure.of("client heap", CaseResult.MemoryUse::clientHeapPerConnection, Report::bytes),
+          MemFigure.of("client RSS", CaseResult.MemoryUse::clientRssPerConnection, Report::bytes),
+          MemFigure.of("server heap, before", CaseResult.MemoryUse::serverHeapBefore, Report::mib),
+          MemFigure.of("server heap, after", CaseResult.MemoryUse::serverHeapAfter, Report::mib),
+          MemFigure.of("server RSS, after", CaseResult.MemoryUse::serverRssAfter, Report::mib),
+          new MemFigure(
+              "time to open them (s)",
+              CaseResult::seconds,
+              v -> String.format(Locale.ROOT, "%.1f", v)));
+
+  private static final List<MemFigure> LONG_FIGURES =
+      List.of(
+          MemFigure.of("server heap, start", CaseResult.MemoryUse::serverHeapBefore, Report::mib),
+          MemFigure.of("server heap, end", CaseResult.MemoryUse::serverHeapAfter, Report::mib),
+          MemFigure.of("server end / start", CaseResult.MemoryUse::serverHeapRatio, RATIO3),
+          MemFigure.of("client heap, start", CaseResult.MemoryUse::clientHeapBefore, Report::mib),
+          MemFigure.of("client heap, end", CaseResult.MemoryUse::clientHeapAfter, Report::mib),
+          MemFigure.of("client end / start", CaseResult.MemoryUse::clientHeapRatio, RATIO3),
+          new MemFigure("requests per second", CaseResult::opsPerSec, Report::rate),
+          new MemFigure(
+              "server GCs in the run",
+              c -> c.server().gcCount(),
+              v -> String.format(Locale.ROOT, "%.0f", v)));
+
   /** The memory modes: per idle connection, and a long run's heap at its start and end. */
   private static void memory(StringBuilder sb, RunResults r, List<String> stacks) {
     List<CaseResult> mem = r.summary().stream().filter(c -> c.memory() != null).toList();
@@ -143,48 +196,16 @@ final class Report {
             .append(BenchCase.describeMode(mode))
             .append(idle ? "" : ", " + BenchCase.size(payload))
             .append("\n\n");
-        if (idle) {
-          sb.append("Bytes per idle connection (lower is better): growth of the heap after two full")
-              .append(" collections and of the resident set (VmRSS; heap pre-touched) from before")
-              .append(" the connections were opened to when the server counted them all, divided")
-              .append(" by their number; each connection a client of its own, as users make it.\n\n");
-          header(sb, "figure", stacks);
-          memRow(sb, r, stacks, "server heap", transport, payload, mode,
-              m -> m.serverHeapPerConnection(), Report::bytes);
-          memRow(sb, r, stacks, "server RSS", transport, payload, mode,
-              m -> m.serverRssPerConnection(), Report::bytes);
-          memRow(sb, r, stacks, "client heap", transport, payload, mode,
-              m -> m.clientHeapPerConnection(), Report::bytes);
-          memRow(sb, r, stacks, "client RSS", transport, payload, mode,
-              m -> m.clientRssPerConnection(), Report::bytes);
-          memRow(sb, r, stacks, "server heap, before", transport, payload, mode,
-              m -> m.serverHeapBefore(), Report::mib);
-          memRow(sb, r, stacks, "server heap, after", transport, payload, mode,
-              m -> m.serverHeapAfter(), Report::mib);
-          memRow(sb, r, stacks, "server RSS, after", transport, payload, mode,
-              m -> m.serverRssAfter(), Report::mib);
-          row(sb, r, stacks, "time to open them (s)", transport, payload, mode,
-              CaseResult::seconds, v -> String.format(Locale.ROOT, "%.1f", v));
-        } else {
-          sb.append("Heap after two full collections at the start of the run (after the warm-up)")
-              .append(" and at its end, and end / start (1.00 = flat).\n\n");
-          header(sb, "figure", stacks);
-          memRow(sb, r, stacks, "server heap, start", transport, payload, mode,
-              m -> m.serverHeapBefore(), Report::mib);
-          memRow(sb, r, stacks, "server heap, end", transport, payload, mode,
-              m -> m.serverHeapAfter(), Report::mib);
-          memRow(sb, r, stacks, "server end / start", transport, payload, mode,
-              m -> m.serverHeapRatio(), v -> String.format(Locale.ROOT, "%.3f", v));
-          memRow(sb, r, stacks, "client heap, start", transport, payload, mode,
-              m -> m.clientHeapBefore(), Report::mib);
-          memRow(sb, r, stacks, "client heap, end", transport, payload, mode,
-              m -> m.clientHeapAfter(), Report::mib);
-          memRow(sb, r, stacks, "client end / start", transport, payload, mode,
-              m -> m.clientHeapRatio(), v -> String.format(Locale.ROOT, "%.3f", v));
-          row(sb, r, stacks, "requests per second", transport, payload, mode,
-              CaseResult::opsPerSec, Report::rate);
-          row(sb, r, stacks, "server GCs in the run", transport, payload, mode,
-              c -> c.server().gcCount(), v -> String.format(Locale.ROOT, "%.0f", v));
+        // only the stacks that ran this mode: a column of dashes says nothing
+        List<String> here =
+            stacks.stream()
+                .filter(st -> mem.stream().anyMatch(c -> c.stack().equals(st)
+                    && c.transport().equals(transport) && c.mode().equals(mode)))
+                .toList();
+        sb.append(idle ? IDLE_TEXT : LONG_TEXT);
+        header(sb, "figure", here);
+        for (MemFigure f : idle ? IDLE_FIGURES : LONG_FIGURES) {
+          row(sb, r, here, f.label(), transport, payload, mode, f.value(), f.format());
         }
         sb.append('\n');
         CaseResult c = r.find(COMMUNICA + "/" + transport + "/" + payload + "/" + mode);
@@ -249,20 +270,6 @@ final class Report {
     return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
   }
 
-  private static void memRow(
-      StringBuilder sb,
-      RunResults r,
-      List<String> stacks,
-      String label,
-      String transport,
-      int payload,
-      String mode,
-      ToDoubleFunction<CaseResult.MemoryUse> value,
-      java.util.function.DoubleFunction<String> format) {
-    row(sb, r, stacks, label, transport, payload, mode,
-        c -> c.memory() == null ? 0 : value.applyAsDouble(c.memory()), format);
-  }
-
   /** Stacks that were run, in {@link Stack#NAMES} order. */
   private static List<String> stacks(RunResults r) {
     Set<String> present = new LinkedHashSet<>(distinct(r, CaseResult::stack));
@@ -314,7 +321,7 @@ final class Report {
       int payload,
       String mode,
       ToDoubleFunction<CaseResult> value,
-      java.util.function.DoubleFunction<String> format) {
+      DoubleFunction<String> format) {
     row(sb, r, stacks, ratioColumns(stacks), label, transport, payload, mode, value, format);
   }
 
@@ -328,7 +335,7 @@ final class Report {
       int payload,
       String mode,
       ToDoubleFunction<CaseResult> value,
-      java.util.function.DoubleFunction<String> format) {
+      DoubleFunction<String> format) {
     sb.append("| ").append(label).append(" |");
     for (String st : stacks) {
       CaseResult c = r.find(st + "/" + transport + "/" + payload + "/" + mode);

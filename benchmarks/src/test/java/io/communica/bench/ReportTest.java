@@ -104,6 +104,8 @@ class ReportTest {
         .contains("server 1.030×, client 0.990× (10.00 M requests) | yes |")
         .contains("| server end / start | 1.030 | 1.060 | 0.97× |")
         .contains("server 1.200×, client 1.000× (1.00 M requests) | not judged: run too small |")
+        // a mode only communica ran has only communica's column, no column of dashes
+        .contains("| figure | communica |\n|---|---:|\n| server heap, start | 100.0 MiB |\n")
         .doesNotContain("### TCP, 64 B payload") // memory cases have their own tables only
         .doesNotContain("throughput.svg");
   }
