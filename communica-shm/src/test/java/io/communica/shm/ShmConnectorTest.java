@@ -13,6 +13,7 @@ import io.communica.core.transport.Causes;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.communica.core.transport.TransportOptions;
+import io.communica.test.ConcurrentCallers;
 import io.communica.test.contract.ChildProcess;
 import io.netty.buffer.ByteBuf;
 import java.io.BufferedReader;
@@ -243,37 +244,7 @@ class ShmConnectorTest {
     ShmConnector c = fresh().idle(ShmConnector.Idle.SPIN);
     echoServer(c);
     SimpleClient client = add(SimpleClient.builder(c).start());
-    int threads = 8;
-    int each = 300;
-    List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
-    AtomicInteger answered = new AtomicInteger();
-    List<Thread> started = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      int n = t;
-      Thread th =
-          new Thread(
-              () -> {
-                try {
-                  for (int i = 0; i < each; i++) {
-                    String m = n + "-" + i;
-                    String reply = client.request(m, String.class).block(TIMEOUT);
-                    if (!("echo:" + m).equals(reply)) {
-                      throw new AssertionError("request " + m + " got " + reply);
-                    }
-                    answered.incrementAndGet();
-                  }
-                } catch (Throwable e) {
-                  errors.add(e);
-                }
-              });
-      th.start();
-      started.add(th);
-    }
-    for (Thread th : started) {
-      th.join(TIMEOUT.toMillis() * 2);
-    }
-    assertThat(errors).isEmpty();
-    assertThat(answered.get()).isEqualTo(threads * each);
+    ConcurrentCallers.assertEachGetsItsOwnReply(client, m -> "echo:" + m, 8, 300, TIMEOUT);
   }
 
   @Test

@@ -17,6 +17,7 @@ import io.communica.core.Utf8Serializer;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import io.communica.serializers.FixedLayoutSerializer;
+import io.communica.test.ConcurrentCallers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.DatagramPacket;
@@ -88,37 +89,7 @@ class UdpConnectorTest {
     // the event loop, which also reads the replies: eight threads contend for it
     SimpleServer server = server(local(), Handler.nonBlocking(String.class, s -> "ok:" + s));
     SimpleClient client = client(server.connector());
-    int threads = 8;
-    int each = 200;
-    List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
-    AtomicInteger answered = new AtomicInteger();
-    List<Thread> started = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      int n = t;
-      Thread th =
-          new Thread(
-              () -> {
-                try {
-                  for (int i = 0; i < each; i++) {
-                    String m = n + "-" + i;
-                    String reply = client.request(m, String.class).block(TIMEOUT);
-                    if (!("ok:" + m).equals(reply)) {
-                      throw new AssertionError("request " + m + " got " + reply);
-                    }
-                    answered.incrementAndGet();
-                  }
-                } catch (Throwable e) {
-                  errors.add(e);
-                }
-              });
-      th.start();
-      started.add(th);
-    }
-    for (Thread th : started) {
-      th.join(TIMEOUT.toMillis() * 2);
-    }
-    assertThat(errors).isEmpty();
-    assertThat(answered.get()).isEqualTo(threads * each);
+    ConcurrentCallers.assertEachGetsItsOwnReply(client, m -> "ok:" + m, 8, 200, TIMEOUT);
   }
 
   @Test
