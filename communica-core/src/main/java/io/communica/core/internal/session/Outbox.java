@@ -174,6 +174,18 @@ final class Outbox implements Runnable {
       }
       BUDGETED.addAndGet(this, size);
     }
+    if (conn.inLoop() && session.isEstablished() && queueEmpty() && !conn.isWritable()) {
+      // on the loop with the transport full (a read burst that sends a request per reply passes
+      // the transport's mark): the item waits in order with the stalled ones, where the drain
+      // takes it, without the hand-over queue and its drain task
+      ArrayDeque<Outbound> st = stalled;
+      if (st == null) {
+        stalled = st = new ArrayDeque<>();
+      }
+      st.add(o);
+      session.requester.scheduleSweep();
+      return true;
+    }
     queue().offer(o);
     if (drainScheduled == 0 && DRAIN_SCHEDULED.compareAndSet(this, 0, 1)) {
       conn.execute(this);
