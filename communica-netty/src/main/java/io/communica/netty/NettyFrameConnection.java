@@ -226,6 +226,16 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
     batch.add(frame);
   }
 
+  /** The header goes into the write batch, the payload after it as it is: no composite. */
+  @Override
+  public void writeParts(ByteBuf header, ByteBuf payload) {
+    if (inactive) {
+      payload.release();
+      return;
+    }
+    batch.add(header, payload);
+  }
+
   /** Copies the frame into the write batch: no buffer of its own. */
   @Override
   public void write(byte[] array, int offset, int length, WriteListener listener) {

@@ -10,10 +10,12 @@ import org.jspecify.annotations.Nullable;
  * The write side of a stream transport: adds each frame's length prefix and coalesces small frames.
  * A small frame is copied, prefix first, into one batch buffer that goes to the stream as a whole:
  * one write and one outbound-buffer entry for many messages instead of one each, which is where
- * small-message throughput is won or lost. A large frame goes as it is, after the batch before it,
- * its prefix at the end of that batch, or else in the four bytes in front of its reader index when
- * it has them (a frame handed over is owned whole: bytes before its reader index are free), or
- * else in a buffer of its own. Confined to the connection's loop.
+ * small-message throughput is won or lost. A large frame goes as it is, after the batch before it:
+ * its prefix goes in the four bytes in front of its reader index when it has them (a frame handed
+ * over is owned whole: bytes before its reader index are free), else at the end of the batch. A
+ * {@link SplitFrame} puts its header there too, behind the prefix, and its payload follows as it
+ * is. The batch so far is then handed on as a view of it, and later frames fill the rest of the
+ * same buffer. Confined to the connection's loop.
  *
  * @since 0.2
  */
@@ -22,12 +24,22 @@ public final class FrameBatch {
   /** Frames up to this size are copied into the batch; larger ones are written as they are. */
   public static final int SMALL_FRAME = 1024;
 
-  /** Capacity of a batch buffer. */
+  /** Largest capacity of a batch buffer (the one taken once a batch filled). */
   public static final int BATCH_SIZE = 16 * 1024;
+
+  /**
+   * Smallest capacity of a batch buffer, taken when the batch before it held less (a batch holds
+   * at least one small frame).
+   */
+  static final int MIN_BATCH_SIZE = 2 * 1024;
 
   private final ByteBufAllocator alloc;
   private final Consumer<ByteBuf> sink;
   private @Nullable ByteBuf batch;
+  /** Capacity of the next batch buffer: what the batches between the last two flushes held. */
+  private int nextSize = BATCH_SIZE;
+  /** Whether a batch was handed on full since the last flush. */
+  private boolean filled;
 
   /**
    * @param alloc allocates the batch buffers
@@ -41,43 +53,96 @@ public final class FrameBatch {
   /** Adds one frame without prefix, taking ownership of it. */
   public void add(ByteBuf frame) {
     int n = frame.readableBytes();
-    ByteBuf b = batch;
     if (n <= SMALL_FRAME) {
-      if (b == null || b.writableBytes() < n + LengthCodec.PREFIX) {
-        if (b != null) {
-          batch = null;
-          sink.accept(b);
-        }
-        b = allocate(BATCH_SIZE, frame);
-        batch = b;
-      }
+      ByteBuf b = room(n + LengthCodec.PREFIX, frame);
       LengthCodec.writePrefixed(b, frame);
       frame.release();
       return;
     }
+    if (frame instanceof SplitFrame split) {
+      ByteBuf header = split.wholeHeader();
+      if (header != null && header.readableBytes() <= SMALL_FRAME) {
+        ByteBuf payload = split.payload().retain();
+        try {
+          add(header, payload);
+        } finally {
+          split.release();
+        }
+        return;
+      }
+    }
     int at = frame.readerIndex() - LengthCodec.PREFIX;
-    if (at >= 0 && !frame.isReadOnly() && (b == null || b.writableBytes() < LengthCodec.PREFIX)) {
-      // room in front of the frame: the prefix goes there, no buffer of its own
-      if (b != null) {
-        batch = null;
-        sink.accept(b);
+    if (at >= 0 && !frame.isReadOnly()) {
+      // room in front of the frame: the prefix goes there, one outbound buffer for the frame
+      ByteBuf b = batch;
+      if (b != null && b.isReadable()) {
+        cut(b);
       }
       frame.setInt(at, n);
       frame.readerIndex(at);
       sink.accept(frame);
       return;
     }
-    if (b == null || b.writableBytes() < LengthCodec.PREFIX) {
+    ByteBuf b = room(LengthCodec.PREFIX, frame);
+    b.writeInt(n);
+    cut(b);
+    sink.accept(frame);
+  }
+
+  /**
+   * Adds one frame without prefix in two parts: {@code header}, copied into the batch behind the
+   * frame's prefix and left to the caller, then {@code payload}, taken over and handed on as it is.
+   * The header must be small (at most {@link #SMALL_FRAME} bytes).
+   *
+   * @since 0.3
+   */
+  public void add(ByteBuf header, ByteBuf payload) {
+    int h = header.readableBytes();
+    ByteBuf b = room(LengthCodec.PREFIX + h, payload);
+    b.writeInt(h + payload.readableBytes());
+    b.writeBytes(header, header.readerIndex(), h);
+    cut(b);
+    sink.accept(payload);
+  }
+
+  /**
+   * The batch, with at least {@code size} bytes of room: the current one, or else a new one after
+   * the current one is handed on.
+   */
+  private ByteBuf room(int size, ByteBuf frame) {
+    ByteBuf b = batch;
+    if (b == null || b.writableBytes() < size) {
       if (b != null) {
         batch = null;
-        sink.accept(b);
+        filled = true;
+        handOn(b);
       }
-      b = allocate(LengthCodec.PREFIX, frame);
+      b = allocate(b == null ? nextSize : BATCH_SIZE, frame);
+      batch = b;
     }
-    b.writeInt(n);
-    batch = null;
-    sink.accept(b);
-    sink.accept(frame);
+    return b;
+  }
+
+  /**
+   * Hands on what the batch holds so far, as a view that shares its reference count (one more
+   * reference for it), and goes on filling the batch after it: a large frame that follows a batch
+   * does not end it, so the small frames after it need no buffer of their own.
+   */
+  private void cut(ByteBuf b) {
+    int from = b.readerIndex();
+    int to = b.writerIndex();
+    ByteBuf part = b.retain().slice(from, to - from);
+    b.readerIndex(to);
+    sink.accept(part);
+  }
+
+  /** Hands a batch on to the sink, or releases it when all of it went on in {@link #cut}s. */
+  private void handOn(ByteBuf b) {
+    if (b.isReadable()) {
+      sink.accept(b);
+    } else {
+      b.release();
+    }
   }
 
   /**
@@ -95,7 +160,8 @@ public final class FrameBatch {
     if (b == null || b.writableBytes() < length + LengthCodec.PREFIX) {
       if (b != null) {
         batch = null;
-        sink.accept(b);
+        filled = true;
+        handOn(b);
       }
       b = alloc.ioBuffer(BATCH_SIZE, BATCH_SIZE);
       batch = b;
@@ -122,8 +188,21 @@ public final class FrameBatch {
     ByteBuf b = batch;
     if (b != null) {
       batch = null;
-      sink.accept(b);
+      nextSize = filled ? BATCH_SIZE : sizeFor(b.writerIndex());
+      handOn(b);
     }
+    filled = false;
+  }
+
+  /**
+   * The capacity of a batch for {@code used} bytes: the power of two above it, from {@link
+   * #MIN_BATCH_SIZE} to {@link #BATCH_SIZE}. A connection whose flushes carry only the headers of
+   * large frames, or a few small frames, takes a small buffer each time; one that fills batches
+   * takes full ones.
+   */
+  static int sizeFor(int used) {
+    int size = Integer.highestOneBit(Math.max(used, 1) * 2 - 1);
+    return Math.max(MIN_BATCH_SIZE, Math.min(BATCH_SIZE, size));
   }
 
   /** Releases the batch being filled without sending it (the connection closed). */

@@ -2,6 +2,7 @@ package io.communica.core.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,29 @@ public interface FrameConnection {
   default void write(ByteBuf frame, WriteListener listener) {
     write(frame);
     listener.onWritten(null);
+  }
+
+  /**
+   * Queues one frame in two parts, like {@link #write(ByteBuf)}: the readable bytes of {@code
+   * header} (copied before this returns; the buffer stays the caller's) followed by those of {@code
+   * payload} (taken over and sent as it is, without a copy). Loop only. The session writes large
+   * payloads this way; a stream transport copies the header into its write batch and hands the
+   * payload on after it, with no composite buffer in between. The default makes one frame of the
+   * two.
+   *
+   * @since 0.3
+   */
+  default void writeParts(ByteBuf header, ByteBuf payload) {
+    int h = header.readableBytes();
+    CompositeByteBuf frame;
+    try {
+      ByteBuf copy = alloc().ioBuffer(h).writeBytes(header, header.readerIndex(), h);
+      frame = alloc().compositeDirectBuffer(2).addComponents(true, copy, payload);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      payload.release();
+      throw e;
+    }
+    write(frame);
   }
 
   /**

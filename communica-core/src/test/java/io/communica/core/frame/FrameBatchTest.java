@@ -130,4 +130,83 @@ class FrameBatchTest {
     expected.readBytes(want);
     assertThat(joined(sent)).isEqualTo(want);
   }
+
+  @Test
+  void aSplitFrameSendsItsHeaderInTheBatchAndItsPayloadAsItIsAndTheBatchGoesOnAfterIt() {
+    FailingAllocator alloc = new FailingAllocator();
+    List<ByteBuf> sent = new ArrayList<>();
+    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    int n = 3 * FrameBatch.SMALL_FRAME;
+    ByteBuf header = frame(12).setByte(0, 7);
+    ByteBuf payload = frame(n).setByte(0, 8);
+    batch.add(frame(10).setByte(0, 1));
+    batch.add(new SplitFrame(alloc, header, payload));
+    alloc.fail = true; // the small frame after it fills the same batch buffer
+    batch.add(frame(1).setByte(0, 5));
+    batch.finish();
+    alloc.fail = false;
+    assertThat(header.refCnt()).as("the header was copied and released").isZero();
+    assertThat(sent).hasSize(3);
+    assertThat(sent.get(1)).isSameAs(payload);
+    assertThat(payload.refCnt()).isEqualTo(1);
+    List<ByteBuf> held = new ArrayList<>(sent);
+    ByteBuf expected = Unpooled.buffer();
+    expected.writeInt(10).writeByte(1).writeZero(9);
+    expected.writeInt(12 + n).writeByte(7).writeZero(11);
+    expected.writeByte(8).writeZero(n - 1);
+    expected.writeInt(1).writeByte(5);
+    byte[] want = new byte[expected.readableBytes()];
+    expected.readBytes(want);
+    assertThat(joined(sent)).isEqualTo(want);
+    assertThat(held).allSatisfy(b -> assertThat(b.refCnt()).isZero());
+  }
+
+  @Test
+  void aBatchWhoseBytesAllWentOnInViewsIsReleasedAtTheFlush() {
+    FailingAllocator alloc = new FailingAllocator();
+    List<ByteBuf> sent = new ArrayList<>();
+    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    ByteBuf large = frame(2 * FrameBatch.SMALL_FRAME);
+    batch.add(large); // no room in front: its prefix goes into a batch, handed on as a view
+    batch.finish();
+    assertThat(sent).hasSize(2);
+    assertThat(sent.get(1)).isSameAs(large);
+    ByteBuf view = sent.get(0);
+    assertThat(view.readableBytes()).isEqualTo(LengthCodec.PREFIX);
+    view.release();
+    large.release();
+    assertThat(view.refCnt()).as("the batch under the view is released too").isZero();
+  }
+
+  @Test
+  void aBatchIsSizedByWhatTheBatchesBeforeTheLastFlushHeld() {
+    assertThat(FrameBatch.sizeFor(0)).isEqualTo(FrameBatch.MIN_BATCH_SIZE);
+    assertThat(FrameBatch.sizeFor(FrameBatch.MIN_BATCH_SIZE + 1))
+        .isEqualTo(2 * FrameBatch.MIN_BATCH_SIZE);
+    assertThat(FrameBatch.sizeFor(FrameBatch.BATCH_SIZE)).isEqualTo(FrameBatch.BATCH_SIZE);
+    FailingAllocator alloc = new FailingAllocator();
+    List<ByteBuf> sent = new ArrayList<>();
+    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    batch.add(frame(10));
+    batch.finish();
+    assertThat(sent.get(0).capacity()).isEqualTo(FrameBatch.BATCH_SIZE);
+    batch.add(frame(10));
+    batch.finish();
+    assertThat(sent.get(1).capacity()).isEqualTo(FrameBatch.MIN_BATCH_SIZE);
+    for (int i = 0; i < 3; i++) { // the small batch takes one of them
+      batch.add(frame(FrameBatch.SMALL_FRAME));
+    }
+    batch.finish();
+    assertThat(sent).hasSize(2 + 2);
+    assertThat(sent.get(2).capacity()).isEqualTo(FrameBatch.MIN_BATCH_SIZE);
+    assertThat(sent.get(3).capacity())
+        .as("a full batch is followed by a large one")
+        .isEqualTo(FrameBatch.BATCH_SIZE);
+    batch.add(frame(10));
+    batch.finish();
+    assertThat(sent.get(4).capacity())
+        .as("after a flush that filled a batch")
+        .isEqualTo(FrameBatch.BATCH_SIZE);
+    sent.forEach(ByteBuf::release);
+  }
 }

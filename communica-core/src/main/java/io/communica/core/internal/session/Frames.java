@@ -7,10 +7,10 @@ import io.communica.core.frame.FrameBatch;
 import io.communica.core.frame.HeapFrames;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.LengthCodec;
+import io.communica.core.frame.SplitFrame;
 import io.communica.core.internal.remote.Arguments;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -125,8 +125,8 @@ public final class Frames {
 
   /**
    * Appends {@code value} to {@code buf}; releases it when the serializer fails. A {@link Payload}
-   * goes as it is: a small one copied, a large one as a second component after the header, without
-   * a copy. Returns the frame.
+   * goes as it is: a small one copied, a large one after the header as a {@link SplitFrame},
+   * without a copy. Returns the frame.
    */
   private static ByteBuf encodeInto(
       ByteBufAllocator alloc, ByteBuf buf, Object value, Serializer serializer) {
@@ -141,9 +141,7 @@ public final class Frames {
           }
           return buf;
         }
-        CompositeByteBuf frame = alloc.compositeDirectBuffer(2);
-        frame.addComponents(true, buf, content);
-        return frame;
+        return new SplitFrame(alloc, buf, content);
       } else if (value instanceof Arguments call) {
         serializer.encodeArguments(call.method(), call.values(), buf);
       } else {

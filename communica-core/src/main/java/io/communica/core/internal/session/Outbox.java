@@ -2,6 +2,8 @@ package io.communica.core.internal.session;
 
 import io.communica.core.ConnectionLostException;
 import io.communica.core.OverloadedException;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.SplitFrame;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
@@ -73,6 +75,8 @@ final class Outbox implements Runnable {
   private volatile long budgeted;
   /** Loop-written, read by metrics from any thread: bytes of frames written. */
   private long written;
+  /** Made on the first frame written in parts (loop-confined). */
+  private @Nullable ByteBuf headerScratch;
   /** Made on the first flush it schedules (loop-confined). */
   private @Nullable Runnable flushTask;
 
@@ -169,6 +173,18 @@ final class Outbox implements Runnable {
         return true;
       }
       BUDGETED.addAndGet(this, size);
+    }
+    if (conn.inLoop() && session.isEstablished() && queueEmpty() && !conn.isWritable()) {
+      // on the loop with the transport full (a read burst that sends a request per reply passes
+      // the transport's mark): the item waits in order with the stalled ones, where the drain
+      // takes it, without the hand-over queue and its drain task
+      ArrayDeque<Outbound> st = stalled;
+      if (st == null) {
+        stalled = st = new ArrayDeque<>();
+      }
+      st.add(o);
+      session.requester.scheduleSweep();
+      return true;
     }
     queue().offer(o);
     if (drainScheduled == 0 && DRAIN_SCHEDULED.compareAndSet(this, 0, 1)) {
@@ -326,6 +342,47 @@ final class Outbox implements Runnable {
     } else {
       fragmenter().add(frame, listener);
     }
+  }
+
+  /**
+   * Loop: writes one message frame in two parts, {@code header} (copied; the buffer stays the
+   * caller's) and {@code payload} (taken over, sent without a copy where the transport can, see
+   * {@link FrameConnection#writeParts}); a message larger than the peer's frame size
+   * goes to the fragmenter as one buffer.
+   */
+  void writeParts(ByteBuf header, ByteBuf payload) {
+    int n = header.readableBytes() + payload.readableBytes();
+    if (n > session.terms.frameLimit()) {
+      ByteBuf h;
+      try {
+        h = session.alloc().ioBuffer(header.readableBytes());
+        h.writeBytes(header, header.readerIndex(), header.readableBytes());
+      } catch (RuntimeException | OutOfMemoryError e) {
+        payload.release();
+        throw e;
+      }
+      writeMessage(new SplitFrame(session.alloc(), h, payload), null);
+      return;
+    }
+    written += n;
+    conn.writeParts(header, payload);
+    dirty = true;
+    wroteSinceTick = true;
+    if (!conn.isWritable()) {
+      transportFull();
+    }
+  }
+
+  /**
+   * Loop: an empty heap buffer to write a frame header into for {@link #writeParts}, the same one
+   * each time (it is copied there).
+   */
+  ByteBuf headerScratch() {
+    ByteBuf h = headerScratch;
+    if (h == null) {
+      headerScratch = h = Unpooled.buffer(FrameHeader.SIZE);
+    }
+    return h.clear();
   }
 
   /**

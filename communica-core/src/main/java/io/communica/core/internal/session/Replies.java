@@ -3,6 +3,7 @@ package io.communica.core.internal.session;
 import io.communica.core.CommunicaException;
 import io.communica.core.MessageTooLargeException;
 import io.communica.core.OverloadedException;
+import io.communica.core.Payload;
 import io.communica.core.ResponderException;
 import io.communica.core.Serializer;
 import io.communica.core.frame.FrameHeader;
@@ -57,6 +58,29 @@ final class Replies {
       return ErrorCodes.errorFrame(session.alloc(), id, MessageTooLargeException.of(size, limit));
     }
     return frame;
+  }
+
+  /**
+   * Loop: writes the reply of request {@code id} carrying a large payload as a header and the
+   * payload's buffer, without a frame buffer or a composite ({@link Outbox#writeParts}). Returns
+   * false, leaving the payload untouched, when it is not for this path (small, larger than the
+   * peer takes, or not a buffer that can be taken): {@link #encode} then makes the frame.
+   */
+  static boolean writeLargePayload(Session session, int id, Payload value, Serializer serializer) {
+    int size = value.size();
+    if (size <= Frames.COPIED_PAYLOAD || size > session.terms.sendLimit()) {
+      return false;
+    }
+    ByteBuf payload;
+    try {
+      payload = Payloads.take(value);
+    } catch (RuntimeException e) {
+      return false; // sent or closed already: encode says so in an error frame
+    }
+    ByteBuf header = session.out.headerScratch();
+    FrameHeader.write(header, FrameType.RESPONSE, 0, serializer.contentType(), id, 0, 0);
+    session.out.writeParts(header, payload);
+    return true;
   }
 
   /**

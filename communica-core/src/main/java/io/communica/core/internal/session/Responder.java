@@ -6,6 +6,7 @@ import io.communica.core.CommunicaException;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.Handler;
 import io.communica.core.OverloadedException;
+import io.communica.core.Payload;
 import io.communica.core.RequestException;
 import io.communica.core.ResponderException;
 import io.communica.core.frame.FrameException;
@@ -229,6 +230,11 @@ final class Responder {
     }
     current.exit();
     if (wantsReply) {
+      if (result instanceof Payload p
+          && Replies.writeLargePayload(session, id, p, entry.serializer())) {
+        end(record, null);
+        return;
+      }
       ByteBuf reply = Replies.encode(session, id, result, entry.serializer());
       if (record != null) {
         record.end(Replies.errorOf(reply));
