@@ -39,8 +39,10 @@ import reactor.core.publisher.MonoSink;
  * automatic recovery is off: recovery has to republish unconfirmed messages and tell the owner,
  * which it does not.
  *
- * <p>Everything runs on one loop thread, which is also amqp-client's consumer executor for this
- * connection, so deliveries arrive on the loop without a hand-off. Publishes are made on the loop
+ * <p>Everything runs on one loop ({@link SerialLoop}: a serial executor on a Netty event loop
+ * thread, which runs a task handed over by a caller at once on the caller's thread when it is
+ * idle), which is also amqp-client's consumer executor for this connection, so deliveries arrive
+ * on the loop without a further hand-off. Publishes are made on the loop
  * and kept, in order, until the broker confirms them. Confirms and returns are handled where
  * amqp-client reads them (its connection thread), under {@link #lock}, without waking the loop: a
  * confirmed message's listener is told there, and a reply's request ({@link Out#settles}) is
@@ -189,7 +191,7 @@ final class BrokerLink {
     }
   }
 
-  final EventLoop loop;
+  final SerialLoop loop;
   private final ConnectionFactory factory;
   private final String name;
   private final String describe;
@@ -228,8 +230,10 @@ final class BrokerLink {
   static final long ACK_SWEEP_MS = 5;
 
   BrokerLink(AmqpConnector connector, Duration connectTimeout, String name) {
-    this.loop = (EventLoop) LOOPS.next();
+    this.loop = new SerialLoop((EventLoop) LOOPS.next());
     this.factory = connector.factory(connectTimeout);
+    // marks amqp-client's threads, on which the loop never runs a task inline
+    factory.setThreadFactory(SerialLoop.AmqpThread::new);
     this.name = name;
     this.describe = connector.describe();
     this.prefetch = connector.prefetch();
