@@ -704,7 +704,9 @@ final class BrokerLink {
       }
       ackFlushScheduled = true;
     }
-    loop.execute(flushAcks);
+    if (!loop.runAtEnd(flushAcks)) {
+      loop.execute(flushAcks);
+    }
   }
 
   /** Loop: sends the acknowledgements {@link #ack} collected. */

@@ -7,6 +7,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The loop of one {@link BrokerLink}: a serial executor. Its tasks run one at a time, in the order
@@ -32,6 +33,8 @@ final class SerialLoop extends AbstractExecutorService {
   private final ReentrantLock lock = new ReentrantLock();
   /** Tasks submitted to the event loop and not yet finished. */
   private final AtomicInteger queued = new AtomicInteger();
+  /** Lock-confined: what runs at the end of the current task ({@link #runAtEnd}). */
+  private @Nullable Runnable tail;
 
   SerialLoop(EventLoop events) {
     this.events = events;
@@ -50,7 +53,7 @@ final class SerialLoop extends AbstractExecutorService {
         () -> {
           lock.lock();
           try {
-            task.run();
+            run(task);
           } finally {
             lock.unlock();
             queued.decrementAndGet();
@@ -70,7 +73,7 @@ final class SerialLoop extends AbstractExecutorService {
         && lock.tryLock()) {
       if (queued.get() == 0) { // nothing submitted before it is waiting
         try {
-          task.run();
+          run(task);
         } finally {
           lock.unlock();
         }
@@ -85,11 +88,38 @@ final class SerialLoop extends AbstractExecutorService {
     return () -> {
       lock.lock();
       try {
-        task.run();
+        run(task);
       } finally {
         lock.unlock();
       }
     };
+  }
+
+  /** Holding the lock: the task, then what it left for its end. */
+  private void run(Runnable task) {
+    try {
+      task.run();
+    } finally {
+      Runnable t;
+      while ((t = tail) != null) {
+        tail = null;
+        t.run();
+      }
+    }
+  }
+
+  /**
+   * In the loop: runs {@code r} at the end of the current task when no other task waits (the loop
+   * would run it next anyway, after a turn through the event loop's queue), and returns true;
+   * false when the caller is to {@link #execute} it instead (other tasks wait: it runs after them,
+   * and covers their work too). One such task at a time.
+   */
+  boolean runAtEnd(Runnable r) {
+    if (!lock.isHeldByCurrentThread() || queued.get() > 1 || (tail != null && tail != r)) {
+      return false;
+    }
+    tail = r;
+    return true;
   }
 
   ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
