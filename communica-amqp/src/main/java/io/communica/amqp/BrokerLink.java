@@ -463,7 +463,14 @@ final class BrokerLink {
         }
       }
       if (settled) {
-        flushAcksLocked();
+        if (!loop.busy()) {
+          flushAcksLocked(); // one request at a time: at once, without waking the loop
+        } else if (!ackFlushScheduled) {
+          // the loop is at work: it sends one acknowledgement for these and what it settles
+          // meanwhile (with direct reply-to every reply is confirmed on its own)
+          ackFlushScheduled = true;
+          loop.execute(flushAcks);
+        }
       }
       checkRoomLocked();
     }

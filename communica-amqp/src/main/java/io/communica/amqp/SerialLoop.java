@@ -40,6 +40,14 @@ final class SerialLoop extends AbstractExecutorService {
     this.events = events;
   }
 
+  /**
+   * Whether the loop is running a task or has some waiting: work handed to it now runs without
+   * waking its thread, after what it has at hand.
+   */
+  boolean busy() {
+    return queued.get() > 0 || lock.isLocked();
+  }
+
   /** Whether the calling thread is running a task of this loop. */
   boolean inEventLoop() {
     return lock.isHeldByCurrentThread();
