@@ -624,9 +624,9 @@ final class BrokerLink {
   /**
    * Loop: acknowledges a delivery of the current channel (older ones were requeued). The
    * acknowledgement is sent by {@link #flushAcks}, which runs once the loop has done what it has
-   * at hand (the deliveries amqp-client handed it in one go, the confirms that settled requests),
-   * as one {@code basicAck(tag, multiple=true)} for the settled deliveries below the first one
-   * still in progress.
+   * at hand (at the end of the current task when no other waits, else after those), as one {@code
+   * basicAck(tag, multiple=true)} for the settled deliveries below the first one still in
+   * progress. (Requests settled by their reply's confirm are acknowledged by {@link #confirmed}.)
    */
   void ack(Delivery d) {
     boolean settled;
