@@ -19,6 +19,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,11 +39,17 @@ import reactor.core.publisher.MonoSink;
  * automatic recovery is off: recovery has to republish unconfirmed messages and tell the owner,
  * which it does not.
  *
- * <p>Everything runs on one loop thread, which is also amqp-client's consumer executor for this
- * connection, so deliveries arrive on the loop without a hand-off. Publishes are made on the loop
- * and kept, in order, until the broker confirms them; confirms, returns and shutdowns are handed
- * to the loop. Acknowledgements carry the generation of the channel the delivery came on: after a
- * reconnect the broker has requeued the old ones, and acking them would be an error.
+ * <p>Everything runs on one loop ({@link SerialLoop}: a serial executor on a Netty event loop
+ * thread, which runs a task handed over by a caller at once on the caller's thread when it is
+ * idle), which is also amqp-client's consumer executor for this connection, so deliveries arrive
+ * on the loop without a further hand-off. Publishes are made on the loop
+ * and kept, in order, until the broker confirms them. Confirms and returns are handled where
+ * amqp-client reads them (its connection thread), under {@link #lock}, without waking the loop: a
+ * confirmed message's listener is told there, and a reply's request ({@link Out#settles}) is
+ * acknowledged there too; only what the owner must see (returns, room to write again, an {@link
+ * Out#afterConfirm}) is handed to the loop. Shutdowns are handed to the loop. Acknowledgements
+ * carry the generation of the channel the delivery came on: after a reconnect the broker has
+ * requeued the old ones, and acking them would be an error.
  */
 final class BrokerLink {
 
@@ -136,8 +143,19 @@ final class BrokerLink {
     final AMQP.BasicProperties props;
     final byte[] body;
     final @Nullable WriteListener listener;
+    /** Run on the loop once the broker confirmed the message. */
     final @Nullable Runnable afterConfirm;
+    /**
+     * A delivery whose work this message finishes (the request a reply answers): acknowledged when
+     * the broker confirmed the message, on the thread the confirm came on, and then marked done in
+     * the {@link Inbox} ({@link Inbox#doneLater}).
+     */
+    final @Nullable Delivery settles;
+    /** The inbox {@link #settles} is in. */
+    final @Nullable Inbox inbox;
+    /** Under {@link #lock}: the publish sequence number on the current channel; 0 when not sent. */
     long seq;
+    /** Under {@link #lock}. */
     @Nullable String returned;
 
     Out(
@@ -148,6 +166,19 @@ final class BrokerLink {
         byte[] body,
         @Nullable WriteListener listener,
         @Nullable Runnable afterConfirm) {
+      this(exchange, routingKey, mandatory, props, body, listener, afterConfirm, null, null);
+    }
+
+    Out(
+        String exchange,
+        String routingKey,
+        boolean mandatory,
+        AMQP.BasicProperties props,
+        byte[] body,
+        @Nullable WriteListener listener,
+        @Nullable Runnable afterConfirm,
+        @Nullable Inbox inbox,
+        @Nullable Delivery settles) {
       this.exchange = exchange;
       this.routingKey = routingKey;
       this.mandatory = mandatory;
@@ -155,37 +186,42 @@ final class BrokerLink {
       this.body = body;
       this.listener = listener;
       this.afterConfirm = afterConfirm;
-    }
-
-    void finish(@Nullable Throwable error) {
-      if (listener != null) {
-        listener.onWritten(error);
-      }
-      if (afterConfirm != null) {
-        afterConfirm.run();
-      }
+      this.inbox = inbox;
+      this.settles = settles;
     }
   }
 
-  final EventLoop loop;
+  final SerialLoop loop;
   private final ConnectionFactory factory;
   private final String name;
   private final String describe;
   private final int prefetch;
   private @Nullable Owner owner;
 
-  // loop-confined
+  /**
+   * Guards what the loop shares with amqp-client's connection thread, which handles confirms and
+   * returns: {@link #outs}, {@link #outBytes}, {@link Out#seq} and {@link Out#returned}, {@link
+   * #acks}, the tag and generation of deliveries, and the writes of {@link #gen}, {@link #up} and
+   * {@link #channel} (the loop writes them under it and reads them without; other threads read
+   * them under it). No I/O is done under it but acknowledgements, which must leave in order.
+   */
+  private final Object lock = new Object();
+
+  // loop-confined (see lock)
   private @Nullable Connection connection;
   private @Nullable Channel channel;
   private int gen;
   private boolean up;
   private boolean closing;
-  private boolean writable;
+  private volatile boolean writable;
   private final ArrayDeque<Out> outs = new ArrayDeque<>();
   private long outBytes;
   private long backoffMs = BACKOFF_MIN_MS;
   private @Nullable Throwable lastError;
   private final Acks acks = new Acks();
+  /** Whether a task telling the owner it may write again is on its way to the loop (under lock). */
+  private boolean writableTaskPending;
+  private final Runnable writableTask = this::writableOnLoop;
   private boolean ackFlushScheduled;
   private boolean ackSweepScheduled;
   private final Runnable flushAcks = this::flushAcks;
@@ -194,8 +230,10 @@ final class BrokerLink {
   static final long ACK_SWEEP_MS = 5;
 
   BrokerLink(AmqpConnector connector, Duration connectTimeout, String name) {
-    this.loop = (EventLoop) LOOPS.next();
+    this.loop = new SerialLoop((EventLoop) LOOPS.next());
     this.factory = connector.factory(connectTimeout);
+    // marks amqp-client's threads, on which the loop never runs a task inline
+    factory.setThreadFactory(SerialLoop.AmqpThread::new);
     this.name = name;
     this.describe = connector.describe();
     this.prefetch = connector.prefetch();
@@ -254,20 +292,36 @@ final class BrokerLink {
     }
     ch.confirmSelect();
     ch.basicQos(prefetch);
-    int g = ++gen;
-    acks.reset();
+    int g;
+    synchronized (lock) {
+      g = ++gen;
+      acks.reset();
+    }
+    // on amqp-client's connection thread: the confirm and return of a message come in the order
+    // the broker sent them (a return before the confirm of the same message)
     ch.addConfirmListener(
-        (seq, multiple) -> loop.execute(() -> confirmed(g, seq, multiple, true)),
-        (seq, multiple) -> loop.execute(() -> confirmed(g, seq, multiple, false)));
-    ch.addReturnListener(r -> loop.execute(() -> returned(g, r)));
+        (seq, multiple) -> confirmed(g, seq, multiple, true),
+        (seq, multiple) -> confirmed(g, seq, multiple, false));
+    ch.addReturnListener(r -> returned(g, r));
     c.addShutdownListener(cause -> loop.execute(() -> lost(g, cause)));
     ch.addShutdownListener(cause -> loop.execute(() -> lost(g, cause)));
     connection = c;
-    channel = ch;
+    synchronized (lock) {
+      channel = ch;
+    }
     owner().declare(ch);
-    up = true;
+    Out[] again;
+    synchronized (lock) {
+      up = true;
+      again = outs.toArray(new Out[0]);
+      // numbered before they are sent, so that a confirm finds them; only the loop publishes
+      long seq = ch.getNextPublishSeqNo();
+      for (Out o : again) {
+        o.seq = seq++;
+      }
+    }
     backoffMs = BACKOFF_MIN_MS;
-    for (Out o : outs) {
+    for (Out o : again) {
       send(ch, o);
     }
     updateWritable();
@@ -336,145 +390,273 @@ final class BrokerLink {
   /** Loop: publishes now, or when the link is back; kept until confirmed. */
   void publish(Out o) {
     if (closing) {
-      o.finish(new ConnectionLostException("the connection to " + describe + " is closing"));
+      finish(o, new ConnectionLostException("the connection to " + describe + " is closing"));
       return;
     }
-    outs.addLast(o);
-    outBytes += o.body.length;
     Channel ch = channel;
-    if (up && ch != null) {
+    boolean now = up && ch != null;
+    synchronized (lock) {
+      outs.addLast(o);
+      outBytes += o.body.length;
+      if (now) {
+        o.seq = ch.getNextPublishSeqNo(); // only the loop publishes: this is the one it gets
+      }
+    }
+    if (now) {
       send(ch, o);
     }
     updateWritable();
   }
 
+  /** Loop: publishes a message numbered ({@link Out#seq}) under the lock. */
   private void send(Channel ch, Out o) {
     try {
-      o.seq = ch.getNextPublishSeqNo();
       ch.basicPublish(o.exchange, o.routingKey, o.mandatory, o.props, o.body);
     } catch (IOException | RuntimeException e) {
       // the shutdown listener follows and republishes after the reconnect
-      o.seq = 0;
+      synchronized (lock) {
+        o.seq = 0;
+      }
       log.debug("publish to {} failed: {}", describe, e.toString());
     }
   }
 
+  /**
+   * amqp-client's connection thread: the broker confirmed (or refused) messages. Tells their
+   * listeners and acknowledges the deliveries they settle here; the owner hears of what needs the
+   * loop through a task.
+   */
   private void confirmed(int g, long seq, boolean multiple, boolean ack) {
-    if (g != gen) {
-      return;
-    }
-    if (multiple) {
-      Out head;
-      while ((head = outs.peekFirst()) != null && head.seq != 0 && head.seq <= seq) {
-        outs.pollFirst();
-        finish(head, ack);
+    Out single = null;
+    ArrayList<Out> many = null;
+    boolean settled = false;
+    synchronized (lock) {
+      if (g != gen) {
+        return;
       }
-    } else {
-      for (Iterator<Out> it = outs.iterator(); it.hasNext(); ) {
-        Out o = it.next();
-        if (o.seq == seq) {
-          it.remove();
-          finish(o, ack);
-          break;
+      if (multiple) {
+        Out head;
+        while ((head = outs.peekFirst()) != null && head.seq != 0 && head.seq <= seq) {
+          outs.pollFirst();
+          outBytes -= head.body.length;
+          settled |= settle(head, ack);
+          if (single == null) {
+            single = head;
+          } else {
+            if (many == null) {
+              many = new ArrayList<>();
+              many.add(single);
+            }
+            many.add(head);
+          }
+        }
+      } else {
+        for (Iterator<Out> it = outs.iterator(); it.hasNext(); ) {
+          Out o = it.next();
+          if (o.seq == seq) {
+            it.remove();
+            outBytes -= o.body.length;
+            settled = settle(o, ack);
+            single = o;
+            break;
+          }
         }
       }
+      if (settled) {
+        if (!loop.busy()) {
+          flushAcksLocked(); // one request at a time: at once, without waking the loop
+        } else if (!ackFlushScheduled) {
+          // the loop is at work: it sends one acknowledgement for these and what it settles
+          // meanwhile (with direct reply-to every reply is confirmed on its own)
+          ackFlushScheduled = true;
+          loop.execute(flushAcks);
+        }
+      }
+      checkRoomLocked();
     }
-    updateWritable();
+    if (many != null) {
+      for (Out o : many) {
+        confirmed(o, ack);
+      }
+    } else if (single != null) {
+      confirmed(single, ack);
+    }
   }
 
-  private void finish(Out o, boolean ack) {
-    outBytes -= o.body.length;
+  /**
+   * Under the lock, on a confirm: records the delivery {@code o} settles as done with (when the
+   * broker took the message). Returns whether an acknowledgement is to be flushed.
+   */
+  private boolean settle(Out o, boolean ack) {
+    Delivery d = o.settles;
+    if (d == null || !ack || o.returned != null) {
+      return false;
+    }
+    return settleLocked(d, false);
+  }
+
+  /** A message the broker answered for: its listener, its inbox entry, its task on the loop. */
+  private void confirmed(Out o, boolean ack) {
     AmqpCounters.confirmed(ack);
+    Throwable error;
     if (!ack) {
       // with reject-publish, a full queue nacks: the sender learns it instead of losing the message
       log.warn("the broker refused a message to {} (nack: is the queue full?)", o.routingKey);
-      o.finish(
+      error =
           new OverloadedException(
               "the broker refused the message (nack) for " + o.routingKey
                   + ": the queue is full (x-max-length: the connector's maxLength option) or the"
-                  + " broker could not store it"));
-    } else if (o.returned != null) {
-      o.finish(new ConnectionLostException(o.returned));
+                  + " broker could not store it");
     } else {
-      o.finish(null);
+      String r;
+      synchronized (lock) {
+        r = o.returned;
+      }
+      error = r != null ? new ConnectionLostException(r) : null;
+    }
+    finish(o, error);
+  }
+
+  /** Tells a message's listener, from any thread; its inbox entry and loop task follow. */
+  private void finish(Out o, @Nullable Throwable error) {
+    if (o.listener != null) {
+      o.listener.onWritten(error);
+    }
+    Delivery d = o.settles;
+    Inbox in = o.inbox;
+    if (d != null && in != null) {
+      if (error == null && !loop.inEventLoop()) {
+        in.doneLater(d); // acknowledged already, under the lock
+      } else if (loop.inEventLoop()) {
+        in.done(d);
+      } else {
+        // not confirmed (refused, unroutable): done all the same, on the loop
+        loop.execute(() -> in.done(d));
+      }
+    }
+    Runnable after = o.afterConfirm;
+    if (after != null) {
+      if (loop.inEventLoop()) {
+        after.run();
+      } else {
+        loop.execute(after);
+      }
     }
   }
 
+  /** amqp-client's connection thread: a mandatory message could not be routed. */
   private void returned(int g, Return r) {
-    if (g != gen) {
-      return;
-    }
     byte[] body = r.getBody();
     if (body == null || Wire.frameLength(body) < 0) {
       return;
     }
     long id = Wire.messageId(body);
-    for (Out o : outs) {
-      if (o.seq != 0 && Wire.messageId(o.body) == id) {
-        o.returned =
-            "the broker could not route the message to " + (r.getExchange().isEmpty() ? "queue " : "")
-                + r.getRoutingKey() + ": " + r.getReplyText();
-        owner().onReturn(o, o.returned);
+    Out found = null;
+    String reason = null;
+    synchronized (lock) {
+      if (g != gen) {
         return;
       }
+      for (Out o : outs) {
+        if (o.seq != 0 && Wire.messageId(o.body) == id) {
+          reason =
+              "the broker could not route the message to "
+                  + (r.getExchange().isEmpty() ? "queue " : "")
+                  + r.getRoutingKey() + ": " + r.getReplyText();
+          o.returned = reason; // before its confirm, which comes after on this thread
+          found = o;
+          break;
+        }
+      }
+    }
+    if (found != null) {
+      Out o = found;
+      String why = reason;
+      loop.execute(() -> owner().onReturn(o, why));
     }
   }
 
+  /** Loop. */
   private void updateWritable() {
-    boolean room = up && outs.size() < MAX_UNCONFIRMED && outBytes < MAX_UNCONFIRMED_BYTES;
-    if (!room) {
-      writable = false;
-    } else if (!writable
+    synchronized (lock) {
+      boolean room = up && outs.size() < MAX_UNCONFIRMED && outBytes < MAX_UNCONFIRMED_BYTES;
+      if (!room) {
+        writable = false;
+        return;
+      }
+      if (writable
+          || outs.size() > MAX_UNCONFIRMED / 2
+          || outBytes > MAX_UNCONFIRMED_BYTES / 2) {
+        return;
+      }
+      writable = true;
+    }
+    owner().onWritable();
+  }
+
+  /** Under the lock: when there is room again, the owner is told on the loop. */
+  private void checkRoomLocked() {
+    if (!writable
+        && up
+        && !writableTaskPending
         && outs.size() <= MAX_UNCONFIRMED / 2
         && outBytes <= MAX_UNCONFIRMED_BYTES / 2) {
-      writable = true;
-      owner().onWritable();
+      writableTaskPending = true;
+      loop.execute(writableTask);
     }
+  }
+
+  /** Loop: there is room to publish again. */
+  private void writableOnLoop() {
+    synchronized (lock) {
+      writableTaskPending = false;
+      if (writable
+          || !up
+          || outs.size() > MAX_UNCONFIRMED / 2
+          || outBytes > MAX_UNCONFIRMED_BYTES / 2) {
+        return;
+      }
+      writable = true;
+    }
+    owner().onWritable();
   }
 
   /**
    * Loop: acknowledges a delivery of the current channel (older ones were requeued). The
    * acknowledgement is sent by {@link #flushAcks}, which runs once the loop has done what it has
-   * at hand (the deliveries amqp-client handed it in one go, the confirms that settled requests),
-   * as one {@code basicAck(tag, multiple=true)} for the settled deliveries below the first one
-   * still in progress.
+   * at hand (at the end of the current task when no other waits, else after those), as one {@code
+   * basicAck(tag, multiple=true)} for the settled deliveries below the first one still in
+   * progress. (Requests settled by their reply's confirm are acknowledged by {@link #confirmed}.)
    */
   void ack(Delivery d) {
-    Channel ch = channel;
-    if (d.gen == gen && up && ch != null && !d.autoAck) {
-      try {
-        acks.settle(d.tag, false, ch);
-      } catch (IOException | RuntimeException e) {
-        log.debug("ack on {} failed: {}", describe, e.toString());
-      }
+    boolean settled;
+    synchronized (lock) {
+      settled = settleLocked(d, false);
+    }
+    if (settled) {
       scheduleAckFlush();
     }
   }
 
-  /** Loop: gives a delivery back ({@code requeue}) or to the dead-letter queue. */
-  void reject(Delivery d, boolean requeue) {
+  /**
+   * Under the lock: settles a delivery of the current channel; false when it is not one (older
+   * ones were requeued) or is not acknowledged (no-ack).
+   */
+  private boolean settleLocked(Delivery d, boolean sent) {
     Channel ch = channel;
-    if (d.gen == gen && up && ch != null && !d.autoAck) {
-      try {
-        ch.basicReject(d.tag, requeue);
-        acks.settle(d.tag, true, ch);
-        scheduleAckFlush();
-      } catch (IOException | RuntimeException e) {
-        log.debug("reject on {} failed: {}", describe, e.toString());
-      }
+    if (d.gen != gen || !up || ch == null || d.autoAck) {
+      return false;
     }
+    try {
+      acks.settle(d.tag, sent, ch);
+    } catch (IOException | RuntimeException e) {
+      log.debug("ack on {} failed: {}", describe, e.toString());
+    }
+    return true;
   }
 
-  private void scheduleAckFlush() {
-    if (!ackFlushScheduled) {
-      ackFlushScheduled = true;
-      loop.execute(flushAcks);
-    }
-  }
-
-  /** Loop: sends the acknowledgements {@link #ack} collected. */
-  private void flushAcks() {
-    ackFlushScheduled = false;
+  /** Under the lock, on amqp-client's connection thread: sends what {@link #settle} collected. */
+  private void flushAcksLocked() {
     Channel ch = channel;
     if (!up || ch == null) {
       return;
@@ -484,7 +666,74 @@ final class BrokerLink {
     } catch (IOException | RuntimeException e) {
       log.debug("ack on {} failed: {}", describe, e.toString());
     }
-    if (acks.waitingBehindGap() && !ackSweepScheduled) {
+    if (acks.waitingBehindGap() && !ackFlushScheduled) {
+      // the loop's flush sweeps them (the loop reads the flag under the lock too)
+      ackFlushScheduled = true;
+      loop.execute(flushAcks);
+    }
+  }
+
+  /**
+   * Loop: a redelivery of a message in progress (after a reconnect) takes over from {@code
+   * earlier}: its tag is the one to acknowledge now.
+   */
+  void retag(Delivery earlier, Delivery d) {
+    synchronized (lock) {
+      earlier.gen = d.gen;
+      earlier.tag = d.tag;
+    }
+  }
+
+  /** Loop: gives a delivery back ({@code requeue}) or to the dead-letter queue. */
+  void reject(Delivery d, boolean requeue) {
+    synchronized (lock) {
+      Channel ch = channel;
+      if (d.gen == gen && up && ch != null && !d.autoAck) {
+        try {
+          ch.basicReject(d.tag, requeue);
+          acks.settle(d.tag, true, ch);
+        } catch (IOException | RuntimeException e) {
+          log.debug("reject on {} failed: {}", describe, e.toString());
+          return;
+        }
+      } else {
+        return;
+      }
+    }
+    scheduleAckFlush();
+  }
+
+  /** Loop. */
+  private void scheduleAckFlush() {
+    synchronized (lock) {
+      if (ackFlushScheduled) {
+        return;
+      }
+      ackFlushScheduled = true;
+    }
+    if (!loop.runAtEnd(flushAcks)) {
+      loop.execute(flushAcks);
+    }
+  }
+
+  /** Loop: sends the acknowledgements {@link #ack} collected. */
+  private void flushAcks() {
+    synchronized (lock) {
+      ackFlushScheduled = false;
+      Channel ch = channel;
+      if (!up || ch == null) {
+        return;
+      }
+      try {
+        acks.flush(ch);
+      } catch (IOException | RuntimeException e) {
+        log.debug("ack on {} failed: {}", describe, e.toString());
+      }
+      if (!acks.waitingBehindGap()) {
+        return;
+      }
+    }
+    if (!ackSweepScheduled) {
       // settled deliveries behind one still in progress (a slow handler): acknowledged one by one
       // soon, so that they do not hold prefetch slots for as long as that handler runs
       ackSweepScheduled = true;
@@ -492,12 +741,14 @@ final class BrokerLink {
       loop.schedule(
           () -> {
             ackSweepScheduled = false;
-            Channel c = channel;
-            if (g == gen && up && c != null) {
-              try {
-                acks.flushAll(c);
-              } catch (IOException | RuntimeException e) {
-                log.debug("ack on {} failed: {}", describe, e.toString());
+            synchronized (lock) {
+              Channel c = channel;
+              if (g == gen && up && c != null) {
+                try {
+                  acks.flushAll(c);
+                } catch (IOException | RuntimeException e) {
+                  log.debug("ack on {} failed: {}", describe, e.toString());
+                }
               }
             }
           },
@@ -515,15 +766,17 @@ final class BrokerLink {
     if (g != gen || !up || closing) {
       return;
     }
-    up = false;
-    writable = false;
+    synchronized (lock) {
+      up = false;
+      writable = false;
+      channel = null;
+      for (Out o : outs) {
+        o.seq = 0;
+      }
+    }
     lastError = cause;
     Connection c = connection;
     connection = null;
-    channel = null;
-    for (Out o : outs) {
-      o.seq = 0;
-    }
     log.warn("connection to {} lost ({}); reconnecting", describe, messages(cause));
     if (c != null) {
       abort(c);
@@ -617,30 +870,38 @@ final class BrokerLink {
   }
 
   private void drainThenClose(long deadline, MonoSink<Void> sink) {
-    if (up && !outs.isEmpty() && System.nanoTime() < deadline) {
+    boolean waiting;
+    synchronized (lock) {
+      waiting = !outs.isEmpty();
+    }
+    if (up && waiting && System.nanoTime() < deadline) {
       loop.schedule(() -> drainThenClose(deadline, sink), 5, TimeUnit.MILLISECONDS);
       return;
     }
     Connection c = connection;
     Channel last = channel;
-    if (up && last != null) {
-      // what was handled is acknowledged before the connection goes, or the broker redelivers it
-      try {
-        acks.flushAll(last);
-      } catch (IOException | RuntimeException e) {
-        log.debug("ack on {} failed: {}", describe, e.toString());
+    ArrayList<Out> left;
+    synchronized (lock) {
+      if (up && last != null) {
+        // what was handled is acknowledged before the connection goes, or the broker redelivers it
+        try {
+          acks.flushAll(last);
+        } catch (IOException | RuntimeException e) {
+          log.debug("ack on {} failed: {}", describe, e.toString());
+        }
       }
+      up = false;
+      writable = false;
+      channel = null;
+      gen++;
+      left = new ArrayList<>(outs);
+      outs.clear();
+      outBytes = 0;
     }
-    up = false;
-    writable = false;
     connection = null;
-    channel = null;
-    gen++;
-    Out o;
-    while ((o = outs.pollFirst()) != null) {
-      o.finish(new ConnectionLostException("the connection to " + describe + " closed before the broker confirmed"));
+    for (Out o : left) {
+      finish(o, new ConnectionLostException("the connection to " + describe + " closed before the broker confirmed"));
     }
-    outBytes = 0;
     if (c == null) {
       sink.success();
       return;

@@ -543,7 +543,9 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
             TRANSIENT,
             Wire.seal(body, len, ids.next(), r.epoch, hello), // the epoch of the connection it came on
             null,
-            request == null ? null : () -> inbox.done(request)));
+            null,
+            request == null ? null : inbox,
+            request)); // acknowledged when the broker confirmed the reply
   }
 
   private void closeWith(Throwable cause) {

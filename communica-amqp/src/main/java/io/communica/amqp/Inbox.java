@@ -4,13 +4,15 @@ import io.communica.amqp.BrokerLink.Delivery;
 import io.communica.core.RequestException;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.LongObjectHashMap;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The deliveries one process is working on, and the recently finished ones, by message id. Loop
- * confined.
+ * confined, but for {@link #doneLater}.
  *
  * <p>A message can arrive twice: the broker redelivers what was unacknowledged when a channel
  * closed, and a publisher republishes what was unconfirmed when its connection dropped. A
@@ -37,6 +39,11 @@ final class Inbox {
   /** MESSAGE deliveries by the token written into their id field. */
   private final IntObjectHashMap<Delivery> messages = new IntObjectHashMap<>();
   private int nextToken;
+  /**
+   * Deliveries acknowledged off the loop (a reply's request, when the broker confirmed the reply),
+   * to be marked done by the loop before it takes the next delivery in.
+   */
+  private final Queue<Delivery> doneOffLoop = new ConcurrentLinkedQueue<>();
 
   Inbox(BrokerLink link) {
     this.link = link;
@@ -57,6 +64,7 @@ final class Inbox {
    * with here and must not be handled).
    */
   boolean admit(Delivery d) {
+    drainDone();
     AmqpCounters.delivered(d.redelivered);
     long id = key(d.messageId());
     if (finished.containsKey(id)) {
@@ -68,8 +76,7 @@ final class Inbox {
     if (earlier != null) {
       if (earlier.gen != d.gen) {
         // redelivered after a reconnect: the old tag is void, this one is acknowledged later
-        earlier.gen = d.gen;
-        earlier.tag = d.tag;
+        link.retag(earlier, d);
       } else {
         // published twice: the earlier copy is being handled
         link.ack(d);
@@ -82,9 +89,32 @@ final class Inbox {
 
   /** The delivery's work is done: acknowledge it and remember its id. */
   void done(Delivery d) {
+    drainDone();
     long id = key(d.messageId());
     Delivery current = inProgress.remove(id);
     link.ack(current != null ? current : d);
+    remember(id);
+  }
+
+  /**
+   * From any thread: the delivery's work is done and it was acknowledged already (by the link,
+   * under its lock); the loop forgets it and remembers its id before it admits another delivery.
+   */
+  void doneLater(Delivery d) {
+    doneOffLoop.offer(d);
+  }
+
+  /** Loop: applies {@link #doneLater}. */
+  private void drainDone() {
+    Delivery d;
+    while ((d = doneOffLoop.poll()) != null) {
+      long id = key(d.messageId());
+      inProgress.remove(id);
+      remember(id);
+    }
+  }
+
+  private void remember(long id) {
     if (finished.put(id, Boolean.TRUE) == null) {
       if (finishedCount == WINDOW) {
         finished.remove(finishedOrder[finishedNext]);

@@ -127,7 +127,9 @@ abstract class LogicalConnection implements FrameConnection {
 
   @Override
   public final void execute(Runnable task) {
-    link.loop.execute(task);
+    // the session's hand-offs (a request written from the caller's thread) run at once when the
+    // loop is idle: the caller publishes, as with the raw client, instead of waking the loop
+    link.loop.executeOrRun(task);
   }
 
   @Override

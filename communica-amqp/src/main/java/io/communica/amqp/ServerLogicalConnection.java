@@ -127,13 +127,9 @@ final class ServerLogicalConnection extends LogicalConnection {
         // a client with replies=direct names its direct reply-to: not mandatory, because a reply
         // to a connection that dropped is lost by design, and the client is not gone for that
         boolean direct = replyTo != null && replyTo.startsWith(BrokerLink.DIRECT_REPLY_TO);
-        publish(
-            body,
-            len,
-            REPLY,
-            direct ? replyTo : clientQueue,
-            null,
-            request == null ? null : () -> transport.inbox.done(request));
+        // the request is acknowledged when the broker confirmed the reply (by the link, where the
+        // confirm is read)
+        publish(body, len, REPLY, direct ? replyTo : clientQueue, null, null, request);
       }
       case FrameType.REQUEST, FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL,
           FrameType.NEXT, FrameType.COMPLETE, FrameType.REQUEST_N ->
@@ -157,7 +153,7 @@ final class ServerLogicalConnection extends LogicalConnection {
 
   private void publish(
       byte[] body, int len, int kind, @Nullable WriteListener l, @Nullable Runnable afterConfirm) {
-    publish(body, len, kind, clientQueue, l, afterConfirm);
+    publish(body, len, kind, clientQueue, l, afterConfirm, null);
   }
 
   private void publish(
@@ -166,7 +162,8 @@ final class ServerLogicalConnection extends LogicalConnection {
       int kind,
       String to,
       @Nullable WriteListener l,
-      @Nullable Runnable afterConfirm) {
+      @Nullable Runnable afterConfirm,
+      @Nullable Delivery settles) {
     transport.link.publish(
         new Out(
             "",
@@ -180,7 +177,9 @@ final class ServerLogicalConnection extends LogicalConnection {
             },
             Wire.seal(body, len, transport.ids.next(), epoch, null),
             l,
-            afterConfirm));
+            afterConfirm,
+            settles == null ? null : transport.inbox,
+            settles));
   }
 
   void closeWith(Throwable cause) {

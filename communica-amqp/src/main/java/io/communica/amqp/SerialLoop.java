@@ -1,0 +1,165 @@
+package io.communica.amqp;
+
+import io.netty.channel.EventLoop;
+import java.util.List;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The loop of one {@link BrokerLink}: a serial executor. Its tasks run one at a time, in the order
+ * they were submitted, each holding {@link #lock}; they run on a Netty event loop thread shared by
+ * the links of the process, except that {@link #executeOrRun} runs a task at once on the calling
+ * thread when the loop is idle (nothing queued, nobody running). That is how the session's
+ * hand-offs from a caller (a request written from the caller's thread) publish without waking the
+ * loop thread, as the raw amqp-client publishes from the caller's thread; "in the loop" ({@link
+ * #inEventLoop}) means holding the lock. It is also amqp-client's consumer executor for the link's
+ * connection (deliveries go to the event loop thread, never run on amqp-client's connection
+ * thread: a channel call waiting for the broker's answer there would wait for itself).
+ */
+final class SerialLoop extends AbstractExecutorService {
+
+  /** amqp-client's threads for a link's connections: tasks never run inline on them. */
+  static final class AmqpThread extends Thread {
+    AmqpThread(Runnable r) {
+      super(r);
+    }
+  }
+
+  final EventLoop events;
+  private final ReentrantLock lock = new ReentrantLock();
+  /** Tasks submitted to the event loop and not yet finished. */
+  private final AtomicInteger queued = new AtomicInteger();
+  /** Lock-confined: what runs at the end of the current task ({@link #runAtEnd}). */
+  private @Nullable Runnable tail;
+
+  SerialLoop(EventLoop events) {
+    this.events = events;
+  }
+
+  /**
+   * Whether the loop is running a task or has some waiting: work handed to it now runs without
+   * waking its thread, after what it has at hand.
+   */
+  boolean busy() {
+    return queued.get() > 0 || lock.isLocked();
+  }
+
+  /** Whether the calling thread is running a task of this loop. */
+  boolean inEventLoop() {
+    return lock.isHeldByCurrentThread();
+  }
+
+  /** Runs a task on the loop, after the tasks submitted before it (never on the calling thread). */
+  @Override
+  public void execute(Runnable task) {
+    queued.incrementAndGet();
+    events.execute(
+        () -> {
+          lock.lock();
+          try {
+            run(task);
+          } finally {
+            lock.unlock();
+            queued.decrementAndGet();
+          }
+        });
+  }
+
+  /**
+   * Runs a task at once on the calling thread when the loop is idle, else like {@link #execute}.
+   * Not inline from within a task of this loop (it runs after the current one), nor on amqp-client's
+   * threads.
+   */
+  void executeOrRun(Runnable task) {
+    if (queued.get() == 0
+        && !(Thread.currentThread() instanceof AmqpThread)
+        && !lock.isHeldByCurrentThread()
+        && lock.tryLock()) {
+      if (queued.get() == 0) { // nothing submitted before it is waiting
+        try {
+          run(task);
+        } finally {
+          lock.unlock();
+        }
+        return;
+      }
+      lock.unlock();
+    }
+    execute(task);
+  }
+
+  private Runnable locked(Runnable task) {
+    return () -> {
+      lock.lock();
+      try {
+        run(task);
+      } finally {
+        lock.unlock();
+      }
+    };
+  }
+
+  /** Holding the lock: the task, then what it left for its end. */
+  private void run(Runnable task) {
+    try {
+      task.run();
+    } finally {
+      Runnable t;
+      while ((t = tail) != null) {
+        tail = null;
+        t.run();
+      }
+    }
+  }
+
+  /**
+   * In the loop: runs {@code r} at the end of the current task when no other task waits (the loop
+   * would run it next anyway, after a turn through the event loop's queue), and returns true;
+   * false when the caller is to {@link #execute} it instead (other tasks wait: it runs after them,
+   * and covers their work too). One such task at a time.
+   */
+  boolean runAtEnd(Runnable r) {
+    if (!lock.isHeldByCurrentThread() || queued.get() > 1 || (tail != null && tail != r)) {
+      return false;
+    }
+    tail = r;
+    return true;
+  }
+
+  ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+    return events.schedule(locked(task), delay, unit);
+  }
+
+  ScheduledFuture<?> scheduleAtFixedRate(Runnable task, long delay, long period, TimeUnit unit) {
+    return events.scheduleAtFixedRate(locked(task), delay, period, unit);
+  }
+
+  // ExecutorService, for amqp-client, which never shuts down an executor it was given
+
+  @Override
+  public void shutdown() {}
+
+  @Override
+  public List<Runnable> shutdownNow() {
+    return List.of();
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return false;
+  }
+
+  @Override
+  public boolean isTerminated() {
+    return false;
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) {
+    return false;
+  }
+}

@@ -1,0 +1,9 @@
+#!/bin/bash
+OUT=$1; shift
+for r in 1 2; do
+  for v in A:/tmp/bench-main B1:/tmp/bench-b1 B2:/tmp/bench-b2; do
+    n=${v%%:*}; jar=${v#*:}
+    java -jar $jar/benchmarks.jar --transport amqp,amqp-direct --stacks communica,amqp-raw --payloads 64 --modes latency,fnf,tp256 --cases '*/amqp/64/*,*/amqp-direct/64/latency,*/amqp-direct/64/tp256' --warmup 3s --measure 6s --out $OUT/$n-$r > $OUT/$n-$r.log 2>&1
+  done
+done
+echo done > $OUT/finished
