@@ -2,15 +2,20 @@ package io.communica.tcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.communica.core.MessageTooLargeException;
 import io.communica.core.OverloadedException;
 import io.communica.core.SimpleClient;
+import io.communica.core.SimpleServer;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.publisher.Flux;
@@ -68,6 +73,58 @@ class BackpressureTest {
               .verify(Duration.ofSeconds(10));
         }
       }
+    }
+  }
+
+  @Test
+  void aCallThatFailsLeavesTheQueueBoundBeforeItsCallerHears() throws Exception {
+    // the server takes at most 64 KiB; the client queues at most 150 KiB. A 100 KiB request is
+    // refused when it is written; the moment its caller hears so, another thread sends 100 KiB
+    // (here while the refusal is still being told, on the connection's loop): the refused bytes
+    // no longer count, so it is queued, not refused as overload, and is refused for its size
+    try (SimpleServer server =
+            TestServers.okServer().maxMessageSize(64 * 1024).start();
+        SimpleClient client =
+            SimpleClient.builder(TcpConnector.of("127.0.0.1", TestServers.port(server)))
+                .maxQueuedBytes(150 * 1024)
+                .build()) {
+      client.start();
+      client.connected().block(Duration.ofSeconds(10));
+      byte[] big = new byte[100 * 1024];
+      AtomicReference<Throwable> second = new AtomicReference<>();
+      CountDownLatch secondDone = new CountDownLatch(1);
+      reactor.test.StepVerifier.create(
+              client
+                  .request(big, String.class)
+                  .doOnError(
+                      e -> {
+                        Thread sender =
+                            new Thread(
+                                () ->
+                                    client
+                                        .fireAndForget(big)
+                                        .subscribe(
+                                            null,
+                                            err -> {
+                                              second.set(err);
+                                              secondDone.countDown();
+                                            },
+                                            secondDone::countDown));
+                        sender.start();
+                        try {
+                          sender.join(10_000);
+                        } catch (InterruptedException ie) {
+                          Thread.currentThread().interrupt();
+                        }
+                        // what the send was told while the refusal was being delivered
+                        assertThat(second.get())
+                            .as("the second send, refused as overload while the first was refused")
+                            .isNull();
+                      }))
+          .expectError(MessageTooLargeException.class)
+          .verify(Duration.ofSeconds(10));
+      assertThat(secondDone.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(second.get()).isInstanceOf(MessageTooLargeException.class);
     }
   }
 }

@@ -10,6 +10,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.internal.PlatformDependent;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
@@ -193,6 +195,12 @@ final class Outbox implements Runnable {
     return true;
   }
 
+  /**
+   * Bytes drained before they are taken off the queued count (one atomic update per this many,
+   * or per item above it).
+   */
+  private static final int SETTLE_BYTES = 64 * 1024;
+
   /** The drain task (see {@link #drain}). */
   @Override
   public void run() {
@@ -220,6 +228,13 @@ final class Outbox implements Runnable {
           break;
         }
         drained += o.size();
+        if (drained >= SETTLE_BYTES) {
+          // a write may complete its caller (a refusal, a failure), who may send again at once:
+          // its bytes leave the count first, else a large item would count twice against the
+          // bound; small ones are settled together, at most this many bytes late
+          dequeued(drained);
+          drained = 0;
+        }
         o.write(session);
       }
     } finally {
@@ -271,16 +286,24 @@ final class Outbox implements Runnable {
       return;
     }
     long removed = 0;
+    @Nullable List<Outbound> expired = null;
     for (var it = stalled.iterator(); it.hasNext(); ) {
       Outbound o = it.next();
       if (now - o.deadline() >= 0) {
         it.remove();
         removed += o.size();
-        o.fail(o.timeoutError());
+        if (expired == null) {
+          expired = new ArrayList<>();
+        }
+        expired.add(o);
       }
     }
-    if (removed != 0) {
+    if (expired != null) {
+      // out of the count before their callers hear of it (they may send again at once)
       dequeued(removed);
+      for (Outbound o : expired) {
+        o.fail(o.timeoutError());
+      }
     }
   }
 
