@@ -105,6 +105,11 @@ final class BrokerLink {
     final boolean autoAck;
     /** The connection a MESSAGE was handed to, until its handler finished. */
     @Nullable Object holder;
+    /**
+     * The generation whose channel took this delivery's acknowledgement, or -1 (under the link's
+     * lock): a redelivery after a reconnect that retags it after that needs its own.
+     */
+    int settledGen = -1;
 
     Delivery(
         int source,
@@ -647,12 +652,28 @@ final class BrokerLink {
     if (d.gen != gen || !up || ch == null || d.autoAck) {
       return false;
     }
+    d.settledGen = d.gen;
     try {
       acks.settle(d.tag, sent, ch);
     } catch (IOException | RuntimeException e) {
       log.debug("ack on {} failed: {}", describe, e.toString());
     }
     return true;
+  }
+
+  /**
+   * Loop: a delivery settled off the loop ({@link Inbox#doneLater}) that a redelivery retagged
+   * before the loop heard of it (its reply's confirm read while the redelivery waited for the loop):
+   * the settle found the old channel's tag, void now, so the new tag is acknowledged here.
+   */
+  void ackIfRetagged(Delivery d) {
+    boolean retagged;
+    synchronized (lock) {
+      retagged = d.settledGen != d.gen;
+    }
+    if (retagged) {
+      ack(d);
+    }
   }
 
   /** Under the lock, on amqp-client's connection thread: sends what {@link #settle} collected. */

@@ -110,6 +110,7 @@ final class Inbox {
     while ((d = doneOffLoop.poll()) != null) {
       long id = key(d.messageId());
       inProgress.remove(id);
+      link.ackIfRetagged(d);
       remember(id);
     }
   }

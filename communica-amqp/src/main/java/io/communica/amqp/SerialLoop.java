@@ -1,6 +1,7 @@
 package io.communica.amqp;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -8,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The loop of one {@link BrokerLink}: a serial executor. Its tasks run one at a time, in the order
@@ -72,11 +74,16 @@ final class SerialLoop extends AbstractExecutorService {
   /**
    * Runs a task at once on the calling thread when the loop is idle, else like {@link #execute}.
    * Not inline from within a task of this loop (it runs after the current one), nor on amqp-client's
-   * threads.
+   * threads, nor on an event loop's or another non-blocking thread (another link's loop, a TCP
+   * connection's, Reactor's parallel workers): a publish the broker holds back (flow control, a
+   * full socket) would stall everything that thread serves. Those callers hand over as before.
    */
   void executeOrRun(Runnable task) {
+    Thread caller = Thread.currentThread();
     if (queued.get() == 0
-        && !(Thread.currentThread() instanceof AmqpThread)
+        && !(caller instanceof AmqpThread)
+        && !(caller instanceof FastThreadLocalThread)
+        && !Schedulers.isNonBlockingThread(caller)
         && !lock.isHeldByCurrentThread()
         && lock.tryLock()) {
       if (queued.get() == 0) { // nothing submitted before it is waiting

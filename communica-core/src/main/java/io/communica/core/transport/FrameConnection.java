@@ -64,14 +64,22 @@ public interface FrameConnection {
    */
   default void writeParts(ByteBuf header, ByteBuf payload) {
     int h = header.readableBytes();
-    CompositeByteBuf frame;
+    ByteBuf copy;
     try {
-      ByteBuf copy = alloc().ioBuffer(h).writeBytes(header, header.readerIndex(), h);
-      frame = alloc().compositeDirectBuffer(2).addComponents(true, copy, payload);
+      copy = alloc().ioBuffer(h).writeBytes(header, header.readerIndex(), h);
     } catch (RuntimeException | OutOfMemoryError e) {
       payload.release();
       throw e;
     }
+    CompositeByteBuf frame;
+    try {
+      frame = alloc().compositeDirectBuffer(2);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      copy.release();
+      payload.release();
+      throw e;
+    }
+    frame.addComponents(true, copy, payload);
     write(frame);
   }
 
