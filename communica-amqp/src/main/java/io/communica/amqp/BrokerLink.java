@@ -676,16 +676,27 @@ final class BrokerLink {
     }
   }
 
-  /** Under the lock, on amqp-client's connection thread: sends what {@link #settle} collected. */
-  private void flushAcksLocked() {
+  /**
+   * Under the lock: sends the acknowledgements collected, on the current channel; false when the
+   * link is down (nothing to send them on).
+   */
+  private boolean sendAcksLocked() {
     Channel ch = channel;
     if (!up || ch == null) {
-      return;
+      return false;
     }
     try {
       acks.flush(ch);
     } catch (IOException | RuntimeException e) {
       log.debug("ack on {} failed: {}", describe, e.toString());
+    }
+    return true;
+  }
+
+  /** Under the lock, on amqp-client's connection thread: sends what {@link #settle} collected. */
+  private void flushAcksLocked() {
+    if (!sendAcksLocked()) {
+      return;
     }
     if (acks.waitingBehindGap() && !ackFlushScheduled) {
       // the loop's flush sweeps them (the loop reads the flag under the lock too)
@@ -741,16 +752,7 @@ final class BrokerLink {
   private void flushAcks() {
     synchronized (lock) {
       ackFlushScheduled = false;
-      Channel ch = channel;
-      if (!up || ch == null) {
-        return;
-      }
-      try {
-        acks.flush(ch);
-      } catch (IOException | RuntimeException e) {
-        log.debug("ack on {} failed: {}", describe, e.toString());
-      }
-      if (!acks.waitingBehindGap()) {
+      if (!sendAcksLocked() || !acks.waitingBehindGap()) {
         return;
       }
     }
