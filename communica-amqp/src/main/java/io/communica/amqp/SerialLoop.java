@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -23,6 +25,8 @@ import reactor.core.scheduler.Schedulers;
  * thread: a channel call waiting for the broker's answer there would wait for itself).
  */
 final class SerialLoop extends AbstractExecutorService {
+
+  private static final Logger log = LoggerFactory.getLogger(SerialLoop.class);
 
   /** amqp-client's threads for a link's connections: tasks never run inline on them. */
   static final class AmqpThread extends Thread {
@@ -89,6 +93,9 @@ final class SerialLoop extends AbstractExecutorService {
       if (queued.get() == 0) { // nothing submitted before it is waiting
         try {
           run(task);
+        } catch (RuntimeException e) {
+          // as the event loop treats a task that throws: logged, not the caller's failure
+          log.warn("a task of the AMQP link failed", e);
         } finally {
           lock.unlock();
         }
