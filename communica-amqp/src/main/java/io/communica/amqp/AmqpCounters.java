@@ -31,8 +31,8 @@ public final class AmqpCounters {
     return REDELIVERIES.sum();
   }
 
-  static void confirmed(boolean ack) {
-    (ack ? CONFIRMS : NACKS).increment();
+  static void confirmed(boolean ack, int n) {
+    (ack ? CONFIRMS : NACKS).add(n);
   }
 
   static void delivered(boolean redelivered) {

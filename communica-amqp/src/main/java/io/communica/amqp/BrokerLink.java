@@ -400,17 +400,27 @@ final class BrokerLink {
     }
     Channel ch = channel;
     boolean now = up && ch != null;
+    boolean mayOpen;
     synchronized (lock) {
       outs.addLast(o);
       outBytes += o.body.length;
       if (now) {
         o.seq = ch.getNextPublishSeqNo(); // only the loop publishes: this is the one it gets
       }
+      // updateWritable's test, under the same lock: most publishes change nothing
+      if (!up || outs.size() >= MAX_UNCONFIRMED || outBytes >= MAX_UNCONFIRMED_BYTES) {
+        writable = false;
+        mayOpen = false;
+      } else {
+        mayOpen = !writable;
+      }
     }
     if (now) {
       send(ch, o);
     }
-    updateWritable();
+    if (mayOpen) {
+      updateWritable();
+    }
   }
 
   /** Loop: publishes a message numbered ({@link Out#seq}) under the lock. */
@@ -449,7 +459,8 @@ final class BrokerLink {
             single = head;
           } else {
             if (many == null) {
-              many = new ArrayList<>();
+              // publishes are numbered in order: about this many are confirmed together
+              many = new ArrayList<>((int) Math.min(outs.size() + 2, Math.max(4, seq - single.seq + 1)));
               many.add(single);
             }
             many.add(head);
@@ -480,10 +491,12 @@ final class BrokerLink {
       checkRoomLocked();
     }
     if (many != null) {
+      AmqpCounters.confirmed(ack, many.size());
       for (Out o : many) {
         confirmed(o, ack);
       }
     } else if (single != null) {
+      AmqpCounters.confirmed(ack, 1);
       confirmed(single, ack);
     }
   }
@@ -502,7 +515,6 @@ final class BrokerLink {
 
   /** A message the broker answered for: its listener, its inbox entry, its task on the loop. */
   private void confirmed(Out o, boolean ack) {
-    AmqpCounters.confirmed(ack);
     Throwable error;
     if (!ack) {
       // with reject-publish, a full queue nacks: the sender learns it instead of losing the message
@@ -634,12 +646,15 @@ final class BrokerLink {
    * progress. (Requests settled by their reply's confirm are acknowledged by {@link #confirmed}.)
    */
   void ack(Delivery d) {
-    boolean settled;
     synchronized (lock) {
-      settled = settleLocked(d, false);
+      // settled, and the flush scheduled, under one lock: the connection thread takes it too
+      if (!settleLocked(d, false) || ackFlushScheduled) {
+        return;
+      }
+      ackFlushScheduled = true;
     }
-    if (settled) {
-      scheduleAckFlush();
+    if (!loop.runAtEnd(flushAcks)) {
+      loop.execute(flushAcks);
     }
   }
 
@@ -667,11 +682,9 @@ final class BrokerLink {
    * the settle found the old channel's tag, void now, so the new tag is acknowledged here.
    */
   void ackIfRetagged(Delivery d) {
-    boolean retagged;
-    synchronized (lock) {
-      retagged = d.settledGen != d.gen;
-    }
-    if (retagged) {
+    // without the lock: settledGen was written before the delivery was queued for the loop (the
+    // queue orders it before this read), and gen is written only by the loop
+    if (d.settledGen != d.gen) {
       ack(d);
     }
   }

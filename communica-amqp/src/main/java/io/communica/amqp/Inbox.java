@@ -31,11 +31,8 @@ final class Inbox {
   private final BrokerLink link;
   /** By message id (primitive keys: no boxing, no string hashing). */
   private final LongObjectHashMap<Delivery> inProgress = new LongObjectHashMap<>();
-  /** The ids of the last {@value #WINDOW} finished messages, and the same in finishing order. */
-  private final LongObjectHashMap<Boolean> finished = new LongObjectHashMap<>(WINDOW * 2);
-  private final long[] finishedOrder = new long[WINDOW];
-  private int finishedNext;
-  private int finishedCount;
+  /** The ids of the last {@value #WINDOW} finished messages. */
+  private final RecentIds finished = new RecentIds(WINDOW);
   /** MESSAGE deliveries by the token written into their id field. */
   private final IntObjectHashMap<Delivery> messages = new IntObjectHashMap<>();
   private int nextToken;
@@ -67,7 +64,7 @@ final class Inbox {
     drainDone();
     AmqpCounters.delivered(d.redelivered);
     long id = key(d.messageId());
-    if (finished.containsKey(id)) {
+    if (finished.contains(id)) {
       log.debug("dropping a repeated delivery of message {}", Long.toHexString(d.messageId()));
       link.ack(d);
       return false;
@@ -116,15 +113,7 @@ final class Inbox {
   }
 
   private void remember(long id) {
-    if (finished.put(id, Boolean.TRUE) == null) {
-      if (finishedCount == WINDOW) {
-        finished.remove(finishedOrder[finishedNext]);
-      } else {
-        finishedCount++;
-      }
-      finishedOrder[finishedNext] = id;
-      finishedNext = (finishedNext + 1) & (WINDOW - 1);
-    }
+    finished.add(id);
   }
 
   /** Forgets a delivery that is given back to the broker. */
