@@ -8,6 +8,7 @@ import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
+import io.communica.netty.NettyFrameConnection;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -64,7 +65,11 @@ class BackpressureTest {
                       }
                     });
           }
-          assertThat(overloaded.get()).isGreaterThan(1000 - (int) (bound / chunk.length) - 2);
+          // past the queue bound, only what the transport takes ahead of its mark (counted on
+          // the memory budget) may still go, as the kernel takes a little more meanwhile
+          long ahead = NettyFrameConnection.WRITE_AHEAD;
+          assertThat(overloaded.get())
+              .isGreaterThan(1000 - (int) ((bound + ahead) / chunk.length) - 2);
 
           // a request stuck behind the full socket still times out on time
           reactor.test.StepVerifier.create(

@@ -269,6 +269,11 @@ public final class TrackedConnector extends Connector {
     }
 
     @Override
+    public long writeAhead() {
+      return inner.writeAhead();
+    }
+
+    @Override
     public void close() {
       inner.close();
     }

@@ -121,6 +121,20 @@ public interface FrameConnection {
     return 0;
   }
 
+  /**
+   * How many bytes the transport may hold unsent ({@link #pendingWriteBytes}) while the session
+   * goes on writing past {@link #isWritable} turning false: it writes what its callers hand over
+   * up to this, counting what the transport holds past its mark on the memory budget, so that a
+   * stream of large frames costs one system call per this many bytes rather than per high-water
+   * mark (fragments of large messages still wait for the mark). 0 (the default, for transports
+   * that cannot say what they hold): the session stops at the mark. Loop only.
+   *
+   * @since 0.3
+   */
+  default long writeAhead() {
+    return 0;
+  }
+
   /** Allocator for frames sent on this connection. */
   ByteBufAllocator alloc();
 

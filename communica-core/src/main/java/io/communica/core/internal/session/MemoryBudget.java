@@ -185,6 +185,18 @@ public final class MemoryBudget {
     }
 
     /**
+     * Reserves {@code n} bytes for work that may as well wait: only within the limit, shedding no
+     * other connection. False when the budget has no room or the connection closed.
+     */
+    boolean tryReserve(long n) {
+      if (used.addAndGet(n) <= limit && add(n) == n) {
+        return true;
+      }
+      used.addAndGet(-n);
+      return false;
+    }
+
+    /**
      * Over the limit: when another connection holds more, it is shed (once) and this one may go on
      * within the hard limit while that one's memory is released.
      */

@@ -110,6 +110,32 @@ final class Outbox implements Runnable {
     return q == null ? null : q.poll();
   }
 
+  /** Loop (the queue's one consumer): the item {@link #pollQueue} would take, left in place. */
+  private @Nullable Outbound peekQueue() {
+    Queue<Outbound> q = queue;
+    return q == null ? null : q.peek();
+  }
+
+  /**
+   * Loop: whether an item of {@code size} bytes may be written now: the transport takes writes, or
+   * it holds less than its write-ahead ({@link FrameConnection#writeAhead}) and the memory budget
+   * takes the item. Past the mark the item is counted before it is written, so that {@link
+   * #transportFull} finds it counted; a budget without room stops the write-ahead (the item waits
+   * for the transport) rather than closing the connection, and sheds no other connection for it.
+   * Released with the rest of what the transport held once it takes writes again.
+   */
+  private boolean takes(int size) {
+    if (conn.isWritable()) {
+      return true;
+    }
+    long ahead = conn.writeAhead();
+    if (ahead <= 0 || conn.pendingWriteBytes() + size > ahead || !session.account.tryReserve(size)) {
+      return false;
+    }
+    budgetedPending += size;
+    return true;
+  }
+
   /** Loop. */
   private boolean stalledEmpty() {
     ArrayDeque<Outbound> st = stalled;
@@ -145,7 +171,7 @@ final class Outbox implements Runnable {
         && directDepth < MAX_DIRECT_DEPTH
         && stalledEmpty()
         && queueEmpty()
-        && conn.isWritable()) {
+        && takes(o.size())) {
       // a completion that sends again (a message per completed message) would recurse through
       // here without bound: past a few levels the item takes the queue instead
       directDepth++;
@@ -222,10 +248,17 @@ final class Outbox implements Runnable {
     draining = true;
     drainNanos = System.nanoTime();
     try {
-      while (conn.isWritable() && !backlogged()) {
-        o = stalledEmpty() ? pollQueue() : stalled.poll();
-        if (o == null) {
+      while (!backlogged()) {
+        ArrayDeque<Outbound> st = stalled;
+        boolean fromStalled = st != null && !st.isEmpty();
+        o = fromStalled ? st.peek() : peekQueue();
+        if (o == null || !takes(o.size())) {
           break;
+        }
+        if (fromStalled) {
+          st.poll();
+        } else {
+          pollQueue();
         }
         drained += o.size();
         if (drained >= SETTLE_BYTES) {

@@ -37,6 +37,23 @@ class MemoryBudgetTest {
   }
 
   @Test
+  void aReservationThatMayWaitIsGrantedOnlyWithinTheLimitAndShedsNobody() {
+    MemoryBudget budget = new MemoryBudget(1000);
+    MemoryBudget.Account big = budget.open(reason -> shed.add("big: " + reason));
+    MemoryBudget.Account small = budget.open(reason -> shed.add("small: " + reason));
+    assertThat(big.reserve(900)).isTrue();
+    assertThat(small.tryReserve(100)).isTrue();
+    // at the limit: refused, where reserve would shed the big holder and go on
+    assertThat(small.tryReserve(1)).isFalse();
+    assertThat(shed).isEmpty();
+    assertThat(budget.used()).isEqualTo(1000);
+    assertThat(small.held()).isEqualTo(100);
+    small.close();
+    assertThat(small.tryReserve(1)).as("a closed account").isFalse();
+    assertThat(budget.used()).isEqualTo(900);
+  }
+
+  @Test
   void pastTheLimitTheLargestOtherHolderIsShedAndTheSmallOneWaitsWithinTheHardLimit() {
     MemoryBudget budget = new MemoryBudget(1000);
     MemoryBudget.Account big = budget.open(reason -> shed.add("big: " + reason));
