@@ -287,7 +287,8 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
 
   @Override
   public long writeAhead() {
-    return WRITE_AHEAD;
+    // a channel that Netty closed already (its outbound buffer gone) holds nothing: nothing ahead
+    return channel.isActive() && channel.unsafe().outboundBuffer() != null ? WRITE_AHEAD : 0;
   }
 
   @Override

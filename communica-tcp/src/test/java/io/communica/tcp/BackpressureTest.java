@@ -82,6 +82,51 @@ class BackpressureTest {
   }
 
   @Test
+  void writingAheadOfTheMarkStaysWithinASmallQueueBoundAndKeepsTheConnection() throws Exception {
+    // the client may queue at most 150 KiB, less than the transport's write-ahead: what it writes
+    // past the mark stays within half the bound, so a peer that does not read makes its sends
+    // wait and then fail as overload, and does not get the connection closed as "not reading"
+    try (ServerSocket listener = new ServerSocket(0)) {
+      listener.setReceiveBufferSize(64 * 1024);
+      try (SimpleClient client =
+          SimpleClient.builder(TcpConnector.of("127.0.0.1", listener.getLocalPort()))
+              .maxQueuedBytes(150 * 1024)
+              .requestTimeout(Duration.ofSeconds(5))
+              .build()) {
+        client.start();
+        try (RawPeer server = new RawPeer(listener.accept())) {
+          assertThat(server.read().type()).isEqualTo(FrameType.HELLO);
+          ByteBuffer welcome = ByteBuffer.allocate(12).putInt(1 << 24).putInt(1 << 16).putInt(10_000);
+          server.send(RawPeer.frame(FrameHeader.VERSION, FrameType.WELCOME, 0, 0, welcome.array()));
+          client.connected().block(Duration.ofSeconds(10));
+
+          byte[] chunk = new byte[4 * 1024];
+          AtomicInteger overloaded = new AtomicInteger();
+          AtomicReference<Throwable> other = new AtomicReference<>();
+          // offered without waiting until the bound refuses one (a refusal is told at once, on
+          // this thread); the loop meanwhile drains the queue into the socket and past the mark
+          for (int i = 0; i < 200_000 && overloaded.get() == 0; i++) {
+            client
+                .fireAndForget(chunk)
+                .subscribe(
+                    null,
+                    e -> {
+                      if (e instanceof OverloadedException) {
+                        overloaded.incrementAndGet();
+                      } else {
+                        other.compareAndSet(null, e);
+                      }
+                    });
+          }
+          assertThat(overloaded.get()).as("sends past the queue bound").isPositive();
+          assertThat(other.get()).as("a failure other than overload").isNull();
+          assertThat(client.isConnected()).isTrue();
+        }
+      }
+    }
+  }
+
+  @Test
   void aCallThatFailsLeavesTheQueueBoundBeforeItsCallerHears() throws Exception {
     // the server takes at most 64 KiB; the client queues at most 150 KiB. A 100 KiB request is
     // refused when it is written; the moment its caller hears so, another thread sends 100 KiB

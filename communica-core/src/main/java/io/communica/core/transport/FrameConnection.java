@@ -112,7 +112,8 @@ public interface FrameConnection {
 
   /**
    * Whether the transport accepts more writes without buffering past its high-water mark. When it
-   * turns false the session stops writing until {@link FrameListener#onWritable()}.
+   * turns false the session stops writing until {@link FrameListener#onWritable()}, but for what
+   * its {@link #writeAhead} allows.
    */
   boolean isWritable();
 
@@ -124,10 +125,11 @@ public interface FrameConnection {
   /**
    * How many bytes the transport may hold unsent ({@link #pendingWriteBytes}) while the session
    * goes on writing past {@link #isWritable} turning false: it writes what its callers hand over
-   * up to this, counting what the transport holds past its mark on the memory budget, so that a
-   * stream of large frames costs one system call per this many bytes rather than per high-water
-   * mark (fragments of large messages still wait for the mark). 0 (the default, for transports
-   * that cannot say what they hold): the session stops at the mark. Loop only.
+   * up to this (and at most half its queue bound), counting what the transport holds past its mark
+   * on the memory budget, so that a stream of large frames costs one system call per this many
+   * bytes rather than per high-water mark; messages larger than a frame still wait for the mark. 0
+   * (the default, for transports that cannot say what they hold, and once the transport closed):
+   * the session stops at the mark. Loop only.
    *
    * @since 0.3
    */

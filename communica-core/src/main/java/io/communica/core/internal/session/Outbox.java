@@ -117,22 +117,43 @@ final class Outbox implements Runnable {
   }
 
   /**
+   * What the transport counts per item besides its bytes (Netty's outbound entry and the length
+   * prefix), reserved with each item written ahead so that {@link #transportFull} finds it counted.
+   */
+  private static final int ENTRY_OVERHEAD = 128;
+
+  /**
    * Loop: whether an item of {@code size} bytes may be written now: the transport takes writes, or
-   * it holds less than its write-ahead ({@link FrameConnection#writeAhead}) and the memory budget
-   * takes the item. Past the mark the item is counted before it is written, so that {@link
-   * #transportFull} finds it counted; a budget without room stops the write-ahead (the item waits
-   * for the transport) rather than closing the connection, and sheds no other connection for it.
-   * Released with the rest of what the transport held once it takes writes again.
+   * it holds less than its write-ahead ({@link FrameConnection#writeAhead}, at most half the
+   * queue bound, so that replies keep room before {@link #transportFull} closes the connection),
+   * the item is one frame (large messages go to the fragmenter, which waits for the mark), and the
+   * memory budget takes what the transport will then hold. Past the mark what the transport holds
+   * is counted before the item is written ({@link #budgetedPending}, brought to what it holds now
+   * plus the item, up or down), so that {@link #transportFull} finds it counted; a budget without
+   * room stops the write-ahead (the item waits for the transport, as before) and sheds no other
+   * connection for it.
    */
   private boolean takes(int size) {
     if (conn.isWritable()) {
       return true;
     }
-    long ahead = conn.writeAhead();
-    if (ahead <= 0 || conn.pendingWriteBytes() + size > ahead || !session.account.tryReserve(size)) {
+    long ahead = Math.min(conn.writeAhead(), maxQueuedBytes / 2);
+    if (ahead <= 0 || size > session.terms.frameLimit()) {
       return false;
     }
-    budgetedPending += size;
+    long target = conn.pendingWriteBytes() + size + ENTRY_OVERHEAD;
+    if (target > ahead) {
+      return false;
+    }
+    long more = target - budgetedPending;
+    if (more > 0) {
+      if (!session.account.tryReserve(more)) {
+        return false;
+      }
+    } else {
+      session.account.release(-more);
+    }
+    budgetedPending = target;
     return true;
   }
 
