@@ -95,6 +95,12 @@ final class StreamFrameConnection implements FrameConnection {
   private final ScheduledThreadPoolExecutor loop;
   private volatile @Nullable Thread loopThread;
   private final Semaphore readPermits = new Semaphore(READ_AHEAD);
+  /**
+   * Chunks read and not yet taken by the loop. A task handed to the loop's executor while it shuts
+   * down may be dropped without an error (a scheduled executor cancels what it queued after its
+   * shutdown), so chunks travel here and whoever sees the connection terminated releases them.
+   */
+  private final java.util.Queue<ByteBuf> readChunks = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final LinkedBlockingQueue<ByteBuf> writeQueue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
@@ -208,10 +214,15 @@ final class StreamFrameConnection implements FrameConnection {
           chunk.release();
           break;
         }
+        readChunks.add(chunk);
+        if (terminated) {
+          releaseReadChunks(); // closed meanwhile: the loop may never take it
+          break;
+        }
         try {
-          loop.execute(() -> onChunk(chunk));
+          loop.execute(this::takeChunk);
         } catch (RejectedExecutionException e) {
-          chunk.release(); // closed meanwhile
+          releaseReadChunks(); // closed meanwhile
           break;
         }
       }
@@ -226,6 +237,21 @@ final class StreamFrameConnection implements FrameConnection {
     }
     Throwable cause = endpoint.endCause(error);
     execute(() -> terminate(cause));
+  }
+
+  /** Loop: the next chunk the reader handed over (one per task). */
+  private void takeChunk() {
+    ByteBuf chunk = readChunks.poll();
+    if (chunk != null) {
+      onChunk(chunk);
+    }
+  }
+
+  /** Any thread, once terminated: releases the chunks read and not taken. */
+  private void releaseReadChunks() {
+    for (ByteBuf b; (b = readChunks.poll()) != null; ) {
+      b.release();
+    }
   }
 
   private void onChunk(ByteBuf chunk) {
@@ -390,6 +416,7 @@ final class StreamFrameConnection implements FrameConnection {
       return;
     }
     terminated = true;
+    releaseReadChunks();
     batch.discard();
     for (ByteBuf b; (b = unflushed.poll()) != null; ) {
       b.release();
