@@ -15,7 +15,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -100,7 +102,7 @@ final class StreamFrameConnection implements FrameConnection {
    * down may be dropped without an error (a scheduled executor cancels what it queued after its
    * shutdown), so chunks travel here and whoever sees the connection terminated releases them.
    */
-  private final java.util.Queue<ByteBuf> readChunks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final Queue<ByteBuf> readChunks = new ConcurrentLinkedQueue<>();
   private final LinkedBlockingQueue<ByteBuf> writeQueue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;

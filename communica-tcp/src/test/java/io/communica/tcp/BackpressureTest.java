@@ -37,10 +37,7 @@ class BackpressureTest {
               .build()) {
         client.start();
         try (RawPeer server = new RawPeer(listener.accept())) {
-          assertThat(server.read().type()).isEqualTo(FrameType.HELLO);
-          ByteBuffer welcome = ByteBuffer.allocate(12).putInt(1 << 24).putInt(1 << 16).putInt(10_000);
-          server.send(RawPeer.frame(FrameHeader.VERSION, FrameType.WELCOME, 0, 0, welcome.array()));
-          client.connected().block(Duration.ofSeconds(10));
+          welcome(server, client);
 
           // an awaiting sender is held back: its messages stop completing once the socket is full
           byte[] chunk = new byte[32 * 1024];
@@ -95,10 +92,7 @@ class BackpressureTest {
               .build()) {
         client.start();
         try (RawPeer server = new RawPeer(listener.accept())) {
-          assertThat(server.read().type()).isEqualTo(FrameType.HELLO);
-          ByteBuffer welcome = ByteBuffer.allocate(12).putInt(1 << 24).putInt(1 << 16).putInt(10_000);
-          server.send(RawPeer.frame(FrameHeader.VERSION, FrameType.WELCOME, 0, 0, welcome.array()));
-          client.connected().block(Duration.ofSeconds(10));
+          welcome(server, client);
 
           byte[] chunk = new byte[4 * 1024];
           AtomicInteger overloaded = new AtomicInteger();
@@ -124,6 +118,14 @@ class BackpressureTest {
         }
       }
     }
+  }
+
+  /** The raw peer answers the client's HELLO; returns once the client is connected. */
+  private static void welcome(RawPeer server, SimpleClient client) throws Exception {
+    assertThat(server.read().type()).isEqualTo(FrameType.HELLO);
+    ByteBuffer welcome = ByteBuffer.allocate(12).putInt(1 << 24).putInt(1 << 16).putInt(10_000);
+    server.send(RawPeer.frame(FrameHeader.VERSION, FrameType.WELCOME, 0, 0, welcome.array()));
+    client.connected().block(Duration.ofSeconds(10));
   }
 
   @Test

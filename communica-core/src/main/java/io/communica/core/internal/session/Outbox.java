@@ -49,8 +49,8 @@ final class Outbox implements Runnable {
   private boolean draining;
   /** {@link System#nanoTime()} when the running drain began. */
   private long drainNanos;
-  /** Bytes the transport holds unwritten that are counted against the memory budget. */
-  private long budgetedPending;
+  /** What the transport holds past its mark, counted on the memory budget. */
+  private final TransportHold hold;
   /** Items taken from the outbox while the transport was full, in order; made when first needed. */
   private @Nullable ArrayDeque<Outbound> stalled;
 
@@ -86,6 +86,7 @@ final class Outbox implements Runnable {
     this.session = session;
     this.conn = conn;
     this.maxQueuedBytes = maxQueuedBytes;
+    this.hold = new TransportHold(session, conn, maxQueuedBytes);
   }
 
   /** The queue other threads hand items over on, made by the first that needs it. */
@@ -114,47 +115,6 @@ final class Outbox implements Runnable {
   private @Nullable Outbound peekQueue() {
     Queue<Outbound> q = queue;
     return q == null ? null : q.peek();
-  }
-
-  /**
-   * What the transport counts per item besides its bytes (Netty's outbound entry and the length
-   * prefix), reserved with each item written ahead so that {@link #transportFull} finds it counted.
-   */
-  private static final int ENTRY_OVERHEAD = 128;
-
-  /**
-   * Loop: whether an item of {@code size} bytes may be written now: the transport takes writes, or
-   * it holds less than its write-ahead ({@link FrameConnection#writeAhead}, at most half the
-   * queue bound, so that replies keep room before {@link #transportFull} closes the connection),
-   * the item is one frame (large messages go to the fragmenter, which waits for the mark), and the
-   * memory budget takes what the transport will then hold. Past the mark what the transport holds
-   * is counted before the item is written ({@link #budgetedPending}, brought to what it holds now
-   * plus the item, up or down), so that {@link #transportFull} finds it counted; a budget without
-   * room stops the write-ahead (the item waits for the transport, as before) and sheds no other
-   * connection for it.
-   */
-  private boolean takes(int size) {
-    if (conn.isWritable()) {
-      return true;
-    }
-    long ahead = Math.min(conn.writeAhead(), maxQueuedBytes / 2);
-    if (ahead <= 0 || size > session.terms.frameLimit()) {
-      return false;
-    }
-    long target = conn.pendingWriteBytes() + size + ENTRY_OVERHEAD;
-    if (target > ahead) {
-      return false;
-    }
-    long more = target - budgetedPending;
-    if (more > 0) {
-      if (!session.account.tryReserve(more)) {
-        return false;
-      }
-    } else {
-      session.account.release(-more);
-    }
-    budgetedPending = target;
-    return true;
   }
 
   /** Loop. */
@@ -192,7 +152,7 @@ final class Outbox implements Runnable {
         && directDepth < MAX_DIRECT_DEPTH
         && stalledEmpty()
         && queueEmpty()
-        && takes(o.size())) {
+        && hold.takes(o.size())) {
       // a completion that sends again (a message per completed message) would recurse through
       // here without bound: past a few levels the item takes the queue instead
       directDepth++;
@@ -273,7 +233,7 @@ final class Outbox implements Runnable {
         ArrayDeque<Outbound> st = stalled;
         boolean fromStalled = st != null && !st.isEmpty();
         o = fromStalled ? st.peek() : peekQueue();
-        if (o == null || !takes(o.size())) {
+        if (o == null || !hold.takes(o.size())) {
           break;
         }
         if (fromStalled) {
@@ -315,11 +275,7 @@ final class Outbox implements Runnable {
 
   /** Loop: the transport takes writes again. */
   void onWritable() {
-    if (budgetedPending != 0) {
-      // what the transport holds now is below its low-water mark: not counted
-      session.account.release(budgetedPending);
-      budgetedPending = 0;
-    }
+    hold.writable();
     if (!queueEmpty() || !stalledEmpty()) {
       drain();
     }
@@ -497,23 +453,11 @@ final class Outbox implements Runnable {
   }
 
   /**
-   * Loop: the transport holds writes it could not pass on. Replies and pongs are written on the
-   * loop whatever the socket's state, so a peer that keeps sending but does not read would make
-   * them pile up without end: past its share, or when the process's memory budget cannot take
-   * them, the connection closes (without CLOSE: the peer does not read).
+   * Loop: the transport holds writes it could not pass on: counted on the budget, or, past the
+   * queue bound or the budget, the connection closes (without CLOSE: the peer does not read).
    */
   private void transportFull() {
-    long pending = conn.pendingWriteBytes();
-    String why = null;
-    if (pending > maxQueuedBytes) {
-      why = "more than " + maxQueuedBytes + " bytes were waiting";
-    } else if (pending > budgetedPending) {
-      if (session.account.reserve(pending - budgetedPending)) {
-        budgetedPending = pending;
-      } else {
-        why = session.account.overBudget();
-      }
-    }
+    String why = hold.full();
     if (why != null) {
       peerNotReading(why);
     }
