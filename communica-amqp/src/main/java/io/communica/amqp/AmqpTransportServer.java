@@ -29,8 +29,8 @@ import reactor.core.publisher.Sinks;
  * the address: competing consumers) and its own process queue (broadcasts from clients, replies to
  * its requests), and keeps a logical connection, a {@link ServerLogicalConnection} with its own session,
  * per client it hears from. A connection is opened by the client's HELLO broadcast or by the first
- * request or message of a client whose HELLO this process never saw (the HELLO travels in a
- * header of each), and closed when the client closes it, stops announcing itself for the liveness
+ * request or message of a client whose HELLO this process never saw (the HELLO travels in the
+ * trailer of each, see {@link Wire}), and closed when the client closes it, stops announcing itself for the liveness
  * period, or is replaced by a newer epoch of the same client id.
  */
 final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
@@ -208,8 +208,11 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
         return;
       }
       // the client id was read from this HELLO: it is well-formed as far as the transport looks
+      int h = Wire.introLength(d.body);
       byte[] hello =
-          type == FrameType.HELLO ? java.util.Arrays.copyOf(d.body, d.len) : Wire.hello(d.body, d.len);
+          type == FrameType.HELLO
+              ? java.util.Arrays.copyOf(d.body, d.len)
+              : h == 0 ? null : Wire.introHello(d.body, d.len, h);
       if (hello == null) {
         inbox.dead(d, "no valid HELLO in the trailer to take the client on");
         return;
@@ -263,27 +266,38 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
     }
   }
 
-  /** The HELLO the last client id was read from, and that id. */
-  private byte @Nullable [] lastHello;
+  /** The introduction (or HELLO frame) the last client id was read from, and that id. */
+  private byte @Nullable [] lastIntro;
 
+  private boolean lastWasFrame;
   private @Nullable String lastClientId;
 
   /**
-   * The client id of what a client sent: from the HELLO in the trailer, or from the frame when it is
-   * the HELLO; null when there is none or it is malformed. Not decoded again when the HELLO is the
-   * one of the delivery before (as it is while one client sends).
+   * The client id of what a client sent: from the introduction in the trailer, or from the frame
+   * when it is the HELLO; null when there is none or it is malformed. Not decoded again when the
+   * introduction is the one of the delivery before (as it is while one client sends).
    */
   private @Nullable String clientId(byte[] body, int len) {
-    int h = Wire.helloLength(body);
-    int off = h > 0 ? len : 0;
-    int n = h > 0 ? h : len;
-    byte[] last = lastHello;
-    if (last != null && java.util.Arrays.equals(body, off, off + n, last, 0, last.length)) {
+    int h = Wire.introLength(body);
+    boolean frame = h == 0;
+    int off = frame ? 0 : len;
+    int n = frame ? len : h;
+    byte[] last = lastIntro;
+    if (last != null
+        && lastWasFrame == frame
+        && java.util.Arrays.equals(body, off, off + n, last, 0, last.length)) {
       return lastClientId;
     }
-    String id = Wire.helloClientId(body, off, n);
+    String id;
+    if (frame) {
+      id = Wire.helloClientId(body, off, n);
+    } else {
+      byte[] hello = Wire.introHello(body, off, n);
+      id = hello == null ? null : Wire.helloClientId(hello);
+    }
     if (id != null) {
-      lastHello = java.util.Arrays.copyOfRange(body, off, off + n);
+      lastIntro = java.util.Arrays.copyOfRange(body, off, off + n);
+      lastWasFrame = frame;
       lastClientId = id;
     }
     return id;

@@ -71,8 +71,11 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   private boolean generatedId;
   /** The session wrote its CLOSE: the entity is closing (not a protocol error). */
   private boolean leaving;
-  /** The session's HELLO (limits patched), as it travels in the trailer of what this client sends. */
-  private byte @Nullable [] hello;
+  /**
+   * The session's HELLO (limits patched) as it travels in the trailer of what this client sends:
+   * its introduction, packed ({@link Wire#intro}).
+   */
+  private byte @Nullable [] intro;
   /** The HELLO as a body of its own (sealed), repeated as liveness. */
   private byte @Nullable [] helloBody;
   private boolean welcomed;
@@ -424,7 +427,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
 
   @Override
   int trailerRoom(int type) {
-    byte[] h = hello;
+    byte[] h = intro;
     return type == FrameType.HELLO || h == null ? Wire.TRAILER : Wire.TRAILER + h.length;
   }
 
@@ -441,7 +444,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
                   type == FrameType.MESSAGE
                       ? PERSISTENT
                       : type == FrameType.REQUEST ? requestProps : TRANSIENT,
-                  Wire.seal(body, len, ids.next(), epoch, hello),
+                  Wire.seal(body, len, ids.next(), epoch, intro),
                   l,
                   null));
       case FrameType.RESPONSE, FrameType.ERROR -> reply(body, len);
@@ -451,12 +454,12 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
         } else {
           // this client's own stream: the process that took it is not known here; every process
           // of the address gets the frame, the others have no stream of this id and drop it
-          broadcastSealed(Wire.seal(body, len, ids.next(), epoch, hello), false, l);
+          broadcastSealed(Wire.seal(body, len, ids.next(), epoch, intro), false, l);
         }
       }
       case FrameType.CLOSE -> {
         leaving = !ControlFrames.text(frame).startsWith("protocol error");
-        broadcastSealed(Wire.seal(body, len, ids.next(), epoch, hello), false, null);
+        broadcastSealed(Wire.seal(body, len, ids.next(), epoch, intro), false, null);
       }
       default -> log.error("a {} frame from the session on {}", FrameType.name(type), describe);
     }
@@ -469,7 +472,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
       return;
     }
     Wire.patchLimits(body, body.length);
-    hello = body;
+    intro = Wire.intro(body);
     byte[] sealed = Wire.sealed(body, ids.next(), epoch, null);
     helloBody = sealed;
     String q = names.clientQueue(id);
@@ -523,7 +526,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
             r.replyTo,
             false,
             TRANSIENT,
-            Wire.seal(body, len, ids.next(), r.epoch, hello),
+            Wire.seal(body, len, ids.next(), r.epoch, intro),
             l,
             null));
   }
@@ -541,7 +544,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
             r.replyTo,
             false,
             TRANSIENT,
-            Wire.seal(body, len, ids.next(), r.epoch, hello), // the epoch of the connection it came on
+            Wire.seal(body, len, ids.next(), r.epoch, intro), // the epoch of the connection it came on
             null,
             null,
             request == null ? null : inbox,

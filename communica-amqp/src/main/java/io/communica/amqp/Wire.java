@@ -13,30 +13,49 @@ import org.jspecify.annotations.Nullable;
  * FrameConnection}, without length prefix (the message has its own length), followed by a trailer:
  *
  * <pre>
- * frame (F bytes) | HELLO (H bytes) | message id (u64) | epoch (u64) | H (u16) | wire version (u8, 1)
+ * frame (F bytes) | introduction (H bytes) | message id (u64) | epoch (u64) | H (u16) | wire version (u8, 2)
  * </pre>
  *
  * The message id is unique per publish (a publisher counts up from a random start), for
  * recognising redeliveries and republished messages; the epoch is that of the client's logical
- * connection; the HELLO is the client's HELLO frame
- * (without length prefix), carried by everything a client sends to server processes except the
- * HELLO itself, so that any server process can take the client on; the client id is read from it.
- * What server processes send has no HELLO ({@code H = 0}). Properties: {@code app-id} {@value
- * #APP_ID} marks communica's publishers, {@code reply-to} names the sending server process's queue;
- * they are the same for every message of a kind, so each publisher builds them once. Before wire
- * version 1 the message id was the {@code message-id} property and the epoch, client id and HELLO
+ * connection; the introduction is the client's HELLO, carried by everything a client sends to
+ * server processes except the HELLO itself, so that any server process can take the client on;
+ * the client id is read from it. What server processes send has none ({@code H = 0}).
+ *
+ * <p>The introduction's first byte says how the HELLO follows: {@value #INTRO_HELLO}, the HELLO
+ * frame as it is; {@value #INTRO_PACKED}, packed (see {@link #intro}) when its client id is a
+ * UUID in canonical form (the id communica generates) and its header and frame limit are the ones
+ * every client's HELLO has here. Packed, the 69-byte HELLO of a generated id takes 33 bytes: the
+ * broker's CPU per persistent message grows with its size (about 6 µs per 100 bytes, measured in
+ * the optimisation log of {@code docs/BENCHMARKS.md}), and the HELLO is most of what the trailer
+ * adds.
+ *
+ * <p>Properties: {@code app-id} {@value #APP_ID} marks communica's publishers, {@code reply-to}
+ * names the sending server process's queue; they are the same for every message of a kind, so each
+ * publisher builds them once. Wire version 1 carried the HELLO as it is, without the kind byte;
+ * before it the message id was the {@code message-id} property and the epoch, client id and HELLO
  * travelled in the headers table, which amqp-client encodes and parses field by field on every
- * message.
+ * message. Every process of an address runs the same wire version.
  */
 final class Wire {
 
   static final String APP_ID = "communica";
 
   /** The last byte of every body. */
-  static final int VERSION = 1;
+  static final int VERSION = 2;
 
-  /** The trailer without its HELLO: message id, epoch, HELLO length, version. */
+  /** The trailer without its introduction: message id, epoch, introduction length, version. */
   static final int TRAILER = 19;
+
+  /** Introduction kinds (its first byte). */
+  static final int INTRO_HELLO = 1;
+
+  static final int INTRO_PACKED = 2;
+
+  /** The bytes of a packed introduction before the client id: kind, protocol version, two limits. */
+  private static final int PACKED_HEAD = 10;
+
+  private static final int UUID_CHARS = 36;
 
   // offsets in a body (a frame)
   static final int B_TYPE = FrameHeader.OFF_TYPE;
@@ -71,12 +90,12 @@ final class Wire {
    * The body to publish for the frame in the first {@code len} bytes of {@code body}: the trailer
    * written in place when {@code body} has exactly the room for it, else a new array.
    */
-  static byte[] seal(byte[] body, int len, long messageId, long epoch, byte @Nullable [] hello) {
-    int h = hello == null ? 0 : hello.length;
+  static byte[] seal(byte[] body, int len, long messageId, long epoch, byte @Nullable [] intro) {
+    int h = intro == null ? 0 : intro.length;
     byte[] b = body.length == len + h + TRAILER ? body : java.util.Arrays.copyOf(body, len + h + TRAILER);
     int at = len;
     if (h > 0) {
-      System.arraycopy(hello, 0, b, at, h);
+      System.arraycopy(intro, 0, b, at, h);
       at += h;
     }
     setLong(b, at, messageId);
@@ -88,8 +107,8 @@ final class Wire {
   }
 
   /** A sealed copy of a bare frame. */
-  static byte[] sealed(byte[] frame, long messageId, long epoch, byte @Nullable [] hello) {
-    return seal(frame, frame.length, messageId, epoch, hello);
+  static byte[] sealed(byte[] frame, long messageId, long epoch, byte @Nullable [] intro) {
+    return seal(frame, frame.length, messageId, epoch, intro);
   }
 
   /** The length of the frame in a body, or -1 when the body has no valid trailer. */
@@ -98,7 +117,7 @@ final class Wire {
     if (n < TRAILER + B_HEADER || (body[n - 1] & 0xff) != VERSION) {
       return -1;
     }
-    int h = helloLength(body);
+    int h = introLength(body);
     int len = n - TRAILER - h;
     return len >= B_HEADER ? len : -1;
   }
@@ -113,16 +132,10 @@ final class Wire {
     return getLong(body, body.length - TRAILER + 8);
   }
 
-  /** The length of the HELLO in a body's trailer (0: none). */
-  static int helloLength(byte[] body) {
+  /** The length of the introduction in a body's trailer (0: none). */
+  static int introLength(byte[] body) {
     int n = body.length;
     return (body[n - 3] & 0xff) << 8 | (body[n - 2] & 0xff);
-  }
-
-  /** A copy of the HELLO in a body's trailer, or null when it has none. */
-  static byte @Nullable [] hello(byte[] body, int len) {
-    int h = helloLength(body);
-    return h == 0 ? null : java.util.Arrays.copyOfRange(body, len, len + h);
   }
 
   static int type(byte[] body) {
@@ -198,17 +211,122 @@ final class Wire {
   /** The client id of the HELLO at {@code off} (of {@code n} bytes) in {@code b}, or null. */
   static @Nullable String helloClientId(byte[] b, int off, int n) {
     int at = off + B_HEADER + 12;
-    int end = off + n;
     if (n < B_HEADER + 14
         || (b[off + B_TYPE] & 0xff) != FrameType.HELLO
         || ((b[off + B_ROUTE_LEN] & 0xff) << 8 | (b[off + B_ROUTE_LEN + 1] & 0xff)) != 0) {
       return null;
     }
     int len = (b[at] & 0xff) << 8 | (b[at + 1] & 0xff);
-    if (len == 0 || len > 256 || at + 2 + len > end) {
+    if (len == 0 || len > 256 || at + 2 + len > off + n) {
       return null;
     }
     return new String(b, at + 2, len, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The introduction a client's messages carry for its HELLO (well-formed, limits patched): packed
+   * when it can be,
+   *
+   * <pre>
+   * 2 | protocol version (u8) | maximum message (u32) | keep-alive (u32) | client id (16 bytes) | the rest of the HELLO
+   * </pre>
+   *
+   * where the client id is a canonical UUID's 128 bits and the rest is what follows the id in the
+   * HELLO (credentials, capabilities, resume token); else {@value #INTRO_HELLO} and the HELLO.
+   */
+  static byte[] intro(byte[] hello) {
+    int idAt = B_HEADER + 14;
+    boolean packable =
+        hello.length >= idAt + UUID_CHARS
+            && getInt(hello, B_HEADER + 4) == Integer.MAX_VALUE
+            && ((hello[idAt - 2] & 0xff) << 8 | (hello[idAt - 1] & 0xff)) == UUID_CHARS
+            && isCanonicalUuid(hello, idAt)
+            && java.util.Arrays.equals(hello, 1, B_HEADER, helloHeader(hello[0]), 1, B_HEADER);
+    if (!packable) {
+      byte[] b = new byte[1 + hello.length];
+      b[0] = (byte) INTRO_HELLO;
+      System.arraycopy(hello, 0, b, 1, hello.length);
+      return b;
+    }
+    int rest = hello.length - idAt - UUID_CHARS;
+    byte[] b = new byte[PACKED_HEAD + 16 + rest];
+    b[0] = (byte) INTRO_PACKED;
+    b[1] = hello[0];
+    System.arraycopy(hello, B_HEADER, b, 2, 4); // maximum message
+    System.arraycopy(hello, B_HEADER + 8, b, 6, 4); // keep-alive
+    for (int i = 0, c = idAt; i < 16; i++) {
+      if (c == idAt + 8 || c == idAt + 13 || c == idAt + 18 || c == idAt + 23) {
+        c++;
+      }
+      b[PACKED_HEAD + i] = (byte) (hex(hello[c]) << 4 | hex(hello[c + 1]));
+      c += 2;
+    }
+    System.arraycopy(hello, idAt + UUID_CHARS, b, PACKED_HEAD + 16, rest);
+    return b;
+  }
+
+  /**
+   * The HELLO of the introduction at {@code off} (of {@code n} bytes) in {@code b}, as the client's
+   * session wrote it (limits patched), or null when the introduction is malformed; the client id
+   * is then read from it by {@link #helloClientId}.
+   */
+  static byte @Nullable [] introHello(byte[] b, int off, int n) {
+    if (n < 1) {
+      return null;
+    }
+    int kind = b[off] & 0xff;
+    if (kind == INTRO_HELLO) {
+      return java.util.Arrays.copyOfRange(b, off + 1, off + n);
+    }
+    if (kind != INTRO_PACKED || n < PACKED_HEAD + 16) {
+      return null;
+    }
+    int idAt = B_HEADER + 14;
+    int rest = n - PACKED_HEAD - 16;
+    byte[] h = new byte[idAt + UUID_CHARS + rest];
+    System.arraycopy(helloHeader(b[off + 1]), 0, h, 0, B_HEADER);
+    System.arraycopy(b, off + 2, h, B_HEADER, 4);
+    setInt(h, B_HEADER + 4, Integer.MAX_VALUE);
+    System.arraycopy(b, off + 6, h, B_HEADER + 8, 4);
+    h[idAt - 2] = 0;
+    h[idAt - 1] = (byte) UUID_CHARS;
+    for (int i = 0, c = idAt; i < 16; i++) {
+      if (c == idAt + 8 || c == idAt + 13 || c == idAt + 18 || c == idAt + 23) {
+        h[c++] = '-';
+      }
+      int v = b[off + PACKED_HEAD + i] & 0xff;
+      h[c++] = HEX[v >>> 4];
+      h[c++] = HEX[v & 0xf];
+    }
+    System.arraycopy(b, off + PACKED_HEAD + 16, h, idAt + UUID_CHARS, rest);
+    return h;
+  }
+
+  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /** The header every HELLO has: the given protocol version, type HELLO, the rest zero. */
+  private static byte[] helloHeader(byte version) {
+    byte[] h = new byte[B_HEADER];
+    h[0] = version;
+    h[B_TYPE] = (byte) FrameType.HELLO;
+    return h;
+  }
+
+  /** Whether the 36 bytes at {@code at} are a UUID in canonical form: lower-case hex, four dashes. */
+  private static boolean isCanonicalUuid(byte[] b, int at) {
+    for (int i = 0; i < UUID_CHARS; i++) {
+      byte c = b[at + i];
+      boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+      if (dash ? c != '-' : hex(c) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The value of a lower-case hex digit, or -1. */
+  private static int hex(byte c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
   }
 
   static int routeLength(byte[] body) {
