@@ -158,12 +158,15 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
 
   /** Delivers the frame {@code partial} began, its last {@code missing} bytes taken from in. */
   private void completePartial(ByteBuf partial, int k, int length, int missing, ByteBuf in) {
-    ByteBuf frame;
+    ByteBuf frame = null;
     try {
       frame = channel.alloc().ioBuffer(length);
       frame.writeBytes(partial, partial.readerIndex() + LengthCodec.PREFIX, k - LengthCodec.PREFIX);
       frame.writeBytes(in, in.readerIndex(), missing);
     } catch (Throwable t) {
+      if (frame != null) {
+        frame.release();
+      }
       in.release();
       throw t;
     }
