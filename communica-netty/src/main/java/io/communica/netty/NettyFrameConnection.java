@@ -3,6 +3,7 @@ package io.communica.netty;
 import io.communica.core.TransportException;
 import io.communica.core.frame.FrameBatch;
 import io.communica.core.frame.FrameException;
+import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.LengthCodec;
 import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.ConnectionHandler;
@@ -127,6 +128,59 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
   }
 
   // ---------------------------------------------------------------- inbound
+
+  /**
+   * A read that completes the frame left partial by the previous one: Netty's cumulator would copy
+   * the whole read behind the partial frame (and reallocate when it does not fit). Instead only
+   * that frame is assembled, in a buffer of its own, and delivered; the rest of the read is then
+   * decoded where it lies, the cumulation being empty. Every other case goes the usual way.
+   */
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (msg instanceof ByteBuf in && !failed) {
+      ByteBuf partial = internalBuffer();
+      int k = partial.readableBytes();
+      if (k >= LengthCodec.PREFIX) {
+        long length = partial.getUnsignedInt(partial.readerIndex());
+        // a bad length goes the usual way, to be reported by decode
+        if (length >= FrameHeader.SIZE && length + LengthCodec.PREFIX <= maxFrameSize) {
+          // decoding stopped before this frame: it is not whole yet
+          long missing = LengthCodec.PREFIX + length - k;
+          // worth it when the read is larger than the frame: that many bytes copied the usual way
+          if (missing > 0 && missing <= in.readableBytes() && length <= in.readableBytes()) {
+            completePartial(partial, k, (int) length, (int) missing, in);
+          }
+        }
+      }
+    }
+    super.channelRead(ctx, msg);
+  }
+
+  /** Delivers the frame {@code partial} began, its last {@code missing} bytes taken from in. */
+  private void completePartial(ByteBuf partial, int k, int length, int missing, ByteBuf in) {
+    ByteBuf frame = null;
+    try {
+      frame = channel.alloc().ioBuffer(length);
+      frame.writeBytes(partial, partial.readerIndex() + LengthCodec.PREFIX, k - LengthCodec.PREFIX);
+      frame.writeBytes(in, in.readerIndex(), missing);
+    } catch (Throwable t) {
+      if (frame != null) {
+        frame.release();
+      }
+      in.release();
+      throw t;
+    }
+    partial.skipBytes(k);
+    in.skipBytes(missing);
+    try {
+      listener.onFrame(frame);
+    } catch (Throwable t) {
+      in.release();
+      throw t instanceof DecoderException d ? d : new DecoderException(t);
+    } finally {
+      frame.release();
+    }
+  }
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {

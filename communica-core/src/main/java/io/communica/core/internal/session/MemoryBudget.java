@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -156,6 +157,8 @@ public final class MemoryBudget {
         AtomicIntegerFieldUpdater.newUpdater(Account.class, "shedding");
 
     private final Shedder owner;
+    /** {@link #release(long)} as the callback a received payload calls: one per account. */
+    final LongConsumer releaser = this::release;
     /** Bytes held; CLOSED once closed. */
     volatile long held;
     /** 1 once shed. */
