@@ -1,0 +1,214 @@
+package io.communica.amqp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The link's serial loop: tasks one at a time in submission order, and a caller's task run on the
+ * caller's own thread only when the loop is idle and the caller may block (never amqp-client's
+ * threads, an event loop or a Reactor non-blocking thread, never nested in a task of the loop).
+ */
+class SerialLoopTest {
+
+  private static MultiThreadIoEventLoopGroup group;
+
+  @BeforeAll
+  static void start() {
+    group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("serial-loop-test", true), LocalIoHandler.newFactory());
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+  }
+
+  private static SerialLoop loop() {
+    return new SerialLoop((EventLoop) group.next());
+  }
+
+  @Test
+  @Timeout(10)
+  void anIdleLoopRunsAPlainCallersTaskOnTheCallersThreadHoldingTheLoop() throws Exception {
+    SerialLoop loop = loop();
+    AtomicReference<Boolean> inLoop = new AtomicReference<>();
+    Thread me = Thread.currentThread();
+    AtomicReference<Thread> ran = new AtomicReference<>();
+    loop.executeOrRun(
+        () -> {
+          ran.set(Thread.currentThread());
+          inLoop.set(loop.inEventLoop());
+        });
+    assertThat(ran.get()).isSameAs(me);
+    assertThat(inLoop.get()).isTrue();
+    assertThat(loop.inEventLoop()).isFalse();
+    assertThat(loop.busy()).isFalse();
+  }
+
+  /**
+   * Calls executeOrRun from a thread of {@code kind}: whether the task had run when the call
+   * returned (inline), the calling thread, and the thread the task ran on (a hand-over runs it on
+   * the loop's thread, maybe before the call returns: only the thread tells).
+   */
+  private record Outcome(boolean inline, Thread caller, Thread ranOn) {}
+
+  private static Outcome callFrom(SerialLoop loop, java.util.function.Consumer<Runnable> kind) throws Exception {
+    CompletableFuture<Thread> ran = new CompletableFuture<>();
+    CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+    kind.accept(
+        () -> {
+          loop.executeOrRun(() -> ran.complete(Thread.currentThread()));
+          boolean inline = ran.isDone();
+          try {
+            outcome.complete(new Outcome(inline, Thread.currentThread(), ran.get(5, TimeUnit.SECONDS)));
+          } catch (Exception e) {
+            outcome.completeExceptionally(e);
+          }
+        });
+    return outcome.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @Timeout(30)
+  void amqpClientThreadsEventLoopsAndNonBlockingThreadsHandOver() throws Exception {
+    SerialLoop loop = loop();
+    // amqp-client's threads for the link's connection
+    Outcome amqp = callFrom(loop, r -> new SerialLoop.AmqpThread(r).start());
+    assertThat(amqp.ranOn()).isNotSameAs(amqp.caller());
+
+    // another Netty event loop (another link's loop, a TCP connection's)
+    MultiThreadIoEventLoopGroup other =
+        new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("serial-loop-test-other", true), LocalIoHandler.newFactory());
+    try {
+      Outcome onEventLoop = callFrom(loop, r -> other.next().execute(r));
+      assertThat(onEventLoop.ranOn()).isNotSameAs(onEventLoop.caller());
+    } finally {
+      other.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+    }
+
+    // Reactor's non-blocking workers
+    var parallel = Schedulers.newParallel("serial-loop-test-parallel", 1);
+    try {
+      Outcome reactor = callFrom(loop, r -> parallel.schedule(r));
+      assertThat(reactor.ranOn()).isNotSameAs(reactor.caller());
+    } finally {
+      parallel.dispose();
+    }
+
+    // and a plain thread that may block runs it itself
+    Outcome plain = callFrom(loop, r -> new Thread(r).start());
+    assertThat(plain.inline()).isTrue();
+    assertThat(plain.ranOn()).isSameAs(plain.caller());
+  }
+
+  @Test
+  @Timeout(10)
+  void aBusyLoopKeepsSubmissionOrderAndATaskSubmittedFromATaskRunsAfterIt() throws Exception {
+    SerialLoop loop = loop();
+    List<String> order = new CopyOnWriteArrayList<>();
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(1);
+    loop.execute(
+        () -> {
+          first.countDown();
+          try {
+            release.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          order.add("a");
+          loop.executeOrRun(() -> order.add("c")); // from within a task: after it, not nested
+          order.add("b");
+        });
+    first.await(5, TimeUnit.SECONDS);
+    assertThat(loop.busy()).isTrue();
+    Thread me = Thread.currentThread();
+    AtomicReference<Thread> ranOn = new AtomicReference<>();
+    loop.executeOrRun(
+        () -> {
+          ranOn.set(Thread.currentThread());
+          order.add("d");
+        });
+    loop.execute(
+        () -> {
+          order.add("e");
+          done.countDown();
+        });
+    release.countDown();
+    assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+    // d was handed over (the loop was busy), so it ran on the loop after a; c, submitted from
+    // within a, after everything submitted before it
+    assertThat(ranOn.get()).isNotSameAs(me);
+    assertThat(order).containsExactly("a", "b", "d", "e", "c");
+  }
+
+  @Test
+  @Timeout(10)
+  void anInlineTaskThatThrowsIsLoggedNotThrownAtTheCaller() throws Exception {
+    SerialLoop loop = loop();
+    loop.executeOrRun(
+        () -> {
+          throw new IllegalStateException("task failure");
+        });
+    // the loop is free again: the next task runs inline too
+    Thread me = Thread.currentThread();
+    AtomicReference<Thread> ran = new AtomicReference<>();
+    loop.executeOrRun(() -> ran.set(Thread.currentThread()));
+    assertThat(ran.get()).isSameAs(me);
+  }
+
+  @Test
+  @Timeout(10)
+  void runAtEndRunsAfterTheCurrentTaskOnlyWhenNothingElseWaits() throws Exception {
+    SerialLoop loop = loop();
+    List<String> order = new CopyOnWriteArrayList<>();
+    CountDownLatch done = new CountDownLatch(1);
+    AtomicReference<Boolean> outside = new AtomicReference<>();
+    outside.set(loop.runAtEnd(() -> order.add("never")));
+    AtomicReference<Boolean> inside = new AtomicReference<>();
+    loop.executeOrRun(
+        () -> {
+          inside.set(loop.runAtEnd(() -> order.add("end")));
+          order.add("task");
+        });
+    assertThat(outside.get()).isFalse(); // not in the loop
+    assertThat(inside.get()).isTrue();
+    assertThat(order).containsExactly("task", "end");
+
+    order.clear();
+    CountDownLatch queuedBehind = new CountDownLatch(1);
+    loop.execute(
+        () -> {
+          try {
+            queuedBehind.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          // another task waits: the caller is to execute instead
+          order.add(loop.runAtEnd(() -> order.add("x")) ? "kept" : "refused");
+        });
+    loop.execute(
+        () -> {
+          order.add("next");
+          done.countDown();
+        });
+    queuedBehind.countDown();
+    assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(order).containsExactly("refused", "next");
+  }
+}
