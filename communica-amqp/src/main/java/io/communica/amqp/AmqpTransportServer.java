@@ -138,8 +138,30 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
             t.cancel(false);
           }
           link.close(Duration.ofSeconds(2), ch -> Topology.delete(ch, processQueue))
-              .subscribe(null, null, closedSink::tryEmitEmpty);
+              .subscribe(
+                  null,
+                  null,
+                  () ->
+                      link.loop.execute(
+                          () -> {
+                            closeLeftovers();
+                            closedSink.tryEmitEmpty();
+                          }));
         });
+  }
+
+  /**
+   * Loop, once the broker connection is closed: closes the logical connections still open. The
+   * entity drains and closes its sessions when it closes this process; one whose handshake
+   * finished while it did (or that another race left behind) would otherwise stay open for good,
+   * since nothing can reach it or leave it any more and the liveness ticker has stopped.
+   */
+  private void closeLeftovers() {
+    for (ServerLogicalConnection c : new ArrayList<>(open)) {
+      c.closeWith(
+          new ConnectionLostException(
+              "the server process on " + connector.describe() + " closed its broker connection"));
+    }
   }
 
   @Override
