@@ -90,6 +90,61 @@ final class Roles {
 
   static final String NOTE = "note";
 
+  /** A JVM whose JIT compiled less than this in the last second of the warm-up is settled. */
+  static final long JIT_SETTLED_MS_PER_S = 50;
+
+  /**
+   * How much longer than asked a warm-up may run while a JIT compiler is still at work: three
+   * times the asked warm-up (15 s for the full run's 5 s), at most {@value #JIT_EXTRA_MAX_MS} ms.
+   */
+  static final long JIT_EXTRA_MAX_MS = 30_000;
+
+  /**
+   * After the asked warm-up: goes on warming, a second at a time, while either JVM's JIT compilers
+   * still compile (more than {@value #JIT_SETTLED_MS_PER_S} ms in the last second), for at most
+   * three times the asked warm-up more (capped at {@value #JIT_EXTRA_MAX_MS} ms), so that the measured window sees the code compiled, not
+   * the compilers. A stack with more code takes longer to compile; on a slow machine communica's
+   * server was still compiling 12 s into a case (the compiler thread used more CPU than the loop).
+   * {@code work} runs the load meanwhile when the calling thread is the one that makes it (the
+   * latency mode), else it sleeps. Tells the harness how long it went on.
+   */
+  private static void settleJit(BenchClient client, PrintStream out, long warmupMs, Runnable work)
+      throws Exception {
+    long start = System.nanoTime();
+    long maxNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(JIT_EXTRA_MAX_MS, 3 * warmupMs));
+    Snapshot c0 = Snapshot.take(0);
+    Snapshot s0 = client.serverSnapshot();
+    while (c0.jitMillis() >= 0 && System.nanoTime() - start < maxNanos) {
+      long until = System.nanoTime() + Math.min(TimeUnit.SECONDS.toNanos(1), maxNanos);
+      while (System.nanoTime() - until < 0) {
+        work.run();
+      }
+      Snapshot c1 = Snapshot.take(0);
+      Snapshot s1 = client.serverSnapshot();
+      boolean settled =
+          c1.jitMillis() - c0.jitMillis() < JIT_SETTLED_MS_PER_S
+              && (s1.jitMillis() < 0 || s1.jitMillis() - s0.jitMillis() < JIT_SETTLED_MS_PER_S);
+      if (settled) {
+        break;
+      }
+      c0 = c1;
+      s0 = s1;
+    }
+    long extra = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    if (extra >= 1500) {
+      note(out, "warm-up went on " + extra / 1000 + " s more while the JIT compiled");
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(50);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /**
    * A reading of both sides that is thrown away: the classes the readings use (the histogram, its
    * comparison, the formatting) are loaded and their lambdas spun before the first reading that
@@ -214,6 +269,17 @@ final class Roles {
     while (System.nanoTime() - end < 0) {
       client.roundTrip(payload);
     }
+    settleJit(
+        client,
+        out,
+        warmupMs,
+        () -> {
+          try {
+            client.roundTrip(payload);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
     Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     Profiler profiler = new Profiler();
     phase(out, "measure", measureMs);
@@ -281,6 +347,7 @@ final class Roles {
     }
     phase(out, "warmup", warmupMs);
     Thread.sleep(warmupMs);
+    settleJit(client, out, warmupMs, Roles::pause);
     Profiler profiler = new Profiler();
     phase(out, "measure", measureMs);
     profiler.start();

@@ -1,6 +1,7 @@
 package io.communica.bench.stacks;
 
 import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -15,11 +16,15 @@ import java.nio.charset.StandardCharsets;
  * @param gcCount collections so far, all collectors
  * @param gcMillis time spent in collections so far
  * @param count the counter
+ * @param jitMillis time the JIT compilers spent so far (all compiler threads), -1 when the JVM does
+ *     not say
  */
-public record Snapshot(long nanoTime, long cpuNanos, long gcCount, long gcMillis, long count) {
+public record Snapshot(
+    long nanoTime, long cpuNanos, long gcCount, long gcMillis, long count, long jitMillis) {
 
   private static final OperatingSystemMXBean OS =
       (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
   /** This process now, with {@code count}. */
   public static Snapshot take(long count) {
@@ -29,19 +34,21 @@ public record Snapshot(long nanoTime, long cpuNanos, long gcCount, long gcMillis
       gcCount += Math.max(0, gc.getCollectionCount());
       gcMillis += Math.max(0, gc.getCollectionTime());
     }
-    return new Snapshot(System.nanoTime(), OS.getProcessCpuTime(), gcCount, gcMillis, count);
+    long jit =
+        JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : -1;
+    return new Snapshot(System.nanoTime(), OS.getProcessCpuTime(), gcCount, gcMillis, count, jit);
   }
 
   /** The line a server sends back. */
   public byte[] encode() {
-    return (nanoTime + " " + cpuNanos + " " + gcCount + " " + gcMillis + " " + count)
+    return (nanoTime + " " + cpuNanos + " " + gcCount + " " + gcMillis + " " + count + " " + jitMillis)
         .getBytes(StandardCharsets.US_ASCII);
   }
 
   /** Reads {@link #encode()}'s line. */
   public static Snapshot decode(byte[] line) {
     String[] f = new String(line, StandardCharsets.US_ASCII).trim().split(" ");
-    if (f.length != 5) {
+    if (f.length != 6) {
       throw new IllegalArgumentException("not a snapshot: " + new String(line, StandardCharsets.US_ASCII));
     }
     return new Snapshot(
@@ -49,7 +56,8 @@ public record Snapshot(long nanoTime, long cpuNanos, long gcCount, long gcMillis
         Long.parseLong(f[1]),
         Long.parseLong(f[2]),
         Long.parseLong(f[3]),
-        Long.parseLong(f[4]));
+        Long.parseLong(f[4]),
+        Long.parseLong(f[5]));
   }
 
   /** Seconds between {@code earlier} and this snapshot. */
