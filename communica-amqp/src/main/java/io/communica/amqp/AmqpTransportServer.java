@@ -104,7 +104,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
         .then(
             Mono.fromCallable(
                 () -> {
-                  long period = Math.max(100_000_000L, livenessNanos / 3);
+                  long period = LogicalConnection.tickNanos(livenessNanos);
                   ticker =
                       link.loop.scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
                   return (TransportServer) this;
@@ -401,8 +401,15 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
   }
 
   private void tick() {
-    if (!link.isUp() || closing) {
-      return; // clients cannot be heard while this process is cut off
+    if (closing) {
+      return;
+    }
+    if (!link.isUp()) {
+      // clients cannot be heard while this process is cut off: their liveness waits for the link
+      for (ServerLogicalConnection c : new ArrayList<>(open)) {
+        c.alive();
+      }
+      return;
     }
     long now = System.nanoTime();
     for (ServerLogicalConnection c : new ArrayList<>(open)) {
@@ -412,6 +419,8 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
             new ConnectionLostException(
                 "client '" + c.clientId + "' silent for " + TimeUnit.NANOSECONDS.toMillis(silent)
                     + " ms (liveness " + connector.liveness().toMillis() + " ms)"));
+      } else {
+        c.alive();
       }
     }
     clients.values().removeIf(c -> !c.isOpen() && now - c.lastSeenNanos > livenessNanos);

@@ -142,7 +142,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
                             sink.error(e);
                             return;
                           }
-                          long period = Math.max(100_000_000L, livenessNanos / 3);
+                          long period = tickNanos(livenessNanos);
                           ticker =
                               link.loop.scheduleAtFixedRate(
                                   this::tick, period, period, TimeUnit.NANOSECONDS);
@@ -406,6 +406,8 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
                 "the broker of " + describe + " has been unreachable for "
                     + TimeUnit.NANOSECONDS.toMillis(now - downSinceNanos) + " ms: "
                     + link.lastError()));
+      } else {
+        alive(); // within the liveness period the connection lives across the outage
       }
       return;
     }
@@ -417,6 +419,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
                   + connector.liveness().toMillis() + " ms)"));
       return;
     }
+    alive();
     byte[] h = helloBody;
     if (h != null) {
       broadcastSealed(h, !welcomed, null);

@@ -74,6 +74,27 @@ abstract class LogicalConnection implements FrameConnection {
     }
   }
 
+  /**
+   * Loop: the transport found the peer alive by its own liveness rules (the client heard a server
+   * process, the server heard the client), which the session hears as a PONG. Over a broker the
+   * session's PINGs are answered here and never travel, so without it a session that writes all
+   * the time and reads nothing (a client sending only fire-and-forget messages) would send no PING,
+   * read no frame, and close itself at its keep-alive timeout although the transport sees the
+   * address alive.
+   */
+  final void alive() {
+    deliver(PONG);
+  }
+
+  /**
+   * How often a link's ticker runs: a third of the liveness period, at most 10 s (so that {@link
+   * #alive} keeps sessions with the default keep-alive timeout of 30 s, or longer, open whatever the
+   * liveness), at least 100 ms.
+   */
+  static long tickNanos(long livenessNanos) {
+    return Math.max(100_000_000L, Math.min(livenessNanos / 3, 10_000_000_000L));
+  }
+
   /** Hands a bare frame to the session. Loop. */
   final void deliver(byte[] frame) {
     deliver(frame, frame.length);

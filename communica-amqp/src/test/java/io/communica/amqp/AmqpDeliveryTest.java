@@ -153,6 +153,44 @@ class AmqpDeliveryTest {
   }
 
   @Test
+  void aClientThatOnlySendsOutlivesItsKeepAliveTimeout() throws Exception {
+    // over a broker the sessions' PINGs are answered by the transport and never travel: a client
+    // that writes all the time sends none and reads nothing, and lives by the transport's liveness
+    AmqpConnector address = Broker.connector("sender", "liveness=1s");
+    Duration interval = Duration.ofMillis(200);
+    Duration timeout = Duration.ofMillis(600);
+    java.util.concurrent.atomic.AtomicLong handled = new java.util.concurrent.atomic.AtomicLong();
+    resources.add(
+        SimpleServer.builder(address)
+            .keepAlive(interval, timeout)
+            .handler(Handler.consumer(String.class, m -> handled.incrementAndGet()))
+            .start());
+    SimpleClient client = client(SimpleClient.builder(address).keepAlive(interval, timeout));
+    long sendFor = TimeUnit.MILLISECONDS.toNanos(5 * timeout.toMillis());
+    long end = System.nanoTime() + sendFor;
+    // 64 messages outstanding at a time, each sent as soon as one is confirmed: never idle
+    Long sent =
+        reactor.core.publisher.Flux.<Integer>generate(
+                sink -> {
+                  if (System.nanoTime() - end < 0) {
+                    sink.next(0);
+                  } else {
+                    sink.complete();
+                  }
+                })
+            .flatMap(i -> client.fireAndForget("m").thenReturn(1), 64)
+            .count()
+            .block(Duration.ofSeconds(30));
+    assertThat(sent).isPositive();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (handled.get() < sent && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    // a connection closed by the session's keep-alive fails the messages in flight (the flux errs)
+    assertThat(handled.get()).isEqualTo(sent);
+  }
+
+  @Test
   void aFailingHandlerGetsTheMessageOnceMoreThenItIsDeadLettered() throws Exception {
     AmqpConnector address = Broker.connector("flaky");
     Naming names = new Naming(address);
