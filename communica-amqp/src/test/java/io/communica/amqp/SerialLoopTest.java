@@ -2,6 +2,7 @@ package io.communica.amqp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.communica.test.LogCapture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.local.LocalIoHandler;
@@ -39,6 +40,15 @@ class SerialLoopTest {
 
   private static SerialLoop loop() {
     return new SerialLoop((EventLoop) group.next());
+  }
+
+  /** Inside a task of the loop: holds the loop until the test lets it go. */
+  private static void hold(CountDownLatch release) {
+    try {
+      release.await(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test
@@ -126,11 +136,7 @@ class SerialLoopTest {
     loop.execute(
         () -> {
           first.countDown();
-          try {
-            release.await(5, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
+          hold(release);
           order.add("a");
           loop.executeOrRun(() -> order.add("c")); // from within a task: after it, not nested
           order.add("b");
@@ -161,10 +167,13 @@ class SerialLoopTest {
   @Timeout(10)
   void anInlineTaskThatThrowsIsLoggedNotThrownAtTheCaller() throws Exception {
     SerialLoop loop = loop();
-    loop.executeOrRun(
-        () -> {
-          throw new IllegalStateException("task failure");
-        });
+    try (LogCapture logs = LogCapture.start()) {
+      loop.executeOrRun(
+          () -> {
+            throw new IllegalStateException("task failure");
+          });
+      assertThat(logs.text()).contains("a task of the AMQP link failed").contains("task failure");
+    }
     // the loop is free again: the next task runs inline too
     Thread me = Thread.currentThread();
     AtomicReference<Thread> ran = new AtomicReference<>();
@@ -178,15 +187,14 @@ class SerialLoopTest {
     SerialLoop loop = loop();
     List<String> order = new CopyOnWriteArrayList<>();
     CountDownLatch done = new CountDownLatch(1);
-    AtomicReference<Boolean> outside = new AtomicReference<>();
-    outside.set(loop.runAtEnd(() -> order.add("never")));
+    boolean outside = loop.runAtEnd(() -> order.add("never"));
     AtomicReference<Boolean> inside = new AtomicReference<>();
     loop.executeOrRun(
         () -> {
           inside.set(loop.runAtEnd(() -> order.add("end")));
           order.add("task");
         });
-    assertThat(outside.get()).isFalse(); // not in the loop
+    assertThat(outside).isFalse(); // not in the loop
     assertThat(inside.get()).isTrue();
     assertThat(order).containsExactly("task", "end");
 
@@ -194,11 +202,7 @@ class SerialLoopTest {
     CountDownLatch queuedBehind = new CountDownLatch(1);
     loop.execute(
         () -> {
-          try {
-            queuedBehind.await(5, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
+          hold(queuedBehind);
           // another task waits: the caller is to execute instead
           order.add(loop.runAtEnd(() -> order.add("x")) ? "kept" : "refused");
         });
