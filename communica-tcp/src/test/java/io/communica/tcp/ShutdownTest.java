@@ -8,6 +8,8 @@ import io.communica.core.Connector;
 import io.communica.core.Handler;
 import io.communica.core.SimpleClient;
 import io.communica.core.SimpleServer;
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import io.communica.core.intercept.ConnectionInfo;
 import io.communica.core.intercept.ConnectionListener;
 import java.time.Duration;
@@ -214,6 +216,42 @@ class ShutdownTest {
     releaseHandler.countDown();
     assertThat(inFlight.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("done old");
     closing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aHandshakeThatFinishesWhileTheServerClosesIsClosedNotKept() throws Exception {
+    CountDownLatch inHandshake = new CountDownLatch(1);
+    CountDownLatch finishHandshake = new CountDownLatch(1);
+    // the authenticator holds the handshake after the server checked that it is not closing and
+    // before the connection opens: the window a close() from another thread can fall into
+    SimpleServer server =
+        SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
+            .handler(Handler.nonBlocking(String.class, s -> "ok " + s))
+            .authenticator(
+                (client, credentials) -> {
+                  inHandshake.countDown();
+                  try {
+                    finishHandshake.await(LONG.toSeconds(), TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return null;
+                })
+            .start();
+    opened.add(server);
+    try (RawPeer late = new RawPeer(TestServers.port(server))) {
+      late.send(RawPeer.hello(FrameHeader.VERSION, "late"));
+      assertThat(inHandshake.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      // close() returns without this connection: it was not open when close() looked
+      closeInBackground(server).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      finishHandshake.countDown();
+
+      RawPeer.Received last = late.readUntilClosed();
+      assertThat(last).isNotNull();
+      assertThat(last.type()).as(last.text()).isEqualTo(FrameType.CLOSE);
+      assertThat(last.text()).contains("the server is closed");
+      assertThat(server.clients()).isEmpty();
+    }
   }
 
   @Test

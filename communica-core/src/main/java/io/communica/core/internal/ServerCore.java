@@ -38,6 +38,8 @@ public final class ServerCore extends CoreBase {
   private final List<Session> open = new CopyOnWriteArrayList<>();
   /** Sessions of clients that are shutting down, still delivering replies until they close. */
   private final Set<Session> retired = ConcurrentHashMap.newKeySet();
+  /** Sessions whose handshake finished after close(): closed at once, never reported open. */
+  private final Set<Session> neverOpened = ConcurrentHashMap.newKeySet();
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final Waiters anyWaiters;
   private final Map<String, Waiters> byIdWaiters = new ConcurrentHashMap<>();
@@ -170,12 +172,21 @@ public final class ServerCore extends CoreBase {
     if (info == null) {
       return;
     }
+    open.add(session);
+    if (closed) {
+      // the handshake finished after close() took its list of the open connections: close it
+      // here, or it stays open with nobody to close it (close() reads `open` after setting
+      // `closed`, this reads `closed` after adding to `open`: one of the two sees the other)
+      open.remove(session);
+      neverOpened.add(session);
+      session.close("the server is closed");
+      return;
+    }
     Session old = clients.put(info.clientId(), session);
     if (old != null && old != session) {
       open.remove(old);
       old.close("replaced by a new connection of client '" + info.clientId() + "'");
     }
-    open.add(session);
     config.interception().opened(session);
     log.debug("client {} connected from {}", info.clientId(), info.remoteAddress());
     emit(new ClientEvent(ClientEvent.Type.CONNECTED, info));
@@ -191,7 +202,7 @@ public final class ServerCore extends CoreBase {
     ClientInfo info = session.peer();
     open.remove(session);
     retired.remove(session);
-    if (info == null) {
+    if (info == null || neverOpened.remove(session)) {
       return;
     }
     config.interception().closed(session, cause);
