@@ -100,39 +100,53 @@ final class Roles {
   static final long JIT_EXTRA_MAX_MS = 30_000;
 
   /**
-   * After the asked warm-up: goes on warming, a second at a time, while either JVM's JIT compilers
-   * still compile (more than {@value #JIT_SETTLED_MS_PER_S} ms in the last second), for at most
-   * three times the asked warm-up more (capped at {@value #JIT_EXTRA_MAX_MS} ms), so that the measured window sees the code compiled, not
-   * the compilers. A stack with more code takes longer to compile; on a slow machine communica's
-   * server was still compiling 12 s into a case (the compiler thread used more CPU than the loop).
-   * {@code work} runs the load meanwhile when the calling thread is the one that makes it (the
-   * latency mode), else it sleeps. Tells the harness how long it went on.
+   * Runs the asked warm-up, then goes on warming, a second at a time, while either JVM's JIT
+   * compilers still compile (more than {@value #JIT_SETTLED_MS_PER_S} ms in the last second), for
+   * at most three times the asked warm-up more (capped at {@value #JIT_EXTRA_MAX_MS} ms), so that
+   * the measured window sees the code compiled, not the compilers. The first second judged is the
+   * last of the asked warm-up, so a case whose compilers are done by then costs nothing more. A
+   * stack with more code takes longer to compile; on a slow machine communica's server was still
+   * compiling 12 s into a case (the compiler thread used more CPU than the loop). {@code work}
+   * runs the load meanwhile when the calling thread is the one that makes it (the latency mode),
+   * else it sleeps a little. Tells the harness how long it went on.
    */
-  private static void settleJit(BenchClient client, PrintStream out, long warmupMs, Runnable work)
+  private static void warmUp(BenchClient client, PrintStream out, long warmupMs, Runnable work)
       throws Exception {
-    long start = System.nanoTime();
+    long window = Math.min(1000, warmupMs);
+    runFor(warmupMs - window, work);
     long maxNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(JIT_EXTRA_MAX_MS, 3 * warmupMs));
     Snapshot c0 = Snapshot.take(0);
     Snapshot s0 = client.serverSnapshot();
-    while (c0.jitMillis() >= 0 && System.nanoTime() - start < maxNanos) {
-      long until = System.nanoTime() + Math.min(TimeUnit.SECONDS.toNanos(1), maxNanos);
-      while (System.nanoTime() - until < 0) {
-        work.run();
-      }
+    runFor(window, work);
+    long start = System.nanoTime();
+    while (c0.jitMillis() >= 0) {
       Snapshot c1 = Snapshot.take(0);
       Snapshot s1 = client.serverSnapshot();
+      // compiler milliseconds per second of the window just ended
+      double perSecond = 1000.0 / Math.max(1, window);
       boolean settled =
-          c1.jitMillis() - c0.jitMillis() < JIT_SETTLED_MS_PER_S
-              && (s1.jitMillis() < 0 || s1.jitMillis() - s0.jitMillis() < JIT_SETTLED_MS_PER_S);
-      if (settled) {
+          (c1.jitMillis() - c0.jitMillis()) * perSecond < JIT_SETTLED_MS_PER_S
+              && (s1.jitMillis() < 0
+                  || (s1.jitMillis() - s0.jitMillis()) * perSecond < JIT_SETTLED_MS_PER_S);
+      if (settled || System.nanoTime() - start >= maxNanos) {
         break;
       }
       c0 = c1;
       s0 = s1;
+      window = 1000;
+      runFor(window, work);
     }
     long extra = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    if (extra >= 1500) {
-      note(out, "warm-up went on " + extra / 1000 + " s more while the JIT compiled");
+    if (extra >= 500) {
+      note(out, "warm-up went on " + Math.round(extra / 1000.0) + " s more while the JIT compiled");
+    }
+  }
+
+  /** Runs {@code work} again and again for {@code ms} milliseconds. */
+  private static void runFor(long ms, Runnable work) {
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+    while (System.nanoTime() - until < 0) {
+      work.run();
     }
   }
 
@@ -265,11 +279,7 @@ final class Roles {
       BenchCase c, BenchClient client, byte[] payload, long warmupMs, long measureMs, PrintStream out)
       throws Exception {
     phase(out, "warmup", warmupMs);
-    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(warmupMs);
-    while (System.nanoTime() - end < 0) {
-      client.roundTrip(payload);
-    }
-    settleJit(
+    warmUp(
         client,
         out,
         warmupMs,
@@ -287,7 +297,7 @@ final class Roles {
     Snapshot s0 = client.serverSnapshot();
     Snapshot c0 = Snapshot.take(0);
     long busy0 = Machine.busyCpuNanos();
-    end = c0.nanoTime() + TimeUnit.MILLISECONDS.toNanos(measureMs);
+    long end = c0.nanoTime() + TimeUnit.MILLISECONDS.toNanos(measureMs);
     long n = 0;
     long t = System.nanoTime();
     while (t - end < 0) {
@@ -346,8 +356,7 @@ final class Roles {
       sender.start();
     }
     phase(out, "warmup", warmupMs);
-    Thread.sleep(warmupMs);
-    settleJit(client, out, warmupMs, Roles::pause);
+    warmUp(client, out, warmupMs, Roles::pause);
     Profiler profiler = new Profiler();
     phase(out, "measure", measureMs);
     profiler.start();

@@ -262,6 +262,10 @@ final class Runner {
       Path jfr = out.resolve("jfr");
       Files.createDirectories(jfr);
       cmd.add("-D" + Profiler.PROPERTY + "=" + jfr.resolve(name + ".jfr").toAbsolutePath());
+      // samples are attributed to the frame that runs, not to the nearest safepoint's: without
+      // it, inlined code shows as a few hot methods that only happen to carry debug info
+      cmd.add("-XX:+UnlockDiagnosticVMOptions");
+      cmd.add("-XX:+DebugNonSafepoints");
     }
     cmd.add("-cp");
     cmd.add(classPath);
