@@ -243,8 +243,11 @@ class ShutdownTest {
       late.send(RawPeer.hello(FrameHeader.VERSION, "late"));
       assertThat(inHandshake.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
       // close() returns without this connection: it was not open when close() looked
-      closeInBackground(server).get(WAIT.toSeconds(), TimeUnit.SECONDS);
-      finishHandshake.countDown();
+      try {
+        closeInBackground(server).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      } finally {
+        finishHandshake.countDown(); // the event loop is not held past the test either way
+      }
 
       RawPeer.Received last = late.readUntilClosed();
       assertThat(last).isNotNull();
