@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The full run that docs/BENCHMARKS.md shows: every row of the performance issue's table (TCP,
 # Unix socket, RabbitMQ, large payloads, the flatMap client shape, the memory modes) and the
-# shared-memory and UDP goals, in one sitting, 2 rounds per case. About 45 minutes; run it on a
-# quiet machine (the "others" figures say how quiet it was). Rewrites the generated section of
+# shared-memory and UDP goals, in one sitting, 3 rounds per case (a median that one odd round does
+# not move: RSocket at 4 KiB and the AMQP rows swing 10-35% between rounds). About 65 minutes; run
+# it on a quiet machine (the "others" figures say how quiet it was). Rewrites the generated section of
 # docs/BENCHMARKS.md and docs/benchmarks/ (charts, results.json).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,7 +28,7 @@ amqp+=',communica/amqp/64/fnf,amqp-raw/amqp/64/fnf'
 amqp+=',communica/amqp-direct/64/latency,amqp-raw/amqp-direct/64/latency'
 amqp+=',communica/amqp-direct/64/tp256,amqp-raw/amqp-direct/64/tp256'
 
-java -jar benchmarks/target/benchmarks.jar --full "$@" \
+java -jar benchmarks/target/benchmarks.jar --full --repeat 3 "$@" \
   --transport tcp,unix,shm,shm-spin,udp,amqp,amqp-direct \
   --stacks communica,communica-payload,floor,rsocket,ringfloor,amqp-raw \
   --payloads 64,4096,1048576,16777216 \
