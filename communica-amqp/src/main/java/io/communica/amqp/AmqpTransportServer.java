@@ -152,9 +152,10 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
 
   /**
    * Loop, once the broker connection is closed: closes the logical connections still open. The
-   * entity drains and closes its sessions when it closes this process; one whose handshake
-   * finished while it did (or that another race left behind) would otherwise stay open for good,
-   * since nothing can reach it or leave it any more and the liveness ticker has stopped.
+   * entity drains and closes its sessions when it closes this process (and closes a handshake that
+   * finishes meanwhile); a logical connection that is open all the same cannot outlive the broker
+   * connection it travels on, since nothing can reach it or leave it any more and the liveness
+   * ticker has stopped.
    */
   private void closeLeftovers() {
     for (ServerLogicalConnection c : new ArrayList<>(open)) {

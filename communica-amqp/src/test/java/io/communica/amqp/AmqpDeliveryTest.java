@@ -22,11 +22,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import reactor.core.publisher.Flux;
 
 /** Limits, malformed input, refusals by the broker and failing handlers, on the real broker. */
 @RequiresBroker
@@ -159,7 +161,7 @@ class AmqpDeliveryTest {
     AmqpConnector address = Broker.connector("sender", "liveness=1s");
     Duration interval = Duration.ofMillis(200);
     Duration timeout = Duration.ofMillis(600);
-    java.util.concurrent.Semaphore handled = new java.util.concurrent.Semaphore(0);
+    Semaphore handled = new Semaphore(0);
     resources.add(
         SimpleServer.builder(address)
             .keepAlive(interval, timeout)
@@ -170,7 +172,7 @@ class AmqpDeliveryTest {
     long end = System.nanoTime() + sendFor;
     // 64 messages outstanding at a time, each sent as soon as one is confirmed: never idle
     Long sent =
-        reactor.core.publisher.Flux.<Integer>generate(
+        Flux.<Integer>generate(
                 sink -> {
                   if (System.nanoTime() - end < 0) {
                     sink.next(0);

@@ -51,6 +51,15 @@ class SerialLoopTest {
     }
   }
 
+  /** Queues a task that records {@code name} and then counts {@code done} down. */
+  private static void last(SerialLoop loop, List<String> order, String name, CountDownLatch done) {
+    loop.execute(
+        () -> {
+          order.add(name);
+          done.countDown();
+        });
+  }
+
   @Test
   @Timeout(10)
   void anIdleLoopRunsAPlainCallersTaskOnTheCallersThreadHoldingTheLoop() throws Exception {
@@ -141,7 +150,7 @@ class SerialLoopTest {
           loop.executeOrRun(() -> order.add("c")); // from within a task: after it, not nested
           order.add("b");
         });
-    first.await(5, TimeUnit.SECONDS);
+    assertThat(first.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(loop.busy()).isTrue();
     Thread me = Thread.currentThread();
     AtomicReference<Thread> ranOn = new AtomicReference<>();
@@ -150,11 +159,7 @@ class SerialLoopTest {
           ranOn.set(Thread.currentThread());
           order.add("d");
         });
-    loop.execute(
-        () -> {
-          order.add("e");
-          done.countDown();
-        });
+    last(loop, order, "e", done);
     release.countDown();
     assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
     // d was handed over (the loop was busy), so it ran on the loop after a; c, submitted from
@@ -206,11 +211,7 @@ class SerialLoopTest {
           // another task waits: the caller is to execute instead
           order.add(loop.runAtEnd(() -> order.add("x")) ? "kept" : "refused");
         });
-    loop.execute(
-        () -> {
-          order.add("next");
-          done.countDown();
-        });
+    last(loop, order, "next", done);
     queuedBehind.countDown();
     assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(order).containsExactly("refused", "next");
