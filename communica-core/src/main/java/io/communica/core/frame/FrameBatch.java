@@ -100,7 +100,7 @@ public final class FrameBatch {
     int h = header.readableBytes();
     ByteBuf b = room(LengthCodec.PREFIX + h, payload);
     b.writeInt(h + payload.readableBytes());
-    b.writeBytes(header, header.readerIndex(), h);
+    LengthCodec.copy(b, header, header.readerIndex(), h);
     cut(b);
     sink.accept(payload);
   }

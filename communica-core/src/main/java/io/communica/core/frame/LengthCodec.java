@@ -63,6 +63,20 @@ public final class LengthCodec {
   public static void writePrefixed(ByteBuf out, ByteBuf frame) {
     int n = frame.readableBytes();
     out.writeInt(n);
-    out.writeBytes(frame, frame.readerIndex(), n);
+    copy(out, frame, frame.readerIndex(), n);
+  }
+
+  /**
+   * Appends {@code n} bytes of {@code src} from {@code index} to {@code out}. A heap source is
+   * copied from its array: Netty's pooled direct buffers copy from another buffer through a {@code
+   * ByteBuffer} made for the call, one object per frame for the heap frames that callers off the
+   * loop encode and the small headers of large replies.
+   */
+  static void copy(ByteBuf out, ByteBuf src, int index, int n) {
+    if (src.hasArray()) {
+      out.writeBytes(src.array(), src.arrayOffset() + index, n);
+    } else {
+      out.writeBytes(src, index, n);
+    }
   }
 }

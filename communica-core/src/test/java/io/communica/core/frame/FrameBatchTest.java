@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.communica.test.LeakCheckExtension;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
@@ -50,6 +51,46 @@ class FrameBatchTest {
 
   private static ByteBuf frame(int size) {
     return ByteBufAllocator.DEFAULT.heapBuffer(size).writeZero(size);
+  }
+
+  /** A heap buffer whose readable bytes start inside its array: {@code offset} bytes before. */
+  private static ByteBuf heapAtOffset(byte[] bytes, int offset) {
+    byte[] array = new byte[offset + bytes.length + offset];
+    java.util.Arrays.fill(array, (byte) 0x55);
+    System.arraycopy(bytes, 0, array, offset, bytes.length);
+    // a slice's array offset is where it starts; its reader index moves past a skipped byte
+    ByteBuf b = Unpooled.wrappedBuffer(array).slice(offset - 1, bytes.length + 1);
+    b.skipBytes(1);
+    return b;
+  }
+
+  @Test
+  void heapFramesAndHeadersAreCopiedFromWhereTheirBytesStartInTheirArray() {
+    List<ByteBuf> sent = new ArrayList<>();
+    FrameBatch batch = new FrameBatch(ByteBufAllocator.DEFAULT, sent::add);
+    byte[] small = new byte[FrameHeader.SIZE + 3];
+    byte[] header = new byte[FrameHeader.SIZE];
+    for (int i = 0; i < small.length; i++) {
+      small[i] = (byte) (i + 1);
+    }
+    for (int i = 0; i < header.length; i++) {
+      header[i] = (byte) (100 + i);
+    }
+    ByteBuf headerBuf = heapAtOffset(header, 7);
+    ByteBuf payload = Unpooled.directBuffer(FrameBatch.SMALL_FRAME + 1).writeZero(FrameBatch.SMALL_FRAME + 1);
+    batch.add(heapAtOffset(small, 5));
+    batch.add(headerBuf, payload);
+    headerBuf.release();
+    batch.finish();
+    ByteBuf out = Unpooled.buffer();
+    sent.forEach(b -> out.writeBytes(b));
+    sent.forEach(ByteBuf::release);
+    assertThat(out.readInt()).isEqualTo(small.length);
+    assertThat(ByteBufUtil.getBytes(out.readSlice(small.length))).containsExactly(small);
+    assertThat(out.readInt()).isEqualTo(header.length + payload.capacity());
+    assertThat(ByteBufUtil.getBytes(out.readSlice(header.length))).containsExactly(header);
+    assertThat(out.readableBytes()).isEqualTo(payload.capacity());
+    out.release();
   }
 
   @Test
