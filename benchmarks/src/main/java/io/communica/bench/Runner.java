@@ -33,7 +33,7 @@ final class Runner {
           "-Xmx1g",
           "-XX:+UseG1GC",
           // the heap's pages are touched at start: G1 grows the young generation to some 600 MB
-          // after the warm-up's first collections, and a case measured in the first pass through
+          // after its first few collections, and a case measured in the first pass through
           // that memory paid a page fault per 4 KiB page allocated, a cost a running process pays
           // once; an idle case's resident set must not grow by such pages either
           "-XX:+AlwaysPreTouch",

@@ -68,9 +68,9 @@ public final class LengthCodec {
 
   /**
    * Appends {@code n} bytes of {@code src} from {@code index} to {@code out}. A heap source is
-   * copied from its array: Netty's pooled direct buffers copy from another buffer through a {@code
-   * ByteBuffer} made for the call, one object per frame for the heap frames that callers off the
-   * loop encode and the small headers of large replies.
+   * copied from its array: the buffers of Netty 4.2's adaptive allocator (the default) copy from
+   * another kind of buffer through a {@code ByteBuffer} made for the call, one object per frame
+   * for the heap frames that callers off the loop encode and the small headers of large replies.
    */
   static void copy(ByteBuf out, ByteBuf src, int index, int n) {
     if (src.hasArray()) {

@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -56,7 +57,7 @@ class FrameBatchTest {
   /** A heap buffer whose readable bytes start inside its array: {@code offset} bytes before. */
   private static ByteBuf heapAtOffset(byte[] bytes, int offset) {
     byte[] array = new byte[offset + bytes.length + offset];
-    java.util.Arrays.fill(array, (byte) 0x55);
+    Arrays.fill(array, (byte) 0x55);
     System.arraycopy(bytes, 0, array, offset, bytes.length);
     // a slice's array offset is where it starts; its reader index moves past a skipped byte
     ByteBuf b = Unpooled.wrappedBuffer(array).slice(offset - 1, bytes.length + 1);
@@ -77,7 +78,8 @@ class FrameBatchTest {
       header[i] = (byte) (100 + i);
     }
     ByteBuf headerBuf = heapAtOffset(header, 7);
-    ByteBuf payload = Unpooled.directBuffer(FrameBatch.SMALL_FRAME + 1).writeZero(FrameBatch.SMALL_FRAME + 1);
+    int payloadSize = FrameBatch.SMALL_FRAME + 1;
+    ByteBuf payload = Unpooled.directBuffer(payloadSize).writeZero(payloadSize);
     batch.add(heapAtOffset(small, 5));
     batch.add(headerBuf, payload);
     headerBuf.release();
@@ -87,9 +89,9 @@ class FrameBatchTest {
     sent.forEach(ByteBuf::release);
     assertThat(out.readInt()).isEqualTo(small.length);
     assertThat(ByteBufUtil.getBytes(out.readSlice(small.length))).containsExactly(small);
-    assertThat(out.readInt()).isEqualTo(header.length + payload.capacity());
+    assertThat(out.readInt()).isEqualTo(header.length + payloadSize);
     assertThat(ByteBufUtil.getBytes(out.readSlice(header.length))).containsExactly(header);
-    assertThat(out.readableBytes()).isEqualTo(payload.capacity());
+    assertThat(out.readableBytes()).isEqualTo(payloadSize);
     out.release();
   }
 
