@@ -117,7 +117,7 @@ final class Closing {
             cause = new ConnectionLostException(reason);
             normal = true;
           }
-          session.out.drain();
+          session.outbox.drain();
           session.out.writeNow(ControlFrames.close(session.alloc(), ErrorKind.CLOSE_NORMAL, reason));
           conn.close();
         });

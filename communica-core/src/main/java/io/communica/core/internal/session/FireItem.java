@@ -56,7 +56,7 @@ final class FireItem extends OutboundMessage<Void> implements WriteListener {
     if (isDone()) {
       return;
     }
-    if (s.out.now() - deadline >= 0) {
+    if (s.outbox.now() - deadline >= 0) {
       fail(timeoutError());
       return;
     }

@@ -25,7 +25,7 @@ final class Fragmenter {
   static final int MAX_SENDING = 4;
 
   private final Session session;
-  private final Outbox out;
+  private final FrameWriter out;
   private final FrameConnection conn;
   private final ArrayDeque<Sending> sending = new ArrayDeque<>(MAX_SENDING);
   private final ArrayDeque<Sending> waiting = new ArrayDeque<>(0);
@@ -51,7 +51,7 @@ final class Fragmenter {
     }
   }
 
-  Fragmenter(Session session, Outbox out, FrameConnection conn) {
+  Fragmenter(Session session, FrameWriter out, FrameConnection conn) {
     this.session = session;
     this.out = out;
     this.conn = conn;
@@ -102,7 +102,7 @@ final class Fragmenter {
       held -= s.size;
       session.account.release(s.size);
       if (was && !backlogged()) {
-        out.backlogCleared();
+        session.outbox.backlogCleared();
       }
     }
   }

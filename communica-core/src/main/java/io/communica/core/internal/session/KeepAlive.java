@@ -113,7 +113,7 @@ final class KeepAlive implements Runnable {
       checkAt = now + (readTimeoutNanos - silence);
     }
     if (now - tickAt >= 0) {
-      Outbox out = session.out;
+      FrameWriter out = session.out;
       if (!out.takeWroteSinceTick()) {
         out.writeFrame(ControlFrames.ping(session.alloc()), null);
         out.flushIfDirty();

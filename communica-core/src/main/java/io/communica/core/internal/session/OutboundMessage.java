@@ -73,7 +73,7 @@ abstract class OutboundMessage<T> extends Operators.MonoSubscriber<Object, T> im
       f.release();
       return null;
     }
-    if (s.out.now() - deadline >= 0) {
+    if (s.outbox.now() - deadline >= 0) {
       f.release();
       fail(timeoutError());
       return null;

@@ -1,13 +1,7 @@
 package io.communica.core.internal.session;
 
-import io.communica.core.ConnectionLostException;
 import io.communica.core.OverloadedException;
-import io.communica.core.frame.FrameHeader;
-import io.communica.core.frame.SplitFrame;
 import io.communica.core.transport.FrameConnection;
-import io.communica.core.transport.WriteListener;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.util.internal.PlatformDependent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,14 +13,14 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The outbound side of a session: what other threads hand over, written on the loop, and the
- * coalescing of flushes.
+ * What a session's callers hand over to be written: requests and messages from any thread, bound
+ * by the queue limit and the memory budget, written through the {@link FrameWriter} on the loop.
  *
  * <p>Other threads hand items over through {@link #submit}, which queues them on a lock-free queue
  * and schedules one drain task when none is pending; the drain writes everything queued and flushes
- * once. Work that starts on the loop writes directly and is flushed at the end of the read burst,
- * so a burst of requests and replies costs one system call. Messages larger than the peer's frame
- * size go to the {@link Fragmenter}, which interleaves their fragments with everything else.
+ * once. Work that starts on the loop writes directly and is flushed at the end of the read burst.
+ * Items that find the transport full wait on the loop, in order, where the deadline sweep can time
+ * them out ({@link #expireStalled}).
  */
 final class Outbox implements Runnable {
 
@@ -36,21 +30,14 @@ final class Outbox implements Runnable {
   private final Session session;
   private final FrameConnection conn;
   private final long maxQueuedBytes;
-  /** Made on the first large message (loop-confined). */
-  private @Nullable Fragmenter fragmenter;
+  private final FrameWriter writer;
 
   // loop-confined
-  private boolean reading;
   private int directDepth;
-  private boolean dirty;
-  private boolean flushScheduled;
-  private boolean wroteSinceTick;
   /** Whether a drain is writing: {@link #now} is then {@link #drainNanos}. */
   private boolean draining;
   /** {@link System#nanoTime()} when the running drain began. */
   private long drainNanos;
-  /** What the transport holds past its mark, counted on the memory budget. */
-  private final TransportHold hold;
   /** Items taken from the outbox while the transport was full, in order; made when first needed. */
   private @Nullable ArrayDeque<Outbound> stalled;
 
@@ -75,18 +62,12 @@ final class Outbox implements Runnable {
   private volatile long queuedBytes;
   /** Bytes of the queue counted against the memory budget: what exceeds its free part. */
   private volatile long budgeted;
-  /** Loop-written, read by metrics from any thread: bytes of frames written. */
-  private long written;
-  /** Made on the first frame written in parts (loop-confined). */
-  private @Nullable ByteBuf headerScratch;
-  /** Made on the first flush it schedules (loop-confined). */
-  private @Nullable Runnable flushTask;
 
-  Outbox(Session session, FrameConnection conn, long maxQueuedBytes) {
+  Outbox(Session session, FrameConnection conn, long maxQueuedBytes, FrameWriter writer) {
     this.session = session;
     this.conn = conn;
     this.maxQueuedBytes = maxQueuedBytes;
-    this.hold = new TransportHold(session, conn, maxQueuedBytes);
+    this.writer = writer;
   }
 
   /** The queue other threads hand items over on, made by the first that needs it. */
@@ -123,22 +104,6 @@ final class Outbox implements Runnable {
     return st == null || st.isEmpty();
   }
 
-  /** Loop: the fragmenter, made on the first large message. */
-  private Fragmenter fragmenter() {
-    Fragmenter f = fragmenter;
-    if (f == null) {
-      f = new Fragmenter(session, this, conn);
-      fragmenter = f;
-    }
-    return f;
-  }
-
-  /** Loop: whether large messages hold this connection's share (see {@link Fragmenter#backlogged}). */
-  private boolean backlogged() {
-    Fragmenter f = fragmenter;
-    return f != null && f.backlogged();
-  }
-
   /**
    * Hands an item over from any thread. Returns false, leaving the item to the caller, when the
    * session is closed.
@@ -152,7 +117,7 @@ final class Outbox implements Runnable {
         && directDepth < MAX_DIRECT_DEPTH
         && stalledEmpty()
         && queueEmpty()
-        && hold.takes(o.size())) {
+        && writer.hold.takes(o.size())) {
       // a completion that sends again (a message per completed message) would recurse through
       // here without bound: past a few levels the item takes the queue instead
       directDepth++;
@@ -161,7 +126,7 @@ final class Outbox implements Runnable {
       } finally {
         directDepth--;
       }
-      afterDirectWrite();
+      writer.afterDirectWrite();
       return true;
     }
     int size = o.size();
@@ -229,11 +194,11 @@ final class Outbox implements Runnable {
     draining = true;
     drainNanos = System.nanoTime();
     try {
-      while (!backlogged()) {
+      while (!writer.backlogged()) {
         ArrayDeque<Outbound> st = stalled;
         boolean fromStalled = st != null && !st.isEmpty();
         o = fromStalled ? st.peek() : peekQueue();
-        if (o == null || !hold.takes(o.size())) {
+        if (o == null || !writer.hold.takes(o.size())) {
           break;
         }
         if (fromStalled) {
@@ -270,19 +235,16 @@ final class Outbox implements Runnable {
     if (drained != 0) {
       dequeued(drained);
     }
-    flushIfDirty();
+    writer.flushIfDirty();
   }
 
   /** Loop: the transport takes writes again. */
   void onWritable() {
-    hold.writable();
+    writer.hold.writable();
     if (!queueEmpty() || !stalledEmpty()) {
       drain();
     }
-    Fragmenter f = fragmenter;
-    if (f != null) {
-      f.resume();
-    }
+    writer.resumeFragments();
   }
 
   /** Loop: whether items wait that the deadline sweep must watch. */
@@ -327,10 +289,7 @@ final class Outbox implements Runnable {
       o.fail(error);
     }
     dequeued(drained);
-    Fragmenter f = fragmenter;
-    if (f != null) {
-      f.failAll(error);
-    }
+    writer.failFragments(error);
   }
 
   /** Loop: {@code n} bytes left the queue; the budget gets back what no longer exceeds its free part. */
@@ -357,179 +316,10 @@ final class Outbox implements Runnable {
     return queuedBytes;
   }
 
-  /** Bytes of frames written so far (any thread; may lag). */
-  long written() {
-    return written;
-  }
-
-  // ---------------------------------------------------------------- writing
-
-  /**
-   * Writes a whole message, split into interleaved fragments when it is larger than the peer's
-   * frame size; {@code listener}, if any, hears when the transport took its last frame (see {@link
-   * FrameConnection#write(ByteBuf, WriteListener)}).
-   */
-  void writeMessage(ByteBuf frame, @Nullable WriteListener listener) {
-    if (frame.readableBytes() <= session.terms.frameLimit()) {
-      writeFrame(frame, listener);
-    } else {
-      fragmenter().add(frame, listener);
-    }
-  }
-
-  /**
-   * Loop: writes one message frame in two parts, {@code header} (copied; the buffer stays the
-   * caller's) and {@code payload} (taken over, sent without a copy where the transport can, see
-   * {@link FrameConnection#writeParts}); a message larger than the peer's frame size
-   * goes to the fragmenter as one buffer.
-   */
-  void writeParts(ByteBuf header, ByteBuf payload) {
-    int n = header.readableBytes() + payload.readableBytes();
-    if (n > session.terms.frameLimit()) {
-      ByteBuf h;
-      try {
-        h = session.alloc().ioBuffer(header.readableBytes());
-        h.writeBytes(header, header.readerIndex(), header.readableBytes());
-      } catch (RuntimeException | OutOfMemoryError e) {
-        payload.release();
-        throw e;
-      }
-      writeMessage(new SplitFrame(session.alloc(), h, payload), null);
-      return;
-    }
-    written += n;
-    conn.writeParts(header, payload);
-    dirty = true;
-    wroteSinceTick = true;
-    if (!conn.isWritable()) {
-      transportFull();
-    }
-  }
-
-  /**
-   * Loop: an empty heap buffer to write a frame header into for {@link #writeParts}, the same one
-   * each time (it is copied there).
-   */
-  ByteBuf headerScratch() {
-    ByteBuf h = headerScratch;
-    if (h == null) {
-      headerScratch = h = Unpooled.buffer(FrameHeader.SIZE);
-    }
-    return h.clear();
-  }
-
-  /**
-   * Writes a small message frame held in an array (a staged fire-and-forget message), telling
-   * {@code listener} when the transport took it.
-   */
-  void writeStaged(byte[] chunk, int at, int length, WriteListener listener) {
-    if (length > session.terms.frameLimit()) {
-      // copied: the chunk is reused once this returns
-      writeMessage(Unpooled.copiedBuffer(chunk, at, length), listener);
-      return;
-    }
-    written += length;
-    conn.write(chunk, at, length, listener);
-    dirty = true;
-    wroteSinceTick = true;
-    if (!conn.isWritable()) {
-      transportFull();
-    }
-  }
-
-  /** Writes one frame; the flush comes at the end of the read burst or the drain. */
-  void writeFrame(ByteBuf frame, @Nullable WriteListener listener) {
-    written += frame.readableBytes();
-    if (listener == null) {
-      conn.write(frame);
-    } else {
-      conn.write(frame, listener);
-    }
-    dirty = true;
-    wroteSinceTick = true;
-    if (!conn.isWritable()) {
-      transportFull();
-    }
-  }
-
-  /**
-   * Loop: the transport holds writes it could not pass on: counted on the budget, or, past the
-   * queue bound or the budget, the connection closes (without CLOSE: the peer does not read).
-   */
-  private void transportFull() {
-    String why = hold.full();
-    if (why != null) {
-      peerNotReading(why);
-    }
-  }
-
-  /** Loop: large messages went out and the fragmenter takes more: what is queued may follow. */
+  /** Large messages went out and the fragmenter takes more: what is queued may follow. */
   void backlogCleared() {
     if (!queueEmpty() || !stalledEmpty()) {
       conn.execute(this);
     }
-  }
-
-  /** Loop: closes the connection (without CLOSE: the peer does not read), saying {@code why}. */
-  void peerNotReading(String why) {
-    session.closing.quietly(
-        new ConnectionLostException(
-            "closing connection with " + session.describe() + ": the peer does not read: " + why));
-  }
-
-  long maxQueuedBytes() {
-    return maxQueuedBytes;
-  }
-
-  /** Writes a control frame now and flushes it. */
-  void writeNow(ByteBuf frame) {
-    writeFrame(frame, null);
-    flushNow();
-  }
-
-  /** After a write made on the loop outside a read burst: flush once the loop is free. */
-  void afterDirectWrite() {
-    if (!reading && dirty && !flushScheduled) {
-      flushScheduled = true;
-      Runnable task = flushTask;
-      if (task == null) {
-        flushTask = task = this::scheduledFlush;
-      }
-      conn.execute(task);
-    }
-  }
-
-  private void scheduledFlush() {
-    flushScheduled = false;
-    flushIfDirty();
-  }
-
-  void flushIfDirty() {
-    if (dirty) {
-      flushNow();
-    }
-  }
-
-  void flushNow() {
-    dirty = false;
-    conn.flush();
-  }
-
-  /** A read burst begins: writes made during it are flushed at its end. */
-  void startReading() {
-    reading = true;
-  }
-
-  /** The read burst ended: flush what it wrote. */
-  void readComplete() {
-    reading = false;
-    flushIfDirty();
-  }
-
-  /** Whether anything was written since the last call (keep-alive sends PING on silence). */
-  boolean takeWroteSinceTick() {
-    boolean wrote = wroteSinceTick;
-    wroteSinceTick = false;
-    return wrote;
   }
 }

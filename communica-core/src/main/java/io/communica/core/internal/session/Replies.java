@@ -62,7 +62,7 @@ final class Replies {
 
   /**
    * Loop: writes the reply of request {@code id} carrying a large payload as a header and the
-   * payload's buffer, without a frame buffer or a composite ({@link Outbox#writeParts}). Returns
+   * payload's buffer, without a frame buffer or a composite ({@link FrameWriter#writeParts}). Returns
    * false, leaving the payload untouched, when it is not for this path (small, larger than the
    * peer takes, or not a buffer that can be taken): {@link #encode} then makes the frame.
    */

@@ -107,8 +107,9 @@ final class Requester {
   /** Times out requests waiting for replies, and whatever waits for a full transport. */
   private void sweep() {
     sweepScheduled = false;
-    Outbox out = session.out;
-    if (session.isClosed() || (pending.isEmpty() && !out.hasStalled())) {
+    FrameWriter out = session.out;
+    Outbox outbox = session.outbox;
+    if (session.isClosed() || (pending.isEmpty() && !outbox.hasStalled())) {
       return;
     }
     long now = System.nanoTime();
@@ -129,8 +130,8 @@ final class Requester {
       }
       out.flushIfDirty();
     }
-    out.expireStalled(now);
-    if (!pending.isEmpty() || out.hasStalled()) {
+    outbox.expireStalled(now);
+    if (!pending.isEmpty() || outbox.hasStalled()) {
       scheduleSweep();
     }
   }

@@ -375,7 +375,7 @@ final class Responder {
 
   /** Queues the reply (from any thread) of a call that was registered in {@link #inbound}. */
   void sendReply(InboundCall call) {
-    if (!session.out.submit(call)) {
+    if (!session.outbox.submit(call)) {
       call.fail(new ConnectionLostException("closed"));
     }
   }

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The protocol state of one connection and its loop confinement. The work is done by its parts:
- * the {@link Outbox} (outbound queue, flushes, {@link Fragmenter}), the {@link FrameReader}
- * (headers, {@link Reassembly}), the {@link Requester} (ids, correlation, deadlines), the {@link
- * Responder} (handler dispatch), the {@link Handshake} of its side with the {@link PeerTerms} it
+ * the {@link Outbox} (what callers hand over), the {@link FrameWriter} (writes, flushes, {@link
+ * Fragmenter}), the {@link FrameReader} (headers, {@link Reassembly}), the {@link Requester} (ids,
+ * correlation, deadlines), the {@link Responder} (handler dispatch), the {@link Handshake} of its side with the {@link PeerTerms} it
  * agrees, the {@link KeepAlive} and {@link Closing}. A client's and a server's session differ by
  * their handshake part.
  *
@@ -42,7 +42,10 @@ public final class Session
   private final SessionSettings settings;
   private final SessionOwner owner;
   private final ByteBufAllocator alloc;
-  final Outbox out;
+  /** The write side, on the loop: frames, fragments, flushes. */
+  final FrameWriter out;
+  /** What callers hand over to be written, from any thread. */
+  final Outbox outbox;
   final Requester requester;
   final StreamRequester streamRequester;
   private final Responder responder;
@@ -91,7 +94,8 @@ public final class Session
     this.terms = new PeerTerms(settings, conn.remoteAddress());
     this.closing = new Closing(this, conn);
     this.account = settings.memoryBudget().open(this);
-    this.out = new Outbox(this, conn, settings.maxQueuedBytes());
+    this.out = new FrameWriter(this, conn, settings.maxQueuedBytes());
+    this.outbox = new Outbox(this, conn, settings.maxQueuedBytes(), out);
     this.requester = new Requester(this);
     this.streamRequester = new StreamRequester(this);
     this.responder = new Responder(this, conn, routes);
@@ -168,7 +172,7 @@ public final class Session
 
   /** Hands an item to send over from any thread; false, leaving it to the caller, once closed. */
   public boolean submit(Outbound o) {
-    return out.submit(o);
+    return outbox.submit(o);
   }
 
   /** The terms agreed with the peer: limits, capabilities, resume token. */
@@ -196,7 +200,7 @@ public final class Session
     state = OPEN;
     keepAlive.start();
     owner.onOpen(this);
-    out.drain();
+    outbox.drain();
   }
 
   // ---------------------------------------------------------------- FrameHandler
@@ -313,7 +317,7 @@ public final class Session
 
   @Override
   public void onWritable() {
-    out.onWritable();
+    outbox.onWritable();
   }
 
   @Override
@@ -345,7 +349,7 @@ public final class Session
     responder.close();
     streamResponder.close();
     reader.close();
-    out.failAll(error);
+    outbox.failAll(error);
     account.close();
   }
 
@@ -407,7 +411,7 @@ public final class Session
 
   @Override
   public long queuedBytes() {
-    return out.queued();
+    return outbox.queued();
   }
 
   @Override
