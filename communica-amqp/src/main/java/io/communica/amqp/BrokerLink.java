@@ -253,7 +253,7 @@ final class BrokerLink {
                 () -> {
                   Connection c;
                   try {
-                    c = factory.newConnection(loop, name);
+                    c = factory.newConnection(loop.deliveries, name);
                   } catch (IOException | TimeoutException | RuntimeException e) {
                     sink.error(unreachable(e));
                     return;
@@ -357,7 +357,8 @@ final class BrokerLink {
           @Override
           public void handleDelivery(
               String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-            // amqp-client runs this on the loop, the connection's consumer executor
+            // amqp-client runs this on the loop (its deliveries executor): holding its lock, on the
+            // event loop thread or on the connection thread that read it
             if (g == gen && up) {
               owner().onDelivery(
                   new Delivery(
@@ -836,7 +837,7 @@ final class BrokerLink {
     }
     Connection c;
     try {
-      c = factory.newConnection(loop, name);
+      c = factory.newConnection(loop.deliveries, name);
     } catch (IOException | TimeoutException | RuntimeException e) {
       loop.execute(
           () -> {

@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,9 +21,10 @@ import reactor.core.scheduler.Schedulers;
  * thread when the loop is idle (nothing queued, nobody running). That is how the session's
  * hand-offs from a caller (a request written from the caller's thread) publish without waking the
  * loop thread, as the raw amqp-client publishes from the caller's thread; "in the loop" ({@link
- * #inEventLoop}) means holding the lock. It is also amqp-client's consumer executor for the link's
- * connection (deliveries go to the event loop thread, never run on amqp-client's connection
- * thread: a channel call waiting for the broker's answer there would wait for itself).
+ * #inEventLoop}) means holding the lock. Its {@link #deliveries} view is amqp-client's consumer
+ * executor for the link's connection: a delivery runs on the connection thread that read it when
+ * the loop is idle, else on the event loop thread. No other task runs on amqp-client's threads: a
+ * channel call waiting for the broker's answer there would wait for itself.
  */
 final class SerialLoop extends AbstractExecutorService {
 
@@ -98,6 +100,74 @@ final class SerialLoop extends AbstractExecutorService {
           log.warn("a task of the AMQP link failed", e);
         } finally {
           lock.unlock();
+        }
+        return;
+      }
+      lock.unlock();
+    }
+    execute(task);
+  }
+
+  /**
+   * amqp-client's consumer executor for the link's connection. A delivery handed over by
+   * amqp-client's connection thread runs at once on that thread when the loop is idle (nothing
+   * queued, nobody running), as {@link #executeOrRun} does for a caller: the thread that read the
+   * message handles it without waking the loop thread, one wake-up fewer per message than the raw
+   * amqp-client's consumer threads make. What it runs there are consumer callbacks: a delivery's
+   * handling publishes and acknowledges (asynchronous channel calls) and never waits for the broker;
+   * the link's tasks that do (declaring, consuming) go through {@link #execute}, and the lock is
+   * only tried, never waited for, so a connection thread never waits for a task waiting for it.
+   * Otherwise (the loop busy, another thread) the task is queued like {@link #execute}.
+   */
+  final ExecutorService deliveries =
+      new AbstractExecutorService() {
+        @Override
+        public void execute(Runnable task) {
+          dispatch(task);
+        }
+
+        @Override
+        public void shutdown() {}
+
+        @Override
+        public List<Runnable> shutdownNow() {
+          return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+          return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+          return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+          return false;
+        }
+      };
+
+  private void dispatch(Runnable task) {
+    if (Thread.currentThread() instanceof AmqpThread
+        && queued.get() == 0
+        && !lock.isHeldByCurrentThread()
+        && lock.tryLock()) {
+      if (queued.get() == 0) {
+        boolean wasInterrupted = Thread.currentThread().isInterrupted();
+        try {
+          run(task);
+        } catch (RuntimeException e) {
+          log.warn("a task of the AMQP link failed", e);
+        } finally {
+          lock.unlock();
+          // amqp-client's work-pool runner interrupts its thread when its own bookkeeping fails:
+          // harmless on a pool thread, not on the connection thread that reads the socket
+          if (!wasInterrupted && Thread.interrupted()) {
+            log.debug("cleared an interrupt left by a consumer task on amqp-client's connection thread");
+          }
         }
         return;
       }

@@ -22,7 +22,8 @@ import reactor.core.scheduler.Schedulers;
 /**
  * The link's serial loop: tasks one at a time in submission order, and a caller's task run on the
  * caller's own thread only when the loop is idle and the caller may block (never amqp-client's
- * threads, an event loop or a Reactor non-blocking thread, never nested in a task of the loop).
+ * threads, an event loop or a Reactor non-blocking thread, never nested in a task of the loop); a
+ * delivery run on the amqp-client connection thread that read it only when the loop is idle.
  */
 class SerialLoopTest {
 
@@ -215,5 +216,109 @@ class SerialLoopTest {
     queuedBehind.countDown();
     assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(order).containsExactly("refused", "next");
+  }
+
+  /** Runs {@code body} on a new amqp-client connection thread and waits for it. */
+  private static void onAmqpThread(Runnable body) throws Exception {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    new SerialLoop.AmqpThread(
+            () -> {
+              try {
+                body.run();
+                done.complete(null);
+              } catch (Throwable e) {
+                done.completeExceptionally(e);
+              }
+            })
+        .start();
+    done.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @Timeout(10)
+  void anIdleLoopRunsADeliveryOnTheConnectionThreadThatReadItHoldingTheLoop() throws Exception {
+    SerialLoop loop = loop();
+    AtomicReference<Thread> caller = new AtomicReference<>();
+    AtomicReference<Thread> ran = new AtomicReference<>();
+    AtomicReference<Boolean> inLoop = new AtomicReference<>();
+    AtomicReference<Boolean> ranBeforeReturn = new AtomicReference<>();
+    onAmqpThread(
+        () -> {
+          caller.set(Thread.currentThread());
+          loop.deliveries.execute(
+              () -> {
+                ran.set(Thread.currentThread());
+                inLoop.set(loop.inEventLoop());
+              });
+          ranBeforeReturn.set(ran.get() != null);
+        });
+    assertThat(ranBeforeReturn.get()).isTrue();
+    assertThat(ran.get()).isSameAs(caller.get());
+    assertThat(inLoop.get()).isTrue();
+    assertThat(loop.busy()).isFalse();
+  }
+
+  @Test
+  @Timeout(10)
+  void aDeliveryWaitsBehindABusyLoopAndOtherThreadsAlwaysHandItOver() throws Exception {
+    SerialLoop loop = loop();
+    List<String> order = new CopyOnWriteArrayList<>();
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(1);
+    loop.execute(
+        () -> {
+          first.countDown();
+          hold(release);
+          order.add("a");
+        });
+    assertThat(first.await(5, TimeUnit.SECONDS)).isTrue();
+    AtomicReference<Thread> caller = new AtomicReference<>();
+    AtomicReference<Thread> ranOn = new AtomicReference<>();
+    // the connection thread does not wait for the loop: the delivery is queued behind "a"
+    onAmqpThread(
+        () -> {
+          caller.set(Thread.currentThread());
+          loop.deliveries.execute(
+              () -> {
+                ranOn.set(Thread.currentThread());
+                order.add("delivery");
+              });
+        });
+    last(loop, order, "b", done);
+    release.countDown();
+    assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(order).containsExactly("a", "delivery", "b");
+    assertThat(ranOn.get()).isNotSameAs(caller.get());
+
+    // a thread that is not amqp-client's (one closing a channel, say) hands it over even when idle
+    Thread me = Thread.currentThread();
+    CompletableFuture<Thread> handed = new CompletableFuture<>();
+    loop.deliveries.execute(() -> handed.complete(Thread.currentThread()));
+    assertThat(handed.get(5, TimeUnit.SECONDS)).isNotSameAs(me);
+  }
+
+  @Test
+  @Timeout(10)
+  void aDeliveryThatThrowsOrInterruptsLeavesTheConnectionThreadReading() throws Exception {
+    SerialLoop loop = loop();
+    AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
+    AtomicReference<Thread> next = new AtomicReference<>();
+    try (LogCapture logs = LogCapture.start()) {
+      onAmqpThread(
+          () -> {
+            loop.deliveries.execute(
+                () -> {
+                  Thread.currentThread().interrupt(); // as amqp-client's work-pool runner does on a failure
+                  throw new IllegalStateException("consumer failure");
+                });
+            interruptedAfter.set(Thread.currentThread().isInterrupted());
+            loop.deliveries.execute(() -> next.set(Thread.currentThread()));
+            assertThat(next.get()).isSameAs(Thread.currentThread());
+          });
+      assertThat(logs.text()).contains("a task of the AMQP link failed").contains("consumer failure");
+    }
+    assertThat(interruptedAfter.get()).isFalse();
+    assertThat(loop.busy()).isFalse();
   }
 }
