@@ -72,6 +72,11 @@ final class Acks {
     }
   }
 
+  /** Settled deliveries not acknowledged yet. */
+  int unsent() {
+    return unsent;
+  }
+
   /** Settled deliveries wait behind one in progress. */
   boolean waitingBehindGap() {
     return unsent > 0;

@@ -231,6 +231,19 @@ final class BrokerLink {
   private boolean ackSweepScheduled;
   private final Runnable flushAcks = this::flushAcks;
 
+  /**
+   * Settled deliveries acknowledged together: at most this many wait, for at most {@link
+   * #ACK_DEFER_NS} after the last acknowledgement. Without it, a delivery handled on amqp-client's
+   * connection thread (an idle loop) and a reply confirmed on its own would each take one {@code
+   * basicAck}: about 4 µs more of the broker's CPU per message, measured at fire-and-forget.
+   */
+  static final int ACK_BATCH = 32;
+
+  static final long ACK_DEFER_NS = TimeUnit.MICROSECONDS.toNanos(200);
+
+  /** Under the lock: when acknowledgements were last sent. */
+  private long lastAckNanos = System.nanoTime() - ACK_DEFER_NS;
+
   /** How long settled deliveries wait behind one in progress before they are acknowledged singly. */
   static final long ACK_SWEEP_MS = 5;
 
@@ -481,7 +494,11 @@ final class BrokerLink {
       }
       if (settled) {
         if (!loop.busy()) {
-          flushAcksLocked(); // one request at a time: at once, without waking the loop
+          if (ackDueLocked()) {
+            flushAcksLocked(); // one request at a time: at once, without waking the loop
+          } else if (!ackFlushScheduled) {
+            deferAckFlushLocked(); // with direct reply-to every reply is confirmed on its own
+          }
         } else if (!ackFlushScheduled) {
           // the loop is at work: it sends one acknowledgement for these and what it settles
           // meanwhile (with direct reply-to every reply is confirmed on its own)
@@ -652,11 +669,31 @@ final class BrokerLink {
       if (!settleLocked(d, false) || ackFlushScheduled) {
         return;
       }
+      if (!ackDueLocked()) {
+        deferAckFlushLocked();
+        return;
+      }
       ackFlushScheduled = true;
     }
     if (!loop.runAtEnd(flushAcks)) {
       loop.execute(flushAcks);
     }
+  }
+
+  /**
+   * Under the lock: whether settled deliveries are to be acknowledged now rather than with those
+   * settled in the next moments: when {@link #ACK_BATCH} wait, or the last acknowledgement is
+   * {@link #ACK_DEFER_NS} old (one request or message at a time is acknowledged at once).
+   */
+  private boolean ackDueLocked() {
+    return acks.unsent() >= ACK_BATCH || System.nanoTime() - lastAckNanos >= ACK_DEFER_NS;
+  }
+
+  /** Under the lock: acknowledges what is settled {@link #ACK_DEFER_NS} after the last flush. */
+  private void deferAckFlushLocked() {
+    ackFlushScheduled = true;
+    long wait = ACK_DEFER_NS - (System.nanoTime() - lastAckNanos);
+    loop.schedule(flushAcks, Math.max(wait, 10_000), TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -704,6 +741,7 @@ final class BrokerLink {
     } catch (IOException | RuntimeException e) {
       log.debug("ack on {} failed: {}", describe, e.toString());
     }
+    lastAckNanos = System.nanoTime();
     return true;
   }
 

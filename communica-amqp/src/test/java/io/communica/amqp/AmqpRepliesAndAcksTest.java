@@ -171,4 +171,33 @@ class AmqpRepliesAndAcksTest {
       assertThat(Broker.depth(raw.createChannel(), new Naming(address).addressQueue)).isZero();
     }
   }
+
+  @Test
+  @Timeout(90)
+  void requestsSettledByTheirRepliesConfirmsAreAllAcknowledgedWithinASmallPrefetchWindow()
+      throws Exception {
+    // direct reply-to: the broker confirms every reply on its own, and the requests they settle are
+    // acknowledged together while others are in progress. With a prefetch of 4, requests
+    // acknowledged late or never would stall the address after 4.
+    AmqpConnector address = Broker.connector("acks-direct", "prefetch=4&replies=direct");
+    resources.add(
+        SimpleServer.builder(address)
+            .handler(Handler.nonBlocking(String.class, s -> s + "!"))
+            .start());
+    SimpleClient client = client(address);
+    List<String> replies =
+        Flux.range(0, 400)
+            .flatMap(i -> client.request("r" + i, String.class), 32)
+            .collectList()
+            .block(Duration.ofSeconds(60));
+    assertThat(replies).hasSize(400).doesNotHaveDuplicates().allSatisfy(r -> assertThat(r).endsWith("!"));
+    // one at a time afterwards: nothing else in progress, each acknowledged at once
+    for (int i = 0; i < 5; i++) {
+      assertThat(client.request("one" + i, String.class).block(Broker.timeout())).isEqualTo("one" + i + "!");
+    }
+    resources.closeAll();
+    try (Connection raw = Broker.raw()) {
+      assertThat(Broker.depth(raw.createChannel(), new Naming(address).addressQueue)).isZero();
+    }
+  }
 }
