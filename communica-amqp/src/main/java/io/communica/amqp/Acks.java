@@ -84,9 +84,10 @@ final class Acks {
 
   /**
    * Acknowledges, with one {@code multiple} acknowledgement, the settled deliveries up to the first
-   * one in progress; when more than {@link #MAX_WAITING} wait behind it, those one by one.
+   * one in progress; when more than {@link #MAX_WAITING} wait behind it, those one by one. Returns
+   * whether it acknowledged anything.
    */
-  void flush(Channel ch) throws IOException {
+  boolean flush(Channel ch) throws IOException {
     long t = base;
     long last = 0;
     while (t < maxSettled) {
@@ -103,12 +104,15 @@ final class Acks {
       state[i] = OPEN;
     }
     base = t;
-    if (last != 0) {
+    boolean sent = last != 0;
+    if (sent) {
       ch.basicAck(last, true);
     }
     if (unsent > MAX_WAITING) {
       sendWaiting(ch);
+      sent = true;
     }
+    return sent;
   }
 
   /** Acknowledges everything settled: {@link #flush}, then the rest one by one. */

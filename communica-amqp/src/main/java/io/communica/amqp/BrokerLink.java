@@ -239,6 +239,9 @@ final class BrokerLink {
    */
   static final int ACK_BATCH = 32;
 
+  /** {@link #ACK_BATCH}, or half the prefetch window when that is smaller. */
+  private final int ackBatch;
+
   static final long ACK_DEFER_NS = TimeUnit.MICROSECONDS.toNanos(200);
 
   /** Under the lock: when acknowledgements were last sent. */
@@ -250,11 +253,16 @@ final class BrokerLink {
   BrokerLink(AmqpConnector connector, Duration connectTimeout, String name) {
     this.loop = new SerialLoop((EventLoop) LOOPS.next());
     this.factory = connector.factory(connectTimeout);
-    // marks amqp-client's threads, on which the loop never runs a task inline
+    this.prefetch = connector.prefetch();
+    // marks amqp-client's threads: only deliveries run inline on them (SerialLoop.deliveries)
     factory.setThreadFactory(SerialLoop.AmqpThread::new);
+    // amqp-client's default handler closes the channel when a consumer or listener throws, and
+    // waits for the broker's answer on the calling thread: on the connection thread, the one that
+    // would read it. A delivery that throws is handled in handleDelivery; the rest is logged.
+    factory.setExceptionHandler(new com.rabbitmq.client.impl.ForgivingExceptionHandler());
+    this.ackBatch = Math.max(1, Math.min(ACK_BATCH, prefetch / 2));
     this.name = name;
     this.describe = connector.describe();
-    this.prefetch = connector.prefetch();
   }
 
   /** Connects the first time; fails (without retrying) when the broker cannot be reached. */
@@ -321,6 +329,16 @@ final class BrokerLink {
         (seq, multiple) -> confirmed(g, seq, multiple, true),
         (seq, multiple) -> confirmed(g, seq, multiple, false));
     ch.addReturnListener(r -> returned(g, r));
+    loop.inlineDeliveries(true);
+    c.addBlockedListener(
+        reason -> {
+          log.warn("the broker of {} blocks publishing ({})", describe, reason);
+          loop.inlineDeliveries(false);
+        },
+        () -> {
+          log.info("the broker of {} accepts publishing again", describe);
+          loop.inlineDeliveries(true);
+        });
     c.addShutdownListener(cause -> loop.execute(() -> lost(g, cause)));
     ch.addShutdownListener(cause -> loop.execute(() -> lost(g, cause)));
     connection = c;
@@ -373,15 +391,22 @@ final class BrokerLink {
             // amqp-client runs this on the loop (its deliveries executor): holding its lock, on the
             // event loop thread or on the connection thread that read it
             if (g == gen && up) {
-              owner().onDelivery(
-                  new Delivery(
-                      source,
-                      g,
-                      envelope.getDeliveryTag(),
-                      envelope.isRedeliver(),
-                      props,
-                      body,
-                      autoAck));
+              try {
+                owner().onDelivery(
+                    new Delivery(
+                        source,
+                        g,
+                        envelope.getDeliveryTag(),
+                        envelope.isRedeliver(),
+                        props,
+                        body,
+                        autoAck));
+              } catch (RuntimeException e) {
+                // a bug: the delivery stays unacknowledged; the link starts over (a new channel,
+                // the broker redelivers) as amqp-client's default handler would have had it
+                log.error("handling a delivery from queue {} on {} failed", queue, describe, e);
+                loop.execute(() -> lost(g, new IOException("handling a delivery failed: " + e, e)));
+              }
             }
           }
 
@@ -499,7 +524,7 @@ final class BrokerLink {
           } else if (!ackFlushScheduled) {
             deferAckFlushLocked(); // with direct reply-to every reply is confirmed on its own
           }
-        } else if (!ackFlushScheduled) {
+        } else if (!ackFlushScheduled || acks.unsent() >= ackBatch) {
           // the loop is at work: it sends one acknowledgement for these and what it settles
           // meanwhile (with direct reply-to every reply is confirmed on its own)
           ackFlushScheduled = true;
@@ -658,18 +683,24 @@ final class BrokerLink {
 
   /**
    * Loop: acknowledges a delivery of the current channel (older ones were requeued). The
-   * acknowledgement is sent by {@link #flushAcks}, which runs once the loop has done what it has
-   * at hand (at the end of the current task when no other waits, else after those), as one {@code
-   * basicAck(tag, multiple=true)} for the settled deliveries below the first one still in
-   * progress. (Requests settled by their reply's confirm are acknowledged by {@link #confirmed}.)
+   * acknowledgement is sent by {@link #flushAcks} as one {@code basicAck(tag, multiple=true)} for
+   * the settled deliveries below the first one still in progress: once the loop has done what it
+   * has at hand (at the end of the current task when no other waits, else after those) when the
+   * last acknowledgement is {@link #ACK_DEFER_NS} old or {@link #ackBatch} wait, else from the
+   * loop's timer that much after the last. (Requests settled by their reply's confirm are
+   * acknowledged by {@link #confirmed}.)
    */
   void ack(Delivery d) {
     synchronized (lock) {
       // settled, and the flush scheduled, under one lock: the connection thread takes it too
-      if (!settleLocked(d, false) || ackFlushScheduled) {
+      if (!settleLocked(d, false)) {
         return;
       }
-      if (!ackDueLocked()) {
+      boolean due = ackDueLocked();
+      if (ackFlushScheduled && (!due || acks.unsent() < ackBatch)) {
+        return; // the flush on its way covers it
+      }
+      if (!due) {
         deferAckFlushLocked();
         return;
       }
@@ -682,11 +713,11 @@ final class BrokerLink {
 
   /**
    * Under the lock: whether settled deliveries are to be acknowledged now rather than with those
-   * settled in the next moments: when {@link #ACK_BATCH} wait, or the last acknowledgement is
+   * settled in the next moments: when {@link #ackBatch} wait, or the last acknowledgement is
    * {@link #ACK_DEFER_NS} old (one request or message at a time is acknowledged at once).
    */
   private boolean ackDueLocked() {
-    return acks.unsent() >= ACK_BATCH || System.nanoTime() - lastAckNanos >= ACK_DEFER_NS;
+    return acks.unsent() >= ackBatch || System.nanoTime() - lastAckNanos >= ACK_DEFER_NS;
   }
 
   /** Under the lock: acknowledges what is settled {@link #ACK_DEFER_NS} after the last flush. */
@@ -737,11 +768,12 @@ final class BrokerLink {
       return false;
     }
     try {
-      acks.flush(ch);
+      if (acks.flush(ch)) {
+        lastAckNanos = System.nanoTime();
+      }
     } catch (IOException | RuntimeException e) {
       log.debug("ack on {} failed: {}", describe, e.toString());
     }
-    lastAckNanos = System.nanoTime();
     return true;
   }
 

@@ -30,7 +30,10 @@ final class SerialLoop extends AbstractExecutorService {
 
   private static final Logger log = LoggerFactory.getLogger(SerialLoop.class);
 
-  /** amqp-client's threads for a link's connections: tasks never run inline on them. */
+  /**
+   * amqp-client's threads for a link's connections: a caller's task never runs inline on them, a
+   * delivery only through {@link #deliveries}.
+   */
   static final class AmqpThread extends Thread {
     AmqpThread(Runnable r) {
       super(r);
@@ -150,8 +153,20 @@ final class SerialLoop extends AbstractExecutorService {
         }
       };
 
+  /**
+   * Whether deliveries may run on the connection thread: not while the broker blocks the link's
+   * publishers ({@code connection.blocked}, a resource alarm): a reply published there could then
+   * wait in a socket write, and the thread would read nothing else meanwhile.
+   */
+  private volatile boolean inlineDeliveries = true;
+
+  void inlineDeliveries(boolean allowed) {
+    inlineDeliveries = allowed;
+  }
+
   private void dispatch(Runnable task) {
-    if (Thread.currentThread() instanceof AmqpThread
+    if (inlineDeliveries
+        && Thread.currentThread() instanceof AmqpThread
         && queued.get() == 0
         && !lock.isHeldByCurrentThread()
         && lock.tryLock()) {

@@ -195,9 +195,52 @@ class AmqpRepliesAndAcksTest {
     for (int i = 0; i < 5; i++) {
       assertThat(client.request("one" + i, String.class).block(Broker.timeout())).isEqualTo("one" + i + "!");
     }
+    // and with the link still open, none left unacknowledged (closing would acknowledge them)
+    String queue = new Naming(address).addressQueue;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    String unacked;
+    do {
+      unacked = unacknowledged(queue);
+    } while (!"0".equals(unacked) && System.nanoTime() < deadline);
+    assertThat(unacked).as("unacknowledged deliveries of " + queue).isEqualTo("0");
     resources.closeAll();
     try (Connection raw = Broker.raw()) {
       assertThat(Broker.depth(raw.createChannel(), new Naming(address).addressQueue)).isZero();
     }
+  }
+
+  /** The broker's count of delivered, unacknowledged messages of a queue. */
+  private static String unacknowledged(String queue) throws Exception {
+    for (String line : Broker.rabbitmqctl("list_queues", "-q", "name", "messages_unacknowledged").split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length == 2 && f[0].equals(queue)) {
+        return f[1];
+      }
+    }
+    return "no queue " + queue;
+  }
+
+  @Test
+  @Timeout(60)
+  void aServerHandlesARequestOnTheConnectionThreadThatReadItWhenItsLinkIsIdle() throws Exception {
+    AmqpConnector address = Broker.connector("inline");
+    List<Boolean> onConnectionThread = new java.util.concurrent.CopyOnWriteArrayList<>();
+    resources.add(
+        SimpleServer.builder(address)
+            .handler(
+                Handler.nonBlocking(
+                    String.class,
+                    s -> {
+                      onConnectionThread.add(Thread.currentThread() instanceof SerialLoop.AmqpThread);
+                      return s;
+                    }))
+            .start());
+    SimpleClient client = client(address);
+    for (int i = 0; i < 10; i++) {
+      assertThat(client.request("q" + i, String.class).block(Broker.timeout())).isEqualTo("q" + i);
+    }
+    // one request at a time: the link's loop is idle when each arrives (a timer of the loop may
+    // hold it at that moment now and then: then the event loop thread handles it)
+    assertThat(onConnectionThread).hasSize(10).contains(true);
   }
 }
