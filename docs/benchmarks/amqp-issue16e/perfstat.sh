@@ -1,15 +1,5 @@
 #!/bin/bash
-# perfstat.sh JARDIR STACK TRANSPORT MODE -> perf stat per child JVM for 6 s of the measured window
-d=$1; st=$2; tr=$3; mode=$4; tag=$(basename $d)
-out=/tmp/ps16e/$tag-$st-$tr-$mode; mkdir -p /tmp/ps16e
-java -jar $d/benchmarks.jar --transport $tr --stacks $st --payloads 64 --modes $mode --warmup 4s --measure 12s --out $out > $out.log 2>&1 &
-bp=$!
-sleep 10
-for p in $(pgrep -f "$d/" ); do
-  [ $p = $bp ] && continue
-  role=$(tr '\0' ' ' < /proc/$p/cmdline | grep -o -E "server|client" | head -1)
-  perf stat -e task-clock,context-switches,syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_futex -p $p -- sleep 6 2>&1 | grep -E "task-clock|context|sys_enter" | awk -v t="$tag $st $tr $role" '{print t, $1, $2}' > $out.$role.perf &
-done
-wait
-cat $out.*.perf
-grep -h "\.\.\. " $out.log | sed 's/.*\.\.\. //'
+# perfstat.sh JARDIR STACK TRANSPORT MODE: the third pass's script with a 12 s window, counted
+# from 10 s after the start (the warm-up waits for the JIT now, and took longer than 7 s)
+PERFSTAT_OUT=/tmp/ps16e PERFSTAT_MEASURE=12s PERFSTAT_WAIT=10 \
+  exec bash "$(dirname "$0")/../amqp-issue16c/perfstat.sh" "$@"

@@ -696,11 +696,10 @@ final class BrokerLink {
       if (!settleLocked(d, false)) {
         return;
       }
-      boolean due = ackDueLocked();
-      if (ackFlushScheduled && (!due || acks.unsent() < ackBatch)) {
+      if (ackFlushScheduled && acks.unsent() < ackBatch) {
         return; // the flush on its way covers it
       }
-      if (!due) {
+      if (!ackDueLocked()) {
         deferAckFlushLocked();
         return;
       }

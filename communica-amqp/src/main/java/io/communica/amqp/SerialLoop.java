@@ -26,7 +26,7 @@ import reactor.core.scheduler.Schedulers;
  * the loop is idle, else on the event loop thread. No other task runs on amqp-client's threads: a
  * channel call waiting for the broker's answer there would wait for itself.
  */
-final class SerialLoop extends AbstractExecutorService {
+final class SerialLoop {
 
   private static final Logger log = LoggerFactory.getLogger(SerialLoop.class);
 
@@ -65,8 +65,7 @@ final class SerialLoop extends AbstractExecutorService {
   }
 
   /** Runs a task on the loop, after the tasks submitted before it (never on the calling thread). */
-  @Override
-  public void execute(Runnable task) {
+  void execute(Runnable task) {
     queued.incrementAndGet();
     events.execute(
         () -> {
@@ -89,26 +88,37 @@ final class SerialLoop extends AbstractExecutorService {
    */
   void executeOrRun(Runnable task) {
     Thread caller = Thread.currentThread();
-    if (queued.get() == 0
-        && !(caller instanceof AmqpThread)
-        && !(caller instanceof FastThreadLocalThread)
-        && !Schedulers.isNonBlockingThread(caller)
-        && !lock.isHeldByCurrentThread()
-        && lock.tryLock()) {
-      if (queued.get() == 0) { // nothing submitted before it is waiting
-        try {
-          run(task);
-        } catch (RuntimeException e) {
-          // as the event loop treats a task that throws: logged, not the caller's failure
-          log.warn("a task of the AMQP link failed", e);
-        } finally {
-          lock.unlock();
-        }
-        return;
+    if (caller instanceof AmqpThread
+        || caller instanceof FastThreadLocalThread
+        || Schedulers.isNonBlockingThread(caller)
+        || !runHereIfIdle(task)) {
+      execute(task);
+    }
+  }
+
+  /**
+   * Runs a task on the calling thread, holding the lock, when the loop is idle (nothing queued,
+   * nobody running; the lock tried, never waited for) and the caller is not in a task of the loop
+   * (its task runs after the current one); false when it did not run it. A task that throws is
+   * logged, as the event loop treats one, not the caller's failure.
+   */
+  private boolean runHereIfIdle(Runnable task) {
+    if (queued.get() != 0 || lock.isHeldByCurrentThread() || !lock.tryLock()) {
+      return false;
+    }
+    try {
+      if (queued.get() != 0) { // submitted before it and waiting: it goes after them
+        return false;
       }
+      try {
+        run(task);
+      } catch (RuntimeException e) {
+        log.warn("a task of the AMQP link failed", e);
+      }
+      return true;
+    } finally {
       lock.unlock();
     }
-    execute(task);
   }
 
   /**
@@ -128,6 +138,8 @@ final class SerialLoop extends AbstractExecutorService {
         public void execute(Runnable task) {
           dispatch(task);
         }
+
+        // amqp-client never shuts down an executor it was given
 
         @Override
         public void shutdown() {}
@@ -165,28 +177,17 @@ final class SerialLoop extends AbstractExecutorService {
   }
 
   private void dispatch(Runnable task) {
-    if (inlineDeliveries
-        && Thread.currentThread() instanceof AmqpThread
-        && queued.get() == 0
-        && !lock.isHeldByCurrentThread()
-        && lock.tryLock()) {
-      if (queued.get() == 0) {
-        boolean wasInterrupted = Thread.currentThread().isInterrupted();
-        try {
-          run(task);
-        } catch (RuntimeException e) {
-          log.warn("a task of the AMQP link failed", e);
-        } finally {
-          lock.unlock();
-          // amqp-client's work-pool runner interrupts its thread when its own bookkeeping fails:
-          // harmless on a pool thread, not on the connection thread that reads the socket
-          if (!wasInterrupted && Thread.interrupted()) {
-            log.debug("cleared an interrupt left by a consumer task on amqp-client's connection thread");
-          }
-        }
+    if (inlineDeliveries && Thread.currentThread() instanceof AmqpThread) {
+      boolean wasInterrupted = Thread.currentThread().isInterrupted();
+      boolean ran = runHereIfIdle(task);
+      // amqp-client's work-pool runner interrupts its thread when its own bookkeeping fails:
+      // harmless on a pool thread, not on the connection thread that reads the socket
+      if (!wasInterrupted && Thread.interrupted()) {
+        log.debug("cleared an interrupt left by a consumer task on amqp-client's connection thread");
+      }
+      if (ran) {
         return;
       }
-      lock.unlock();
     }
     execute(task);
   }
@@ -235,30 +236,5 @@ final class SerialLoop extends AbstractExecutorService {
 
   ScheduledFuture<?> scheduleAtFixedRate(Runnable task, long delay, long period, TimeUnit unit) {
     return events.scheduleAtFixedRate(locked(task), delay, period, unit);
-  }
-
-  // ExecutorService, for amqp-client, which never shuts down an executor it was given
-
-  @Override
-  public void shutdown() {}
-
-  @Override
-  public List<Runnable> shutdownNow() {
-    return List.of();
-  }
-
-  @Override
-  public boolean isShutdown() {
-    return false;
-  }
-
-  @Override
-  public boolean isTerminated() {
-    return false;
-  }
-
-  @Override
-  public boolean awaitTermination(long timeout, TimeUnit unit) {
-    return false;
   }
 }

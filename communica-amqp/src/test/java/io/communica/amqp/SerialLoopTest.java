@@ -52,6 +52,22 @@ class SerialLoopTest {
     }
   }
 
+  /**
+   * Makes the loop busy: queues a task that holds it until {@code release}, then runs {@code then};
+   * returns once that task is running.
+   */
+  private static void busy(SerialLoop loop, CountDownLatch release, Runnable then) throws InterruptedException {
+    CountDownLatch started = new CountDownLatch(1);
+    loop.execute(
+        () -> {
+          started.countDown();
+          hold(release);
+          then.run();
+        });
+    assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(loop.busy()).isTrue();
+  }
+
   /** Queues a task that records {@code name} and then counts {@code done} down. */
   private static void last(SerialLoop loop, List<String> order, String name, CountDownLatch done) {
     loop.execute(
@@ -141,18 +157,15 @@ class SerialLoopTest {
     SerialLoop loop = loop();
     List<String> order = new CopyOnWriteArrayList<>();
     CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch first = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);
-    loop.execute(
+    busy(
+        loop,
+        release,
         () -> {
-          first.countDown();
-          hold(release);
           order.add("a");
           loop.executeOrRun(() -> order.add("c")); // from within a task: after it, not nested
           order.add("b");
         });
-    assertThat(first.await(5, TimeUnit.SECONDS)).isTrue();
-    assertThat(loop.busy()).isTrue();
     Thread me = Thread.currentThread();
     AtomicReference<Thread> ranOn = new AtomicReference<>();
     loop.executeOrRun(
@@ -264,15 +277,8 @@ class SerialLoopTest {
     SerialLoop loop = loop();
     List<String> order = new CopyOnWriteArrayList<>();
     CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch first = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);
-    loop.execute(
-        () -> {
-          first.countDown();
-          hold(release);
-          order.add("a");
-        });
-    assertThat(first.await(5, TimeUnit.SECONDS)).isTrue();
+    busy(loop, release, () -> order.add("a"));
     AtomicReference<Thread> caller = new AtomicReference<>();
     AtomicReference<Thread> ranOn = new AtomicReference<>();
     // the connection thread does not wait for the loop: the delivery is queued behind "a"
