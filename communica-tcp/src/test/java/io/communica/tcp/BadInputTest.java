@@ -219,11 +219,12 @@ class BadInputTest {
     java.util.concurrent.CountDownLatch gone = largeRepliesServerWatching("deaf");
     try (RawPeer peer = new RawPeer(port)) {
       peer.handshake("deaf");
-      // 4000 small requests, each answered by 60 kB that the peer never reads
+      // 4000 small requests, each answered by 60 kB that the peer does not read
       pipelineEmptyRequests(peer, 4000);
-      // the server gives up on this connection instead of queueing 240 MB of replies
-      peer.readUntilClosed();
+      // the server gives up on this connection instead of queueing 240 MB of replies: once the
+      // socket buffers are full, the replies past the 1 MiB queue bound close it
       assertThat(gone.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      peer.readUntilClosed();
     }
   }
 

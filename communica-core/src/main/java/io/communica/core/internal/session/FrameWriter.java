@@ -1,6 +1,7 @@
 package io.communica.core.internal.session;
 
 import io.communica.core.ConnectionLostException;
+import io.communica.core.frame.FrameBatch;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.SplitFrame;
 import io.communica.core.transport.FrameConnection;
@@ -15,8 +16,20 @@ import org.jspecify.annotations.Nullable;
  * at the burst's end, one made outside it once the loop is free, so that a burst of requests and
  * replies costs one system call. What other threads hand over reaches here through the {@link
  * Outbox}. Loop-confined, but for {@link #written}.
+ *
+ * <p>Large replies are the exception: once {@link #REPLY_FLUSH_BYTES} of them wait in a read
+ * burst, they are flushed at once, so that the peer takes the first replies while this side still
+ * handles the rest of the burst, instead of the two sides taking turns.
  */
 final class FrameWriter {
+
+  /**
+   * Bytes of large replies (frames of more than {@link FrameBatch#SMALL_FRAME}) written in one read
+   * burst after which they are flushed without waiting for the burst's end: eight 4 KiB replies. A
+   * read burst of 4 KiB requests holds 16 to 64 of them; flushed only at its end, the peer waited
+   * for all their replies.
+   */
+  static final int REPLY_FLUSH_BYTES = 32 * 1024;
 
   private final Session session;
   private final FrameConnection conn;
@@ -29,6 +42,8 @@ final class FrameWriter {
   private boolean dirty;
   private boolean flushScheduled;
   private boolean wroteSinceTick;
+  /** Bytes of large replies written in this read burst since the last flush. */
+  private int burstReplyBytes;
   /** Loop-written, read by metrics from any thread: bytes of frames written. */
   private long written;
   /** Made on the first frame written in parts. */
@@ -214,7 +229,22 @@ final class FrameWriter {
 
   void flushNow() {
     dirty = false;
+    burstReplyBytes = 0;
     conn.flush();
+  }
+
+  /**
+   * Loop: a reply frame of {@code bytes} was written; in a read burst, large replies are flushed
+   * once {@link #REPLY_FLUSH_BYTES} of them wait (small ones, coalesced into the write batch, wait
+   * for the burst's end as other writes do).
+   */
+  void replyWritten(int bytes) {
+    if (reading && bytes > FrameBatch.SMALL_FRAME) {
+      burstReplyBytes += bytes;
+      if (burstReplyBytes >= REPLY_FLUSH_BYTES) {
+        flushNow();
+      }
+    }
   }
 
   /** A read burst begins: writes made during it are flushed at its end. */
@@ -225,6 +255,7 @@ final class FrameWriter {
   /** The read burst ended: flush what it wrote. */
   void readComplete() {
     reading = false;
+    burstReplyBytes = 0;
     flushIfDirty();
   }
 

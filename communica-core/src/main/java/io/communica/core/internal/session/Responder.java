@@ -230,16 +230,21 @@ final class Responder {
     }
     current.exit();
     if (wantsReply) {
-      if (result instanceof Payload p
-          && Replies.writeLargePayload(session, id, p, entry.serializer())) {
-        end(record, null);
-        return;
+      if (result instanceof Payload p) {
+        int size = p.size();
+        if (Replies.writeLargePayload(session, id, p, entry.serializer())) {
+          session.out.replyWritten(FrameHeader.SIZE + size);
+          end(record, null);
+          return;
+        }
       }
       ByteBuf reply = Replies.encode(session, id, result, entry.serializer());
       if (record != null) {
         record.end(Replies.errorOf(reply));
       }
+      int size = reply.readableBytes();
       session.out.writeMessage(reply, null);
+      session.out.replyWritten(size);
     } else {
       Payloads.discard(result);
       conn.messageHandled(id, null);
@@ -387,7 +392,9 @@ final class Responder {
       return;
     }
     inbound.remove(call.id);
+    int size = frame.readableBytes();
     session.out.writeMessage(frame, null);
+    session.out.replyWritten(size); // a reactive reply completed in the burst that read its request
   }
 
   /** Loop: requests being handled whose reply is not written yet. */

@@ -32,6 +32,8 @@ final class VirtualConnection implements FrameConnection {
   private long seq;
   private @Nullable FrameListener listener;
   private long closedAt = -1;
+  private int framesSinceFlush;
+  private final List<Integer> flushes = new ArrayList<>();
 
   /** Opens the connection, at virtual time 0, with the listener {@code handler} sets up. */
   void open(ConnectionHandler handler) {
@@ -56,6 +58,25 @@ final class VirtualConnection implements FrameConnection {
       frame.release();
     }
     listener.onReadComplete();
+  }
+
+  /** Delivers {@code frames} (released afterwards) as one read burst: one end of burst after all. */
+  void receiveBurst(List<ByteBuf> frames) {
+    for (ByteBuf frame : frames) {
+      try {
+        listener.onFrame(frame);
+      } finally {
+        frame.release();
+      }
+    }
+    listener.onReadComplete();
+  }
+
+  /** How many frames each flush since the last call passed on (flushes that passed on no frame are not listed). */
+  List<Integer> takeFlushes() {
+    List<Integer> copy = new ArrayList<>(flushes);
+    flushes.clear();
+    return copy;
   }
 
   /** Moves the clock forward by {@code nanos}, running every task due meanwhile. */
@@ -101,11 +122,17 @@ final class VirtualConnection implements FrameConnection {
       frame.release();
     } else {
       written.add(frame);
+      framesSinceFlush++;
     }
   }
 
   @Override
-  public void flush() {}
+  public void flush() {
+    if (framesSinceFlush > 0) {
+      flushes.add(framesSinceFlush);
+      framesSinceFlush = 0;
+    }
+  }
 
   @Override
   public boolean isWritable() {
