@@ -8,7 +8,6 @@ import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,12 +42,7 @@ class KeepAliveTimeTest {
   }
 
   private static ByteBuf hello(int keepAliveMs) {
-    byte[] id = "timed".getBytes(StandardCharsets.UTF_8);
-    ByteBuf b = Unpooled.buffer();
-    FrameHeader.write(b, FrameType.HELLO, 0, 0, 0, 0, 0);
-    b.writeInt(1 << 20).writeInt(64 * 1024).writeInt(keepAliveMs);
-    b.writeShort(id.length).writeBytes(id).writeShort(0).writeInt(0);
-    return b;
+    return VirtualConnection.hello("timed", keepAliveMs);
   }
 
   private static ByteBuf ping() {

@@ -9,8 +9,6 @@ import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +16,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.publisher.Mono;
 
 /**
@@ -60,25 +60,16 @@ class ReplyFlushTest {
                 Handler.reactive(String.class, s -> Mono.just(s).map(String::toString))),
             utf8);
     conn.open(c -> Session.server(c, settings, routes, new RecordingOwner()));
-    conn.receive(hello());
+    conn.receive(VirtualConnection.hello("burst", 10_000));
     assertThat(conn.closedAt()).isEqualTo(-1);
     conn.takeWritten().forEach(ByteBuf::release); // WELCOME
     conn.takeFlushes();
   }
 
-  private static ByteBuf hello() {
-    byte[] id = "burst".getBytes(StandardCharsets.UTF_8);
-    ByteBuf b = Unpooled.buffer();
-    FrameHeader.write(b, FrameType.HELLO, 0, 0, 0, 0, 0);
-    b.writeInt(1 << 20).writeInt(64 * 1024).writeInt(10_000);
-    b.writeShort(id.length).writeBytes(id).writeShort(0).writeInt(0);
-    return b;
-  }
-
-  /** {@link #BURST} requests to {@code route}, each with a text of {@code size} characters. */
-  private List<ByteBuf> requests(String route, int size) {
+  /** {@code count} requests to {@code route}, ids from 1, each with a text of {@code size} characters. */
+  private List<ByteBuf> requests(String route, int count, int size) {
     List<ByteBuf> frames = new ArrayList<>();
-    for (int id = 1; id <= BURST; id++) {
+    for (int id = 1; id <= count; id++) {
       frames.add(
           Frames.message(
               ByteBufAllocator.DEFAULT, FrameType.REQUEST, id, RouteIndex.utf8(route),
@@ -87,12 +78,12 @@ class ReplyFlushTest {
     return frames;
   }
 
-  /** The replies written, in order, checked to be RESPONSEs to requests 1 to BURST; released. */
-  private void expectRepliesInOrder() {
+  /** The replies written, in order, checked to be RESPONSEs to requests 1 to {@code count}; released. */
+  private void expectRepliesInOrder(int count) {
     List<ByteBuf> written = conn.takeWritten();
     try {
-      assertThat(written).hasSize(BURST);
-      for (int i = 0; i < BURST; i++) {
+      assertThat(written).hasSize(count);
+      for (int i = 0; i < count; i++) {
         assertThat(FrameHeader.type(written.get(i))).isEqualTo(FrameType.RESPONSE);
         assertThat(FrameHeader.id(written.get(i))).isEqualTo(i + 1);
       }
@@ -109,59 +100,29 @@ class ReplyFlushTest {
   @Test
   void smallRepliesToABurstLeaveInOneFlushAtItsEnd() {
     openServer();
-    conn.receiveBurst(requests("echo", 64));
+    conn.receiveBurst(requests("echo", BURST, 64));
     assertThat(conn.takeFlushes()).containsExactly(BURST);
-    expectRepliesInOrder();
+    expectRepliesInOrder(BURST);
   }
 
-  @Test
-  void largeRepliesToABurstLeaveInFlushesOfAbout32KiB() {
+  /** Encoded replies, a {@code Payload} written in parts, and reactive replies completed in the burst. */
+  @ParameterizedTest
+  @ValueSource(strings = {"echo", "payload", "reactive"})
+  void largeRepliesToABurstLeaveInFlushesOfAbout32KiB(String route) {
     openServer();
-    conn.receiveBurst(requests("echo", LARGE));
     assertThat(PER_FLUSH).isLessThan(BURST);
+    conn.receiveBurst(requests(route, BURST, LARGE));
     assertThat(conn.takeFlushes()).containsExactlyElementsOf(expectedFlushes());
-    expectRepliesInOrder();
+    expectRepliesInOrder(BURST);
   }
 
   @Test
-  void largePayloadRepliesWrittenInPartsAreFlushedTheSameWay() {
-    openServer();
-    conn.receiveBurst(requests("payload", LARGE));
-    assertThat(conn.takeFlushes()).containsExactlyElementsOf(expectedFlushes());
-    expectRepliesInOrder();
-  }
-
-  @Test
-  void reactiveRepliesThatCompleteInTheBurstAreFlushedTheSameWay() {
-    openServer();
-    conn.receiveBurst(requests("reactive", LARGE));
-    assertThat(conn.takeFlushes()).containsExactlyElementsOf(expectedFlushes());
-    expectRepliesInOrder();
-  }
-
-  @Test
-  void theCountStartsOverWithEachBurst() {
+  void burstsOfLargeRepliesThatEndShortOfTheMarkAreEachFlushedAtTheirEnd() {
     openServer();
     for (int round = 0; round < 3; round++) {
-      List<ByteBuf> burst = requests("echo", LARGE);
-      List<ByteBuf> fewer = new ArrayList<>(burst.subList(0, PER_FLUSH - 1));
-      burst.subList(PER_FLUSH - 1, BURST).forEach(ByteBuf::release);
-      conn.receiveBurst(fewer);
+      conn.receiveBurst(requests("echo", PER_FLUSH - 1, LARGE));
       assertThat(conn.takeFlushes()).as("round %d", round).containsExactly(PER_FLUSH - 1);
-      conn.takeWritten().forEach(ByteBuf::release);
+      expectRepliesInOrder(PER_FLUSH - 1);
     }
-  }
-
-  @Test
-  void aBurstOfLargeRepliesThatEndsShortOfTheMarkIsFlushedAtItsEnd() {
-    openServer();
-    List<ByteBuf> burst = requests("echo", LARGE);
-    List<ByteBuf> fewer = new ArrayList<>(burst.subList(0, PER_FLUSH - 1));
-    burst.subList(PER_FLUSH - 1, BURST).forEach(ByteBuf::release);
-    conn.receiveBurst(fewer);
-    assertThat(conn.takeFlushes()).containsExactly(PER_FLUSH - 1);
-    List<ByteBuf> written = conn.takeWritten();
-    assertThat(written).hasSize(PER_FLUSH - 1);
-    written.forEach(ByteBuf::release);
   }
 }

@@ -1,11 +1,15 @@
 package io.communica.core.internal.session;
 
+import io.communica.core.frame.FrameHeader;
+import io.communica.core.frame.FrameType;
 import io.communica.core.transport.ConnectionHandler;
 import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -52,12 +56,20 @@ final class VirtualConnection implements FrameConnection {
 
   /** Delivers one frame (released afterwards) and the end of its read burst. */
   void receive(ByteBuf frame) {
-    try {
-      listener.onFrame(frame);
-    } finally {
-      frame.release();
-    }
-    listener.onReadComplete();
+    receiveBurst(List.of(frame));
+  }
+
+  /**
+   * A client's HELLO as the tests send it: {@code clientId}, 1 MiB messages, 64 KiB frames and
+   * the keep-alive interval {@code keepAliveMs}, no credentials.
+   */
+  static ByteBuf hello(String clientId, int keepAliveMs) {
+    byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+    ByteBuf b = Unpooled.buffer();
+    FrameHeader.write(b, FrameType.HELLO, 0, 0, 0, 0, 0);
+    b.writeInt(1 << 20).writeInt(64 * 1024).writeInt(keepAliveMs);
+    b.writeShort(id.length).writeBytes(id).writeShort(0).writeInt(0);
+    return b;
   }
 
   /** Delivers {@code frames} (released afterwards) as one read burst: one end of burst after all. */
