@@ -157,13 +157,18 @@ class SerialLoopTest {
     SerialLoop loop = loop();
     List<String> order = new CopyOnWriteArrayList<>();
     CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch done = new CountDownLatch(1);
+    // counted down by e and by c: the test waits for both, whichever order they run in
+    CountDownLatch done = new CountDownLatch(2);
     busy(
         loop,
         release,
         () -> {
           order.add("a");
-          loop.executeOrRun(() -> order.add("c")); // from within a task: after it, not nested
+          loop.executeOrRun(
+              () -> { // from within a task: after it, not nested
+                order.add("c");
+                done.countDown();
+              });
           order.add("b");
         });
     Thread me = Thread.currentThread();
