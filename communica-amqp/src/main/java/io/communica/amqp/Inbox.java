@@ -33,6 +33,8 @@ final class Inbox {
   private final LongObjectHashMap<Delivery> inProgress = new LongObjectHashMap<>();
   /** The ids of the last {@value #WINDOW} finished messages. */
   private final RecentIds finished = new RecentIds(WINDOW);
+  /** The ids of the last {@value #WINDOW} messages whose handler failed here and were given back. */
+  private final RecentIds failedOnce = new RecentIds(WINDOW);
   /** MESSAGE deliveries by the token written into their id field. */
   private final IntObjectHashMap<Delivery> messages = new IntObjectHashMap<>();
   private int nextToken;
@@ -125,8 +127,10 @@ final class Inbox {
   }
 
   /**
-   * A handler failed: the message is redelivered once; a second failure, or a failure no retry
-   * can fix (no such route, data that does not decode), sends it to the dead-letter queue.
+   * A handler failed: the message is given back to the broker once; a second failure in this
+   * process, or a failure no retry can fix (no such route, data that does not decode), sends it to
+   * the dead-letter queue. Failures are counted here, not by the broker's redelivered flag: a
+   * message redelivered because the process that had it died has not failed yet.
    */
   void failed(Delivery d, Throwable failure) {
     forget(d);
@@ -134,9 +138,12 @@ final class Inbox {
         failure instanceof RequestException e
             && (e.code() == RequestException.UNKNOWN_ROUTE
                 || e.code() == RequestException.INVALID_DATA);
-    if (hopeless || d.redelivered) {
-      dead(d, (d.redelivered ? "its handler failed again: " : "") + failure.getMessage());
+    long id = d.len < 0 ? 0 : key(d.messageId());
+    boolean again = d.len >= 0 && failedOnce.contains(id);
+    if (hopeless || again || d.len < 0) {
+      dead(d, (again ? "its handler failed again: " : "") + failure.getMessage());
     } else {
+      failedOnce.add(id);
       log.info(
           "handler failed on message {}; it is redelivered once: {}",
           Long.toHexString(d.messageId()),

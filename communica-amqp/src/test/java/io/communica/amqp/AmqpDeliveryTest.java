@@ -189,6 +189,41 @@ class AmqpDeliveryTest {
   }
 
   @Test
+  void aMessageRedeliveredAfterItsProcessDiedGetsItsRetryToo() throws Exception {
+    AmqpConnector address = Broker.connector("crashed");
+    Naming names = new Naming(address);
+    AtomicInteger calls = new AtomicInteger();
+    BlockingQueue<String> handled = new LinkedBlockingQueue<>();
+    Handler failsOnce =
+        Handler.consumer(
+            String.class,
+            s -> {
+              if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("first time fails");
+              }
+              handled.add(s);
+            });
+    SimpleServer first = server(address, failsOnce);
+    SimpleClient client = client(SimpleClient.builder(address));
+    first.close();
+    // no server now: the message waits in the address queue
+    client.fireAndForget("victim").block(Broker.timeout());
+    try (Connection raw = Broker.raw()) {
+      // a process that took the message and died: the broker gives it back marked redelivered
+      Channel ch = raw.createChannel();
+      GetResponse taken = ch.basicGet(names.addressQueue, false);
+      assertThat(taken).isNotNull();
+      ch.close();
+    }
+    server(address, failsOnce);
+    assertThat(handled.poll(10, TimeUnit.SECONDS)).isEqualTo("victim");
+    assertThat(calls.get()).isEqualTo(2);
+    try (Connection raw = Broker.raw()) {
+      assertThat(Broker.depth(raw.createChannel(), names.deadLetterQueue)).isZero();
+    }
+  }
+
+  @Test
   void aFailingHandlerGetsTheMessageOnceMoreThenItIsDeadLettered() throws Exception {
     AmqpConnector address = Broker.connector("flaky");
     Naming names = new Naming(address);
