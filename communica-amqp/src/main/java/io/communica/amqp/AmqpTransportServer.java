@@ -206,10 +206,21 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       departed.merge(clientId, ep, Math::max);
     }
     ServerLogicalConnection c = clients.get(clientId);
+    if (c != null && !c.isOpen() && c.refusal == null) {
+      // closed here and its session not told yet: the session still holds the client id, and a
+      // connection opened now would be refused as "client id in use". Taken again once the
+      // session has seen its close (the loop runs tasks in order; the close removes it).
+      link.loop.execute(() -> onDelivery(d));
+      return;
+    }
     if (c != null && ep < c.epoch) {
       // from an earlier connection of this client: its session is gone, its messages are not
-      if (type == FrameType.MESSAGE && c.isOpen()) {
-        c.onMessage(d);
+      if (type == FrameType.MESSAGE) {
+        if (c.isOpen()) {
+          c.onMessage(d);
+        } else {
+          inbox.dead(d, "client '" + clientId + "' was refused: " + c.refusal);
+        }
       } else {
         link.ack(d);
       }
@@ -258,6 +269,13 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       String refusal = c.refusal;
       if (refusal != null && Wire.opensCall(type)) {
         inbox.dead(d, "client '" + clientId + "' was refused: " + refusal);
+      } else if (Wire.opensCall(type)) {
+        // no session could be set up for it (logged): never dropped unhandled; given back once,
+        // then dead-lettered
+        inbox.failed(
+            d,
+            new ConnectionLostException(
+                "no connection could be set up for client '" + clientId + "'"));
       } else {
         link.ack(d);
       }

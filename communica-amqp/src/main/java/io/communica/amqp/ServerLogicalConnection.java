@@ -208,7 +208,6 @@ final class ServerLogicalConnection extends LogicalConnection {
     }
     requests.clear();
     inbox.releaseLater(this, RELEASE_GRACE_MS);
-    transport.closed(this);
     Throwable cause = closeCause;
     execute(
         () -> {
@@ -216,6 +215,9 @@ final class ServerLogicalConnection extends LogicalConnection {
           if (l != null) {
             l.onClosed(cause);
           }
+          // only now: until its session has seen the close it holds the client id, and the
+          // transport holds back what the client sends meanwhile (AmqpTransportServer.onDelivery)
+          transport.closed(this);
         });
   }
 
