@@ -112,12 +112,18 @@ class AmqpFaultTest {
       try (Connection raw = Broker.raw()) {
         dead = Broker.depth(raw.createChannel(), new Naming(address).deadLetterQueue);
       }
-      System.out.println(
+      String counts =
           "COUNTS kill-mid-stream: sent 10000, confirmed " + confirmed.size() + ", failed "
               + failed.get() + ", handled before the kill " + beforeKill + ", handled in all "
               + distinct.size() + " distinct / " + all.size() + " with repeats, missing "
-              + missing.size() + ", dead-lettered " + dead);
-      assertThat(missing).as("confirmed messages never handled").isEmpty();
+              + missing.size() + ", dead-lettered " + dead;
+      System.out.println(counts);
+      assertThat(missing)
+          .as(
+              "confirmed messages never handled (%s)%nthe first server logged:%n%s%n"
+                  + "the second server logged:%n%s",
+              counts, first.logTail(), second.logTail())
+          .isEmpty();
     }
   }
 

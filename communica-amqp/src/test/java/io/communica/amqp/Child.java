@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A server in a child JVM, for tests about a process dying. {@code count <dump>}: a consumer
  * that prints {@code GOT <message>} for each message; {@code echo <dump>}: a blocking handler
- * answering {@code <pid>:<request>}. Both print {@code READY} once serving.
+ * answering {@code <pid>:<request>}. Both print {@code READY} once serving (kept out of {@link
+ * #lines}).
  */
 final class Child implements AutoCloseable {
 
@@ -24,39 +25,79 @@ final class Child implements AutoCloseable {
   /** Counted down when the child's output ended (everything it printed is in {@link #lines}). */
   final java.util.concurrent.CountDownLatch outputEnded = new java.util.concurrent.CountDownLatch(1);
 
+  private final java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+
+  /** What the child logged (its standard error), also echoed to this process's standard error. */
+  private final java.util.concurrent.ConcurrentLinkedDeque<String> log =
+      new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+  private static final int LOG_LINES = 200;
+
   private Child(Process process) {
     this.process = process;
+    read(
+        process.getInputStream(),
+        line -> {
+          // the first deliveries can be handled (GOT lines) before main prints READY
+          if (ready.getCount() > 0 && line.equals("READY")) {
+            ready.countDown();
+          } else {
+            lines.add(line);
+          }
+        },
+        outputEnded,
+        "child-reader");
+    read(
+        process.getErrorStream(),
+        line -> {
+          System.err.println(line);
+          log.addLast(line);
+          if (log.size() > LOG_LINES) {
+            log.pollFirst();
+          }
+        },
+        new java.util.concurrent.CountDownLatch(1),
+        "child-log-reader");
+  }
+
+  private static void read(
+      java.io.InputStream in,
+      java.util.function.Consumer<String> each,
+      java.util.concurrent.CountDownLatch ended,
+      String name) {
     Thread t =
         new Thread(
             () -> {
               try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                  new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
-                  lines.add(line);
+                  each.accept(line);
                 }
               } catch (java.io.IOException e) {
                 // gone
               } finally {
-                outputEnded.countDown();
+                ended.countDown();
               }
             },
-            "child-reader");
+            name);
     t.setDaemon(true);
     t.start();
+  }
+
+  /** The last lines the child logged, for a failure message. */
+  String logTail() {
+    return String.join("\n", log);
   }
 
   static Child start(String mode, Connector connector) throws Exception {
     Process p =
         new ProcessBuilder(
                 ChildProcess.javaCommand(Child.class, mode, connector.dump()))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
     Child c = new Child(p);
-    String first = c.lines.poll(30, TimeUnit.SECONDS);
-    if (!"READY".equals(first)) {
+    if (!c.ready.await(30, TimeUnit.SECONDS)) {
       c.close();
-      throw new AssertionError("child did not start: " + first);
+      throw new AssertionError("child did not start; it printed " + c.lines + " and logged:\n" + c.logTail());
     }
     return c;
   }
