@@ -236,7 +236,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       link.loop.execute(() -> onDelivery(d));
       return;
     }
-    if (c == null || ep > c.epoch || (!c.isOpen() && c.refusal == null)) {
+    if (c == null || ep > c.epoch) {
       if (!opens) {
         link.ack(d); // nothing open to cancel, close or answer
         return;
@@ -272,10 +272,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       } else if (Wire.opensCall(type)) {
         // no session could be set up for it (logged): never dropped unhandled; given back once,
         // then dead-lettered
-        inbox.failed(
-            d,
-            new ConnectionLostException(
-                "no connection could be set up for client '" + clientId + "'"));
+        inbox.failed(d, noConnection(clientId));
       } else {
         link.ack(d);
       }
@@ -376,9 +373,15 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
     if (c.isOpen()) {
       c.onMessage(d);
       c.closeWith(new ConnectionLostException("client '" + clientId + "' has left"));
+    } else if (c.refusal != null) {
+      inbox.dead(d, "client '" + clientId + "' cannot be taken on: " + c.refusal);
     } else {
-      inbox.dead(d, "client '" + clientId + "' cannot be taken on" + (c.refusal != null ? ": " + c.refusal : ""));
+      inbox.failed(d, noConnection(clientId));
     }
+  }
+
+  private static ConnectionLostException noConnection(String clientId) {
+    return new ConnectionLostException("no connection could be set up for client '" + clientId + "'");
   }
 
   /** Loop: a connection closed. */
@@ -442,7 +445,9 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
         c.alive();
       }
     }
-    clients.values().removeIf(c -> !c.isOpen() && now - c.lastSeenNanos > livenessNanos);
+    // refused ones only: a closed connection leaves the map itself once its session saw the close
+    // (until then the client id is held, and what the client sends waits; see onDelivery)
+    clients.values().removeIf(c -> c.refusal != null && now - c.lastSeenNanos > livenessNanos);
   }
 
   @Override

@@ -33,8 +33,11 @@ final class Inbox {
   private final LongObjectHashMap<Delivery> inProgress = new LongObjectHashMap<>();
   /** The ids of the last {@value #WINDOW} finished messages. */
   private final RecentIds finished = new RecentIds(WINDOW);
-  /** The ids of the last {@value #WINDOW} messages whose handler failed here and were given back. */
-  private final RecentIds failedOnce = new RecentIds(WINDOW);
+  /** How many failed message ids a process remembers: failures are rare, the set stays small. */
+  static final int FAILED_WINDOW = 1024;
+
+  /** The ids of the last {@value #FAILED_WINDOW} messages that failed here and were given back. */
+  private final RecentIds failedOnce = new RecentIds(FAILED_WINDOW);
   /** MESSAGE deliveries by the token written into their id field. */
   private final IntObjectHashMap<Delivery> messages = new IntObjectHashMap<>();
   private int nextToken;
@@ -145,7 +148,7 @@ final class Inbox {
     } else {
       failedOnce.add(id);
       log.info(
-          "handler failed on message {}; it is redelivered once: {}",
+          "message {} failed; it is given back to the broker once: {}",
           Long.toHexString(d.messageId()),
           failure.toString());
       link.reject(d, true);

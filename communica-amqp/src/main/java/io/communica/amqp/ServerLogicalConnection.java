@@ -211,13 +211,16 @@ final class ServerLogicalConnection extends LogicalConnection {
     Throwable cause = closeCause;
     execute(
         () -> {
-          FrameListener l = listener;
-          if (l != null) {
-            l.onClosed(cause);
+          try {
+            FrameListener l = listener;
+            if (l != null) {
+              l.onClosed(cause);
+            }
+          } finally {
+            // only now: until its session has seen the close it holds the client id, and the
+            // transport holds back what the client sends meanwhile (AmqpTransportServer.onDelivery)
+            transport.closed(this);
           }
-          // only now: until its session has seen the close it holds the client id, and the
-          // transport holds back what the client sends meanwhile (AmqpTransportServer.onDelivery)
-          transport.closed(this);
         });
   }
 

@@ -209,8 +209,14 @@ class AmqpDeliveryTest {
     // no server now: the message waits in the address queue
     client.fireAndForget("victim").block(Broker.timeout());
     try (Connection raw = Broker.raw()) {
-      // a process that took the message and died: the broker gives it back marked redelivered
+      // a process that took the message and died: the broker gives it back marked redelivered.
+      // (The first server's close goes on after close() returns: until its consumer is gone it
+      // could hold the message, so the test waits until the message is in the queue, ready.)
       Channel ch = raw.createChannel();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (Broker.depth(ch, names.addressQueue) < 1 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
       GetResponse taken = ch.basicGet(names.addressQueue, false);
       assertThat(taken).isNotNull();
       ch.close();
