@@ -127,6 +127,8 @@ final class Child implements AutoCloseable {
   }
 
   public static void main(String[] args) throws Exception {
+    // the library's own logging, down to debug: what a failing test shows of the child's end
+    System.setProperty("org.slf4j.simpleLogger.log.io.communica", "debug");
     Connector connector = Connector.load(args[1]);
     long pid = ProcessHandle.current().pid();
     Handler h =
