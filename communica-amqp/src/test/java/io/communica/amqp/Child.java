@@ -106,9 +106,14 @@ final class Child implements AutoCloseable {
     return process.pid();
   }
 
-  /** SIGKILL: no close, no acknowledgement; waits until the process is gone. */
+  /**
+   * SIGKILL: no close, no acknowledgement; waits until the process is gone. Sent through the
+   * process handle, not {@link Process#destroyForcibly}, which also closes the pipes from the
+   * child: what it printed and this process had not read yet (the last GOT lines of a busy child)
+   * would be lost, and messages it handled would look as if they never were.
+   */
   void kill() {
-    process.destroyForcibly();
+    process.toHandle().destroyForcibly();
     try {
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
         throw new AssertionError("child did not die");
