@@ -28,14 +28,14 @@ final class Inbox {
 
   static final int WINDOW = 16384;
 
+  /** How many failed message ids a process remembers: failures are rare, the set stays small. */
+  static final int FAILED_WINDOW = 1024;
+
   private final BrokerLink link;
   /** By message id (primitive keys: no boxing, no string hashing). */
   private final LongObjectHashMap<Delivery> inProgress = new LongObjectHashMap<>();
   /** The ids of the last {@value #WINDOW} finished messages. */
   private final RecentIds finished = new RecentIds(WINDOW);
-  /** How many failed message ids a process remembers: failures are rare, the set stays small. */
-  static final int FAILED_WINDOW = 1024;
-
   /** The ids of the last {@value #FAILED_WINDOW} messages that failed here and were given back. */
   private final RecentIds failedOnce = new RecentIds(FAILED_WINDOW);
   /** MESSAGE deliveries by the token written into their id field. */
@@ -141,18 +141,21 @@ final class Inbox {
         failure instanceof RequestException e
             && (e.code() == RequestException.UNKNOWN_ROUTE
                 || e.code() == RequestException.INVALID_DATA);
-    long id = d.len < 0 ? 0 : key(d.messageId());
-    boolean again = d.len >= 0 && failedOnce.contains(id);
-    if (hopeless || again || d.len < 0) {
-      dead(d, (again ? "its handler failed again: " : "") + failure.getMessage());
-    } else {
-      failedOnce.add(id);
-      log.info(
-          "message {} failed; it is given back to the broker once: {}",
-          Long.toHexString(d.messageId()),
-          failure.toString());
-      link.reject(d, true);
+    if (hopeless || d.len < 0) { // a malformed delivery has no message id to count
+      dead(d, failure.getMessage());
+      return;
     }
+    long id = key(d.messageId());
+    if (failedOnce.contains(id)) {
+      dead(d, "its handler failed again: " + failure.getMessage());
+      return;
+    }
+    failedOnce.add(id);
+    log.info(
+        "message {} failed; it is given back to the broker once: {}",
+        Long.toHexString(d.messageId()),
+        failure.toString());
+    link.reject(d, true);
   }
 
   /** Sends a delivery to the dead-letter queue, logging why. */

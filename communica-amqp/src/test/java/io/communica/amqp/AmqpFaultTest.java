@@ -108,11 +108,12 @@ class AmqpFaultTest {
       }
       Set<String> missing = new HashSet<>(confirmed);
       missing.removeAll(distinct);
+      Naming names = new Naming(address);
       long dead;
       long waiting;
       try (Connection raw = Broker.raw()) {
-        dead = Broker.depth(raw.createChannel(), new Naming(address).deadLetterQueue);
-        waiting = Broker.depth(raw.createChannel(), new Naming(address).addressQueue);
+        dead = Broker.depth(raw.createChannel(), names.deadLetterQueue);
+        waiting = Broker.depth(raw.createChannel(), names.addressQueue);
       }
       String counts =
           "COUNTS kill-mid-stream: sent 10000, confirmed " + confirmed.size() + ", failed "
@@ -131,7 +132,7 @@ class AmqpFaultTest {
                 "confirmed messages never handled (%s)%nqueues:%n%s%nthe first server logged:%n%s%n"
                     + "the second server logged:%n%s",
                 counts,
-                queues.lines().filter(l -> l.contains(new Naming(address).addressQueue)).toList(),
+                queues.lines().filter(l -> l.contains(names.addressQueue)).toList(),
                 first.logTail(),
                 second.logTail())
             .isEmpty();

@@ -45,7 +45,7 @@ final class Child implements AutoCloseable {
             lines.add(line);
           }
         },
-        outputEnded,
+        outputEnded::countDown,
         "child-reader");
     read(
         process.getErrorStream(),
@@ -56,14 +56,14 @@ final class Child implements AutoCloseable {
             log.pollFirst();
           }
         },
-        new java.util.concurrent.CountDownLatch(1),
+        () -> {},
         "child-log-reader");
   }
 
   private static void read(
       java.io.InputStream in,
       java.util.function.Consumer<String> each,
-      java.util.concurrent.CountDownLatch ended,
+      Runnable atEnd,
       String name) {
     Thread t =
         new Thread(
@@ -76,7 +76,7 @@ final class Child implements AutoCloseable {
               } catch (java.io.IOException e) {
                 // gone
               } finally {
-                ended.countDown();
+                atEnd.run();
               }
             },
             name);
