@@ -137,9 +137,13 @@ public final class ChildProcess implements AutoCloseable {
     return process;
   }
 
-  /** Kills the child at once (SIGKILL): no close frame, no cleanup; waits until it is gone. */
+  /**
+   * Kills the child at once (SIGKILL): no close frame, no cleanup; waits until it is gone. The
+   * signal goes through the process handle, not {@link Process#destroyForcibly}, which also closes
+   * the pipes from the child: lines it printed before it died are still read.
+   */
   public void kill() {
-    process.destroyForcibly();
+    process.toHandle().destroyForcibly();
     try {
       process.onExit().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
