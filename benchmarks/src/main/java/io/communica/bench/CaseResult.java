@@ -131,9 +131,17 @@ public record CaseResult(
    * @param cpuUsPerOp CPU microseconds per operation
    * @param gcCount garbage collections
    * @param gcMillis time in garbage collections
+   * @param jitMillis time the JIT compilers spent in the window (part of {@code cpuSeconds}; a
+   *     window in which they compiled much measured code not yet compiled), -1 when the JVM does
+   *     not say
    */
   public record Usage(
-      double cpuSeconds, double cores, double cpuUsPerOp, long gcCount, long gcMillis) {}
+      double cpuSeconds,
+      double cores,
+      double cpuUsPerOp,
+      long gcCount,
+      long gcMillis,
+      long jitMillis) {}
 
   /** The case this result is of. */
   public BenchCase benchCase() {

@@ -417,6 +417,7 @@ final class Roles {
         cpu / b.secondsSince(a),
         ops == 0 ? 0 : cpu * 1e6 / ops,
         b.gcCount() - a.gcCount(),
-        b.gcMillis() - a.gcMillis());
+        b.gcMillis() - a.gcMillis(),
+        a.jitMillis() < 0 || b.jitMillis() < 0 ? -1 : b.jitMillis() - a.jitMillis());
   }
 }

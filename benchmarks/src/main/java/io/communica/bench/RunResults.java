@@ -198,7 +198,8 @@ public record RunResults(
         median(us, Usage::cores),
         median(us, Usage::cpuUsPerOp),
         (long) median(us, u -> u.gcCount()),
-        (long) median(us, u -> u.gcMillis()));
+        (long) median(us, u -> u.gcMillis()),
+        (long) median(us, u -> u.jitMillis()));
   }
 
   static <T> double median(List<T> xs, ToDoubleFunction<T> f) {

@@ -305,7 +305,7 @@ final class Runner {
   }
 
   private static CaseResult failed(BenchCase c, int round, String error) {
-    Usage none = new Usage(0, 0, 0, 0, 0);
+    Usage none = new Usage(0, 0, 0, 0, 0, -1);
     return new CaseResult(
         c.id(), c.stack(), c.transport(), c.payload(), c.mode(), c.inFlight(), round, 0, 0, 0, 0,
         null, none, none, -1, 1, error, null);
@@ -356,12 +356,30 @@ final class Runner {
                     : r.inFlight() == 0 ? " msg/s received" : " req/s");
     return String.format(
         Locale.ROOT,
-        "%s (client %.2f cores, server %.2f cores, others %.2f cores)%s",
+        "%s (client %.2f cores, server %.2f cores, others %.2f cores)%s%s",
         figures,
         r.client().cores(),
         r.server().cores(),
         r.otherCores(),
+        compiling(r),
         r.errors() > 0 ? " with " + r.errors() + " errors: " + r.error() : "");
+  }
+
+  /**
+   * A warning when either JVM's JIT compilers spent more than {@value Roles#JIT_SETTLED_MS_PER_S} ms
+   * a second of the measured window: the warm-up ended before the code was compiled, and the
+   * figure is of code still being compiled (their CPU counts in the side's cores).
+   */
+  static String compiling(CaseResult r) {
+    double limit = Roles.JIT_SETTLED_MS_PER_S * r.seconds();
+    StringBuilder s = new StringBuilder();
+    if (r.client().jitMillis() > limit) {
+      s.append("client ").append(r.client().jitMillis()).append(" ms");
+    }
+    if (r.server().jitMillis() > limit) {
+      s.append(s.length() > 0 ? ", " : "").append("server ").append(r.server().jitMillis()).append(" ms");
+    }
+    return s.length() == 0 ? "" : "; JIT still compiling in the window: " + s;
   }
 
   static String human(double seconds) {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class ReportTest {
 
-  private static final Usage USE = new Usage(1, 0.5, 2, 1, 3);
+  private static final Usage USE = new Usage(1, 0.5, 2, 1, 3, 20);
 
   private static CaseResult rate(String stack, String mode, double perSec) {
     BenchCase c = new BenchCase(stack, "tcp", 64, mode);
@@ -160,5 +160,28 @@ class ReportTest {
     assertThat(Report.generated(onlyLatency, "charts"))
         .contains("![Latency](charts/latency.svg)")
         .doesNotContain("throughput.svg");
+  }
+
+  @Test
+  void aWindowInWhichTheJitStillCompiledIsSaidSo() {
+    // 10 s measured: more than 50 ms of compiling a second, 500 ms in all, is unsettled
+    Usage settled = new Usage(1, 0.5, 2, 1, 3, 500);
+    Usage compiling = new Usage(1, 0.5, 2, 1, 3, 2400);
+    CaseResult quiet =
+        new CaseResult(
+            "communica/tcp/64/tp256", "communica", "tcp", 64, "tp256", 256, 1, 10, 1000, 100, 0,
+            null, settled, settled, 0.1, 0, null, null);
+    CaseResult busy =
+        new CaseResult(
+            "communica/tcp/64/tp256", "communica", "tcp", 64, "tp256", 256, 1, 10, 1000, 100, 0,
+            null, settled, compiling, 0.1, 0, null, null);
+    assertThat(Runner.summary(quiet)).doesNotContain("JIT");
+    assertThat(Runner.summary(busy)).endsWith("; JIT still compiling in the window: server 2400 ms");
+    assertThat(RunResults.of(
+                new Machine("Test CPU", 2, 4096, "Linux", "Java 17"),
+                new RunResults.Settings("full", 5, 10, 1, List.of(), "t0", "t1", 0.5, 0.7),
+                List.of(busy))
+            .summary().get(0).server().jitMillis())
+        .isEqualTo(2400);
   }
 }
