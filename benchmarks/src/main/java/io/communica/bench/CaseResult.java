@@ -131,9 +131,9 @@ public record CaseResult(
    * @param cpuUsPerOp CPU microseconds per operation
    * @param gcCount garbage collections
    * @param gcMillis time in garbage collections
-   * @param jitMillis time the JIT compilers spent in the window (part of {@code cpuSeconds}; a
-   *     window in which they compiled much measured code not yet compiled), -1 when the JVM does
-   *     not say
+   * @param jitMillis time the JIT compilers spent in the window, summed over their threads
+   *     (roughly, a share of {@code cpuSeconds}; a window in which they compiled much measured code
+   *     not yet compiled), -1 when the JVM does not say; 0 in results files written before it
    */
   public record Usage(
       double cpuSeconds,

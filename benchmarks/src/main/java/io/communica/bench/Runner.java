@@ -371,6 +371,9 @@ final class Runner {
    * figure is of code still being compiled (their CPU counts in the side's cores).
    */
   static String compiling(CaseResult r) {
+    if (r.memory() != null) {
+      return ""; // the memory modes measure heap and RSS, not speed, and settle no JIT first
+    }
     double limit = Roles.JIT_SETTLED_MS_PER_S * r.seconds();
     StringBuilder s = new StringBuilder();
     if (r.client().jitMillis() > limit) {

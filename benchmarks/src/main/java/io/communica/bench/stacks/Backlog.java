@@ -7,6 +7,11 @@ import java.util.concurrent.locks.LockSupport;
  * not yet counted as received by the server. When the backlog is full the sender asks the server
  * for its count over the control connection, and waits until there is room. Used by one sending
  * thread.
+ *
+ * <p>On a lossy transport the bound is looser: what was sent before the previous look and is not
+ * counted is written off as lost, slow or not, so the sender may send about {@code limit} messages
+ * every two looks (two control round trips); what it holds in memory is then bounded by the
+ * stack's own send window, not by this backlog.
  */
 public final class Backlog {
 
