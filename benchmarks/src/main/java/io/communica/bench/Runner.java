@@ -366,23 +366,26 @@ final class Runner {
   }
 
   /**
-   * A warning when either JVM's JIT compilers spent more than {@value Roles#JIT_SETTLED_MS_PER_S} ms
-   * a second of the measured window: the warm-up ended before the code was compiled, and the
-   * figure is of code still being compiled (their CPU counts in the side's cores).
+   * A warning when either JVM's JIT compilers spent more than {@value
+   * Roles#JIT_SETTLED_MS_PER_S} ms a second of the measured window: the warm-up ended before the
+   * code was compiled, and the figure is of code still being compiled (their CPU counts in the
+   * side's cores).
    */
   static String compiling(CaseResult r) {
     if (r.memory() != null) {
       return ""; // the memory modes measure heap and RSS, not speed, and settle no JIT first
     }
     double limit = Roles.JIT_SETTLED_MS_PER_S * r.seconds();
-    StringBuilder s = new StringBuilder();
+    List<String> sides = new ArrayList<>();
     if (r.client().jitMillis() > limit) {
-      s.append("client ").append(r.client().jitMillis()).append(" ms");
+      sides.add("client " + r.client().jitMillis() + " ms");
     }
     if (r.server().jitMillis() > limit) {
-      s.append(s.length() > 0 ? ", " : "").append("server ").append(r.server().jitMillis()).append(" ms");
+      sides.add("server " + r.server().jitMillis() + " ms");
     }
-    return s.length() == 0 ? "" : "; JIT still compiling in the window: " + s;
+    return sides.isEmpty()
+        ? ""
+        : "; JIT still compiling in the window: " + String.join(", ", sides);
   }
 
   static String human(double seconds) {

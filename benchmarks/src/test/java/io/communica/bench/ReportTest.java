@@ -176,7 +176,8 @@ class ReportTest {
             "communica/tcp/64/tp256", "communica", "tcp", 64, "tp256", 256, 1, 10, 1000, 100, 0,
             null, settled, compiling, 0.1, 0, null, null);
     assertThat(Runner.summary(quiet)).doesNotContain("JIT");
-    assertThat(Runner.summary(busy)).endsWith("; JIT still compiling in the window: server 2400 ms");
+    assertThat(Runner.summary(busy))
+        .endsWith("; JIT still compiling in the window: server 2400 ms");
     assertThat(RunResults.of(
                 new Machine("Test CPU", 2, 4096, "Linux", "Java 17"),
                 new RunResults.Settings("full", 5, 10, 1, List.of(), "t0", "t1", 0.5, 0.7),

@@ -381,7 +381,8 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
   }
 
   private static ConnectionLostException noConnection(String clientId) {
-    return new ConnectionLostException("no connection could be set up for client '" + clientId + "'");
+    return new ConnectionLostException(
+        "no connection could be set up for client '" + clientId + "'");
   }
 
   /** Loop: a connection closed. */

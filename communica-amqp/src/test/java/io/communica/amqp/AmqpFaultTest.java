@@ -126,7 +126,8 @@ class AmqpFaultTest {
         // held by the second server (unacknowledged) or gone: the broker's view says which
         String queues =
             Broker.rabbitmqctl(
-                "list_queues", "-q", "name", "messages_ready", "messages_unacknowledged", "consumers");
+                "list_queues", "-q", "name", "messages_ready", "messages_unacknowledged",
+                "consumers");
         assertThat(missing)
             .as(
                 "confirmed messages never handled (%s)%nqueues:%n%s%nthe first server logged:%n%s%n"
