@@ -15,7 +15,9 @@ import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.NetUtil;
@@ -29,6 +31,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.Connection;
+import reactor.netty.NettyPipeline;
 
 /**
  * A stream connection (TCP, Unix socket) as a {@link FrameConnection}: the channel handler that
@@ -105,11 +108,29 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       ch.close();
       throw e;
     }
-    connection.addHandlerLast(HANDLER_NAME, fc);
+    addBeforeReactorEnd(ch.pipeline(), fc);
     // Reactor Netty reads on demand of its inbound Flux, which nobody subscribes here: the frames
     // are taken by this handler, so reading is left to the channel.
     ch.config().setAutoRead(true);
     return fc;
+  }
+
+  /**
+   * Puts the frame handler before Reactor Netty's end handlers ({@link NettyPipeline#RIGHT}), where
+   * {@code Connection.addHandlerLast} puts it. Not through that method: it also subscribes to the
+   * connection's termination to take the handler out again, which costs every connection about 340
+   * bytes of heap (a first-with-signal race of the close future and a sink, and its subscribers)
+   * for as long as it is open. Netty removes every handler of a closed channel when it deregisters
+   * it, and this one releases what it holds when the channel goes inactive.
+   */
+  static void addBeforeReactorEnd(ChannelPipeline pipeline, ChannelHandler handler) {
+    for (String name : pipeline.names()) {
+      if (name.startsWith(NettyPipeline.RIGHT)) {
+        pipeline.addBefore(name, HANDLER_NAME, handler);
+        return;
+      }
+    }
+    pipeline.addLast(HANDLER_NAME, handler);
   }
 
   static String describe(@Nullable SocketAddress address) {
