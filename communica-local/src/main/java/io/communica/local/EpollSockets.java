@@ -7,6 +7,7 @@ import io.communica.core.transport.PeerCredentials;
 import io.communica.core.transport.TransportOptions;
 import io.communica.netty.NettyFrameConnection;
 import io.communica.netty.NettyTransport;
+import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
-import reactor.netty.Connection;
 import reactor.netty.tcp.TcpClient;
 import reactor.netty.tcp.TcpServer;
 
@@ -71,8 +71,8 @@ final class EpollSockets implements LocalSockets {
         EpollSockets::credentials);
   }
 
-  private static @Nullable PeerCredentials credentials(Connection conn) {
-    if (conn.channel() instanceof EpollDomainSocketChannel ch) {
+  private static @Nullable PeerCredentials credentials(Channel channel) {
+    if (channel instanceof EpollDomainSocketChannel ch) {
       try {
         io.netty.channel.unix.PeerCredentials c = ch.peerCredentials();
         int[] gids = c.gids();

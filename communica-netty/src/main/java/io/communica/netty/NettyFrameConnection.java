@@ -97,7 +97,20 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       ConnectionHandler handler,
       @Nullable PeerCredentials credentials,
       AdmissionCheck admission) {
-    Channel ch = connection.channel();
+    return install(connection.channel(), options, handler, credentials, admission);
+  }
+
+  /**
+   * Installs the frame handler on a channel without Reactor Netty's operations (an accepted
+   * channel being initialised, {@link NettyTransport#bind}), on its event loop, before any byte of
+   * it is read.
+   */
+  static NettyFrameConnection install(
+      Channel ch,
+      TransportOptions options,
+      ConnectionHandler handler,
+      @Nullable PeerCredentials credentials,
+      AdmissionCheck admission) {
     NettyFrameConnection fc;
     try {
       fc =
