@@ -6,7 +6,12 @@ import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.PeerCredentials;
 import io.communica.core.transport.TransportOptions;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -34,8 +39,9 @@ public final class NettyTransport {
    * termination sinks, the connection attribute: about 300 bytes of heap while the connection is
    * open) that nothing here uses: the frames are read by the frame handler, the session closes
    * its connections when the server closes, and Reactor Netty still binds, runs TLS and stops
-   * accepting on {@code disposeNow}. One thing moves: with TLS, the handler is installed before
-   * the handshake instead of after it; it sees no byte before the handshake completes either way.
+   * accepting on {@code disposeNow}. With TLS the frame handler (and the session behind it) is
+   * installed when the handshake has succeeded, as before: a refused handshake is logged by the
+   * TLS handlers alone and opens no session.
    *
    * @param credentials the peer's identity on a connection, where the transport can read it
    * @param admission the transport's check of each client, asked by the session at its HELLO
@@ -49,16 +55,56 @@ public final class NettyTransport {
     return server
         .doOnChannelInit(
             (observer, channel, remote) -> {
-              channel.pipeline().remove(NettyPipeline.ReactiveBridge);
-              NettyFrameConnection.install(
-                  channel,
-                  options,
-                  handler,
-                  credentials.apply(channel),
-                  admission);
+              ChannelPipeline pipeline = channel.pipeline();
+              pipeline.remove(NettyPipeline.ReactiveBridge);
+              Runnable install =
+                  () ->
+                      NettyFrameConnection.install(
+                          channel, options, handler, credentials.apply(channel), admission);
+              if (pipeline.get(NettyPipeline.SslHandler) != null) {
+                pipeline.addLast(AFTER_TLS, new AfterTlsHandshake(install));
+              } else {
+                install.run();
+              }
             })
         .bind()
         .cast(DisposableServer.class);
+  }
+
+  static final String AFTER_TLS = "communica.afterTls";
+
+  /**
+   * Holds the frame handler's place until the TLS handshake of an accepted connection succeeds,
+   * then installs it: the handshake's completion event comes before the first decrypted bytes.
+   */
+  private static final class AfterTlsHandshake extends ChannelInboundHandlerAdapter {
+    private final Runnable install;
+
+    AfterTlsHandshake(Runnable install) {
+      this.install = install;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
+        ctx.pipeline().remove(this);
+        install.run();
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      // nothing is decrypted before the handshake succeeds: bytes here are not the peer's frames
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // the TLS handlers logged the refusal; the connection goes without a session
+      ctx.close();
+    }
   }
 
   /**

@@ -151,6 +151,10 @@ class TlsTest {
       for (String line : keyLines) {
         assertThat(logs.text()).doesNotContain(line);
       }
+      // a refused TLS handshake is the TLS handlers' one line: it opened no session to close (the
+      // client's session with the server, at the server's port, may log its close)
+      assertThat(logs.text().lines().filter(l -> l.contains("connection with Session[")))
+          .allMatch(l -> l.contains("Session[127.0.0.1:" + port + "]"));
     }
   }
 
