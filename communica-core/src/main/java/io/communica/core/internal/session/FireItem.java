@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Operators;
 
 /**
  * A fire-and-forget message: its {@code Mono<Void>} completes once the transport took the frame
@@ -91,6 +92,18 @@ final class FireItem extends OutboundMessage<Void> implements WriteListener {
       staged = null;
       chunk.release();
     }
+  }
+
+  /**
+   * A {@code Mono<Void>} delivers no value, so demand changes nothing here: completion and errors
+   * go out without it, as Reactive Streams allows terminal signals to. This skips the state
+   * change {@link Operators.MonoSubscriber#request} makes for a value that may come before the
+   * demand, an atomic operation per message on the sending thread (a fifth of its time in a
+   * profile of the harness's fire-and-forget sender). Cancelling still goes through the state.
+   */
+  @Override
+  public void request(long n) {
+    Operators.validate(n);
   }
 
   /** The transport took the message (error null) or could not; from any thread. */
