@@ -45,6 +45,12 @@ final class StagedFrames {
   private final AtomicReferenceArray<Chunk> spares = new AtomicReferenceArray<>(SPARES);
   /** The chunk being filled (owner thread only). */
   private Chunk chunk;
+  /**
+   * {@link #chunk}'s view, kept here so that staging a message reads no field of the chunk: the
+   * loop writes the chunk's count of unreleased messages as it writes them, and a read of that
+   * cache line by the sender would take it back once per message.
+   */
+  private ByteBuf view;
   /** Messages staged in {@link #chunk} so far (owner thread only). */
   private int staged;
 
@@ -79,6 +85,7 @@ final class StagedFrames {
 
   private StagedFrames() {
     chunk = new Chunk(this);
+    view = chunk.view;
   }
 
   /** The chunk is full: the next one, the same when all its messages were released already. */
@@ -94,11 +101,16 @@ final class StagedFrames {
       Chunk c = spares.getAndSet(i, null);
       if (c != null) {
         c.view.clear();
-        chunk = c;
+        use(c);
         return;
       }
     }
-    chunk = new Chunk(this);
+    use(new Chunk(this));
+  }
+
+  private void use(Chunk c) {
+    chunk = c;
+    view = c.view;
   }
 
   /** All messages of {@code c} were released after it was full (any thread): it may be reused. */
@@ -141,10 +153,10 @@ final class StagedFrames {
       st = new StagedFrames();
       LOCAL.set(st);
     }
-    ByteBuf v = st.chunk.view;
+    ByteBuf v = st.view;
     if (v.writableBytes() < FrameBatch.SMALL_FRAME) {
       st.renew();
-      v = st.chunk.view;
+      v = st.view;
     }
     int start = v.writerIndex();
     try {
