@@ -176,15 +176,13 @@ final class Outbox implements Runnable {
               "more than " + maxQueuedBytes + " bytes are queued for " + session.describe()));
       return true;
     }
-    if (queued > MemoryBudget.FREE_QUEUE) {
-      if (!session.account.reserve(size)) {
-        Submitted.BYTES.addAndGet(counted, -size);
-        o.fail(
-            new OverloadedException(
-                "cannot queue for " + session.describe() + ": " + session.account.overBudget()));
-        return true;
-      }
-      BUDGETED.addAndGet(this, size);
+    long beyond = queued - MemoryBudget.FREE_QUEUE;
+    if (beyond > 0 && beyond > budgeted && !budget(beyond - budgeted)) {
+      Submitted.BYTES.addAndGet(counted, -size);
+      o.fail(
+          new OverloadedException(
+              "cannot queue for " + session.describe() + ": " + session.account.overBudget()));
+      return true;
     }
     if (conn.inLoop() && session.isEstablished() && queueEmpty() && !conn.isWritable()) {
       // on the loop with the transport full (a read burst that sends a request per reply passes
@@ -202,6 +200,31 @@ final class Outbox implements Runnable {
     if (drainScheduled == 0 && DRAIN_SCHEDULED.compareAndSet(this, 0, 1)) {
       conn.execute(this);
     }
+    return true;
+  }
+
+  /**
+   * Bytes of the budget taken ahead of what the queue holds beyond its free part, when the budget
+   * has room for them, so that the items that follow are covered without updating the budget each:
+   * three atomic operations an item otherwise, on counters the loop updates too. The loop gives
+   * back what exceeds the queue's need whenever it settles what it drained.
+   */
+  static final long BUDGET_STEP = 16 * 1024;
+
+  /**
+   * Takes {@code need} more bytes of the budget for the queue, and {@link #BUDGET_STEP} ahead when
+   * the budget has room for them without shedding anyone; false when even {@code need} is refused.
+   */
+  private boolean budget(long need) {
+    long taken;
+    if (session.account.tryReserve(need + BUDGET_STEP)) {
+      taken = need + BUDGET_STEP;
+    } else if (session.account.reserve(need)) {
+      taken = need;
+    } else {
+      return false;
+    }
+    BUDGETED.addAndGet(this, taken);
     return true;
   }
 

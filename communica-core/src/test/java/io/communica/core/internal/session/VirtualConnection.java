@@ -38,6 +38,8 @@ final class VirtualConnection implements FrameConnection {
   private long closedAt = -1;
   private int framesSinceFlush;
   private final List<Integer> flushes = new ArrayList<>();
+  private final java.util.ArrayDeque<Runnable> tasks = new java.util.ArrayDeque<>();
+  private boolean foreign;
 
   /** Opens the connection, at virtual time 0, with the listener {@code handler} sets up. */
   void open(ConnectionHandler handler) {
@@ -111,14 +113,40 @@ final class VirtualConnection implements FrameConnection {
     return copy;
   }
 
+  /**
+   * Whether the caller plays another thread than the connection's loop: {@link #inLoop} is then
+   * false and tasks handed to {@link #execute} wait for {@link #runTasks}.
+   */
+  void foreign(boolean foreign) {
+    this.foreign = foreign;
+  }
+
+  /** Runs, as the loop, the tasks handed over while {@link #foreign}. */
+  void runTasks() {
+    boolean was = foreign;
+    foreign = false;
+    try {
+      Runnable t;
+      while ((t = tasks.poll()) != null) {
+        t.run();
+      }
+    } finally {
+      foreign = was;
+    }
+  }
+
   @Override
   public boolean inLoop() {
-    return true;
+    return !foreign;
   }
 
   @Override
   public void execute(Runnable task) {
-    task.run();
+    if (foreign) {
+      tasks.add(task);
+    } else {
+      task.run();
+    }
   }
 
   @Override
