@@ -60,11 +60,12 @@ final class Outbox implements Runnable {
   private volatile @Nullable Queue<Outbound> queue;
   private volatile int drainScheduled;
   /**
-   * Bytes handed over so far, on a cache line of its own (made with the first item counted): the
-   * sending thread adds each item to it without writing a line the loop writes. Counted here and in
-   * {@link #drainedBytes} rather than in one count both threads update, whose cache line went back
-   * and forth between their cores once per message (the largest item of a fire-and-forget
-   * sender's profile).
+   * Bytes handed over so far, on a cache line of its own (made with the first item counted; some
+   * 140 bytes that a connection then keeps, where one that only ever writes on its loop has none):
+   * the sending thread adds each item to it without writing a line the loop writes. Counted here
+   * and in {@link #drainedBytes} rather than in one count both threads update, whose cache line
+   * went back and forth between their cores once per message (the largest item of a
+   * fire-and-forget sender's profile). Whoever reads both reads the drained count first.
    */
   private volatile @Nullable Submitted submitted;
   /** Bytes that left the queue so far (loop-written, settled in steps of {@link #SETTLE_BYTES}). */
@@ -168,7 +169,10 @@ final class Outbox implements Runnable {
     }
     int size = o.size();
     Submitted counted = submitted();
-    long queued = Submitted.BYTES.addAndGet(counted, size) - drainedBytes;
+    // the drained count first: what other threads add meanwhile can only raise the figure, so it
+    // is never below the true one (read after the add, it could take off their items too)
+    long drained = drainedBytes;
+    long queued = Submitted.BYTES.addAndGet(counted, size) - drained;
     if (queued > maxQueuedBytes && queued != size) {
       Submitted.BYTES.addAndGet(counted, -size);
       o.fail(
@@ -381,8 +385,9 @@ final class Outbox implements Runnable {
 
   /** Bytes queued and not yet taken by the transport (any thread). */
   long queued() {
+    long drained = drainedBytes;
     Submitted counted = submitted;
-    return counted == null ? 0 : Math.max(0, counted.bytes - drainedBytes);
+    return counted == null ? 0 : counted.bytes - drained;
   }
 
   /** Large messages went out and the fragmenter takes more: what is queued may follow. */
