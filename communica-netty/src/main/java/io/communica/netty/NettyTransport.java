@@ -14,6 +14,8 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.DisposableServer;
@@ -26,6 +28,8 @@ import reactor.netty.tcp.TcpServer;
  * stream transport does once it has configured the address, TLS and socket options.
  */
 public final class NettyTransport {
+
+  private static final Logger log = LoggerFactory.getLogger(NettyTransport.class);
 
   private NettyTransport() {}
 
@@ -77,7 +81,7 @@ public final class NettyTransport {
    * Holds the frame handler's place until the TLS handshake of an accepted connection succeeds,
    * then installs it: the handshake's completion event comes before the first decrypted bytes.
    */
-  private static final class AfterTlsHandshake extends ChannelInboundHandlerAdapter {
+  static final class AfterTlsHandshake extends ChannelInboundHandlerAdapter {
     private final Runnable install;
 
     AfterTlsHandshake(Runnable install) {
@@ -102,7 +106,9 @@ public final class NettyTransport {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      // the TLS handlers logged the refusal; the connection goes without a session
+      // a refused handshake was logged by the TLS handlers; the connection goes without a session
+      log.debug("connection from {} closed before its TLS handshake completed: {}",
+          ctx.channel().remoteAddress(), cause.toString());
       ctx.close();
     }
   }
