@@ -98,6 +98,11 @@ public final class Frames {
    * heap buffer would be copied again); heap buffers on other threads.
    */
   static ByteBufAllocator forCaller(ByteBufAllocator pooled, @Nullable Object value) {
+    if (value != null && payloadHint(value) > LARGE) {
+      // past what Netty pools: a fresh direct buffer is zeroed and faulted in for each message;
+      // the message goes in fragments, each copied to a pooled direct buffer as it is written
+      return CALLER_HEAP;
+    }
     if (FastThreadLocalThread.currentThreadHasFastThreadLocal()
         || (value != null && payloadHint(value) > FrameBatch.SMALL_FRAME)
         || value instanceof Payload) {
@@ -105,6 +110,13 @@ public final class Frames {
     }
     return CALLER_HEAP;
   }
+
+  /**
+   * Frames and reassembled messages larger than this go on the heap: Netty's pooled allocator
+   * serves direct buffers up to 1 MiB, and a larger one is a new allocation of the JDK's, zeroed
+   * and faulted in each time.
+   */
+  static final int LARGE = 1 << 20;
 
   /** Payloads larger than this are not copied into their frame but follow its header. */
   static final int COPIED_PAYLOAD = 1024;
