@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,6 +37,8 @@ final class Reassembly {
     ByteBuf payload;
     /** Bytes of the payload's capacity reserved from the memory budget. */
     long reserved;
+    /** Bytes of the payload's capacity counted in {@link #HEAP_PARTIALS} (a heap buffer's). */
+    long onHeap;
 
     Partial(int type, int id, int flags, int contentType, int error, byte[] route, ByteBuf payload) {
       this.type = type;
@@ -85,16 +88,23 @@ final class Reassembly {
     reserve(n);
     int capacity = Math.min(4 * n, maxMessage);
     take(capacity);
+    // past what Netty pools (a frame size above 1 MiB), on the heap as for a growing message
+    boolean heap = capacity > Frames.LARGE && heapAllows(capacity);
     ByteBuf payload;
     try {
-      payload = alloc.buffer(capacity, maxMessage);
+      payload =
+          heap ? alloc.heapBuffer(capacity, maxMessage) : alloc.buffer(capacity, maxMessage);
     } catch (OutOfMemoryError e) {
       account.release(capacity);
+      if (heap) {
+        HEAP_PARTIALS.addAndGet(-capacity);
+      }
       throw e;
     }
     payload.writeBytes(src, from, n);
     Partial p = new Partial(type, id, flags, contentType, error, route, payload);
     p.reserved = capacity;
+    p.onHeap = heap ? capacity : 0;
     partials.add(p);
   }
 
@@ -121,9 +131,19 @@ final class Reassembly {
       int grown = alloc.calculateNewCapacity(payload.writerIndex() + n, maxMessage);
       take(grown - payload.capacity());
       p.reserved += grown - payload.capacity();
-      if (grown > Frames.LARGE && payload.isDirect()) {
-        payload = onHeap(payload, grown);
+      if (p.onHeap > 0) {
+        HEAP_PARTIALS.addAndGet(grown - payload.capacity());
+        p.onHeap += grown - payload.capacity();
+        payload.capacity(grown);
+      } else if (grown > Frames.LARGE && payload.isDirect() && heapAllows(grown)) {
+        try {
+          payload = onHeap(payload, grown);
+        } catch (RuntimeException | OutOfMemoryError e) {
+          HEAP_PARTIALS.addAndGet(-grown);
+          throw e;
+        }
         p.payload = payload;
+        p.onHeap = grown;
       } else {
         payload.capacity(grown);
       }
@@ -135,6 +155,7 @@ final class Reassembly {
     partials.remove(p);
     total -= payload.readableBytes();
     account.release(p.reserved);
+    leaveHeap(p);
     return p;
   }
 
@@ -152,6 +173,39 @@ final class Reassembly {
    * buffers cost its receiver about a hundred milliseconds of that on a VM (most of the time of a
    * round trip), where the heap's pages are in use already.
    */
+  /**
+   * Bytes of unfinished messages held on the heap by every connection of the process. Their memory
+   * is bounded by the budget as before, but the budget is sized from direct memory: past {@link
+   * #HEAP_ALLOWANCE} a growing message stays in direct buffers, so that peers that never finish
+   * their messages cannot fill the heap.
+   */
+  private static final AtomicLong HEAP_PARTIALS = new AtomicLong();
+
+  /** A quarter of the heap, for {@link #HEAP_PARTIALS}. */
+  static final long HEAP_ALLOWANCE = Runtime.getRuntime().maxMemory() / 4;
+
+  /** Takes {@code capacity} bytes of the heap allowance; false when they would exceed it. */
+  private static boolean heapAllows(long capacity) {
+    if (HEAP_PARTIALS.addAndGet(capacity) <= HEAP_ALLOWANCE) {
+      return true;
+    }
+    HEAP_PARTIALS.addAndGet(-capacity);
+    return false;
+  }
+
+  /** The message left the reassembly (finished or dropped): its heap share goes back. */
+  private static void leaveHeap(Partial p) {
+    if (p.onHeap > 0) {
+      HEAP_PARTIALS.addAndGet(-p.onHeap);
+      p.onHeap = 0;
+    }
+  }
+
+  /** Bytes of unfinished messages on the heap, process-wide (for tests). */
+  static long heapPartials() {
+    return HEAP_PARTIALS.get();
+  }
+
   private ByteBuf onHeap(ByteBuf direct, int capacity) {
     ByteBuf heap = alloc.heapBuffer(capacity, maxMessage);
     heap.writeBytes(direct, direct.readerIndex(), direct.readableBytes());
@@ -194,6 +248,7 @@ final class Reassembly {
     for (Partial p : partials) {
       p.payload.release();
       account.release(p.reserved);
+      leaveHeap(p);
     }
     partials.clear();
     total = 0;
