@@ -95,7 +95,8 @@ public final class Frames {
   /**
    * The allocator for a frame carrying {@code value}, encoded on the calling thread: {@code
    * pooled} on an event loop, or when the payload is known to be large (it is written as it is, a
-   * heap buffer would be copied again); heap buffers on other threads.
+   * heap buffer would be copied again); heap buffers on other threads, and for payloads known to
+   * exceed {@link #LARGE} on any thread.
    */
   static ByteBufAllocator forCaller(ByteBufAllocator pooled, @Nullable Object value) {
     if (value != null && payloadHint(value) > LARGE) {
