@@ -2,7 +2,6 @@ package io.communica.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.communica.core.transport.FrameListener;
 import io.communica.core.transport.TransportOptions;
 import io.communica.test.LeakCheckExtension;
 import io.netty.buffer.ByteBuf;
@@ -10,8 +9,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.netty.Connection;
@@ -36,7 +33,7 @@ class HandlerPlacementTest {
     EmbeddedChannel ch = new EmbeddedChannel();
     ch.pipeline().addLast(NettyPipeline.LEFT + "tls", new ChannelInboundHandlerAdapter());
     ch.pipeline().addLast(NettyPipeline.ReactiveBridge, new ChannelInboundHandlerAdapter());
-    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> new Listener(), null);
+    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> new ClosingListener(), null);
     assertThat(ch.pipeline().names())
         .containsSubsequence(
             NettyPipeline.LEFT + "tls",
@@ -49,7 +46,7 @@ class HandlerPlacementTest {
   void goesLastWhenReactorNettyHasNoEndHandler() {
     EmbeddedChannel ch = new EmbeddedChannel();
     ch.pipeline().addLast("before", new ChannelInboundHandlerAdapter());
-    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> new Listener(), null);
+    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> new ClosingListener(), null);
     assertThat(ch.pipeline().names())
         .containsSubsequence("before", NettyFrameConnection.HANDLER_NAME);
     assertThat(ch.pipeline().last()).isInstanceOf(NettyFrameConnection.class);
@@ -60,7 +57,7 @@ class HandlerPlacementTest {
   void aClosedConnectionReleasesItsPartialFrameAndIsToldOnce() {
     EmbeddedChannel ch = new EmbeddedChannel();
     ch.pipeline().addLast(NettyPipeline.ReactiveBridge, new ChannelInboundHandlerAdapter());
-    Listener listener = new Listener();
+    ClosingListener listener = new ClosingListener();
     NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> listener, null);
     // a length prefix claiming 100 bytes and 10 of them: the decoder keeps the read
     ByteBuf partial = Unpooled.directBuffer(14).writeInt(100).writeZero(10);
@@ -72,30 +69,5 @@ class HandlerPlacementTest {
     assertThat(listener.closedTwice).isFalse();
     assertThat(ch.pipeline().get(NettyFrameConnection.HANDLER_NAME)).isNull();
     ch.finishAndReleaseAll();
-  }
-
-  private static final class Listener implements FrameListener {
-    final AtomicBoolean closedTwice = new AtomicBoolean();
-    boolean closed;
-
-    @Override
-    public void onFrame(ByteBuf frame) {}
-
-    @Override
-    public void onProtocolError(String reason) {}
-
-    @Override
-    public void onReadComplete() {}
-
-    @Override
-    public void onWritable() {}
-
-    @Override
-    public void onClosed(@Nullable Throwable cause) {
-      if (closed) {
-        closedTwice.set(true);
-      }
-      closed = true;
-    }
   }
 }

@@ -3,7 +3,6 @@ package io.communica.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.communica.core.transport.AdmissionCheck;
-import io.communica.core.transport.FrameListener;
 import io.communica.core.transport.TransportOptions;
 import io.communica.test.LeakCheckExtension;
 import io.netty.buffer.ByteBuf;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.netty.DisposableServer;
@@ -50,7 +48,7 @@ class ServerPipelineTest {
                   NettyFrameConnection fc = (NettyFrameConnection) c;
                   // the handler is made before it is added: look once the channel's loop is done
                   fc.execute(() -> names.complete(fc.channel().pipeline().names()));
-                  return new Listener();
+                  return new ClosingListener();
                 },
                 NettyTransport::noCredentials,
                 AdmissionCheck.ALLOW_ALL)
@@ -106,22 +104,5 @@ class ServerPipelineTest {
     assertThat(installs[0]).isZero();
     assertThat(ch.isOpen()).isFalse();
     ch.finishAndReleaseAll();
-  }
-
-  private static final class Listener implements FrameListener {
-    @Override
-    public void onFrame(ByteBuf frame) {}
-
-    @Override
-    public void onProtocolError(String reason) {}
-
-    @Override
-    public void onReadComplete() {}
-
-    @Override
-    public void onWritable() {}
-
-    @Override
-    public void onClosed(@Nullable Throwable cause) {}
   }
 }

@@ -99,13 +99,14 @@ public final class Frames {
    * exceed {@link #LARGE} on any thread.
    */
   static ByteBufAllocator forCaller(ByteBufAllocator pooled, @Nullable Object value) {
-    if (value != null && payloadHint(value) > LARGE) {
+    int hint = value == null ? 0 : payloadHint(value);
+    if (hint > LARGE) {
       // past what Netty pools: a fresh direct buffer is zeroed and faulted in for each message;
       // the message goes in fragments, each copied to a pooled direct buffer as it is written
       return CALLER_HEAP;
     }
     if (FastThreadLocalThread.currentThreadHasFastThreadLocal()
-        || (value != null && payloadHint(value) > FrameBatch.SMALL_FRAME)
+        || hint > FrameBatch.SMALL_FRAME
         || value instanceof Payload) {
       return pooled;
     }

@@ -180,8 +180,9 @@ final class Outbox implements Runnable {
               "more than " + maxQueuedBytes + " bytes are queued for " + session.describe()));
       return true;
     }
+    // budgeted is never negative: this is only past the free part
     long beyond = queued - MemoryBudget.FREE_QUEUE;
-    if (beyond > 0 && beyond > budgeted && !budget(beyond - budgeted)) {
+    if (beyond > budgeted && !budget(beyond - budgeted)) {
       Submitted.BYTES.addAndGet(counted, -size);
       o.fail(
           new OverloadedException(

@@ -37,8 +37,8 @@ final class Reassembly {
     ByteBuf payload;
     /** Bytes of the payload's capacity reserved from the memory budget. */
     long reserved;
-    /** Bytes of the payload's capacity counted in {@link #HEAP_PARTIALS} (a heap buffer's). */
-    long onHeap;
+    /** Whether the payload's capacity is counted in {@link #HEAP_PARTIALS} (a heap buffer's). */
+    boolean onHeap;
 
     Partial(int type, int id, int flags, int contentType, int error, byte[] route, ByteBuf payload) {
       this.type = type;
@@ -104,7 +104,7 @@ final class Reassembly {
     payload.writeBytes(src, from, n);
     Partial p = new Partial(type, id, flags, contentType, error, route, payload);
     p.reserved = capacity;
-    p.onHeap = heap ? capacity : 0;
+    p.onHeap = heap;
     partials.add(p);
   }
 
@@ -131,9 +131,8 @@ final class Reassembly {
       int grown = alloc.calculateNewCapacity(payload.writerIndex() + n, maxMessage);
       take(grown - payload.capacity());
       p.reserved += grown - payload.capacity();
-      if (p.onHeap > 0) {
+      if (p.onHeap) {
         HEAP_PARTIALS.addAndGet(grown - payload.capacity());
-        p.onHeap += grown - payload.capacity();
         payload.capacity(grown);
       } else if (grown > Frames.LARGE && payload.isDirect() && heapAllows(grown)) {
         try {
@@ -143,7 +142,7 @@ final class Reassembly {
           throw e;
         }
         p.payload = payload;
-        p.onHeap = grown;
+        p.onHeap = true;
       } else {
         payload.capacity(grown);
       }
@@ -167,13 +166,6 @@ final class Reassembly {
   }
 
   /**
-   * The message so far in a heap buffer of {@code capacity} bytes, {@code direct} released. Past
-   * {@link Frames#LARGE} Netty's allocator no longer pools, and a new direct buffer is zeroed by
-   * the JDK on top of the page faults of fresh memory: a 16 MiB message grown through direct
-   * buffers cost its receiver about a hundred milliseconds of that on a VM (most of the time of a
-   * round trip), where the heap's pages are in use already.
-   */
-  /**
    * Bytes of unfinished messages held on the heap by every connection of the process. Their memory
    * is bounded by the budget as before, but the budget is sized from direct memory: past {@link
    * #HEAP_ALLOWANCE} a growing message stays in direct buffers, so that peers that never finish
@@ -193,11 +185,14 @@ final class Reassembly {
     return false;
   }
 
-  /** The message left the reassembly (finished or dropped): its heap share goes back. */
+  /**
+   * The message left the reassembly (finished, or dropped before its buffer is released): its
+   * heap share goes back.
+   */
   private static void leaveHeap(Partial p) {
-    if (p.onHeap > 0) {
-      HEAP_PARTIALS.addAndGet(-p.onHeap);
-      p.onHeap = 0;
+    if (p.onHeap) {
+      HEAP_PARTIALS.addAndGet(-p.payload.capacity());
+      p.onHeap = false;
     }
   }
 
@@ -206,6 +201,13 @@ final class Reassembly {
     return HEAP_PARTIALS.get();
   }
 
+  /**
+   * The message so far in a heap buffer of {@code capacity} bytes, {@code direct} released. Past
+   * {@link Frames#LARGE} Netty's allocator no longer pools, and a new direct buffer is zeroed by
+   * the JDK on top of the page faults of fresh memory: a 16 MiB message grown through direct
+   * buffers cost its receiver about a hundred milliseconds of that on a VM (most of the time of a
+   * round trip), where the heap's pages are in use already.
+   */
   private ByteBuf onHeap(ByteBuf direct, int capacity) {
     ByteBuf heap = alloc.heapBuffer(capacity, maxMessage);
     heap.writeBytes(direct, direct.readerIndex(), direct.readableBytes());
@@ -246,9 +248,9 @@ final class Reassembly {
   /** The connection closed: drops every partial message. */
   void releaseAll() {
     for (Partial p : partials) {
+      leaveHeap(p);
       p.payload.release();
       account.release(p.reserved);
-      leaveHeap(p);
     }
     partials.clear();
     total = 0;

@@ -62,7 +62,7 @@ class LargeReassemblyTest {
     return b;
   }
 
-  /** The fragments of a MESSAGE with id 1 carrying {@code payload}, the last {@code upTo} left out. */
+  /** The fragments of a MESSAGE with id 1 carrying {@code payload}, the last {@code leaveOut} left out. */
   private static List<ByteBuf> fragments(byte[] payload, int leaveOut) {
     List<ByteBuf> frames = new ArrayList<>();
     for (int at = 0; at < payload.length; at += FRAGMENT) {
@@ -127,34 +127,16 @@ class LargeReassemblyTest {
     assertThat(account.held()).isZero();
   }
 
-  private static final class Received implements FrameHandler {
+  private static final class Received extends FrameRecorder {
     byte @Nullable [] payload;
     boolean direct;
-    @Nullable String error;
 
-    @Override public boolean acceptsMessages() { return true; }
-    @Override public void onHello(ByteBuf payload) {}
-    @Override public void onWelcome(ByteBuf payload) {}
-    @Override public void onRefuse(int reason, String text) {}
-    @Override public void onRequest(
+    @Override
+    public void onRequest(
         boolean wantsReply, int id, int flags, int contentType, byte[] route, int routeLen,
         ByteBuf payload) {
       this.payload = ByteBufUtil.getBytes(payload);
       this.direct = payload.isDirect();
-    }
-    @Override public void onResponse(int id, int flags, int contentType, ByteBuf payload) {}
-    @Override public void onError(int id, int kind, ByteBuf payload) {}
-    @Override public void onCancel(int id) {}
-    @Override public void onPing() {}
-    @Override public void onClose(int code, String reason) {}
-    @Override public void onOtherVersion(int version, int type, ByteBuf frame) {
-      error = "version " + version;
-    }
-    @Override public void protocolError(String reason) {
-      error = reason;
-    }
-    @Override public void overloaded(String reason) {
-      error = reason;
     }
   }
 }

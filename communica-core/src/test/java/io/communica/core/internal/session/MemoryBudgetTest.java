@@ -170,30 +170,20 @@ class MemoryBudgetTest {
   }
 
   /** Takes every frame; records what the reader says about memory. */
-  private static final class RecordingHandler implements FrameHandler {
+  private static final class RecordingHandler extends FrameRecorder {
     private final List<String> overloaded;
 
     RecordingHandler(List<String> overloaded) {
       this.overloaded = overloaded;
     }
 
-    @Override public boolean acceptsMessages() { return true; }
-    @Override public void onHello(ByteBuf payload) {}
-    @Override public void onWelcome(ByteBuf payload) {}
-    @Override public void onRefuse(int reason, String text) {}
-    @Override public void onRequest(
-        boolean wantsReply, int id, int flags, int contentType, byte[] route, int routeLen,
-        ByteBuf payload) {}
-    @Override public void onResponse(int id, int flags, int contentType, ByteBuf payload) {}
-    @Override public void onError(int id, int kind, ByteBuf payload) {}
-    @Override public void onCancel(int id) {}
-    @Override public void onPing() {}
-    @Override public void onClose(int code, String reason) {}
-    @Override public void onOtherVersion(int version, int type, ByteBuf frame) {}
-    @Override public void protocolError(String reason) {
+    @Override
+    public void protocolError(String reason) {
       throw new AssertionError("protocol error: " + reason);
     }
-    @Override public void overloaded(String reason) {
+
+    @Override
+    public void overloaded(String reason) {
       overloaded.add(reason);
     }
   }

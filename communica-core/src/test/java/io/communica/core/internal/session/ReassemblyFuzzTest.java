@@ -104,39 +104,27 @@ class ReassemblyFuzzTest {
     return b.array().length == b.readableBytes() ? b.array() : java.util.Arrays.copyOf(b.array(), b.readableBytes());
   }
 
-  private static final class Recorder implements FrameHandler {
-    @Nullable String error;
-
+  /** Checks that every message delivered is within the maximum size. */
+  private static final class Recorder extends FrameRecorder {
     private static void check(ByteBuf payload) {
       assertThat(payload.readableBytes()).isLessThanOrEqualTo(MAX_MESSAGE);
     }
 
-    @Override public boolean acceptsMessages() { return true; }
-    @Override public void onHello(ByteBuf payload) {}
-    @Override public void onWelcome(ByteBuf payload) {}
-    @Override public void onRefuse(int reason, String text) {}
-    @Override public void onRequest(
+    @Override
+    public void onRequest(
         boolean wantsReply, int id, int flags, int contentType, byte[] route, int routeLen,
         ByteBuf payload) {
       check(payload);
     }
-    @Override public void onResponse(int id, int flags, int contentType, ByteBuf payload) {
+
+    @Override
+    public void onResponse(int id, int flags, int contentType, ByteBuf payload) {
       check(payload);
     }
-    @Override public void onError(int id, int kind, ByteBuf payload) {
+
+    @Override
+    public void onError(int id, int kind, ByteBuf payload) {
       check(payload);
-    }
-    @Override public void onCancel(int id) {}
-    @Override public void onPing() {}
-    @Override public void onClose(int code, String reason) {}
-    @Override public void onOtherVersion(int version, int type, ByteBuf frame) {
-      error = "version " + version;
-    }
-    @Override public void protocolError(String reason) {
-      error = reason;
-    }
-    @Override public void overloaded(String reason) {
-      error = reason;
     }
   }
 }
