@@ -34,6 +34,23 @@ public final class NettyTransport {
   private NettyTransport() {}
 
   /**
+   * The largest read, in bytes: 1 MiB, or 256 KiB where Netty's buffer allocator runs in its
+   * low-memory mode (a heap of at most 512 MiB, or {@code io.netty.allocator.lowMemory}). Those
+   * are the largest buffers its adaptive allocator pools (an eighth of its largest chunk); a
+   * larger read would take a fresh direct buffer, zeroed by the JDK, on every read.
+   */
+  static final int MAX_READ =
+      Boolean.parseBoolean(
+              System.getProperty(
+                  "io.netty.allocator.lowMemory",
+                  Boolean.toString(Runtime.getRuntime().maxMemory() <= 512L * 1024 * 1024)))
+          ? 256 * 1024
+          : 1024 * 1024;
+
+  /** How much each read asks of the socket: see {@link ReadSizes}. */
+  static final ReadSizes READS = new ReadSizes(MAX_READ);
+
+  /**
    * Binds {@code server}, installing a {@link NettyFrameConnection} on each accepted connection
    * before any byte of it is read.
    *
@@ -57,6 +74,7 @@ public final class NettyTransport {
       Function<Channel, @Nullable PeerCredentials> credentials,
       AdmissionCheck admission) {
     return server
+        .childOption(ChannelOption.RECVBUF_ALLOCATOR, READS)
         .doOnChannelInit(
             (observer, channel, remote) -> {
               ChannelPipeline pipeline = channel.pipeline();
@@ -127,6 +145,7 @@ public final class NettyTransport {
     return Mono.create(
         sink ->
             client
+                .option(ChannelOption.RECVBUF_ALLOCATOR, READS)
                 .option(
                     ChannelOption.CONNECT_TIMEOUT_MILLIS,
                     (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))

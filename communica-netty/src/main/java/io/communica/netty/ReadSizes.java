@@ -1,0 +1,89 @@
+package io.communica.netty;
+
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
+
+/**
+ * How much each read asks of the socket: Netty's adaptive sizes up to its 64 KiB; after a readiness
+ * event whose reads took more than 64 KiB, up to {@code max} ({@link
+ * NettyTransport#MAX_READ}) until an event finds 64 KiB or less waiting.
+ *
+ * <p>A peer with a burst of large messages in flight (256 requests of 4 KiB are 1 MiB) is then read
+ * in one or two system calls instead of one per 64 KiB, and the replies to a read leave in larger
+ * writes. A connection whose events find 64 KiB or less waiting reads exactly as with Netty's
+ * allocator, so small messages never get a read buffer larger than Netty would give them. Up to 16
+ * reads per readiness event, as Netty gives a socket channel's own allocator (one set through the
+ * channel option would otherwise read once per event). Shared: each channel gets its own handle.
+ */
+final class ReadSizes extends DefaultMaxMessagesRecvByteBufAllocator {
+
+  /** Netty's limit for one read, and what its adaptive allocator keeps to. */
+  static final int NETTY_MAX = AdaptiveRecvByteBufAllocator.DEFAULT_MAXIMUM;
+
+  private static final AdaptiveRecvByteBufAllocator NETTY = new AdaptiveRecvByteBufAllocator();
+
+  private final int max;
+
+  ReadSizes(int max) {
+    super(16);
+    if (max < NETTY_MAX) {
+      throw new IllegalArgumentException("max " + max + " < " + NETTY_MAX);
+    }
+    this.max = max;
+  }
+
+  @Override
+  @SuppressWarnings("deprecation") // the interface's return type; the handle is an ExtendedHandle
+  public Handle newHandle() {
+    return new LargeReads((ExtendedHandle) NETTY.newHandle());
+  }
+
+  /**
+   * The read size for the event after one whose reads took {@code total} bytes: {@code max} past
+   * 64 KiB, or 0 to follow Netty's guess.
+   */
+  int largeRead(int total) {
+    return total > NETTY_MAX ? max : 0;
+  }
+
+  private final class LargeReads extends MaxMessageHandle {
+    /** Netty's adaptive handle, told of every read so that its guess stays current. */
+    private final ExtendedHandle small;
+    /** {@code max} after an event that read more than 64 KiB, else 0. */
+    private int large;
+
+    LargeReads(ExtendedHandle small) {
+      this.small = small;
+    }
+
+    @Override
+    public int guess() {
+      return large > 0 ? large : small.guess();
+    }
+
+    @Override
+    public void reset(ChannelConfig config) {
+      super.reset(config);
+      small.reset(config);
+    }
+
+    @Override
+    public void attemptedBytesRead(int bytes) {
+      super.attemptedBytesRead(bytes);
+      small.attemptedBytesRead(bytes);
+    }
+
+    @Override
+    public void lastBytesRead(int bytes) {
+      super.lastBytesRead(bytes);
+      small.lastBytesRead(bytes);
+    }
+
+    @Override
+    public void readComplete() {
+      small.readComplete();
+      large = largeRead(totalBytesRead());
+    }
+  }
+}
