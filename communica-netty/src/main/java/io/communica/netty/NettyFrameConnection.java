@@ -248,8 +248,25 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+    keepPartialAlone(ctx);
     super.channelReadComplete(ctx);
     listener.onReadComplete();
+  }
+
+  /**
+   * A frame left partial in a read buffer larger than Netty's 64 KiB (reads go up to 1 MiB, {@link
+   * ReadSizes}) and filling less than half of it is copied into a buffer of its own, so that the
+   * read buffer is not held for those bytes until the peer sends the rest: a peer that stops
+   * mid-frame holds about what it sent, not a whole read buffer.
+   */
+  private void keepPartialAlone(ChannelHandlerContext ctx) throws Exception {
+    ByteBuf partial = internalBuffer();
+    int n = partial.readableBytes();
+    if (failed || n == 0 || partial.capacity() <= ReadSizes.NETTY_MAX || n > partial.capacity() / 2) {
+      return;
+    }
+    // the copy becomes the cumulation; the read buffer, now fully read, is released
+    super.channelRead(ctx, partial.readBytes(n));
   }
 
   @Override

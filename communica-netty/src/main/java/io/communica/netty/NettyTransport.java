@@ -12,6 +12,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.internal.SystemPropertyUtil;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -40,10 +41,8 @@ public final class NettyTransport {
    * larger read would take a fresh direct buffer, zeroed by the JDK, on every read.
    */
   static final int MAX_READ =
-      Boolean.parseBoolean(
-              System.getProperty(
-                  "io.netty.allocator.lowMemory",
-                  Boolean.toString(Runtime.getRuntime().maxMemory() <= 512L * 1024 * 1024)))
+      SystemPropertyUtil.getBoolean(
+              "io.netty.allocator.lowMemory", Runtime.getRuntime().maxMemory() <= 512L * 1024 * 1024)
           ? 256 * 1024
           : 1024 * 1024;
 

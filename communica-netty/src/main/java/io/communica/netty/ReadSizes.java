@@ -12,13 +12,18 @@ import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
  * <p>A peer with a burst of large messages in flight (256 requests of 4 KiB are 1 MiB) is then read
  * in one or two system calls instead of one per 64 KiB, and the replies to a read leave in larger
  * writes. A connection whose events find 64 KiB or less waiting reads exactly as with Netty's
- * allocator, so small messages never get a read buffer larger than Netty would give them. Up to 16
- * reads per readiness event, as Netty gives a socket channel's own allocator (one set through the
- * channel option would otherwise read once per event). Shared: each channel gets its own handle.
+ * allocator; one that fell behind by more reads up to {@code max} until it has caught up (the
+ * first read after a quiet spell included). A frame left partial in a large read buffer is copied
+ * out of it ({@link NettyFrameConnection}), so that a peer that stops mid-frame does not hold it.
+ * Up to 16 reads per readiness event, as Netty gives a socket channel's own allocator (one set
+ * through the channel option would otherwise read once per event).
+ *
+ * <p>One instance serves every channel (each gets its own handle), so its settings are shared:
+ * communica never changes them (no {@code MAX_MESSAGES_PER_READ} option on its channels).
  */
 final class ReadSizes extends DefaultMaxMessagesRecvByteBufAllocator {
 
-  /** Netty's limit for one read, and what its adaptive allocator keeps to. */
+  /** The largest read of Netty's default adaptive allocator, which this one follows up to there. */
   static final int NETTY_MAX = AdaptiveRecvByteBufAllocator.DEFAULT_MAXIMUM;
 
   private static final AdaptiveRecvByteBufAllocator NETTY = new AdaptiveRecvByteBufAllocator();
@@ -43,7 +48,7 @@ final class ReadSizes extends DefaultMaxMessagesRecvByteBufAllocator {
    * The read size for the event after one whose reads took {@code total} bytes: {@code max} past
    * 64 KiB, or 0 to follow Netty's guess.
    */
-  int largeRead(int total) {
+  private int largeRead(int total) {
     return total > NETTY_MAX ? max : 0;
   }
 
@@ -82,6 +87,7 @@ final class ReadSizes extends DefaultMaxMessagesRecvByteBufAllocator {
 
     @Override
     public void readComplete() {
+      super.readComplete();
       small.readComplete();
       large = largeRead(totalBytesRead());
     }

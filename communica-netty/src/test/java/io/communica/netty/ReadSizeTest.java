@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.FrameConnection;
+import io.communica.core.transport.FrameListener;
 import io.communica.core.transport.TransportOptions;
 import io.communica.test.LeakCheckExtension;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
@@ -16,10 +20,14 @@ import io.netty.channel.RecvByteBufAllocator.ExtendedHandle;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import reactor.netty.Connection;
 import reactor.netty.DisposableServer;
 import reactor.netty.tcp.TcpClient;
 import reactor.netty.tcp.TcpServer;
@@ -37,6 +45,7 @@ class ReadSizeTest {
 
   private static final TransportOptions OPTIONS =
       new TransportOptions(64 * 1024, Duration.ofSeconds(5));
+  private static final ChannelConfig CONFIG = new EmbeddedChannel().config();
 
   @Test
   void acceptedAndConnectedChannelsUseTheLargerReads() throws Exception {
@@ -96,9 +105,11 @@ class ReadSizeTest {
   @Test
   void afterAnEventThatReadMoreThan64KibReadsAskMaxRead() {
     ExtendedHandle handle = handle(NettyTransport.READS);
-    // one read of 64 KiB: no more than Netty would read
-    read(handle, 64 * 1024);
-    assertThat(handle.guess()).isLessThanOrEqualTo(64 * 1024);
+    // events of one full read each: no more than Netty would read
+    for (int i = 0; i < 8; i++) {
+      read(handle, handle.guess());
+      assertThat(handle.guess()).isLessThanOrEqualTo(64 * 1024);
+    }
 
     // an event of three reads of 64 KiB and one of 10 KiB (202 KiB): the next reads ask MAX_READ
     handle.reset(CONFIG);
@@ -120,11 +131,78 @@ class ReadSizeTest {
   }
 
   @Test
+  void aFrameLeftPartialInALargeReadBufferDoesNotHoldIt() {
+    List<byte[]> frames = new ArrayList<>();
+    EmbeddedChannel ch = new EmbeddedChannel();
+    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> new Recording(frames), null);
+    byte[] body = new byte[4000];
+    for (int i = 0; i < body.length; i++) {
+      body[i] = (byte) (i * 31);
+    }
+    // a 1 MiB read: 200 frames, then the first 10 bytes of one more
+    ByteBuf read = ch.alloc().directBuffer(1024 * 1024);
+    for (int i = 0; i < 200; i++) {
+      read.writeInt(body.length).writeBytes(body);
+    }
+    read.writeInt(body.length).writeBytes(body, 0, 10);
+    ch.writeInbound(read); // a read, then the read's end
+    assertThat(frames).hasSize(200);
+    assertThat(read.refCnt()).as("the read buffer is released").isZero();
+
+    ch.writeInbound(Unpooled.wrappedBuffer(body, 10, body.length - 10));
+    assertThat(frames).hasSize(201);
+    assertThat(frames.get(200)).isEqualTo(body);
+    assertThat(ch.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void aFrameLeftPartialInAReadOfNettysSizeStaysWhereItIs() {
+    List<byte[]> frames = new ArrayList<>();
+    EmbeddedChannel ch = new EmbeddedChannel();
+    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> new Recording(frames), null);
+    ByteBuf read = ch.alloc().directBuffer(64 * 1024);
+    read.writeInt(100).writeBytes(new byte[100]).writeInt(100).writeBytes(new byte[10]);
+    ch.writeInbound(read);
+    assertThat(frames).hasSize(1);
+    assertThat(read.refCnt()).as("kept as the partial frame's buffer, as by Netty").isOne();
+    ch.writeInbound(Unpooled.wrappedBuffer(new byte[90]));
+    assertThat(frames).hasSize(2);
+    assertThat(read.refCnt()).isZero();
+    ch.finishAndReleaseAll();
+  }
+
+  /** Copies each frame delivered. */
+  private static final class Recording implements FrameListener {
+    private final List<byte[]> frames;
+
+    Recording(List<byte[]> frames) {
+      this.frames = frames;
+    }
+
+    @Override
+    public void onFrame(ByteBuf frame) {
+      frames.add(ByteBufUtil.getBytes(frame));
+    }
+
+    @Override
+    public void onProtocolError(String reason) {
+      throw new AssertionError(reason);
+    }
+
+    @Override
+    public void onReadComplete() {}
+
+    @Override
+    public void onWritable() {}
+
+    @Override
+    public void onClosed(@Nullable Throwable cause) {}
+  }
+
+  @Test
   void aMaxBelowNettysIsRefused() {
     assertThatThrownBy(() -> new ReadSizes(32 * 1024)).isInstanceOf(IllegalArgumentException.class);
   }
-
-  private static final ChannelConfig CONFIG = new EmbeddedChannel().config();
 
   private static ExtendedHandle handle(RecvByteBufAllocator allocator) {
     ExtendedHandle handle = (ExtendedHandle) allocator.newHandle();
