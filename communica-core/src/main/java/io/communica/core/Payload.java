@@ -27,8 +27,8 @@ import org.jspecify.annotations.Nullable;
  *       it. Close it when done, or hand it on by sending it. While it is open it counts against
  *       the process's memory budget ({@code communica.memoryBudget}, see {@code
  *       docs/RELIABILITY.md}) for its connection, and it keeps the read buffer it is a part of
- *       (the transport's: up to 1 MiB over TCP): copy what you keep for long ({@link
- *       #toByteArray()}). If a handler throws, communica closes the payload it was given.
+ *       (the transport's: up to 1 MiB over TCP and Unix sockets): copy what you keep for long
+ *       ({@link #toByteArray()}). If a handler throws, communica closes the payload it was given.
  *   <li><b>Sent</b> (a handler's reply, or the data of {@code request} and {@code fireAndForget}):
  *       ownership passes to communica when the handler returns it (or its publisher emits it),
  *       respectively when the call's {@code Mono} is subscribed; communica closes it once the
