@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.communica.core.transport.AdmissionCheck;
 import io.communica.core.transport.FrameConnection;
-import io.communica.core.transport.FrameListener;
 import io.communica.core.transport.TransportOptions;
 import io.communica.test.LeakCheckExtension;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -20,11 +18,9 @@ import io.netty.channel.RecvByteBufAllocator.ExtendedHandle;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.netty.Connection;
@@ -132,9 +128,10 @@ class ReadSizeTest {
 
   @Test
   void aFrameLeftPartialInALargeReadBufferDoesNotHoldIt() {
-    List<byte[]> frames = new ArrayList<>();
+    ClosingListener listener = new ClosingListener();
+    List<byte[]> frames = listener.frames;
     EmbeddedChannel ch = new EmbeddedChannel();
-    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> new Recording(frames), null);
+    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> listener, null);
     byte[] body = new byte[4000];
     for (int i = 0; i < body.length; i++) {
       body[i] = (byte) (i * 31);
@@ -157,9 +154,10 @@ class ReadSizeTest {
 
   @Test
   void aFrameLeftPartialInAReadOfNettysSizeStaysWhereItIs() {
-    List<byte[]> frames = new ArrayList<>();
+    ClosingListener listener = new ClosingListener();
+    List<byte[]> frames = listener.frames;
     EmbeddedChannel ch = new EmbeddedChannel();
-    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> new Recording(frames), null);
+    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> listener, null);
     ByteBuf read = ch.alloc().directBuffer(64 * 1024);
     read.writeInt(100).writeBytes(new byte[100]).writeInt(100).writeBytes(new byte[10]);
     ch.writeInbound(read);
@@ -169,34 +167,6 @@ class ReadSizeTest {
     assertThat(frames).hasSize(2);
     assertThat(read.refCnt()).isZero();
     ch.finishAndReleaseAll();
-  }
-
-  /** Copies each frame delivered. */
-  private static final class Recording implements FrameListener {
-    private final List<byte[]> frames;
-
-    Recording(List<byte[]> frames) {
-      this.frames = frames;
-    }
-
-    @Override
-    public void onFrame(ByteBuf frame) {
-      frames.add(ByteBufUtil.getBytes(frame));
-    }
-
-    @Override
-    public void onProtocolError(String reason) {
-      throw new AssertionError(reason);
-    }
-
-    @Override
-    public void onReadComplete() {}
-
-    @Override
-    public void onWritable() {}
-
-    @Override
-    public void onClosed(@Nullable Throwable cause) {}
   }
 
   @Test
