@@ -1,8 +1,8 @@
 package io.communica.netty;
 
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
-import io.netty.channel.ChannelConfig;
 import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
+import io.netty.util.internal.AdaptiveCalculator;
 
 /**
  * How much each read asks of the socket: Netty's adaptive sizes up to its 64 KiB; after a readiness
@@ -19,14 +19,14 @@ import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
  * through the channel option would otherwise read once per event).
  *
  * <p>One instance serves every channel (each gets its own handle), so its settings are shared:
- * communica never changes them (no {@code MAX_MESSAGES_PER_READ} option on its channels).
+ * communica never changes them (no {@code MAX_MESSAGES_PER_READ} option on its channels). The
+ * handle keeps Netty's size calculator itself rather than a whole Netty handle around it: an idle
+ * connection holds one handle, and the wrapped one cost it 72 bytes more.
  */
 final class ReadSizes extends DefaultMaxMessagesRecvByteBufAllocator {
 
   /** The largest read of Netty's default adaptive allocator, which this one follows up to there. */
   static final int NETTY_MAX = AdaptiveRecvByteBufAllocator.DEFAULT_MAXIMUM;
-
-  private static final AdaptiveRecvByteBufAllocator NETTY = new AdaptiveRecvByteBufAllocator();
 
   private final int max;
 
@@ -41,7 +41,7 @@ final class ReadSizes extends DefaultMaxMessagesRecvByteBufAllocator {
   @Override
   @SuppressWarnings("deprecation") // the interface's return type; the handle is an ExtendedHandle
   public Handle newHandle() {
-    return new LargeReads((ExtendedHandle) NETTY.newHandle());
+    return new LargeReads();
   }
 
   /**
@@ -53,43 +53,36 @@ final class ReadSizes extends DefaultMaxMessagesRecvByteBufAllocator {
   }
 
   private final class LargeReads extends MaxMessageHandle {
-    /** Netty's adaptive handle, told of every read so that its guess stays current. */
-    private final ExtendedHandle small;
+    /**
+     * The sizes of Netty's adaptive allocator, told of reads as its handle tells it: of a read that
+     * filled its buffer at once, of an event's total at its end.
+     */
+    private final AdaptiveCalculator small =
+        new AdaptiveCalculator(
+            AdaptiveRecvByteBufAllocator.DEFAULT_MINIMUM,
+            AdaptiveRecvByteBufAllocator.DEFAULT_INITIAL,
+            NETTY_MAX);
     /** {@code max} after an event that read more than 64 KiB, else 0. */
     private int large;
 
-    LargeReads(ExtendedHandle small) {
-      this.small = small;
-    }
-
     @Override
     public int guess() {
-      return large > 0 ? large : small.guess();
-    }
-
-    @Override
-    public void reset(ChannelConfig config) {
-      super.reset(config);
-      small.reset(config);
-    }
-
-    @Override
-    public void attemptedBytesRead(int bytes) {
-      super.attemptedBytesRead(bytes);
-      small.attemptedBytesRead(bytes);
+      return large > 0 ? large : small.nextSize();
     }
 
     @Override
     public void lastBytesRead(int bytes) {
+      if (bytes == attemptedBytesRead()) {
+        small.record(bytes);
+      }
       super.lastBytesRead(bytes);
-      small.lastBytesRead(bytes);
     }
 
     @Override
     public void readComplete() {
-      super.readComplete();
-      small.readComplete();
-      large = largeRead(totalBytesRead());
+      int total = totalBytesRead();
+      small.record(total);
+      large = largeRead(total);
     }
   }
 }
