@@ -17,7 +17,8 @@ final class FrameReader {
   private static final int FRAGMENTED = FrameHeader.FLAG_FOLLOWS | FrameHeader.FLAG_CONTINUED;
 
   private final FrameHandler handler;
-  private final @Nullable StreamFrames streams;
+  /** The handler's stream part, asked for on the first stream frame (the session makes it then). */
+  private @Nullable StreamFrames streams;
   private final int maxMessage;
   private final ByteBufAllocator alloc;
   private final MemoryBudget.Account account;
@@ -33,7 +34,6 @@ final class FrameReader {
       FrameHandler handler, ByteBufAllocator alloc, MemoryBudget.Account account, int maxMessage,
       int longestRoute) {
     this.handler = handler;
-    this.streams = handler.streams();
     this.maxMessage = maxMessage;
     this.alloc = alloc;
     this.account = account;
@@ -200,12 +200,19 @@ final class FrameReader {
     }
   }
 
-  /** The handler's stream part, or null after reporting a stream frame as a protocol error. */
+  /**
+   * The handler's stream part (kept in {@link #streams}), or null after reporting a stream frame as
+   * a protocol error.
+   */
   private @Nullable StreamFrames streams(int type) {
-    if (streams == null) {
-      handler.protocolError("unexpected " + FrameType.name(type) + " frame");
+    StreamFrames s = streams;
+    if (s == null) {
+      streams = s = handler.streams();
+      if (s == null) {
+        handler.protocolError("unexpected " + FrameType.name(type) + " frame");
+      }
     }
-    return streams;
+    return s;
   }
 
   /** The connection closed. */

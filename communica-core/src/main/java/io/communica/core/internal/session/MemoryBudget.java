@@ -2,8 +2,6 @@ package io.communica.core.internal.session;
 
 import io.netty.util.internal.PlatformDependent;
 import java.util.Locale;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
@@ -64,7 +62,11 @@ public final class MemoryBudget {
   private final long limit;
   private final long hardLimit;
   private final AtomicLong used = new AtomicLong();
-  private final Set<Account> accounts = ConcurrentHashMap.newKeySet();
+  /**
+   * The open accounts, linked through their own fields under this budget's lock: a set's entry
+   * would cost every connection 32 bytes more. Walked only when the budget is exhausted.
+   */
+  private @Nullable Account head;
 
   /** A budget of {@code limit} bytes. */
   public MemoryBudget(long limit) {
@@ -130,14 +132,39 @@ public final class MemoryBudget {
   /** Opens the account of one connection. */
   public Account open(Shedder owner) {
     Account a = new Account(owner);
-    accounts.add(a);
+    synchronized (this) {
+      Account h = head;
+      a.next = h;
+      if (h != null) {
+        h.prev = a;
+      }
+      head = a;
+    }
     return a;
   }
 
-  private @Nullable Account largest() {
+  private synchronized void unlink(Account a) {
+    Account p = a.prev;
+    Account n = a.next;
+    if (p == null && head != a) {
+      return; // unlinked already
+    }
+    if (p == null) {
+      head = n;
+    } else {
+      p.next = n;
+    }
+    if (n != null) {
+      n.prev = p;
+    }
+    a.prev = null;
+    a.next = null;
+  }
+
+  private synchronized @Nullable Account largest() {
     Account big = null;
     long most = -1;
-    for (Account a : accounts) {
+    for (Account a = head; a != null; a = a.next) {
       long h = a.held();
       if (h > most) {
         most = h;
@@ -148,7 +175,7 @@ public final class MemoryBudget {
   }
 
   /** What one connection holds of the budget. Thread-safe. */
-  public final class Account {
+  public final class Account implements LongConsumer {
 
     // field updaters, not atomics of their own: every connection has an account
     private static final AtomicLongFieldUpdater<Account> HELD =
@@ -157,12 +184,14 @@ public final class MemoryBudget {
         AtomicIntegerFieldUpdater.newUpdater(Account.class, "shedding");
 
     private final Shedder owner;
-    /** {@link #release(long)} as the callback a received payload calls: one per account. */
-    final LongConsumer releaser = this::release;
     /** Bytes held; CLOSED once closed. */
     volatile long held;
     /** 1 once shed. */
     volatile int shedding;
+    /** Neighbours among the open accounts, under the budget's lock. */
+    private @Nullable Account prev;
+
+    private @Nullable Account next;
 
     private Account(Shedder owner) {
       this.owner = owner;
@@ -226,6 +255,15 @@ public final class MemoryBudget {
       }
     }
 
+    /**
+     * {@link #release(long)}: the account itself is the callback a received payload calls when it
+     * is released, so that no connection carries a second object for it.
+     */
+    @Override
+    public void accept(long n) {
+      release(n);
+    }
+
     /** Gives back {@code n} reserved bytes (nothing once the account is closed). */
     public void release(long n) {
       if (n > 0) {
@@ -240,7 +278,7 @@ public final class MemoryBudget {
 
     /** The connection closed: everything it held is given back; later calls do nothing. */
     public void close() {
-      accounts.remove(this);
+      unlink(this);
       long h = HELD.getAndSet(this, CLOSED);
       if (h > 0) {
         used.addAndGet(-h);

@@ -198,7 +198,7 @@ final class Outbox implements Runnable {
         stalled = st = new ArrayDeque<>();
       }
       st.add(o);
-      session.requester.scheduleSweep();
+      session.requester().scheduleSweep();
       return true;
     }
     queue().offer(o);
@@ -295,7 +295,7 @@ final class Outbox implements Runnable {
         st.add(o);
       }
       if (!stalledEmpty()) {
-        session.requester.scheduleSweep();
+        session.requester().scheduleSweep();
       }
     }
     if (drained != 0) {

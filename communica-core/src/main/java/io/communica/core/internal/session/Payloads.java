@@ -42,7 +42,7 @@ public final class Payloads {
           "cannot hold a payload of " + n + " bytes: " + account.overBudget());
     }
     try {
-      return (Payload) hooks().received(payload, account.releaser);
+      return (Payload) hooks().received(payload, account);
     } catch (RuntimeException | Error e) {
       account.release(n);
       throw e;

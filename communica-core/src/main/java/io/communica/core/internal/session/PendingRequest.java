@@ -39,7 +39,7 @@ final class PendingRequest<T> extends OutboundMessage<T> {
 
   @Override
   public void write(Session s) {
-    Requester requester = s.requester;
+    Requester requester = s.requester();
     if (requester.pendingCount() >= s.settings().maxInFlight()) {
       fail(
           new OverloadedException(
@@ -140,7 +140,7 @@ final class PendingRequest<T> extends OutboundMessage<T> {
   void cancelled() {
     Session s = session;
     if (s != null) {
-      s.execute(() -> s.requester.cancel(this));
+      s.execute(() -> s.requester().cancel(this));
     } else {
       super.cancelled();
     }

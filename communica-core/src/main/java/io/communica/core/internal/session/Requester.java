@@ -62,7 +62,7 @@ final class Requester {
         nextId = 0;
         id = ++nextId;
       }
-    } while (pending.containsKey(key(id)) || session.streamRequester.uses(id));
+    } while (pending.containsKey(key(id)) || session.streamUses(id));
     return id;
   }
 
@@ -89,7 +89,7 @@ final class Requester {
     if (p != null) {
       p.fail(ErrorCodes.read(kind, payload.duplicate()));
     } else {
-      session.streamRequester.onError(id, kind, payload);
+      session.streamRequester().onError(id, kind, payload);
     }
   }
 

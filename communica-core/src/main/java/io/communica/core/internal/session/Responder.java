@@ -100,7 +100,7 @@ final class Responder {
           true, id, new String(routeBytes, 0, routeLen, StandardCharsets.UTF_8), index.isEmpty());
       return;
     }
-    session.streamResponder.start(
+    session.streamResponder().start(
         channel, id, flags, contentType, credits, payload, metadata, entry);
   }
 
@@ -331,7 +331,7 @@ final class Responder {
       call.ended(CallRecord::cancelled);
       call.cancel();
     } else {
-      session.streamResponder.onCancel(id);
+      session.streamResponder().onCancel(id);
     }
   }
 

@@ -46,12 +46,15 @@ public final class Session
   final FrameWriter out;
   /** What callers hand over to be written, from any thread. */
   final Outbox outbox;
-  final Requester requester;
-  final StreamRequester streamRequester;
   private final Responder responder;
-  final StreamResponder streamResponder;
-  private final StreamFrames streamFrames;
-  private final Handshake handshake;
+  // made on first use: a server's session may never call its client, few connections carry
+  // streams, and an idle connection's heap is what a server with many clients pays for each
+  private @Nullable Requester requester;
+  private @Nullable StreamRequester streamRequester;
+  private @Nullable StreamResponder streamResponder;
+  private @Nullable StreamFrames streamFrames;
+  /** This side's part of the handshake; dropped once the connection is open. */
+  private @Nullable Handshake handshake;
   private final KeepAlive keepAlive;
   private final FrameReader reader;
 
@@ -96,17 +99,14 @@ public final class Session
     this.account = settings.memoryBudget().open(this);
     this.out = new FrameWriter(this, conn, settings.maxQueuedBytes());
     this.outbox = new Outbox(this, conn, settings.maxQueuedBytes(), out);
-    this.requester = new Requester(this);
-    this.streamRequester = new StreamRequester(this);
     this.responder = new Responder(this, conn, routes);
-    this.streamResponder = new StreamResponder(this);
-    this.streamFrames = new StreamFrames(this, responder);
     this.reader =
         new FrameReader(this, alloc, account, settings.maxMessageSize(), routes.index().maxLength());
     this.keepAlive = new KeepAlive(this, settings);
-    this.handshake = handshake.apply(this);
+    Handshake h = handshake.apply(this);
+    this.handshake = h;
     keepAlive.startHandshakeTimer();
-    this.handshake.start();
+    h.start();
   }
 
   // ---------------------------------------------------------------- accessors
@@ -125,6 +125,39 @@ public final class Session
 
   ByteBufAllocator alloc() {
     return alloc;
+  }
+
+  /** Loop: the correlation of this side's requests, made on the first. */
+  Requester requester() {
+    Requester r = requester;
+    if (r == null) {
+      requester = r = new Requester(this);
+    }
+    return r;
+  }
+
+  /** Loop: the streams this side asked for, made on the first. */
+  StreamRequester streamRequester() {
+    StreamRequester r = streamRequester;
+    if (r == null) {
+      streamRequester = r = new StreamRequester(this);
+    }
+    return r;
+  }
+
+  /** Loop: the streams this side serves, made on the first. */
+  StreamResponder streamResponder() {
+    StreamResponder r = streamResponder;
+    if (r == null) {
+      streamResponder = r = new StreamResponder(this);
+    }
+    return r;
+  }
+
+  /** Loop: whether a stream this side asked for uses {@code id} (request ids avoid it). */
+  boolean streamUses(int id) {
+    StreamRequester r = streamRequester;
+    return r != null && r.uses(id);
   }
 
   /** The peer: for a server's session the client, for a client's the server. */
@@ -198,9 +231,19 @@ public final class Session
     this.peer = peer;
     terms.agree(peerCapabilities);
     state = OPEN;
+    handshake = null;
     keepAlive.start();
     owner.onOpen(this);
     outbox.drain();
+  }
+
+  /** Loop, while the handshake runs. */
+  private Handshake handshake() {
+    Handshake h = handshake;
+    if (h == null) {
+      throw new IllegalStateException("the handshake of " + describe() + " is over");
+    }
+    return h;
   }
 
   // ---------------------------------------------------------------- FrameHandler
@@ -221,21 +264,21 @@ public final class Session
   @Override
   public void onHello(ByteBuf payload) {
     if (inHandshake("HELLO")) {
-      handshake.onHello(payload);
+      handshake().onHello(payload);
     }
   }
 
   @Override
   public void onWelcome(ByteBuf payload) {
     if (inHandshake("WELCOME")) {
-      handshake.onWelcome(payload);
+      handshake().onWelcome(payload);
     }
   }
 
   @Override
   public void onRefuse(int reason, String text) {
     if (inHandshake("REFUSE")) {
-      handshake.onRefuse(reason, text);
+      handshake().onRefuse(reason, text);
     }
   }
 
@@ -257,12 +300,12 @@ public final class Session
 
   @Override
   public void onResponse(int id, int flags, int contentType, ByteBuf payload) {
-    requester.onResponse(id, flags, contentType, payload);
+    requester().onResponse(id, flags, contentType, payload);
   }
 
   @Override
   public void onError(int id, int kind, ByteBuf payload) {
-    requester.onError(id, kind, payload);
+    requester().onError(id, kind, payload);
   }
 
   @Override
@@ -272,7 +315,11 @@ public final class Session
 
   @Override
   public StreamFrames streams() {
-    return streamFrames;
+    StreamFrames f = streamFrames;
+    if (f == null) {
+      streamFrames = f = new StreamFrames(this, responder);
+    }
+    return f;
   }
 
   @Override
@@ -344,10 +391,14 @@ public final class Session
     // the owner forgets this session first: failing the requests below runs callers' code, which
     // may send again at once (a retry) and must then find no session rather than this dead one
     owner.onClose(this, error);
-    requester.failAll(error);
-    streamRequester.failAll(error);
+    failRequests(error);
+    if (streamRequester != null) {
+      streamRequester.failAll(error);
+    }
     responder.close();
-    streamResponder.close();
+    if (streamResponder != null) {
+      streamResponder.close();
+    }
     reader.close();
     outbox.failAll(error);
     account.close();
@@ -391,9 +442,18 @@ public final class Session
     closing.normally(reason);
   }
 
+  /** Loop: fails this side's requests waiting for replies, if it ever sent one. */
+  void failRequests(Throwable error) {
+    Requester r = requester;
+    if (r != null) {
+      r.failAll(error);
+    }
+  }
+
   /** Loop: calls on this connection not finished yet, handled here or waiting for the peer. */
   int callsInFlight() {
-    return responder.inFlight() + requester.pendingCount();
+    Requester r = requester;
+    return responder.inFlight() + (r != null ? r.pendingCount() : 0);
   }
 
   // ---------------------------------------------------------------- ConnectionInfo

@@ -121,7 +121,7 @@ public final class Shutdown {
       // what this side still waits for fails now, with why; the handlers still running here are
       // cancelled when the connection closes, and the peer's calls fail with the CLOSE's reason
       log.warn("{} shuts down the connection with {}: {}", who, s.describe(), calls);
-      s.requester.failAll(new ConnectionLostException(who + " is shutting down: " + calls));
+      s.failRequests(new ConnectionLostException(who + " is shutting down: " + calls));
       s.close(who + " shut down: " + calls);
       done.complete(null);
       return;

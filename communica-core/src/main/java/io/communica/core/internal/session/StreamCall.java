@@ -78,10 +78,10 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
         session.out.writeFrame(
             ControlFrames.streamSignal(session.alloc(), FrameType.COMPLETE, id, false), null);
         inputDone = true;
-        session.streamRequester.forgetIfDone(StreamCall.this);
+        session.streamRequester().forgetIfDone(StreamCall.this);
       } else {
         // an error of the input ends both directions
-        session.streamRequester.cancel(StreamCall.this);
+        session.streamRequester().cancel(StreamCall.this);
         onRemoteEnd(error);
       }
     }
@@ -111,7 +111,7 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
     if (refused == null && System.nanoTime() - deadline >= 0) {
       refused = timeoutError();
     }
-    if (refused == null && s.streamRequester.count() >= s.settings().maxInFlight()) {
+    if (refused == null && s.streamRequester().count() >= s.settings().maxInFlight()) {
       refused =
           new OverloadedException(
               s.settings().maxInFlight() + " streams are already open on " + s.describe());
@@ -121,15 +121,15 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
       fail(refused);
       return;
     }
-    id = s.requester.newId();
+    id = s.requester().newId();
     f.setInt(f.readerIndex() + FrameHeader.OFF_ID, id);
     f.setShort(f.readerIndex() + FrameHeader.OFF_ERROR, open(s));
-    s.streamRequester.add(this);
+    s.streamRequester().add(this);
     s.out.writeMessage(f, null);
     arm(deadline - System.nanoTime());
     if (cancelled) {
       // cancelled while it was written: the canceller saw no session yet
-      s.streamRequester.cancel(this);
+      s.streamRequester().cancel(this);
     }
   }
 
@@ -186,7 +186,7 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
     }
     Session s = session;
     if (s != null) {
-      s.execute(() -> s.streamRequester.cancel(this));
+      s.execute(() -> s.streamRequester().cancel(this));
     } else {
       Runnable r = onCancelWhileWaiting;
       if (r != null) {
@@ -199,7 +199,7 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
   void abandoned(CommunicaException e) {
     Session s = session;
     if (s != null) {
-      s.streamRequester.cancel(this);
+      s.streamRequester().cancel(this);
     }
   }
 
@@ -326,7 +326,7 @@ final class StreamCall<T> extends InboundItems<T> implements Outbound {
   private void expire(RequestTimeoutException e) {
     Session s = session;
     if (s != null) {
-      s.streamRequester.cancel(this);
+      s.streamRequester().cancel(this);
     }
     onRemoteEnd(e);
   }

@@ -33,9 +33,9 @@ final class StreamFrames {
   /** A NEXT: one item. */
   void onNext(int id, int flags, int contentType, ByteBuf payload) {
     if (fromResponder(flags)) {
-      session.streamRequester.onNext(id, flags, contentType, payload);
+      session.streamRequester().onNext(id, flags, contentType, payload);
     } else {
-      session.streamResponder.onNext(id, flags, contentType, payload);
+      session.streamResponder().onNext(id, flags, contentType, payload);
     }
   }
 
@@ -44,9 +44,9 @@ final class StreamFrames {
     if (!session.isEstablished()) {
       session.protocolError("COMPLETE frame before the handshake completed");
     } else if (fromResponder(flags)) {
-      session.streamRequester.onComplete(id);
+      session.streamRequester().onComplete(id);
     } else {
-      session.streamResponder.onComplete(id);
+      session.streamResponder().onComplete(id);
     }
   }
 
@@ -55,14 +55,14 @@ final class StreamFrames {
     if (n <= 0) {
       session.protocolError("REQUEST_N of " + n + " credits");
     } else if (fromResponder(flags)) {
-      session.streamRequester.onRequestN(id, n);
+      session.streamRequester().onRequestN(id, n);
     } else {
-      session.streamResponder.onRequestN(id, n);
+      session.streamResponder().onRequestN(id, n);
     }
   }
 
   /** A CANCEL with flag RESPONDER: the responder of a channel wants no more input. */
   void onInputCancel(int id) {
-    session.streamRequester.onCancel(id);
+    session.streamRequester().onCancel(id);
   }
 }

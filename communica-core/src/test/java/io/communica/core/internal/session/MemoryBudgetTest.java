@@ -89,6 +89,33 @@ class MemoryBudgetTest {
   }
 
   @Test
+  void theLargestOfTheOpenAccountsIsShedWhicheverWereClosedBefore() {
+    MemoryBudget budget = new MemoryBudget(1000);
+    List<MemoryBudget.Account> accounts = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      String name = "a" + i;
+      accounts.add(budget.open(reason -> shed.add(name)));
+    }
+    // each holds more than the one opened before it
+    for (int i = 0; i < 6; i++) {
+      assertThat(accounts.get(i).reserve(100 + 10 * i)).isTrue();
+    }
+    // the first opened, one in the middle and the last opened close (twice: the second does nothing)
+    for (int i : new int[] {0, 3, 5, 5}) {
+      accounts.get(i).close();
+    }
+    assertThat(budget.used()).isEqualTo(110 + 120 + 140);
+    // a new account takes the budget past its limit: the largest open holder goes, a4 (140)
+    MemoryBudget.Account late = budget.open(reason -> shed.add("late"));
+    assertThat(late.reserve(700)).isTrue();
+    assertThat(shed).containsExactly("a4");
+    // with a4 closed too, the next past the limit is the late one itself, the largest left
+    accounts.get(4).close();
+    assertThat(accounts.get(1).reserve(200)).isTrue();
+    assertThat(shed).containsExactly("a4", "late");
+  }
+
+  @Test
   void aClosedAccountGivesEverythingBackOnceAndTakesNothingMore() {
     MemoryBudget budget = new MemoryBudget(1000);
     MemoryBudget.Account a = budget.open(shed::add);
