@@ -34,8 +34,11 @@ final class FrameWriter {
   private final Session session;
   private final FrameConnection conn;
   private final long maxQueuedBytes;
-  /** What the transport holds past its mark, counted on the memory budget. */
-  final TransportHold hold;
+  /**
+   * What the transport holds past its mark, counted on the memory budget; made the first time the
+   * transport is past it (an idle connection never is).
+   */
+  private @Nullable TransportHold hold;
   /** Made on the first large message. */
   private @Nullable Fragmenter fragmenter;
   private boolean reading;
@@ -55,7 +58,27 @@ final class FrameWriter {
     this.session = session;
     this.conn = conn;
     this.maxQueuedBytes = maxQueuedBytes;
-    this.hold = new TransportHold(session, conn, maxQueuedBytes);
+  }
+
+  private TransportHold hold() {
+    TransportHold h = hold;
+    if (h == null) {
+      hold = h = new TransportHold(session, conn, maxQueuedBytes);
+    }
+    return h;
+  }
+
+  /** Whether an item of {@code size} bytes may be written now ({@link TransportHold#takes}). */
+  boolean takes(int size) {
+    return conn.isWritable() || hold().takes(size);
+  }
+
+  /** The transport takes writes again: what it held past its mark is no longer counted. */
+  void writable() {
+    TransportHold h = hold;
+    if (h != null) {
+      h.writable();
+    }
   }
 
   /** The fragmenter, made on the first large message. */
@@ -180,7 +203,7 @@ final class FrameWriter {
     dirty = true;
     wroteSinceTick = true;
     if (!conn.isWritable()) {
-      String why = hold.full();
+      String why = hold().full();
       if (why != null) {
         peerNotReading(why);
       }

@@ -155,7 +155,7 @@ final class Outbox implements Runnable {
         && directDepth < MAX_DIRECT_DEPTH
         && stalledEmpty()
         && queueEmpty()
-        && writer.hold.takes(o.size())) {
+        && writer.takes(o.size())) {
       // a completion that sends again (a message per completed message) would recurse through
       // here without bound: past a few levels the item takes the queue instead
       directDepth++;
@@ -264,7 +264,7 @@ final class Outbox implements Runnable {
         ArrayDeque<Outbound> st = stalled;
         boolean fromStalled = st != null && !st.isEmpty();
         o = fromStalled ? st.peek() : peekQueue();
-        if (o == null || !writer.hold.takes(o.size())) {
+        if (o == null || !writer.takes(o.size())) {
           break;
         }
         if (fromStalled) {
@@ -306,7 +306,7 @@ final class Outbox implements Runnable {
 
   /** Loop: the transport takes writes again. */
   void onWritable() {
-    writer.hold.writable();
+    writer.writable();
     if (!queueEmpty() || !stalledEmpty()) {
       drain();
     }
