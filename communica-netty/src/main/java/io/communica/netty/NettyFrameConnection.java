@@ -325,6 +325,12 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
     return channel.eventLoop().schedule(task, delay, unit);
   }
 
+  /** A Netty event loop is one thread; its tasks scheduled through any channel run on it. */
+  @Override
+  public boolean loopIsThread() {
+    return true;
+  }
+
   /**
    * Writes from this handler's place in the pipeline rather than the tail: the handlers after it
    * (Reactor Netty's inbound bridge on a client's connection; none on a server's) have nothing to

@@ -12,6 +12,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.publisher.Mono;
@@ -54,6 +60,48 @@ class KeepAliveTest {
         // closed after at most twice the server's timeout, not after 3 * 2^31 ms
         peer.readUntilClosed();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+      }
+    }
+  }
+
+  /**
+   * More silent peers than the server has event loops, so that loops share them: each is closed
+   * for keep-alive at its own deadline (its HELLO's time plus the timeout), none earlier.
+   */
+  @Test
+  void silentPeersSharingLoopsAreEachClosedAtTheirOwnDeadline() throws Exception {
+    Duration timeout = Duration.ofMillis(400);
+    try (SimpleServer server =
+        TestServers.okServer().keepAlive(Duration.ofMillis(100), timeout).start()) {
+      int port = TestServers.port(server);
+      int peers = 2 * Runtime.getRuntime().availableProcessors() + 3;
+      ExecutorService threads =
+          Executors.newFixedThreadPool(peers);
+      try {
+        List<Future<Long>> silences = new ArrayList<>();
+        for (int i = 0; i < peers; i++) {
+          String id = "silent-" + i;
+          silences.add(
+              threads.submit(
+                  () -> {
+                    try (RawPeer peer = new RawPeer(port)) {
+                      long hello = System.nanoTime();
+                      peer.send(RawPeer.hello(FrameHeader.VERSION, id, 100));
+                      assertThat(peer.read().type()).isEqualTo(FrameType.WELCOME);
+                      RawPeer.Received last = peer.readUntilClosed();
+                      long silence = System.nanoTime() - hello;
+                      assertThat(last.type()).isEqualTo(FrameType.CLOSE);
+                      assertThat(last.text()).contains("keep-alive");
+                      return silence;
+                    }
+                  }));
+        }
+        for (Future<Long> f : silences) {
+          Duration silence = Duration.ofNanos(f.get(20, TimeUnit.SECONDS));
+          assertThat(silence).isGreaterThanOrEqualTo(timeout).isLessThan(Duration.ofSeconds(8));
+        }
+      } finally {
+        threads.shutdownNow();
       }
     }
   }

@@ -34,6 +34,18 @@ public interface FrameConnection {
   Future<?> schedule(Runnable task, long delay, TimeUnit unit);
 
   /**
+   * Whether this connection's loop is one thread that runs its tasks alone (an event loop), so
+   * that state the session keeps per thread on it is per loop: the keep-alives of all connections
+   * of a loop then share one scheduled task. False (the default) for a loop that runs on threads it
+   * shares, such as a serial executor over a pool; every connection then schedules its own.
+   *
+   * @since 0.1
+   */
+  default boolean loopIsThread() {
+    return false;
+  }
+
+  /**
    * Queues one whole frame (without length prefix) for sending, taking ownership of the buffer.
    * Loop only. A stream transport may coalesce small frames until {@link #flush()}.
    */

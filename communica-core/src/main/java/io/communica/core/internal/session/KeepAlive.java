@@ -3,6 +3,7 @@ package io.communica.core.internal.session;
 import io.communica.core.ConnectionLostException;
 import io.communica.core.frame.ControlFrames;
 import io.communica.core.frame.ErrorKind;
+import io.communica.core.transport.FrameConnection;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -13,40 +14,37 @@ import org.jspecify.annotations.Nullable;
  * deadline closes a connection from which nothing arrived for the keep-alive timeout: it is checked
  * at the exact deadline of the last bytes received (and, when bytes arrived since, again at the new
  * deadline), so a dead peer is found at the timeout, not at the next tick after it. The timer runs
- * at whichever of the two comes first: one scheduled task per connection, not two (an idle
- * connection's heap). Time comes from {@link SessionSettings#nanoTime()}. Loop only.
+ * at whichever of the two comes first: one timer per connection, not two (an idle connection's
+ * heap), and on a loop that is a thread of its own the timers of all its connections share one
+ * scheduled task ({@link LoopTimer}). Time comes from {@link SessionSettings#nanoTime()}. Loop
+ * only.
  */
-final class KeepAlive implements Runnable {
+final class KeepAlive extends LoopTimer.Entry implements Runnable {
 
   private final Session session;
-  private final SessionSettings settings;
   private long lastReadNanos;
   private long readTimeoutNanos;
-  /** Whether the handshake completed: the timer is the keep-alive's, not the handshake timeout. */
-  private boolean open;
   /** When the next ping tick is due ({@link SessionSettings#nanoTime()}). */
   private long tickAt;
   /** When the read deadline is next checked. */
   private long checkAt;
+  /** The task scheduled for this connection alone, when its loop has no {@link LoopTimer}. */
   private @Nullable Future<?> timer;
 
   KeepAlive(Session session, SessionSettings settings) {
     this.session = session;
-    this.settings = settings;
     this.readTimeoutNanos = settings.keepAliveTimeout().toNanos();
     this.lastReadNanos = settings.nanoTime();
   }
 
   /** The connection opened: the handshake must complete within the handshake timeout. */
   void startHandshakeTimer() {
-    timer = session.schedule(this, settings.handshakeTimeout().toNanos());
+    schedule(session.settings().handshakeTimeout().toNanos());
   }
 
   private void handshakeTimeout() {
-    if (!session.isEstablished()) {
-      session.protocolError(
-          "no handshake within " + settings.handshakeTimeout().toMillis() + " ms");
-    }
+    session.protocolError(
+        "no handshake within " + session.settings().handshakeTimeout().toMillis() + " ms");
   }
 
   /**
@@ -55,6 +53,7 @@ final class KeepAlive implements Runnable {
    * dead-peer detection off by announcing a huge interval.
    */
   void peerInterval(int intervalMs) {
+    SessionSettings settings = session.settings();
     long asked = TimeUnit.MILLISECONDS.toNanos(3L * intervalMs);
     readTimeoutNanos =
         Math.max(
@@ -70,34 +69,60 @@ final class KeepAlive implements Runnable {
   /** The handshake completed: the ping tick and the read deadline replace the handshake timer. */
   void start() {
     stop();
-    open = true;
+    SessionSettings settings = session.settings();
     long now = settings.nanoTime();
     tickAt = now + settings.keepAliveInterval().toNanos();
     checkAt = now + readTimeoutNanos;
-    schedule(now);
+    scheduleNext(now);
   }
 
   /** Something arrived from the peer. */
   void touch() {
-    lastReadNanos = settings.nanoTime();
+    lastReadNanos = session.settings().nanoTime();
   }
 
   /** Schedules the timer at the earlier of the tick and the deadline check. */
-  private void schedule(long now) {
+  private void scheduleNext(long now) {
     long next = tickAt - checkAt < 0 ? tickAt : checkAt;
-    timer = session.schedule(this, Math.max(0, next - now));
+    schedule(Math.max(0, next - now));
   }
 
-  /** The timer: the handshake timeout, or the keep-alive's tick and deadline check when due. */
+  /**
+   * Fires {@code delayNanos} from now: on the loop's timer when the connection's loop is a thread
+   * of its own and this runs on it, else on a task of its own.
+   */
+  private void schedule(long delayNanos) {
+    FrameConnection conn = session.connection();
+    if (conn.loopIsThread() && conn.inLoop()) {
+      LoopTimer.ofThisLoop().set(this, delayNanos);
+    } else {
+      timer = session.schedule(this, delayNanos);
+    }
+  }
+
+  @Override
+  Future<?> scheduleOnLoop(Runnable task, long delayNanos) {
+    return session.schedule(task, delayNanos);
+  }
+
   @Override
   public void run() {
-    if (!open) {
-      handshakeTimeout();
-      return;
-    }
+    fire();
+  }
+
+  /**
+   * The timer: the handshake timeout while the handshake runs, then the keep-alive's tick and
+   * deadline check when due; nothing once the connection closed.
+   */
+  @Override
+  void fire() {
     if (!session.isEstablished()) {
+      if (!session.isClosed()) {
+        handshakeTimeout();
+      }
       return;
     }
+    SessionSettings settings = session.settings();
     long now = settings.nanoTime();
     if (now - checkAt >= 0) {
       long silence = now - lastReadNanos;
@@ -121,10 +146,13 @@ final class KeepAlive implements Runnable {
       }
       tickAt = now + settings.keepAliveInterval().toNanos();
     }
-    schedule(now);
+    scheduleNext(now);
   }
 
   void stop() {
+    if (timerIndex >= 0) {
+      LoopTimer.ofThisLoop().cancel(this);
+    }
     Future<?> f = timer;
     if (f != null) {
       timer = null;
