@@ -18,9 +18,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.NetUtil;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -325,10 +327,14 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
     return channel.eventLoop().schedule(task, delay, unit);
   }
 
-  /** A Netty event loop is one thread; its tasks scheduled through any channel run on it. */
+  /**
+   * The channel's event loop when it is one thread of its own (not, for example, the loop of an
+   * {@code EmbeddedChannel}, which runs on whichever thread calls it).
+   */
   @Override
-  public boolean loopIsThread() {
-    return true;
+  public @Nullable Object eventLoop() {
+    EventLoop loop = channel.eventLoop();
+    return loop instanceof SingleThreadEventExecutor ? loop : null;
   }
 
   /**

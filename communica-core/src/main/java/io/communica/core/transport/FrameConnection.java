@@ -34,15 +34,16 @@ public interface FrameConnection {
   Future<?> schedule(Runnable task, long delay, TimeUnit unit);
 
   /**
-   * Whether this connection's loop is one thread that runs its tasks alone (an event loop), so
+   * The event loop this connection's tasks run on, when it is one thread that runs them alone, so
    * that state the session keeps per thread on it is per loop: the keep-alives of all connections
-   * of a loop then share one scheduled task. False (the default) for a loop that runs on threads it
-   * shares, such as a serial executor over a pool; every connection then schedules its own.
+   * of that loop then share one scheduled task. Connections on the same loop return the same
+   * object. Null (the default) for a loop that runs on threads it shares, such as a serial
+   * executor over a pool; every connection then schedules its own.
    *
    * @since 0.1
    */
-  default boolean loopIsThread() {
-    return false;
+  default @Nullable Object eventLoop() {
+    return null;
   }
 
   /**

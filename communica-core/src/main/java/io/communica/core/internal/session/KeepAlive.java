@@ -89,15 +89,19 @@ final class KeepAlive extends LoopTimer.Entry implements Runnable {
 
   /**
    * Fires {@code delayNanos} from now: on the loop's timer when the connection's loop is a thread
-   * of its own and this runs on it, else on a task of its own.
+   * of its own, this runs on it, and the thread's timer is that loop's; else on a task of its own.
    */
   private void schedule(long delayNanos) {
     FrameConnection conn = session.connection();
-    if (conn.loopIsThread() && conn.inLoop()) {
-      LoopTimer.ofThisLoop().set(this, delayNanos);
-    } else {
-      timer = session.schedule(this, delayNanos);
+    Object loop = conn.eventLoop();
+    if (loop != null && conn.inLoop()) {
+      LoopTimer t = LoopTimer.ofThisLoop();
+      if (t.claim(loop)) {
+        t.set(this, delayNanos);
+        return;
+      }
     }
+    timer = session.schedule(this, delayNanos);
   }
 
   @Override

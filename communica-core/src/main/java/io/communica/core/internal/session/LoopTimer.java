@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One timer for the keep-alives of all connections whose loop is the calling thread ({@link
- * io.communica.core.transport.FrameConnection#loopIsThread}): a heap of their due times, and one
+ * io.communica.core.transport.FrameConnection#eventLoop}): a heap of their due times, and one
  * task scheduled on the loop for the earliest. A connection then holds its due time and its place
  * in the heap, 12 bytes, instead of a scheduled task of the loop's (64 bytes and an entry in the
  * loop's own queue): an idle connection's heap is what a server with many clients pays for each.
@@ -29,6 +29,9 @@ final class LoopTimer implements Runnable {
   static LoopTimer ofThisLoop() {
     return LOOPS.get();
   }
+
+  /** The event loop this timer serves: the first that asked on this thread. */
+  private @Nullable Object loop;
 
   private Entry[] heap = new Entry[16];
   private int size;
@@ -55,6 +58,18 @@ final class LoopTimer implements Runnable {
     abstract Future<?> scheduleOnLoop(Runnable task, long delayNanos);
   }
 
+  /**
+   * Whether this timer serves {@code eventLoop}: the first loop to ask on this thread takes it. A
+   * thread that runs more than one loop's tasks (a test's embedded loop, a loop moved to another
+   * thread) serves only that one; the others' connections schedule tasks of their own.
+   */
+  boolean claim(Object eventLoop) {
+    if (loop == null) {
+      loop = eventLoop;
+    }
+    return loop == eventLoop;
+  }
+
   /** Entries waiting (for tests). */
   int size() {
     return size;
@@ -63,8 +78,9 @@ final class LoopTimer implements Runnable {
   /** Sets {@code k} to fire {@code delayNanos} from now, in place of any earlier setting. */
   void set(Entry k, long delayNanos) {
     long due = System.nanoTime() + delayNanos;
-    if (k.timerIndex >= 0) {
-      removeAt(k.timerIndex);
+    int i = k.timerIndex;
+    if (i >= 0 && i < size && heap[i] == k) {
+      removeAt(i);
     }
     k.dueAt = due;
     add(k);
@@ -73,10 +89,11 @@ final class LoopTimer implements Runnable {
     }
   }
 
-  /** Takes {@code k} out; it does not fire. */
+  /** Takes {@code k} out; it does not fire. Nothing when {@code k} is not in this timer. */
   void cancel(Entry k) {
-    if (k.timerIndex >= 0) {
-      removeAt(k.timerIndex);
+    int i = k.timerIndex;
+    if (i >= 0 && i < size && heap[i] == k) {
+      removeAt(i);
       if (size == 0 && wake != null) {
         wake.cancel(false);
         wake = null;

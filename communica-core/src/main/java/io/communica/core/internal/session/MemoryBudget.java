@@ -63,10 +63,14 @@ public final class MemoryBudget {
   private final long hardLimit;
   private final AtomicLong used = new AtomicLong();
   /**
-   * The open accounts, linked through their own fields under this budget's lock: a set's entry
-   * would cost every connection 32 bytes more. Walked only when the budget is exhausted.
+   * The open accounts, linked through their own fields (a set's entry would cost every connection
+   * 32 bytes more): linked and unlinked under {@link #links}, walked without it when the budget is
+   * exhausted, so that the walk holds up no connection opening or closing. An unlinked account
+   * keeps its link forward, so that a walk standing on it goes on to the rest.
    */
-  private @Nullable Account head;
+  private volatile @Nullable Account head;
+
+  private final Object links = new Object();
 
   /** A budget of {@code limit} bytes. */
   public MemoryBudget(long limit) {
@@ -132,7 +136,7 @@ public final class MemoryBudget {
   /** Opens the account of one connection. */
   public Account open(Shedder owner) {
     Account a = new Account(owner);
-    synchronized (this) {
+    synchronized (links) {
       Account h = head;
       a.next = h;
       if (h != null) {
@@ -143,25 +147,38 @@ public final class MemoryBudget {
     return a;
   }
 
-  private synchronized void unlink(Account a) {
-    Account p = a.prev;
-    Account n = a.next;
-    if (p == null && head != a) {
-      return; // unlinked already
+  private void unlink(Account a) {
+    synchronized (links) {
+      Account p = a.prev;
+      Account n = a.next;
+      if (p == null && head != a) {
+        return; // unlinked already
+      }
+      if (p == null) {
+        head = n;
+      } else {
+        p.next = n;
+      }
+      if (n != null) {
+        n.prev = p;
+      }
+      a.prev = null; // its next stays: a walk standing on it goes on
     }
-    if (p == null) {
-      head = n;
-    } else {
-      p.next = n;
-    }
-    if (n != null) {
-      n.prev = p;
-    }
-    a.prev = null;
-    a.next = null;
   }
 
-  private synchronized @Nullable Account largest() {
+  /** The open accounts now (for tests). */
+  int openAccounts() {
+    int n = 0;
+    synchronized (links) {
+      for (Account a = head; a != null; a = a.next) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The account holding the most; a walk that may see accounts closed meanwhile (holding 0). */
+  private @Nullable Account largest() {
     Account big = null;
     long most = -1;
     for (Account a = head; a != null; a = a.next) {
@@ -188,10 +205,10 @@ public final class MemoryBudget {
     volatile long held;
     /** 1 once shed. */
     volatile int shedding;
-    /** Neighbours among the open accounts, under the budget's lock. */
+    /** Neighbours among the open accounts: written under the budget's lock. */
     private @Nullable Account prev;
 
-    private @Nullable Account next;
+    private volatile @Nullable Account next;
 
     private Account(Shedder owner) {
       this.owner = owner;

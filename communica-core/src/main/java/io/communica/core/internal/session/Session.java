@@ -285,7 +285,7 @@ public final class Session
   @Override
   public void onOtherVersion(int version, int type, ByteBuf frame) {
     if (state == HANDSHAKE) {
-      handshake.onOtherVersion(version, type, frame);
+      handshake().onOtherVersion(version, type, frame);
     } else {
       protocolError("frame with protocol version " + version + ", expected " + FrameHeader.VERSION);
     }

@@ -104,6 +104,7 @@ class MemoryBudgetTest {
     for (int i : new int[] {0, 3, 5, 5}) {
       accounts.get(i).close();
     }
+    assertThat(budget.openAccounts()).isEqualTo(3);
     assertThat(budget.used()).isEqualTo(110 + 120 + 140);
     // a new account takes the budget past its limit: the largest open holder goes, a4 (140)
     MemoryBudget.Account late = budget.open(reason -> shed.add("late"));
@@ -113,6 +114,11 @@ class MemoryBudgetTest {
     accounts.get(4).close();
     assertThat(accounts.get(1).reserve(200)).isTrue();
     assertThat(shed).containsExactly("a4", "late");
+    for (MemoryBudget.Account a : accounts) {
+      a.close();
+    }
+    late.close();
+    assertThat(budget.openAccounts()).isZero();
   }
 
   @Test
