@@ -239,6 +239,11 @@ public final class TrackedConnector extends Connector {
     }
 
     @Override
+    public @Nullable Object eventLoop() {
+      return inner.eventLoop();
+    }
+
+    @Override
     public void write(ByteBuf frame) {
       inner.write(frame);
     }
