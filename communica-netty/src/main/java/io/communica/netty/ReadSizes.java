@@ -21,7 +21,10 @@ import io.netty.util.internal.AdaptiveCalculator;
  * <p>One instance serves every channel (each gets its own handle), so its settings are shared:
  * communica never changes them (no {@code MAX_MESSAGES_PER_READ} option on its channels). The
  * handle keeps Netty's size calculator itself rather than a whole Netty handle around it: an idle
- * connection holds one handle, and the wrapped one cost it 72 bytes more.
+ * connection holds one handle, and the wrapped one cost it 72 bytes more. The calculator is
+ * Netty's internal class ({@code io.netty.util.internal.AdaptiveCalculator}, Netty 4.2), so a
+ * Netty upgrade that moves it breaks this build rather than changing read sizes unnoticed; {@code
+ * ReadSizeTest} compares the sizes read for read with Netty's own handle.
  */
 final class ReadSizes extends DefaultMaxMessagesRecvByteBufAllocator {
 
