@@ -130,8 +130,7 @@ class ReadSizeTest {
   void aFrameLeftPartialInALargeReadBufferDoesNotHoldIt() {
     ClosingListener listener = new ClosingListener();
     List<byte[]> frames = listener.frames;
-    EmbeddedChannel ch = new EmbeddedChannel();
-    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> listener, null);
+    EmbeddedChannel ch = installed(listener);
     byte[] body = new byte[4000];
     for (int i = 0; i < body.length; i++) {
       body[i] = (byte) (i * 31);
@@ -156,8 +155,7 @@ class ReadSizeTest {
   void aFrameLeftPartialInAReadOfNettysSizeStaysWhereItIs() {
     ClosingListener listener = new ClosingListener();
     List<byte[]> frames = listener.frames;
-    EmbeddedChannel ch = new EmbeddedChannel();
-    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> listener, null);
+    EmbeddedChannel ch = installed(listener);
     ByteBuf read = ch.alloc().directBuffer(64 * 1024);
     read.writeInt(100).writeBytes(new byte[100]).writeInt(100).writeBytes(new byte[10]);
     ch.writeInbound(read);
@@ -186,5 +184,12 @@ class ReadSizeTest {
     handle.attemptedBytesRead(handle.guess());
     handle.lastBytesRead(bytes);
     handle.readComplete();
+  }
+
+  /** A channel with the frame handler in place, reporting to {@code listener}. */
+  private static EmbeddedChannel installed(ClosingListener listener) {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    NettyFrameConnection.install(Connection.from(ch), OPTIONS, c -> listener, null);
+    return ch;
   }
 }

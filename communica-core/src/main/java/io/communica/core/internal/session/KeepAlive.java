@@ -154,7 +154,7 @@ final class KeepAlive extends LoopTimer.Entry implements Runnable {
   }
 
   void stop() {
-    if (timerIndex >= 0) {
+    if (queued()) {
       LoopTimer.ofThisLoop().cancel(this);
     }
     Future<?> f = timer;

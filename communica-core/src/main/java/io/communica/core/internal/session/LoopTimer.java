@@ -1,16 +1,18 @@
 package io.communica.core.internal.session;
 
 import io.netty.util.concurrent.FastThreadLocal;
-import java.util.Arrays;
+import io.netty.util.internal.DefaultPriorityQueue;
+import io.netty.util.internal.PriorityQueueNode;
 import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One timer for the keep-alives of all connections whose loop is the calling thread ({@link
- * io.communica.core.transport.FrameConnection#eventLoop}): a heap of their due times, and one
- * task scheduled on the loop for the earliest. A connection then holds its due time and its place
- * in the heap, 12 bytes, instead of a scheduled task of the loop's (64 bytes and an entry in the
- * loop's own queue): an idle connection's heap is what a server with many clients pays for each.
+ * io.communica.core.transport.FrameConnection#eventLoop}): their due times in Netty's priority
+ * queue (the one its event loops keep their scheduled tasks in), and one task scheduled on the
+ * loop for the earliest. A connection then holds its due time and its place in the queue, 12
+ * bytes, instead of a scheduled task of the loop's (64 bytes and an entry in the loop's own queue):
+ * an idle connection's heap is what a server with many clients pays for each.
  * Every keep-alive still fires at its own due time, not at a shared tick.
  *
  * <p>Loop-confined: every method runs on the loop whose timer it is ({@link #ofThisLoop}).
@@ -33,8 +35,8 @@ final class LoopTimer implements Runnable {
   /** The event loop this timer serves: the first that asked on this thread. */
   private @Nullable Object loop;
 
-  private Entry[] heap = new Entry[16];
-  private int size;
+  private final DefaultPriorityQueue<Entry> queue =
+      new DefaultPriorityQueue<>((a, b) -> Long.signum(a.dueAt - b.dueAt), 16);
   /** The task scheduled for the earliest due time, or null when none is. */
   private @Nullable Future<?> wake;
   /** When {@link #wake} runs ({@link System#nanoTime()}). */
@@ -44,12 +46,27 @@ final class LoopTimer implements Runnable {
 
   private LoopTimer() {}
 
-  /** What the timer fires: a due time and a place in the heap, both the timer's. */
-  abstract static class Entry {
+  /** What the timer fires: a due time and a place in the timer's queue, both the timer's. */
+  abstract static class Entry implements PriorityQueueNode {
     /** When the timer fires this ({@link System#nanoTime()}). */
     long dueAt;
-    /** The place in the heap, or -1 when not in it. */
-    int timerIndex = -1;
+
+    private int queueIndex = INDEX_NOT_IN_QUEUE;
+
+    /** Whether this waits in a timer's queue. */
+    final boolean queued() {
+      return queueIndex != INDEX_NOT_IN_QUEUE;
+    }
+
+    @Override
+    public final int priorityQueueIndex(DefaultPriorityQueue<?> q) {
+      return queueIndex;
+    }
+
+    @Override
+    public final void priorityQueueIndex(DefaultPriorityQueue<?> q, int i) {
+      queueIndex = i;
+    }
 
     /** The due time came. */
     abstract void fire();
@@ -72,18 +89,15 @@ final class LoopTimer implements Runnable {
 
   /** Entries waiting (for tests). */
   int size() {
-    return size;
+    return queue.size();
   }
 
   /** Sets {@code k} to fire {@code delayNanos} from now, in place of any earlier setting. */
   void set(Entry k, long delayNanos) {
+    queue.removeTyped(k);
     long due = System.nanoTime() + delayNanos;
-    int i = k.timerIndex;
-    if (i >= 0 && i < size && heap[i] == k) {
-      removeAt(i);
-    }
     k.dueAt = due;
-    add(k);
+    queue.offer(k);
     if (!firing && (wake == null || due - wakeAt < 0)) {
       arm(k, delayNanos);
     }
@@ -91,32 +105,27 @@ final class LoopTimer implements Runnable {
 
   /** Takes {@code k} out; it does not fire. Nothing when {@code k} is not in this timer. */
   void cancel(Entry k) {
-    int i = k.timerIndex;
-    if (i >= 0 && i < size && heap[i] == k) {
-      removeAt(i);
-      if (size == 0 && wake != null) {
-        wake.cancel(false);
-        wake = null;
-      }
+    if (queue.removeTyped(k) && queue.isEmpty() && wake != null) {
+      wake.cancel(false);
+      wake = null;
     }
   }
 
-  /** Fires every keep-alive that is due, then schedules the task for the next. */
+  /** Fires every entry that is due, then schedules the task for the next. */
   @Override
   public void run() {
     wake = null;
     firing = true;
     try {
       long now = System.nanoTime();
-      while (size > 0 && heap[0].dueAt - now <= 0) {
-        Entry k = heap[0];
-        removeAt(0);
+      for (Entry k; (k = queue.peek()) != null && k.dueAt - now <= 0; ) {
+        queue.poll();
         k.fire();
       }
     } finally {
       firing = false;
-      if (size > 0 && wake == null) {
-        Entry next = heap[0];
+      Entry next = queue.peek();
+      if (next != null && wake == null) {
         arm(next, Math.max(0, next.dueAt - System.nanoTime()));
       }
     }
@@ -130,68 +139,5 @@ final class LoopTimer implements Runnable {
     }
     wakeAt = System.nanoTime() + delayNanos;
     wake = k.scheduleOnLoop(this, delayNanos);
-  }
-
-  // ---------------------------------------------------------------- the heap
-
-  private void add(Entry k) {
-    if (size == heap.length) {
-      heap = Arrays.copyOf(heap, size * 2);
-    }
-    siftUp(size++, k);
-  }
-
-  private void removeAt(int i) {
-    Entry gone = heap[i];
-    gone.timerIndex = -1;
-    int last = --size;
-    Entry moved = heap[last];
-    heap[last] = null;
-    if (i != last) {
-      siftDown(i, moved);
-      if (heap[i] == moved) {
-        siftUp(i, moved);
-      }
-    }
-    if (heap.length > 16 && size < heap.length / 4) {
-      heap = Arrays.copyOf(heap, heap.length / 2);
-    }
-  }
-
-  private void siftUp(int i, Entry k) {
-    while (i > 0) {
-      int parent = (i - 1) >>> 1;
-      Entry p = heap[parent];
-      if (k.dueAt - p.dueAt >= 0) {
-        break;
-      }
-      place(i, p);
-      i = parent;
-    }
-    place(i, k);
-  }
-
-  private void siftDown(int i, Entry k) {
-    int half = size >>> 1;
-    while (i < half) {
-      int child = 2 * i + 1;
-      Entry c = heap[child];
-      int right = child + 1;
-      if (right < size && heap[right].dueAt - c.dueAt < 0) {
-        child = right;
-        c = heap[child];
-      }
-      if (k.dueAt - c.dueAt <= 0) {
-        break;
-      }
-      place(i, c);
-      i = child;
-    }
-    place(i, k);
-  }
-
-  private void place(int i, Entry k) {
-    heap[i] = k;
-    k.timerIndex = i;
   }
 }
