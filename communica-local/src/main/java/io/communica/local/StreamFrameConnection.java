@@ -113,7 +113,7 @@ final class StreamFrameConnection implements FrameConnection {
   private @Nullable FrameListener listener;
   private @Nullable ByteBuf cumulation;
   private final ArrayDeque<ByteBuf> unflushed = new ArrayDeque<>();
-  private final FrameBatch batch = new FrameBatch(alloc, unflushed::add);
+  private final FrameBatch batch = FrameBatch.to(alloc, unflushed::add);
   private boolean failed;
 
   private StreamFrameConnection(Endpoint endpoint, int maxFrameSize, String threadName) {

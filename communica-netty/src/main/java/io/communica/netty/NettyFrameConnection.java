@@ -54,10 +54,14 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
 
   private final Channel channel;
   private final int maxFrameSize;
-  private final String remoteAddress;
+  /**
+   * The peer's address as the channel had it when this handler was made (also after it closes);
+   * {@link #remoteAddress()} spells it on each call, which an idle connection's heap is spared.
+   */
+  private final @Nullable SocketAddress remote;
   private final @Nullable PeerCredentials credentials;
   private final AdmissionCheck admission;
-  private final FrameBatch batch;
+  private final Batch batch;
   private final FrameListener listener;
   private boolean failed;
   private boolean inactive;
@@ -67,16 +71,15 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
   private NettyFrameConnection(
       Channel channel,
       int maxFrameSize,
-      String remoteAddress,
       @Nullable PeerCredentials credentials,
       AdmissionCheck admission,
       ConnectionHandler handler) {
     this.channel = channel;
     this.maxFrameSize = maxFrameSize;
-    this.remoteAddress = remoteAddress;
+    this.remote = channel.remoteAddress();
     this.credentials = credentials;
     this.admission = admission;
-    this.batch = new FrameBatch(channel.alloc(), this::writeOut);
+    this.batch = new Batch(channel.alloc());
     this.listener = handler.onConnection(this);
   }
 
@@ -115,9 +118,7 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       AdmissionCheck admission) {
     NettyFrameConnection fc;
     try {
-      fc =
-          new NettyFrameConnection(
-              ch, options.maxFrameSize(), describe(ch.remoteAddress()), credentials, admission, handler);
+      fc = new NettyFrameConnection(ch, options.maxFrameSize(), credentials, admission, handler);
     } catch (RuntimeException | Error e) {
       // a connection nobody handles would sit open until the peer's timeouts
       ch.close();
@@ -295,7 +296,7 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
     if (cause == null) {
       cause = t;
     }
-    log.debug("transport error on {}: {}", remoteAddress, t.toString());
+    log.debug("transport error on {}: {}", remote, t.toString());
     if (!inactive && channel.isActive() && !(t instanceof IOException)
         && !(t instanceof TransportException)) {
       // this side failed, not the connection (an I/O error, or a transport's own verdict such as
@@ -304,7 +305,7 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       try {
         listener.onException(reason);
       } catch (RuntimeException | OutOfMemoryError e) {
-        log.debug("listener failed on the error of {}: {}", remoteAddress, e.toString());
+        log.debug("listener failed on the error of {}: {}", remote, e.toString());
       }
     }
     ctx.close();
@@ -370,12 +371,21 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
     listener.onWritten(null);
   }
 
-  private void writeOut(ByteBuf bytes) {
-    ChannelHandlerContext ctx = context;
-    if (ctx != null) {
-      ctx.write(bytes, ctx.voidPromise());
-    } else {
-      channel.write(bytes, channel.voidPromise());
+  /** The connection's write batch, which hands what it coalesced to the channel. */
+  private final class Batch extends FrameBatch {
+
+    Batch(ByteBufAllocator alloc) {
+      super(alloc);
+    }
+
+    @Override
+    protected void send(ByteBuf bytes) {
+      ChannelHandlerContext ctx = context;
+      if (ctx != null) {
+        ctx.write(bytes, ctx.voidPromise());
+      } else {
+        channel.write(bytes, channel.voidPromise());
+      }
     }
   }
 
@@ -428,7 +438,7 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
 
   @Override
   public String remoteAddress() {
-    return remoteAddress;
+    return describe(remote);
   }
 
   @Override
@@ -443,6 +453,6 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
 
   @Override
   public String toString() {
-    return "NettyFrameConnection[" + remoteAddress + "]";
+    return "NettyFrameConnection[" + remoteAddress() + "]";
   }
 }

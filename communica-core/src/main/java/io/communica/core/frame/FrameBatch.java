@@ -17,9 +17,13 @@ import org.jspecify.annotations.Nullable;
  * is. The batch so far is then handed on as a view of it, and later frames fill the rest of the
  * same buffer. Confined to the connection's loop.
  *
+ * <p>What the batch hands on goes to {@link #send}: a transport either subclasses the batch (the
+ * TCP and Unix-socket connections do, so that an idle connection carries no sink object besides
+ * it) or hands a sink to {@link #to}.
+ *
  * @since 0.2
  */
-public final class FrameBatch {
+public abstract class FrameBatch {
 
   /** Frames up to this size are copied into the batch; larger ones are written as they are. */
   public static final int SMALL_FRAME = 1024;
@@ -34,24 +38,37 @@ public final class FrameBatch {
   static final int MIN_BATCH_SIZE = 2 * 1024;
 
   private final ByteBufAllocator alloc;
-  private final Consumer<ByteBuf> sink;
   private @Nullable ByteBuf batch;
   /** Capacity of the next batch buffer: what the batches between the last two flushes held. */
   private int nextSize = BATCH_SIZE;
   /** Whether a batch was handed on full since the last flush. */
   private boolean filled;
 
+  /** @param alloc allocates the batch buffers */
+  protected FrameBatch(ByteBufAllocator alloc) {
+    this.alloc = alloc;
+  }
+
   /**
+   * A batch that hands what it sends to {@code sink}.
+   *
    * @param alloc allocates the batch buffers
    * @param sink takes the bytes to send, in order, and owns them
    */
-  public FrameBatch(ByteBufAllocator alloc, Consumer<ByteBuf> sink) {
-    this.alloc = alloc;
-    this.sink = sink;
+  public static FrameBatch to(ByteBufAllocator alloc, Consumer<ByteBuf> sink) {
+    return new FrameBatch(alloc) {
+      @Override
+      protected void send(ByteBuf bytes) {
+        sink.accept(bytes);
+      }
+    };
   }
 
+  /** Takes the bytes to send, in order, and owns them. */
+  protected abstract void send(ByteBuf bytes);
+
   /** Adds one frame without prefix, taking ownership of it. */
-  public void add(ByteBuf frame) {
+  public final void add(ByteBuf frame) {
     int n = frame.readableBytes();
     if (n <= SMALL_FRAME) {
       ByteBuf b = room(n + LengthCodec.PREFIX, frame);
@@ -80,13 +97,13 @@ public final class FrameBatch {
       }
       frame.setInt(at, n);
       frame.readerIndex(at);
-      sink.accept(frame);
+      send(frame);
       return;
     }
     ByteBuf b = room(LengthCodec.PREFIX, frame);
     b.writeInt(n);
     cut(b);
-    sink.accept(frame);
+    send(frame);
   }
 
   /**
@@ -96,13 +113,13 @@ public final class FrameBatch {
    *
    * @since 0.3
    */
-  public void add(ByteBuf header, ByteBuf payload) {
+  public final void add(ByteBuf header, ByteBuf payload) {
     int h = header.readableBytes();
     ByteBuf b = room(LengthCodec.PREFIX + h, payload);
     b.writeInt(h + payload.readableBytes());
     LengthCodec.copy(b, header, header.readerIndex(), h);
     cut(b);
-    sink.accept(payload);
+    send(payload);
   }
 
   /**
@@ -133,13 +150,13 @@ public final class FrameBatch {
     int to = b.writerIndex();
     ByteBuf part = b.retain().slice(from, to - from);
     b.readerIndex(to);
-    sink.accept(part);
+    send(part);
   }
 
-  /** Hands a batch on to the sink, or releases it when all of it went on in {@link #cut}s. */
+  /** Hands a batch on, or releases it when all of it went on in {@link #cut}s. */
   private void handOn(ByteBuf b) {
     if (b.isReadable()) {
-      sink.accept(b);
+      send(b);
     } else {
       b.release();
     }
@@ -151,7 +168,7 @@ public final class FrameBatch {
    *
    * @since 0.3
    */
-  public void add(byte[] array, int offset, int length) {
+  public final void add(byte[] array, int offset, int length) {
     if (length > SMALL_FRAME) {
       add(Unpooled.copiedBuffer(array, offset, length));
       return;
@@ -183,8 +200,8 @@ public final class FrameBatch {
     }
   }
 
-  /** Hands the batch being filled to the sink; call before flushing the stream. */
-  public void finish() {
+  /** Hands the batch being filled on; call before flushing the stream. */
+  public final void finish() {
     ByteBuf b = batch;
     if (b != null) {
       batch = null;
@@ -206,7 +223,7 @@ public final class FrameBatch {
   }
 
   /** Releases the batch being filled without sending it (the connection closed). */
-  public void discard() {
+  public final void discard() {
     ByteBuf b = batch;
     if (b != null) {
       batch = null;

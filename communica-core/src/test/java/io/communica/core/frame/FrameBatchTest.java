@@ -68,7 +68,7 @@ class FrameBatchTest {
   @Test
   void heapFramesAndHeadersAreCopiedFromWhereTheirBytesStartInTheirArray() {
     List<ByteBuf> sent = new ArrayList<>();
-    FrameBatch batch = new FrameBatch(ByteBufAllocator.DEFAULT, sent::add);
+    FrameBatch batch = FrameBatch.to(ByteBufAllocator.DEFAULT, sent::add);
     byte[] small = new byte[FrameHeader.SIZE + 3];
     byte[] header = new byte[FrameHeader.SIZE];
     for (int i = 0; i < small.length; i++) {
@@ -99,7 +99,7 @@ class FrameBatchTest {
   void aSmallFrameIsReleasedWhenItsBatchBufferCannotBeAllocatedAndNothingIsSentTwice() {
     FailingAllocator alloc = new FailingAllocator();
     List<ByteBuf> sent = new ArrayList<>();
-    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    FrameBatch batch = FrameBatch.to(alloc, sent::add);
     int perBatch = FrameBatch.BATCH_SIZE / (FrameBatch.SMALL_FRAME + LengthCodec.PREFIX);
     for (int i = 0; i < perBatch; i++) {
       batch.add(frame(FrameBatch.SMALL_FRAME));
@@ -121,7 +121,7 @@ class FrameBatchTest {
   void aLargeFrameIsReleasedWhenItsLengthPrefixCannotBeAllocated() {
     FailingAllocator alloc = new FailingAllocator();
     List<ByteBuf> sent = new ArrayList<>();
-    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    FrameBatch batch = FrameBatch.to(alloc, sent::add);
     alloc.fail = true;
     ByteBuf large = frame(4 * FrameBatch.SMALL_FRAME);
     assertThatThrownBy(() -> batch.add(large)).isInstanceOf(OutOfMemoryError.class);
@@ -150,7 +150,7 @@ class FrameBatchTest {
   void aLargeFrameWithRoomInFrontCarriesItsOwnPrefixAndSmallFramesAndArraysKeepTheirOrder() {
     FailingAllocator alloc = new FailingAllocator();
     List<ByteBuf> sent = new ArrayList<>();
-    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    FrameBatch batch = FrameBatch.to(alloc, sent::add);
     int n = 3 * FrameBatch.SMALL_FRAME;
     ByteBuf large = ByteBufAllocator.DEFAULT.heapBuffer(LengthCodec.PREFIX + n);
     large.setIndex(LengthCodec.PREFIX, LengthCodec.PREFIX).writeBytes(new byte[n]);
@@ -178,7 +178,7 @@ class FrameBatchTest {
   void aSplitFrameSendsItsHeaderInTheBatchAndItsPayloadAsItIsAndTheBatchGoesOnAfterIt() {
     FailingAllocator alloc = new FailingAllocator();
     List<ByteBuf> sent = new ArrayList<>();
-    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    FrameBatch batch = FrameBatch.to(alloc, sent::add);
     int n = 3 * FrameBatch.SMALL_FRAME;
     ByteBuf header = frame(12).setByte(0, 7);
     ByteBuf payload = frame(n).setByte(0, 8);
@@ -208,7 +208,7 @@ class FrameBatchTest {
   void aBatchWhoseBytesAllWentOnInViewsIsReleasedAtTheFlush() {
     FailingAllocator alloc = new FailingAllocator();
     List<ByteBuf> sent = new ArrayList<>();
-    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    FrameBatch batch = FrameBatch.to(alloc, sent::add);
     ByteBuf large = frame(2 * FrameBatch.SMALL_FRAME);
     batch.add(large); // no room in front: its prefix goes into a batch, handed on as a view
     batch.finish();
@@ -229,7 +229,7 @@ class FrameBatchTest {
     assertThat(FrameBatch.sizeFor(FrameBatch.BATCH_SIZE)).isEqualTo(FrameBatch.BATCH_SIZE);
     FailingAllocator alloc = new FailingAllocator();
     List<ByteBuf> sent = new ArrayList<>();
-    FrameBatch batch = new FrameBatch(alloc, sent::add);
+    FrameBatch batch = FrameBatch.to(alloc, sent::add);
     batch.add(frame(10));
     batch.finish();
     assertThat(sent.get(0).capacity()).isEqualTo(FrameBatch.BATCH_SIZE);
