@@ -3,6 +3,8 @@ package io.communica.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.communica.core.ClientEvent;
+import io.communica.core.ClientInfo;
 import io.communica.core.Connector;
 import io.communica.core.SharedToken;
 import io.communica.core.Handler;
@@ -13,7 +15,11 @@ import java.net.InetAddress;
 import java.net.Inet6Address;
 import java.net.NetworkInterface;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.publisher.Mono;
@@ -95,6 +101,38 @@ class TcpConnectorTest {
       assertThat(server.clients().get(0).remoteAddress()).startsWith("[::1]:");
     }
     assertThat(InetAddress.getByName("::1").isLoopbackAddress()).isTrue();
+  }
+
+  @Test
+  void aClientsInfoStaysTheSameFromItsConnectionToItsDisconnection() throws Exception {
+    try (SimpleServer server =
+        SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
+            .handler(Handler.nonBlocking(String.class, s -> s))
+            .start()) {
+      BlockingQueue<ClientEvent> events = new LinkedBlockingQueue<>();
+      server.events().subscribe(events::add);
+      Instant before = Instant.now();
+      SimpleClient client = SimpleClient.builder(server.connector()).clientId("info").start();
+      ClientEvent connected = events.poll(10, TimeUnit.SECONDS);
+      Instant after = Instant.now();
+      assertThat(connected).isNotNull();
+      assertThat(connected.type()).isEqualTo(ClientEvent.Type.CONNECTED);
+      ClientInfo info = connected.client();
+      assertThat(info.clientId()).isEqualTo("info");
+      assertThat(info.remoteAddress()).matches("127\\.0\\.0\\.1:\\d+");
+      assertThat(info.credentials()).isNull();
+      assertThat(info.connectedAt()).isBetween(before, after);
+      assertThat(client.request("hi", String.class).block(Duration.ofSeconds(10))).isEqualTo("hi");
+      assertThat(server.clients()).containsExactly(info);
+
+      client.close();
+      ClientEvent gone = events.poll(10, TimeUnit.SECONDS);
+      assertThat(gone).isNotNull();
+      assertThat(gone.type()).isEqualTo(ClientEvent.Type.DISCONNECTED);
+      // the same address and time after the connection closed as while it was open
+      assertThat(gone.client()).isEqualTo(info);
+      assertThat(server.clients()).isEmpty();
+    }
   }
 
   @Test

@@ -5,7 +5,6 @@ import io.communica.core.HandshakeRefusedException;
 import io.communica.core.frame.ControlFrames;
 import io.communica.core.frame.ErrorKind;
 import io.communica.core.frame.FrameHeader;
-import io.communica.core.transport.FrameConnection;
 import io.netty.buffer.ByteBuf;
 import org.jspecify.annotations.Nullable;
 
@@ -20,16 +19,14 @@ import org.jspecify.annotations.Nullable;
 final class Closing {
 
   private final Session session;
-  private final FrameConnection conn;
 
   /** Set once, on the loop, when the session starts closing; read by other sessions' handshakes. */
   private volatile @Nullable Throwable cause;
   /** Whether the close is a normal one (a CLOSE with code 0 sent or received): no WARN line. */
   private boolean normal;
 
-  Closing(Session session, FrameConnection conn) {
+  Closing(Session session) {
     this.session = session;
-    this.conn = conn;
   }
 
   /** Whether the session is closing or closed (any thread). */
@@ -64,7 +61,7 @@ final class Closing {
   void byPeer(int code, String reason) {
     cause = new ConnectionLostException("the peer closed the connection: " + reason);
     normal = code == ErrorKind.CLOSE_NORMAL;
-    conn.close();
+    session.connection().close();
   }
 
   /** Protocol violation by the peer: tell the peer why, close. */
@@ -76,7 +73,7 @@ final class Closing {
     session.out.writeNow(
         ControlFrames.close(
             session.alloc(), ErrorKind.CLOSE_PROTOCOL_ERROR, "protocol error: " + reason));
-    conn.close();
+    session.connection().close();
   }
 
   /** Closes without a CLOSE frame (the peer does not read). */
@@ -85,7 +82,7 @@ final class Closing {
       return;
     }
     cause = why;
-    conn.close();
+    session.connection().close();
   }
 
   /**
@@ -103,12 +100,12 @@ final class Closing {
     } catch (OutOfMemoryError e) {
       // no memory left for the CLOSE frame: the connection closes without it
     }
-    conn.close();
+    session.connection().close();
   }
 
   /** Closes cleanly: what is queued, a CLOSE frame with the reason, then the connection. Any thread. */
   void normally(String reason) {
-    conn.execute(
+    session.connection().execute(
         () -> {
           if (session.isClosed()) {
             return;
@@ -119,7 +116,7 @@ final class Closing {
           }
           session.outbox.drain();
           session.out.writeNow(ControlFrames.close(session.alloc(), ErrorKind.CLOSE_NORMAL, reason));
-          conn.close();
+          session.connection().close();
         });
   }
 
@@ -130,7 +127,7 @@ final class Closing {
     ByteBuf frame = ControlFrames.refuse(session.alloc(), reason, text);
     frame.setByte(frame.readerIndex() + FrameHeader.OFF_VERSION, version);
     session.out.writeNow(frame);
-    conn.close();
+    session.connection().close();
   }
 
   /**
@@ -139,13 +136,13 @@ final class Closing {
    */
   void refusedForNow(String reason) {
     cause = new ConnectionLostException("the server refused the handshake for now: " + reason);
-    conn.close();
+    session.connection().close();
   }
 
   /** Client: the server refused the handshake. */
   void refused(String reason) {
     cause = new HandshakeRefusedException(reason);
     session.owner().onRefused(session, reason);
-    conn.close();
+    session.connection().close();
   }
 }

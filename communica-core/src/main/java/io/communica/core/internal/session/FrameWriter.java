@@ -33,7 +33,6 @@ final class FrameWriter {
 
   private final Session session;
   private final FrameConnection conn;
-  private final long maxQueuedBytes;
   /**
    * What the transport holds past its mark, counted on the memory budget; made the first time the
    * transport is past it (an idle connection never is).
@@ -54,16 +53,15 @@ final class FrameWriter {
   /** Made on the first flush it schedules. */
   private @Nullable Runnable flushTask;
 
-  FrameWriter(Session session, FrameConnection conn, long maxQueuedBytes) {
+  FrameWriter(Session session, FrameConnection conn) {
     this.session = session;
     this.conn = conn;
-    this.maxQueuedBytes = maxQueuedBytes;
   }
 
   private TransportHold hold() {
     TransportHold h = hold;
     if (h == null) {
-      hold = h = new TransportHold(session, conn, maxQueuedBytes);
+      hold = h = new TransportHold(session, conn, maxQueuedBytes());
     }
     return h;
   }
@@ -218,7 +216,7 @@ final class FrameWriter {
   }
 
   long maxQueuedBytes() {
-    return maxQueuedBytes;
+    return session.settings().maxQueuedBytes();
   }
 
   /** Writes a control frame now and flushes it. */

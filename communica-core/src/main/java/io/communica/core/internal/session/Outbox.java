@@ -29,7 +29,6 @@ final class Outbox implements Runnable {
 
   private final Session session;
   private final FrameConnection conn;
-  private final long maxQueuedBytes;
   private final FrameWriter writer;
 
   // loop-confined
@@ -73,10 +72,9 @@ final class Outbox implements Runnable {
   /** Bytes of the queue counted against the memory budget: what exceeds its free part. */
   private volatile long budgeted;
 
-  Outbox(Session session, FrameConnection conn, long maxQueuedBytes, FrameWriter writer) {
+  Outbox(Session session, FrameConnection conn, FrameWriter writer) {
     this.session = session;
     this.conn = conn;
-    this.maxQueuedBytes = maxQueuedBytes;
     this.writer = writer;
   }
 
@@ -173,6 +171,7 @@ final class Outbox implements Runnable {
     // is never below the true one (read after the add, it could take off their items too)
     long drained = drainedBytes;
     long queued = Submitted.BYTES.addAndGet(counted, size) - drained;
+    long maxQueuedBytes = session.settings().maxQueuedBytes();
     if (queued > maxQueuedBytes && queued != size) {
       Submitted.BYTES.addAndGet(counted, -size);
       o.fail(

@@ -3,6 +3,7 @@ package io.communica.core.internal.session;
 import io.communica.core.frame.Capabilities;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.LengthCodec;
+import io.communica.core.transport.FrameConnection;
 import java.security.MessageDigest;
 import org.jspecify.annotations.Nullable;
 
@@ -16,7 +17,8 @@ public final class PeerTerms {
 
   private final int ownMaxMessage;
   private final int ownCapabilities;
-  private final String peerName;
+  /** The connection to the peer, named in errors. */
+  private final FrameConnection conn;
 
   /** The peer's message limit. */
   private volatile int maxMessage = Integer.MAX_VALUE;
@@ -26,10 +28,10 @@ public final class PeerTerms {
   /** Server: the token issued in this connection's WELCOME; client: the token it received. */
   private volatile byte[] resumeToken = new byte[0];
 
-  PeerTerms(SessionSettings settings, String peerName) {
+  PeerTerms(SessionSettings settings, FrameConnection conn) {
     this.ownMaxMessage = settings.maxMessageSize();
     this.ownCapabilities = settings.capabilities();
-    this.peerName = peerName;
+    this.conn = conn;
   }
 
   /**
@@ -77,7 +79,7 @@ public final class PeerTerms {
   public void require(int bit) {
     if (!has(bit)) {
       throw new UnsupportedOperationException(
-          "the peer at " + peerName + " does not support " + Capabilities.name(bit)
+          "the peer at " + conn.remoteAddress() + " does not support " + Capabilities.name(bit)
               + "; the connection has capabilities " + Capabilities.describe(capabilities));
     }
   }

@@ -13,7 +13,6 @@ import io.communica.core.frame.FrameException;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.intercept.CallKind;
 import io.communica.core.intercept.ServerInterceptor;
-import io.communica.core.transport.FrameConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.collection.IntObjectHashMap;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +36,6 @@ final class Responder {
   private static final Logger log = LoggerFactory.getLogger(Responder.class);
 
   private final Session session;
-  private final FrameConnection conn;
   private final Routes routes;
   /** Loop-confined: calls whose reply is not written yet, by request id. */
   /** The shared empty map until the first request (see {@link IntMaps}). */
@@ -46,9 +44,8 @@ final class Responder {
   /** The server interceptors, or null when none is installed. */
   private final ServerInterceptor @Nullable [] interceptors;
 
-  Responder(Session session, FrameConnection conn, Routes routes) {
+  Responder(Session session, Routes routes) {
     this.session = session;
-    this.conn = conn;
     this.routes = routes;
     ServerInterceptor[] installed = session.settings().serverInterceptors();
     this.interceptors = installed.length == 0 ? null : installed;
@@ -247,7 +244,7 @@ final class Responder {
       session.out.replyWritten(size);
     } else {
       Payloads.discard(result);
-      conn.messageHandled(id, null);
+      session.connection().messageHandled(id, null);
       end(record, null);
     }
   }
@@ -316,7 +313,7 @@ final class Responder {
       replyError(id, e);
     } else {
       log.debug("refusing a message from {}: {}", session.describe(), e.getMessage());
-      conn.messageHandled(id, e);
+      session.connection().messageHandled(id, e);
     }
   }
 
@@ -364,13 +361,13 @@ final class Responder {
     if (wantsReply) {
       replyError(id, t);
     } else {
-      conn.messageHandled(id, t);
+      session.connection().messageHandled(id, t);
     }
   }
 
   /** The handler of an inbound MESSAGE finished (any thread): tells the transport. */
   void messageDone(int id, @Nullable Throwable failure) {
-    conn.messageHandled(id, failure);
+    session.connection().messageHandled(id, failure);
   }
 
   private void replyError(int id, Throwable t) {

@@ -11,6 +11,7 @@ import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.time.Instant;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -63,14 +64,17 @@ public final class Session
   /** What this connection's buffers hold of the process's memory budget. */
   final MemoryBudget.Account account;
 
-  // loop-confined
-  private int state = HANDSHAKE;
+  /** Written on the loop, read from any thread ({@link #isOpen}). */
+  private volatile int state = HANDSHAKE;
   /** Loop-written, read by metrics from any thread: bytes of frames received. */
   private long bytesRead;
 
-  // shared
-  private volatile boolean closed;
-  private volatile @Nullable ClientInfo peer;
+  // the peer, kept as its parts rather than a ClientInfo: what peer() adds to them (the address,
+  // the credentials) the connection keeps anyway, and a server keeps one of these per client
+  /** When the handshake completed, in nanoseconds of the epoch; written before {@link #peerId}. */
+  private long connectedAt;
+  /** The peer's client id ("server" for a client's session) once open, published to any thread. */
+  private volatile @Nullable String peerId;
 
   /** The session of a client's connection; call on the connection's loop. */
   public static Session client(
@@ -94,12 +98,12 @@ public final class Session
     this.settings = settings;
     this.owner = owner;
     this.alloc = conn.alloc();
-    this.terms = new PeerTerms(settings, conn.remoteAddress());
-    this.closing = new Closing(this, conn);
+    this.terms = new PeerTerms(settings, conn);
+    this.closing = new Closing(this);
     this.account = settings.memoryBudget().open(this);
-    this.out = new FrameWriter(this, conn, settings.maxQueuedBytes());
-    this.outbox = new Outbox(this, conn, settings.maxQueuedBytes(), out);
-    this.responder = new Responder(this, conn, routes);
+    this.out = new FrameWriter(this, conn);
+    this.outbox = new Outbox(this, conn, out);
+    this.responder = new Responder(this, routes);
     this.reader =
         new FrameReader(this, alloc, account, settings.maxMessageSize(), routes.index().maxLength());
     this.keepAlive = new KeepAlive(this, settings);
@@ -162,12 +166,17 @@ public final class Session
 
   /** The peer: for a server's session the client, for a client's the server. */
   public @Nullable ClientInfo peer() {
-    return peer;
+    String id = peerId;
+    if (id == null) {
+      return null;
+    }
+    return new ClientInfo(
+        id, conn.remoteAddress(), conn.peerCredentials(), Instant.ofEpochSecond(0, connectedAt));
   }
 
   /** Whether the session may still send (any thread). */
   public boolean isOpen() {
-    return !closed;
+    return state != CLOSED;
   }
 
   /**
@@ -178,7 +187,7 @@ public final class Session
    * after its CLOSE and is handled on a connection opened for it while the old one closes.)
    */
   public boolean holdsClientId() {
-    return !closed && !closing.started();
+    return state != CLOSED && !closing.started();
   }
 
   /** Loop: the handshake completed and the connection is not closed. */
@@ -228,7 +237,10 @@ public final class Session
 
   /** The handshake completed with {@code peer}, which announced {@code peerCapabilities}. */
   void open(ClientInfo peer, int peerCapabilities) {
-    this.peer = peer;
+    Instant at = peer.connectedAt();
+    connectedAt =
+        Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000_000L), at.getNano());
+    peerId = peer.clientId();
     terms.agree(peerCapabilities);
     state = OPEN;
     handshake = null;
@@ -379,7 +391,6 @@ public final class Session
     }
     boolean wasOpen = state == OPEN;
     state = CLOSED;
-    closed = true;
     closing.transportClosed(cause);
     Throwable error = closing.error();
     keepAlive.stop();
@@ -465,8 +476,7 @@ public final class Session
 
   @Override
   public @Nullable String peerId() {
-    ClientInfo p = peer;
-    return p != null ? p.clientId() : null;
+    return peerId;
   }
 
   @Override
@@ -486,7 +496,7 @@ public final class Session
 
   @Override
   public String toString() {
-    ClientInfo p = peer;
-    return "Session[" + describe() + (p != null ? ", " + p.clientId() : "") + "]";
+    String id = peerId;
+    return "Session[" + describe() + (id != null ? ", " + id : "") + "]";
   }
 }
