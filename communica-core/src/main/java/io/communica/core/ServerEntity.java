@@ -3,7 +3,6 @@ package io.communica.core;
 import io.communica.core.internal.ServerCore;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 import reactor.core.publisher.Flux;
 
 /**
@@ -29,7 +28,7 @@ public abstract sealed class ServerEntity<S extends ServerEntity<S>> extends Ent
 
   /** The ids of the clients connected now. */
   public Set<String> clientIds() {
-    return clients().stream().map(ClientInfo::clientId).collect(Collectors.toSet());
+    return core.clientIds();
   }
 
   /**

@@ -296,7 +296,7 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
     if (cause == null) {
       cause = t;
     }
-    log.debug("transport error on {}: {}", remote, t.toString());
+    log.debug("transport error on {}: {}", this, t.toString());
     if (!inactive && channel.isActive() && !(t instanceof IOException)
         && !(t instanceof TransportException)) {
       // this side failed, not the connection (an I/O error, or a transport's own verdict such as
@@ -305,7 +305,7 @@ public final class NettyFrameConnection extends ByteToMessageDecoder implements 
       try {
         listener.onException(reason);
       } catch (RuntimeException | OutOfMemoryError e) {
-        log.debug("listener failed on the error of {}: {}", remote, e.toString());
+        log.debug("listener failed on the error of {}: {}", this, e.toString());
       }
     }
     ctx.close();

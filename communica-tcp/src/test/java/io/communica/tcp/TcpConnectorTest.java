@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.publisher.Mono;
@@ -105,33 +106,45 @@ class TcpConnectorTest {
 
   @Test
   void aClientsInfoStaysTheSameFromItsConnectionToItsDisconnection() throws Exception {
+    AtomicReference<ClientInfo> authenticated = new AtomicReference<>();
     try (SimpleServer server =
         SimpleServer.builder(TcpConnector.of("127.0.0.1", 0))
+            .authenticator(
+                (client, credentials) -> {
+                  authenticated.set(client);
+                  return null;
+                })
             .handler(Handler.nonBlocking(String.class, s -> s))
             .start()) {
       BlockingQueue<ClientEvent> events = new LinkedBlockingQueue<>();
       server.events().subscribe(events::add);
       Instant before = Instant.now();
-      SimpleClient client = SimpleClient.builder(server.connector()).clientId("info").start();
-      ClientEvent connected = events.poll(10, TimeUnit.SECONDS);
-      Instant after = Instant.now();
-      assertThat(connected).isNotNull();
-      assertThat(connected.type()).isEqualTo(ClientEvent.Type.CONNECTED);
-      ClientInfo info = connected.client();
-      assertThat(info.clientId()).isEqualTo("info");
-      assertThat(info.remoteAddress()).matches("127\\.0\\.0\\.1:\\d+");
-      assertThat(info.credentials()).isNull();
-      assertThat(info.connectedAt()).isBetween(before, after);
-      assertThat(client.request("hi", String.class).block(Duration.ofSeconds(10))).isEqualTo("hi");
-      assertThat(server.clients()).containsExactly(info);
-
-      client.close();
+      ClientInfo info;
+      try (SimpleClient client =
+          SimpleClient.builder(server.connector()).clientId("info").start()) {
+        ClientEvent connected = events.poll(10, TimeUnit.SECONDS);
+        Instant after = Instant.now();
+        assertThat(connected).isNotNull();
+        assertThat(connected.type()).isEqualTo(ClientEvent.Type.CONNECTED);
+        info = connected.client();
+        // the info the authenticator was given at the handshake, as the server gives it since
+        assertThat(info).isEqualTo(authenticated.get());
+        assertThat(info.clientId()).isEqualTo("info");
+        assertThat(info.remoteAddress()).matches("127\\.0\\.0\\.1:\\d+");
+        assertThat(info.credentials()).isNull();
+        assertThat(info.connectedAt()).isBetween(before, after);
+        assertThat(client.request("hi", String.class).block(Duration.ofSeconds(10)))
+            .isEqualTo("hi");
+        assertThat(server.clients()).containsExactly(info);
+        assertThat(server.clientIds()).containsExactly("info");
+      }
       ClientEvent gone = events.poll(10, TimeUnit.SECONDS);
       assertThat(gone).isNotNull();
       assertThat(gone.type()).isEqualTo(ClientEvent.Type.DISCONNECTED);
       // the same address and time after the connection closed as while it was open
       assertThat(gone.client()).isEqualTo(info);
       assertThat(server.clients()).isEmpty();
+      assertThat(server.clientIds()).isEmpty();
     }
   }
 

@@ -95,7 +95,7 @@ final class CommunicaStack implements Stack {
           }
           if (Stack.isMemory(data)) {
             RouteServer s = self.get();
-            return Memory.take(s == null ? 0 : s.clients().size(), data[1]).encode();
+            return Memory.take(s == null ? 0 : s.clientIds().size(), data[1]).encode();
           }
           received.increment();
           return data;

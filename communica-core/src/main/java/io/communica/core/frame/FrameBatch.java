@@ -44,7 +44,10 @@ public abstract class FrameBatch {
   /** Whether a batch was handed on full since the last flush. */
   private boolean filled;
 
-  /** @param alloc allocates the batch buffers */
+  /**
+   * @param alloc allocates the batch buffers
+   * @since 0.3
+   */
   protected FrameBatch(ByteBufAllocator alloc) {
     this.alloc = alloc;
   }
@@ -54,6 +57,7 @@ public abstract class FrameBatch {
    *
    * @param alloc allocates the batch buffers
    * @param sink takes the bytes to send, in order, and owns them
+   * @since 0.3
    */
   public static FrameBatch to(ByteBufAllocator alloc, Consumer<ByteBuf> sink) {
     return new FrameBatch(alloc) {
@@ -64,7 +68,13 @@ public abstract class FrameBatch {
     };
   }
 
-  /** Takes the bytes to send, in order, and owns them. */
+  /**
+   * Takes the bytes to send, in order, and owns them (also when it throws). Called on the loop
+   * from within {@link #add} and {@link #finish}, while the batch is part-way through its own
+   * update: it must not call back into the batch.
+   *
+   * @since 0.3
+   */
   protected abstract void send(ByteBuf bytes);
 
   /** Adds one frame without prefix, taking ownership of it. */

@@ -13,6 +13,7 @@ import io.communica.core.TransportServer;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -141,6 +142,21 @@ public final class ServerCore extends CoreBase {
       }
     }
     return list;
+  }
+
+  /** The ids of the clients connected now, without making their {@link ClientInfo}s. */
+  public Set<String> clientIds() {
+    if (closed) {
+      return Set.of();
+    }
+    Set<String> ids = new HashSet<>();
+    for (Session s : open) {
+      String id = s.peerId();
+      if (id != null) {
+        ids.add(id);
+      }
+    }
+    return ids;
   }
 
   public Flux<ClientEvent> events() {

@@ -156,10 +156,18 @@ public interface FrameConnection {
   /** Closes the connection; {@link FrameListener#onClosed} follows on the loop. Idempotent. */
   void close();
 
-  /** Human-readable address of the peer, e.g. {@code 127.0.0.1:53122} or a socket path. */
+  /**
+   * Human-readable address of the peer, e.g. {@code 127.0.0.1:53122} or a socket path: the same
+   * (equal) value for the whole life of the connection, also after it closed. A session does not
+   * keep it but asks for it when it makes a {@code ClientInfo} (a client's disconnection event
+   * included), so it may be made on each call; it is asked for rarely, never per message.
+   */
   String remoteAddress();
 
-  /** The peer's operating-system identity where the transport can read it (local sockets). */
+  /**
+   * The peer's operating-system identity where the transport can read it (local sockets); like
+   * {@link #remoteAddress()}, the same value for the whole life of the connection.
+   */
   default @Nullable PeerCredentials peerCredentials() {
     return null;
   }

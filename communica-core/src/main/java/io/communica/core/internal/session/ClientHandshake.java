@@ -1,12 +1,12 @@
 package io.communica.core.internal.session;
 
-import io.communica.core.ClientInfo;
 import io.communica.core.frame.Capabilities;
 import io.communica.core.frame.ErrorKind;
 import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import java.time.Instant;
 
 /** The client's handshake: sends HELLO, then takes WELCOME or REFUSE. */
 final class ClientHandshake extends Handshake {
@@ -50,11 +50,7 @@ final class ClientHandshake extends Handshake {
         session.terms.resumeToken(token);
       }
     }
-    session.open(
-        new ClientInfo(
-            "server", session.describe(), session.connection().peerCredentials(),
-            java.time.Instant.now()),
-        capabilities);
+    session.open("server", Instant.now(), capabilities);
   }
 
   @Override

@@ -312,7 +312,9 @@ final class Responder {
     if (wantsReply) {
       replyError(id, e);
     } else {
-      log.debug("refusing a message from {}: {}", session.describe(), e.getMessage());
+      if (log.isDebugEnabled()) {
+        log.debug("refusing a message from {}: {}", session.describe(), e.getMessage());
+      }
       session.connection().messageHandled(id, e);
     }
   }

@@ -106,7 +106,7 @@ final class ServerHandshake extends Handshake {
       welcome.writeBytes(issued);
     }
     session.out.writeFrame(welcome, null);
-    session.open(info, capabilities);
+    session.open(clientId, info.connectedAt(), capabilities);
   }
 
   /**

@@ -164,7 +164,10 @@ public final class Session
     return r != null && r.uses(id);
   }
 
-  /** The peer: for a server's session the client, for a client's the server. */
+  /**
+   * The peer: for a server's session the client, for a client's the server; null before the
+   * handshake completed. Each call makes a new {@code ClientInfo}, equal to the one before.
+   */
   public @Nullable ClientInfo peer() {
     String id = peerId;
     if (id == null) {
@@ -235,12 +238,14 @@ public final class Session
     return true;
   }
 
-  /** The handshake completed with {@code peer}, which announced {@code peerCapabilities}. */
-  void open(ClientInfo peer, int peerCapabilities) {
-    Instant at = peer.connectedAt();
+  /**
+   * The handshake completed at {@code at} with the peer of id {@code peerId} ("server" for a
+   * client's session), which announced {@code peerCapabilities}.
+   */
+  void open(String peerId, Instant at, int peerCapabilities) {
     connectedAt =
         Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000_000L), at.getNano());
-    peerId = peer.clientId();
+    this.peerId = peerId;
     terms.agree(peerCapabilities);
     state = OPEN;
     handshake = null;
