@@ -170,13 +170,20 @@ final class AmqpRawStack implements Stack {
     return new Client(new Endpoint(s, "data"), new Endpoint(s, "control"));
   }
 
+  /**
+   * A publish the broker has not confirmed yet, kept for republishing. Only fire-and-forget
+   * confirms count as sent messages: a request of a stopped request workload can be confirmed
+   * after the fire-and-forget workload started, and the server counted it before.
+   */
+  private record Pending(byte[] body, boolean fire) {}
+
   /** One connection and channel of a client: publishes requests, consumes their replies. */
   private static final class Endpoint {
     final Settings s;
     final Connection conn;
     final Channel ch;
     final String replyTo;
-    final ConcurrentNavigableMap<Long, byte[]> unconfirmed = new ConcurrentSkipListMap<>();
+    final ConcurrentNavigableMap<Long, Pending> unconfirmed = new ConcurrentSkipListMap<>();
     final Map<String, CompletableFuture<byte[]>> waiting = new ConcurrentHashMap<>();
     final AtomicLong ids = new AtomicLong();
     volatile @Nullable Meter requests;
@@ -220,11 +227,15 @@ final class AmqpRawStack implements Stack {
     private void confirmed(long seq, boolean multiple, boolean ack) {
       int n;
       if (multiple) {
-        ConcurrentNavigableMap<Long, byte[]> head = unconfirmed.headMap(seq, true);
-        n = head.size();
+        ConcurrentNavigableMap<Long, Pending> head = unconfirmed.headMap(seq, true);
+        n = 0;
+        for (Pending p : head.values()) {
+          n += p.fire() ? 1 : 0;
+        }
         head.clear();
       } else {
-        n = unconfirmed.remove(seq) != null ? 1 : 0;
+        Pending p = unconfirmed.remove(seq);
+        n = p != null && p.fire() ? 1 : 0;
       }
       Semaphore w = fireWindow;
       Meter m = fires;
@@ -258,7 +269,7 @@ final class AmqpRawStack implements Stack {
     /** Publishes to the request queue, keeping the message until confirmed. */
     synchronized void publish(byte[] body, int mode, @Nullable String correlationId)
         throws IOException {
-      unconfirmed.put(ch.getNextPublishSeqNo(), body);
+      unconfirmed.put(ch.getNextPublishSeqNo(), new Pending(body, mode == 2));
       AMQP.BasicProperties.Builder p = new AMQP.BasicProperties.Builder().deliveryMode(mode);
       if (mode == 1) {
         p.replyTo(replyTo).correlationId(correlationId);
