@@ -71,7 +71,9 @@ public abstract class FrameBatch {
   /**
    * Takes the bytes to send, in order, and owns them (also when it throws). Called on the loop
    * from within {@link #add} and {@link #finish}, while the batch is part-way through its own
-   * update: it must not call back into the batch.
+   * update: it must not call back into the batch. When it throws, the exception leaves the {@code
+   * add} that called it, the frame that {@code add} took over is released, and the batch keeps
+   * only what it had not handed on ({@link #discard} releases that).
    *
    * @since 0.3
    */
@@ -103,7 +105,7 @@ public abstract class FrameBatch {
       // room in front of the frame: the prefix goes there, one outbound buffer for the frame
       ByteBuf b = batch;
       if (b != null && b.isReadable()) {
-        cut(b);
+        cut(b, frame);
       }
       frame.setInt(at, n);
       frame.readerIndex(at);
@@ -112,7 +114,7 @@ public abstract class FrameBatch {
     }
     ByteBuf b = room(LengthCodec.PREFIX, frame);
     b.writeInt(n);
-    cut(b);
+    cut(b, frame);
     send(frame);
   }
 
@@ -128,13 +130,14 @@ public abstract class FrameBatch {
     ByteBuf b = room(LengthCodec.PREFIX + h, payload);
     b.writeInt(h + payload.readableBytes());
     LengthCodec.copy(b, header, header.readerIndex(), h);
-    cut(b);
+    cut(b, payload);
     send(payload);
   }
 
   /**
    * The batch, with at least {@code size} bytes of room: the current one, or else a new one after
-   * the current one is handed on.
+   * the current one is handed on. {@code frame}, taken over by the caller, is released when this
+   * fails, so that a failing {@link #send} or allocation leaks nothing.
    */
   private ByteBuf room(int size, ByteBuf frame) {
     ByteBuf b = batch;
@@ -142,7 +145,12 @@ public abstract class FrameBatch {
       if (b != null) {
         batch = null;
         filled = true;
-        handOn(b);
+        try {
+          handOn(b);
+        } catch (Throwable t) {
+          frame.release(); // taken over, and not handed on
+          throw t;
+        }
       }
       b = allocate(b == null ? nextSize : BATCH_SIZE, frame);
       batch = b;
@@ -153,14 +161,20 @@ public abstract class FrameBatch {
   /**
    * Hands on what the batch holds so far, as a view that shares its reference count (one more
    * reference for it), and goes on filling the batch after it: a large frame that follows a batch
-   * does not end it, so the small frames after it need no buffer of their own.
+   * does not end it, so the small frames after it need no buffer of their own. When {@link #send}
+   * throws, {@code next}, the frame taken over to go after it, is released.
    */
-  private void cut(ByteBuf b) {
+  private void cut(ByteBuf b, ByteBuf next) {
     int from = b.readerIndex();
     int to = b.writerIndex();
     ByteBuf part = b.retain().slice(from, to - from);
     b.readerIndex(to);
-    send(part);
+    try {
+      send(part);
+    } catch (Throwable t) {
+      next.release();
+      throw t;
+    }
   }
 
   /** Hands a batch on, or releases it when all of it went on in {@link #cut}s. */

@@ -134,6 +134,72 @@ class FrameBatchTest {
     sent.forEach(ByteBuf::release);
   }
 
+  /** A sink that owns and releases what it is handed, then throws as a closed transport's may. */
+  private static final class ThrowingSink extends FrameBatch {
+    boolean fail;
+    int sent;
+
+    ThrowingSink() {
+      super(ByteBufAllocator.DEFAULT);
+    }
+
+    @Override
+    protected void send(ByteBuf bytes) {
+      bytes.release();
+      sent++;
+      if (fail) {
+        throw new IllegalStateException("the transport is closed");
+      }
+    }
+  }
+
+  @Test
+  void aFrameTakenOverIsReleasedWhenHandingOnTheBatchBeforeItThrows() {
+    int n = 3 * FrameBatch.SMALL_FRAME;
+    // a large frame with room in front for its prefix, after small frames in the batch
+    ThrowingSink batch = new ThrowingSink();
+    batch.add(frame(10));
+    ByteBuf inFront = ByteBufAllocator.DEFAULT.heapBuffer(LengthCodec.PREFIX + n);
+    inFront.setIndex(LengthCodec.PREFIX, LengthCodec.PREFIX).writeZero(n);
+    batch.fail = true;
+    assertThatThrownBy(() -> batch.add(inFront)).isInstanceOf(IllegalStateException.class);
+    assertThat(inFront.refCnt()).isZero();
+    batch.discard();
+
+    // a large frame whose prefix goes at the end of the batch
+    ThrowingSink second = new ThrowingSink();
+    second.add(frame(10));
+    ByteBuf noRoom = frame(n);
+    second.fail = true;
+    assertThatThrownBy(() -> second.add(noRoom)).isInstanceOf(IllegalStateException.class);
+    assertThat(noRoom.refCnt()).isZero();
+    second.discard();
+
+    // a split frame: its payload waits behind its header
+    ThrowingSink third = new ThrowingSink();
+    ByteBuf header = frame(12);
+    ByteBuf payload = frame(n);
+    third.fail = true;
+    assertThatThrownBy(() -> third.add(new SplitFrame(ByteBufAllocator.DEFAULT, header, payload)))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(payload.refCnt()).isZero();
+    assertThat(header.refCnt()).isZero();
+    third.discard();
+
+    // a small frame that finds the batch full: the full batch is handed on first
+    ThrowingSink fourth = new ThrowingSink();
+    int perBatch = FrameBatch.BATCH_SIZE / (FrameBatch.SMALL_FRAME + LengthCodec.PREFIX);
+    for (int i = 0; i < perBatch; i++) {
+      fourth.add(frame(FrameBatch.SMALL_FRAME));
+    }
+    ByteBuf small = frame(FrameBatch.SMALL_FRAME);
+    fourth.fail = true;
+    assertThatThrownBy(() -> fourth.add(small)).isInstanceOf(IllegalStateException.class);
+    assertThat(small.refCnt()).isZero();
+    assertThat(fourth.sent).isEqualTo(1);
+    fourth.discard();
+  }
+
   /** The bytes of everything sent, in order. */
   private static byte[] joined(List<ByteBuf> sent) {
     ByteBuf all = Unpooled.buffer();

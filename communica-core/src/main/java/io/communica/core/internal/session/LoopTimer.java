@@ -135,6 +135,7 @@ final class LoopTimer implements Runnable {
   private void arm(Entry k, long delayNanos) {
     Future<?> old = wake;
     if (old != null) {
+      wake = null; // a loop that refuses the new task (shutting down) leaves no cancelled one here
       old.cancel(false);
     }
     wakeAt = System.nanoTime() + delayNanos;

@@ -162,7 +162,11 @@ public final class MemoryBudget {
       if (n != null) {
         n.prev = p;
       }
-      a.prev = null; // its next stays: a walk standing on it goes on
+      // a closed account keeps no other reachable: a payload a user holds keeps its account (its
+      // release callback), which must not keep the sessions of later-closed connections too; a
+      // walk standing on it as it closes stops short ({@link #largest})
+      a.prev = null;
+      a.next = null;
     }
   }
 
@@ -177,7 +181,11 @@ public final class MemoryBudget {
     return n;
   }
 
-  /** The account holding the most; a walk that may see accounts closed meanwhile (holding 0). */
+  /**
+   * The account holding the most; a walk that may see accounts closed meanwhile (holding 0), and
+   * that ends early when the account it stands on is closed meanwhile: the caller then is refused
+   * or sheds a smaller holder, as when it came a moment later.
+   */
   private @Nullable Account largest() {
     Account big = null;
     long most = -1;

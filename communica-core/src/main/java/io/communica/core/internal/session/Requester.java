@@ -89,7 +89,10 @@ final class Requester {
     if (p != null) {
       p.fail(ErrorCodes.read(kind, payload.duplicate()));
     } else {
-      session.streamRequester().onError(id, kind, payload);
+      StreamRequester streams = session.streamRequesterIfMade();
+      if (streams != null) {
+        streams.onError(id, kind, payload);
+      }
     }
   }
 

@@ -330,7 +330,11 @@ final class Responder {
       call.ended(CallRecord::cancelled);
       call.cancel();
     } else {
-      session.streamResponder().onCancel(id);
+      // a CANCEL that crossed the reply is common: it makes no stream part
+      StreamResponder streams = session.streamResponderIfMade();
+      if (streams != null) {
+        streams.onCancel(id);
+      }
     }
   }
 

@@ -149,6 +149,19 @@ public final class Session
     return r;
   }
 
+  /**
+   * Loop: the streams this side asked for, or null when it asked for none: frames from the peer
+   * that answer nothing (an ERROR after a timeout, a stray CANCEL) make no part.
+   */
+  @Nullable StreamRequester streamRequesterIfMade() {
+    return streamRequester;
+  }
+
+  /** Loop: the streams this side serves, or null when it served none. */
+  @Nullable StreamResponder streamResponderIfMade() {
+    return streamResponder;
+  }
+
   /** Loop: the streams this side serves, made on the first. */
   StreamResponder streamResponder() {
     StreamResponder r = streamResponder;
@@ -317,12 +330,23 @@ public final class Session
 
   @Override
   public void onResponse(int id, int flags, int contentType, ByteBuf payload) {
-    requester().onResponse(id, flags, contentType, payload);
+    Requester r = requester;
+    if (r != null) { // else it answers no request of this side's: dropped
+      r.onResponse(id, flags, contentType, payload);
+    }
   }
 
   @Override
   public void onError(int id, int kind, ByteBuf payload) {
-    requester().onError(id, kind, payload);
+    Requester r = requester;
+    if (r != null) {
+      r.onError(id, kind, payload);
+    } else {
+      StreamRequester streams = streamRequester; // streams take their ids from the requester
+      if (streams != null) {
+        streams.onError(id, kind, payload);
+      }
+    }
   }
 
   @Override

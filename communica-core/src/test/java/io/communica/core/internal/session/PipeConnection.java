@@ -5,6 +5,7 @@ import io.communica.core.transport.FrameConnection;
 import io.communica.core.transport.FrameListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
@@ -15,7 +16,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * One end of an in-memory pair of {@link FrameConnection}s, each with a single-thread loop: flushed
  * frames are delivered to the other end's listener on its loop. For session tests that need no
- * socket.
+ * socket. On a Netty {@link EventExecutor} it is a connection of that loop, as a socket's is of
+ * its event loop ({@link #inLoop}, {@link #eventLoop}).
  */
 final class PipeConnection implements FrameConnection {
 
@@ -43,9 +45,16 @@ final class PipeConnection implements FrameConnection {
     loopA.submit(() -> ca.listener = a.onConnection(ca)).get();
   }
 
+  /** On a Netty executor, the caller's thread may be the loop's; other executors never say so. */
   @Override
   public boolean inLoop() {
-    return false;
+    return loop instanceof EventExecutor e && e.inEventLoop();
+  }
+
+  /** A Netty executor is a loop of its own thread: the session's keep-alive uses its timer. */
+  @Override
+  public @Nullable Object eventLoop() {
+    return loop instanceof EventExecutor ? loop : null;
   }
 
   @Override

@@ -12,6 +12,8 @@ class RecordingOwner implements SessionOwner {
 
   final CompletableFuture<Session> opened = new CompletableFuture<>();
   final AtomicReference<@Nullable Throwable> closedWith = new AtomicReference<>();
+  /** Completes with the cause once the session closed. */
+  final CompletableFuture<Throwable> closed = new CompletableFuture<>();
   private final CloseLog closeLog;
 
   RecordingOwner(CloseLog closeLog) {
@@ -36,6 +38,7 @@ class RecordingOwner implements SessionOwner {
   public void onClose(Session session, Throwable cause) {
     closedWith.set(cause);
     opened.completeExceptionally(cause);
+    closed.complete(cause);
   }
 
   @Override
