@@ -153,6 +153,11 @@ final class KeepAlive extends LoopTimer.Entry implements Runnable {
     scheduleNext(now);
   }
 
+  /** Whether a task of its own is scheduled for it rather than its loop's timer (for tests). */
+  boolean hasOwnTask() {
+    return timer != null;
+  }
+
   void stop() {
     if (queued()) {
       LoopTimer.ofThisLoop().cancel(this);

@@ -66,7 +66,8 @@ public final class MemoryBudget {
    * The open accounts, linked through their own fields (a set's entry would cost every connection
    * 32 bytes more): linked and unlinked under {@link #links}, walked without it when the budget is
    * exhausted, so that the walk holds up no connection opening or closing. An unlinked account
-   * keeps its link forward, so that a walk standing on it goes on to the rest.
+   * drops its links, so that a closed account keeps no other reachable: a walk standing on it as
+   * it closes ends there ({@link #largest}).
    */
   private volatile @Nullable Account head;
 

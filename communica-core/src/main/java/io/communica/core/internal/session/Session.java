@@ -131,6 +131,11 @@ public final class Session
     return alloc;
   }
 
+  /** The keep-alive (for tests). */
+  KeepAlive keepAlive() {
+    return keepAlive;
+  }
+
   /** Loop: the correlation of this side's requests, made on the first. */
   Requester requester() {
     Requester r = requester;
@@ -151,7 +156,7 @@ public final class Session
 
   /**
    * Loop: the streams this side asked for, or null when it asked for none: frames from the peer
-   * that answer nothing (an ERROR after a timeout, a stray CANCEL) make no part.
+   * that answer nothing (an ERROR after a timeout, a stream frame for no stream) make no part.
    */
   @Nullable StreamRequester streamRequesterIfMade() {
     return streamRequester;

@@ -33,9 +33,15 @@ final class StreamFrames {
   /** A NEXT: one item. */
   void onNext(int id, int flags, int contentType, ByteBuf payload) {
     if (fromResponder(flags)) {
-      session.streamRequester().onNext(id, flags, contentType, payload);
+      StreamRequester r = session.streamRequesterIfMade();
+      if (r != null) {
+        r.onNext(id, flags, contentType, payload);
+      }
     } else {
-      session.streamResponder().onNext(id, flags, contentType, payload);
+      StreamResponder r = session.streamResponderIfMade();
+      if (r != null) {
+        r.onNext(id, flags, contentType, payload);
+      }
     }
   }
 
@@ -44,9 +50,15 @@ final class StreamFrames {
     if (!session.isEstablished()) {
       session.protocolError("COMPLETE frame before the handshake completed");
     } else if (fromResponder(flags)) {
-      session.streamRequester().onComplete(id);
+      StreamRequester r = session.streamRequesterIfMade();
+      if (r != null) {
+        r.onComplete(id);
+      }
     } else {
-      session.streamResponder().onComplete(id);
+      StreamResponder r = session.streamResponderIfMade();
+      if (r != null) {
+        r.onComplete(id);
+      }
     }
   }
 
@@ -55,14 +67,23 @@ final class StreamFrames {
     if (n <= 0) {
       session.protocolError("REQUEST_N of " + n + " credits");
     } else if (fromResponder(flags)) {
-      session.streamRequester().onRequestN(id, n);
+      StreamRequester r = session.streamRequesterIfMade();
+      if (r != null) {
+        r.onRequestN(id, n);
+      }
     } else {
-      session.streamResponder().onRequestN(id, n);
+      StreamResponder r = session.streamResponderIfMade();
+      if (r != null) {
+        r.onRequestN(id, n);
+      }
     }
   }
 
   /** A CANCEL with flag RESPONDER: the responder of a channel wants no more input. */
   void onInputCancel(int id) {
-    session.streamRequester().onCancel(id);
+    StreamRequester r = session.streamRequesterIfMade();
+    if (r != null) {
+      r.onCancel(id);
+    }
   }
 }

@@ -32,6 +32,12 @@ class SharedKeepAliveTimerTest {
     return loop.submit(() -> LoopTimer.ofThisLoop().size()).get(10, TimeUnit.SECONDS);
   }
 
+  /** How many of {@code sessions} have a keep-alive task of their own, read on their loop. */
+  private static long ownTasks(EventExecutor loop, List<Session> sessions) throws Exception {
+    return loop.submit(() -> sessions.stream().filter(s -> s.keepAlive().hasOwnTask()).count())
+        .get(10, TimeUnit.SECONDS);
+  }
+
   @Test
   void theKeepAlivesOfALoopsSessionsWaitInItsTimerUntilTheirSessionsClose() throws Exception {
     int n = 5;
@@ -49,11 +55,17 @@ class SharedKeepAliveTimerTest {
       owners.add(client);
       owners.add(server);
     }
+    List<Session> servers = new ArrayList<>();
     for (RecordingOwner owner : owners) {
-      owner.opened.get(10, TimeUnit.SECONDS);
+      Session s = owner.opened.get(10, TimeUnit.SECONDS);
+      if (!clients.contains(s)) {
+        servers.add(s);
+      }
     }
     assertThat(waiting(clientLoop)).as("keep-alives in the client loop's timer").isEqualTo(n);
     assertThat(waiting(serverLoop)).as("keep-alives in the server loop's timer").isEqualTo(n);
+    assertThat(ownTasks(clientLoop, clients)).as("keep-alives with a task of their own").isZero();
+    assertThat(ownTasks(serverLoop, servers)).as("keep-alives with a task of their own").isZero();
 
     for (Session s : clients) {
       s.close("done");
