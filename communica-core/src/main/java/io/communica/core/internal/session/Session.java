@@ -343,14 +343,9 @@ public final class Session
 
   @Override
   public void onError(int id, int kind, ByteBuf payload) {
-    Requester r = requester;
+    Requester r = requester; // streams take their ids from it: none without it
     if (r != null) {
-      r.onError(id, kind, payload);
-    } else {
-      StreamRequester streams = streamRequester; // streams take their ids from the requester
-      if (streams != null) {
-        streams.onError(id, kind, payload);
-      }
+      r.onError(id, kind, payload); // passes on an ERROR of a stream
     }
   }
 

@@ -32,6 +32,14 @@ class SharedKeepAliveTimerTest {
     return loop.submit(() -> LoopTimer.ofThisLoop().size()).get(10, TimeUnit.SECONDS);
   }
 
+  private static List<Session> opened(List<RecordingOwner> owners) throws Exception {
+    List<Session> sessions = new ArrayList<>();
+    for (RecordingOwner owner : owners) {
+      sessions.add(owner.opened.get(10, TimeUnit.SECONDS));
+    }
+    return sessions;
+  }
+
   /** How many of {@code sessions} have a keep-alive task of their own, read on their loop. */
   private static long ownTasks(EventExecutor loop, List<Session> sessions) throws Exception {
     return loop.submit(() -> sessions.stream().filter(s -> s.keepAlive().hasOwnTask()).count())
@@ -43,25 +51,19 @@ class SharedKeepAliveTimerTest {
     int n = 5;
     Routes routes = new Routes(Map.of(), new io.communica.core.Utf8Serializer());
     SessionSettings settings = TestSettings.withCapabilities(0);
-    List<Session> clients = new ArrayList<>();
-    List<RecordingOwner> owners = new ArrayList<>();
+    List<RecordingOwner> clientOwners = new ArrayList<>();
+    List<RecordingOwner> serverOwners = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       RecordingOwner client = new RecordingOwner();
       RecordingOwner server = new RecordingOwner();
       PipeConnection.pair(
           clientLoop, conn -> Session.client(conn, settings, routes, client),
           serverLoop, conn -> Session.server(conn, settings, routes, server));
-      clients.add(client.opened.get(10, TimeUnit.SECONDS));
-      owners.add(client);
-      owners.add(server);
+      clientOwners.add(client);
+      serverOwners.add(server);
     }
-    List<Session> servers = new ArrayList<>();
-    for (RecordingOwner owner : owners) {
-      Session s = owner.opened.get(10, TimeUnit.SECONDS);
-      if (!clients.contains(s)) {
-        servers.add(s);
-      }
-    }
+    List<Session> clients = opened(clientOwners);
+    List<Session> servers = opened(serverOwners);
     assertThat(waiting(clientLoop)).as("keep-alives in the client loop's timer").isEqualTo(n);
     assertThat(waiting(serverLoop)).as("keep-alives in the server loop's timer").isEqualTo(n);
     assertThat(ownTasks(clientLoop, clients)).as("keep-alives with a task of their own").isZero();
@@ -70,7 +72,10 @@ class SharedKeepAliveTimerTest {
     for (Session s : clients) {
       s.close("done");
     }
-    for (RecordingOwner owner : owners) {
+    for (RecordingOwner owner : clientOwners) {
+      owner.closed.get(10, TimeUnit.SECONDS);
+    }
+    for (RecordingOwner owner : serverOwners) {
       owner.closed.get(10, TimeUnit.SECONDS);
     }
     assertThat(waiting(clientLoop)).isZero();
