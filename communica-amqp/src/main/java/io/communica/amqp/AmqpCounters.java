@@ -13,6 +13,7 @@ public final class AmqpCounters {
   private static final LongAdder CONFIRMS = new LongAdder();
   private static final LongAdder NACKS = new LongAdder();
   private static final LongAdder REDELIVERIES = new LongAdder();
+  private static final LongAdder BATCHES = new LongAdder();
 
   private AmqpCounters() {}
 
@@ -29,6 +30,15 @@ public final class AmqpCounters {
   /** Deliveries the broker flagged as redelivered (after a channel closed, or a handler failed). */
   public static long redeliveries() {
     return REDELIVERIES.sum();
+  }
+
+  /** Batches of fire-and-forget messages ({@link Wire#BATCH_VERSION}) server processes took in. */
+  static long batchesTaken() {
+    return BATCHES.sum();
+  }
+
+  static void batchTaken() {
+    BATCHES.increment();
   }
 
   static void confirmed(boolean ack, int n) {

@@ -91,7 +91,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
             connector,
             options.connectTimeout(),
             "communica server " + connector.address() + " " + instance);
-    this.inbox = new Inbox(link);
+    this.inbox = new Inbox(link, names.addressQueue, names.deadLetterQueue);
     this.livenessNanos = connector.liveness().toNanos();
     this.expiration = Long.toString(connector.liveness().toMillis());
     this.persistentProps = Wire.persistent(processQueue);
@@ -246,7 +246,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
       byte[] hello =
           type == FrameType.HELLO
               ? java.util.Arrays.copyOf(d.body, d.len)
-              : h == 0 ? null : Wire.introHello(d.body, d.len, h);
+              : h == 0 ? null : Wire.introHello(d.body, Wire.introOffset(d.body), h);
       if (hello == null) {
         inbox.dead(d, "no valid HELLO in the trailer to take the client on");
         return;
@@ -318,7 +318,7 @@ final class AmqpTransportServer implements TransportServer, BrokerLink.Owner {
   private @Nullable String clientId(byte[] body, int len) {
     int h = Wire.introLength(body);
     boolean frame = h == 0;
-    int off = frame ? 0 : len;
+    int off = frame ? 0 : Wire.introOffset(body);
     int n = frame ? len : h;
     byte[] last = lastIntro;
     if (last != null

@@ -99,8 +99,15 @@ final class BrokerLink {
     final AMQP.BasicProperties props;
     /** The frame (its first {@link #len} bytes) and the trailer ({@link Wire}). */
     final byte[] body;
-    /** The length of the frame in {@link #body}; -1 when the body has no valid trailer. */
+    /**
+     * The length of the frame in {@link #body} (of a batch: of its frames); -1 when the body has no
+     * valid trailer.
+     */
     final int len;
+    /** Several MESSAGE frames in one body ({@link Wire#BATCH_VERSION}). */
+    final boolean batch;
+    /** Of a batch being handled: what it still waits for. Loop. */
+    Inbox.@Nullable Batch parts;
     /** Delivered by a no-ack consumer (direct reply-to): never acknowledged nor rejected. */
     final boolean autoAck;
     /** The connection a MESSAGE was handed to, until its handler finished. */
@@ -126,6 +133,7 @@ final class BrokerLink {
       this.props = props;
       this.body = body;
       this.len = Wire.frameLength(body);
+      this.batch = Wire.isBatch(body);
       this.autoAck = autoAck;
     }
 

@@ -87,6 +87,29 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   private @Nullable Throwable closeCause;
   private final IntObjectHashMap<Remote> remote = new IntObjectHashMap<>();
   private int nextLocalId;
+  /** Publishes of MESSAGE frames (alone or batched) the broker has not confirmed yet. */
+  private int messagesUnconfirmed;
+  /** MESSAGE frames waiting for a confirm, to go in one batch: bodies, frame lengths, listeners. */
+  private final byte[][] waiting = new byte[Wire.MAX_BATCH][];
+  private final int[] waitingLens = new int[Wire.MAX_BATCH];
+  private final @Nullable WriteListener[] waitingListeners = new WriteListener[Wire.MAX_BATCH];
+  private int waitingCount;
+  private int waitingBytes;
+  private final Runnable messageConfirmed = this::messageConfirmed;
+
+  /**
+   * Publishes of fire-and-forget messages that may wait for the broker's confirm before the next
+   * messages wait too, to leave together in one batch ({@link Wire#batch}) when a confirm comes: a
+   * client that sends no faster than the broker confirms publishes each message alone, at once;
+   * one that sends faster makes the broker work per batch instead of per message.
+   */
+  static final int MESSAGE_WINDOW = 4;
+
+  /**
+   * The most frame bytes that wait for a confirm: a message that would take the waiting ones past
+   * it makes them leave first, and one of this size or more travels alone.
+   */
+  static final int BATCH_BYTES = 64 * 1024;
 
   /**
    * A request, stream or channel from a server process, under a local id. A stream's delivery is
@@ -179,7 +202,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
     if (closed || l == null) {
       return; // unacknowledged: the broker gives it to the next connection
     }
-    String bad = Wire.malformed(d.props, d.body, d.len);
+    String bad = d.batch ? "a batch of messages from a server" : Wire.malformed(d.props, d.body, d.len);
     if (bad != null) {
       inbox.dead(d, bad);
       return;
@@ -438,18 +461,19 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   void route(int type, byte[] body, int len, ByteBuf frame, @Nullable WriteListener l) {
     switch (type) {
       case FrameType.HELLO -> onHello(java.util.Arrays.copyOf(body, len));
-      case FrameType.REQUEST, FrameType.MESSAGE, FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL ->
-          link.publish(
-              new Out(
-                  "",
-                  names.addressQueue,
-                  false,
-                  type == FrameType.MESSAGE
-                      ? PERSISTENT
-                      : type == FrameType.REQUEST ? requestProps : TRANSIENT,
-                  Wire.seal(body, len, ids.next(), epoch, intro),
-                  l,
-                  null));
+      case FrameType.MESSAGE -> message(body, len, l);
+      case FrameType.REQUEST, FrameType.REQUEST_STREAM, FrameType.REQUEST_CHANNEL -> {
+        flushMessages(); // in the order the session wrote them
+        link.publish(
+            new Out(
+                "",
+                names.addressQueue,
+                false,
+                type == FrameType.REQUEST ? requestProps : TRANSIENT,
+                Wire.seal(body, len, ids.next(), epoch, intro),
+                l,
+                null));
+      }
       case FrameType.RESPONSE, FrameType.ERROR -> reply(body, len);
       case FrameType.CANCEL, FrameType.NEXT, FrameType.COMPLETE, FrameType.REQUEST_N -> {
         if (Wire.fromResponder(body)) {
@@ -461,6 +485,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
         }
       }
       case FrameType.CLOSE -> {
+        flushMessages();
         leaving = !ControlFrames.text(frame).startsWith("protocol error");
         broadcastSealed(Wire.seal(body, len, ids.next(), epoch, intro), false, null);
       }
@@ -492,6 +517,84 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
     }
     lastServerNanos = System.nanoTime();
     broadcastSealed(sealed, true, null);
+  }
+
+  /**
+   * A fire-and-forget message: published at once while fewer than {@link #MESSAGE_WINDOW} such
+   * publishes wait for the broker's confirm, else kept (the body has room for the trailer) to leave
+   * with the others that come meanwhile at the next confirm.
+   */
+  private void message(byte[] body, int len, @Nullable WriteListener l) {
+    if (len >= BATCH_BYTES) {
+      flushMessages(); // a large message goes alone, after those written before it
+    } else if (waitingBytes + len > BATCH_BYTES) {
+      flushMessages();
+    }
+    if (len >= BATCH_BYTES || (messagesUnconfirmed < MESSAGE_WINDOW && waitingCount == 0)) {
+      messagesUnconfirmed++;
+      link.publish(
+          new Out(
+              "", names.addressQueue, false, PERSISTENT, Wire.seal(body, len, ids.next(), epoch, intro),
+              l, messageConfirmed));
+      return;
+    }
+    int i = waitingCount++;
+    waiting[i] = body;
+    waitingLens[i] = len;
+    waitingListeners[i] = l;
+    waitingBytes += len;
+    if (waitingCount == Wire.MAX_BATCH) {
+      flushMessages();
+    }
+  }
+
+  /** Loop: the broker confirmed (or refused) a publish of messages; those waiting leave now. */
+  private void messageConfirmed() {
+    messagesUnconfirmed--;
+    flushMessages();
+  }
+
+  /** Publishes the waiting messages: alone when one waits, else as a batch. */
+  private void flushMessages() {
+    int n = waitingCount;
+    if (n == 0) {
+      return;
+    }
+    messagesUnconfirmed++;
+    Out o;
+    if (n == 1) {
+      o =
+          new Out(
+              "", names.addressQueue, false, PERSISTENT,
+              Wire.seal(waiting[0], waitingLens[0], ids.next(), epoch, intro), waitingListeners[0],
+              messageConfirmed);
+    } else {
+      WriteListener[] ls = new WriteListener[n];
+      boolean any = false;
+      for (int i = 0; i < n; i++) {
+        ls[i] = waitingListeners[i];
+        any |= ls[i] != null;
+      }
+      o =
+          new Out(
+              "", names.addressQueue, false, PERSISTENT,
+              Wire.batch(waiting, waitingLens, n, ids.next(), epoch, intro),
+              any ? error -> tellAll(ls, error) : null,
+              messageConfirmed);
+    }
+    java.util.Arrays.fill(waiting, 0, n, null);
+    java.util.Arrays.fill(waitingListeners, 0, n, null);
+    waitingCount = 0;
+    waitingBytes = 0;
+    link.publish(o);
+  }
+
+  private static void tellAll(@Nullable WriteListener[] ls, @Nullable Throwable error) {
+    for (WriteListener l : ls) {
+      if (l != null) {
+        l.onWritten(error);
+      }
+    }
   }
 
   /** Publishes a sealed body to every server process of the address. */
@@ -571,6 +674,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
       return;
     }
     closed = true;
+    flushMessages(); // written before the close: confirmed before the link goes, as the rest
     Future<?> t = ticker;
     if (t != null) {
       t.cancel(false);

@@ -4,6 +4,8 @@ import io.communica.amqp.BrokerLink.Delivery;
 import io.communica.core.RequestException;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.LongObjectHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.jspecify.annotations.Nullable;
@@ -21,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * the last {@value #WINDOW} messages. A message that reaches two processes (the first one died
  * after handling it and before its acknowledgement reached the broker) is handled twice: that is
  * the remaining at-least-once case.
+ *
+ * <p>A batch of messages ({@link Wire#BATCH_VERSION}) is one delivery: taken in once, its messages
+ * handed to the session one by one, acknowledged when the last handler reported. Messages of it
+ * whose handler failed (or, after their connection closed, never reported) go back to the address
+ * queue each alone, under an id of their own ({@link #partId}), and the batch is acknowledged once
+ * the broker confirmed them: the others are not handled again.
  */
 final class Inbox {
 
@@ -38,8 +46,12 @@ final class Inbox {
   private final RecentIds finished = new RecentIds(WINDOW);
   /** The ids of the last {@value #FAILED_WINDOW} messages that failed here and were given back. */
   private final RecentIds failedOnce = new RecentIds(FAILED_WINDOW);
-  /** MESSAGE deliveries by the token written into their id field. */
-  private final IntObjectHashMap<Delivery> messages = new IntObjectHashMap<>();
+  /** MESSAGE deliveries (or a {@link Part} of a batch) by the token written into their id field. */
+  private final IntObjectHashMap<Object> messages = new IntObjectHashMap<>();
+  /** Where messages of a batch that are handled again go (the address queue); null on a client. */
+  private @Nullable String requeueTo;
+  /** Where messages of a batch that can never be handled go (the dead-letter queue). */
+  private @Nullable String deadTo;
   private int nextToken;
   /**
    * Deliveries acknowledged off the loop (a reply's request, when the broker confirmed the reply),
@@ -49,6 +61,50 @@ final class Inbox {
 
   Inbox(BrokerLink link) {
     this.link = link;
+  }
+
+  /**
+   * A server process's inbox: messages of a batch to be handled again go to {@code queue}, those
+   * that can never be handled to {@code deadQueue}.
+   */
+  Inbox(BrokerLink link, String queue, String deadQueue) {
+    this.link = link;
+    this.requeueTo = queue;
+    this.deadTo = deadQueue;
+  }
+
+  /** What a batch being handled waits for. Loop. */
+  static final class Batch {
+    /** Messages whose handler has not reported. */
+    int left;
+    /** Its messages to publish again, alone: the handler failed or never reported. */
+    java.util.@Nullable BitSet again;
+    /** Of {@link #again}, those whose handler failed here (they count as failed once). */
+    java.util.@Nullable BitSet failed;
+    /** Of {@link #again}, those no retry can handle (they go to the dead-letter queue). */
+    java.util.@Nullable BitSet hopeless;
+    /** Messages published again whose confirm has not come, and one while they are being published. */
+    int republishing;
+    /** The broker refused one of them, or the link was closing. */
+    boolean refused;
+
+    Batch(int count) {
+      this.left = count;
+    }
+  }
+
+  /** A message of a batch, by the token in its id field. */
+  private record Part(Delivery d, int index) {}
+
+  /**
+   * The message id a message of a batch takes when it travels again alone: the batch's id and the
+   * message's place in it, mixed (SplitMix64's finaliser), so that it meets no publisher's count.
+   */
+  static long partId(long batchId, int index) {
+    long z = batchId + (index + 1) * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   /**
@@ -137,11 +193,7 @@ final class Inbox {
    */
   void failed(Delivery d, Throwable failure) {
     forget(d);
-    boolean hopeless =
-        failure instanceof RequestException e
-            && (e.code() == RequestException.UNKNOWN_ROUTE
-                || e.code() == RequestException.INVALID_DATA);
-    if (hopeless || d.len < 0) { // a malformed delivery has no message id to count
+    if (hopeless(failure) || d.len < 0) { // a malformed delivery has no message id to count
       dead(d, failure.getMessage());
       return;
     }
@@ -158,6 +210,12 @@ final class Inbox {
     link.reject(d, true);
   }
 
+  /** Whether no retry can fix a handler's failure: no such route, data that does not decode. */
+  private static boolean hopeless(Throwable failure) {
+    return failure instanceof RequestException e
+        && (e.code() == RequestException.UNKNOWN_ROUTE || e.code() == RequestException.INVALID_DATA);
+  }
+
   /** Sends a delivery to the dead-letter queue, logging why. */
   void dead(Delivery d, String reason) {
     forget(d);
@@ -172,6 +230,19 @@ final class Inbox {
   /** A token for a MESSAGE delivery handed to {@code holder}, to find it when its handler finished. */
   int token(Delivery d, Object holder) {
     d.holder = holder;
+    return token(d);
+  }
+
+  /**
+   * A token for message {@code index} of a batch handed to {@code holder}; the batch's {@link
+   * Delivery#parts} are set before its first message is handed on.
+   */
+  int token(Delivery d, int index, Object holder) {
+    d.holder = holder;
+    return token(new Part(d, index));
+  }
+
+  private int token(Object entry) {
     int t;
     do {
       t = ++nextToken;
@@ -180,7 +251,7 @@ final class Inbox {
         t = ++nextToken;
       }
     } while (messages.containsKey(t));
-    messages.put(t, d);
+    messages.put(t, entry);
     return t;
   }
 
@@ -193,14 +264,28 @@ final class Inbox {
   void releaseLater(Object holder, long graceMillis) {
     link.loop.schedule(
         () -> {
-          for (java.util.Iterator<IntObjectHashMap.PrimitiveEntry<Delivery>> it =
+          List<Part> parts = null;
+          for (java.util.Iterator<IntObjectHashMap.PrimitiveEntry<Object>> it =
                   messages.entries().iterator();
               it.hasNext(); ) {
-            Delivery d = it.next().value();
-            if (d.holder == holder) {
+            Object o = it.next().value();
+            if (o instanceof Part p) {
+              if (p.d.holder == holder) {
+                it.remove();
+                if (parts == null) {
+                  parts = new ArrayList<>();
+                }
+                parts.add(p); // settled after the walk: settling may publish and take tokens
+              }
+            } else if (o instanceof Delivery d && d.holder == holder) {
               it.remove();
               forget(d);
               link.reject(d, true);
+            }
+          }
+          if (parts != null) {
+            for (Part p : parts) {
+              part(p.d, p.index, null, true);
             }
           }
         },
@@ -222,8 +307,12 @@ final class Inbox {
   }
 
   private void settle(int token, @Nullable Throwable failure) {
-    Delivery d = messages.remove(token);
-    if (d == null) {
+    Object o = messages.remove(token);
+    if (o instanceof Part p) {
+      part(p.d, p.index, failure, false);
+      return;
+    }
+    if (!(o instanceof Delivery d)) {
       return;
     }
     if (failure == null) {
@@ -231,5 +320,121 @@ final class Inbox {
     } else {
       failed(d, failure);
     }
+  }
+
+  /**
+   * Message {@code index} of a batch was not handed to its connection's session (the connection
+   * closed while the batch was being handed on): it goes back to the address queue alone.
+   */
+  void released(Delivery d, int index) {
+    part(d, index, null, true);
+  }
+
+  /**
+   * A message of a batch was handled ({@code failure} null), failed, or was released unreported;
+   * the batch is settled with its last message.
+   */
+  private void part(Delivery d, int index, @Nullable Throwable failure, boolean released) {
+    Batch b = d.parts;
+    if (b == null) {
+      return;
+    }
+    if (failure != null || released) {
+      if (b.again == null) {
+        b.again = new java.util.BitSet();
+      }
+      b.again.set(index);
+      if (failure != null && hopeless(failure)) {
+        if (b.hopeless == null) {
+          b.hopeless = new java.util.BitSet();
+        }
+        b.hopeless.set(index);
+      } else if (failure != null) {
+        if (b.failed == null) {
+          b.failed = new java.util.BitSet();
+        }
+        b.failed.set(index);
+        log.info(
+            "message {} of batch {} failed; it goes back to the address queue alone: {}",
+            index,
+            Long.toHexString(d.messageId()),
+            failure.toString());
+      }
+    }
+    if (--b.left > 0) {
+      return;
+    }
+    java.util.BitSet again = b.again;
+    String to = requeueTo;
+    String dead = deadTo;
+    if (again == null || to == null || dead == null) {
+      d.parts = null;
+      done(d);
+      return;
+    }
+    // each message to handle again goes back alone (one that no retry can handle to the dead
+    // letters); the batch is acknowledged once the broker confirmed all of them, so that none is
+    // lost in between, or given back whole if one of them could not be published
+    byte[] body = d.body;
+    int h = Wire.introLength(body);
+    int introAt = Wire.introOffset(body);
+    byte[] intro = h == 0 ? null : java.util.Arrays.copyOfRange(body, introAt, introAt + h);
+    long epoch = d.epoch();
+    int count = Wire.batchCount(body, d.len);
+    b.republishing = 1; // until every one is published: a refusal on the spot must not settle early
+    for (int i = 0, at = 0; i < count; i++) {
+      int n = Wire.batchFrameLength(body, d.len, i);
+      if (again.get(i)) {
+        long id = partId(d.messageId(), i);
+        boolean hopeless = b.hopeless != null && b.hopeless.get(i);
+        if (hopeless) {
+          log.warn(
+              "dead-lettering message {} of batch {} ({} bytes): it cannot be handled",
+              i,
+              Long.toHexString(d.messageId()),
+              n);
+        } else if (b.failed != null && b.failed.get(i)) {
+          failedOnce.add(key(id)); // a second failure here dead-letters it
+        }
+        byte[] single = new byte[n + h + Wire.TRAILER];
+        System.arraycopy(body, at, single, 0, n);
+        b.republishing++;
+        link.publish(
+            new BrokerLink.Out(
+                "",
+                hopeless ? dead : to,
+                false,
+                d.props,
+                Wire.seal(single, n, id, epoch, intro),
+                error -> republished(d, b, error),
+                null));
+      }
+      at += n;
+    }
+    republished(d, b, null);
+  }
+
+  /** A message of a batch published again alone was confirmed, or refused; from any thread. */
+  private void republished(Delivery d, Batch b, @Nullable Throwable error) {
+    if (!link.loop.inEventLoop()) {
+      link.loop.execute(() -> republished(d, b, error));
+      return;
+    }
+    if (error != null) {
+      b.refused = true;
+    }
+    if (--b.republishing > 0) {
+      return;
+    }
+    d.parts = null;
+    if (!b.refused) {
+      done(d);
+      return;
+    }
+    log.warn(
+        "batch {} goes back to the broker whole: a message of it could not be published again alone",
+        Long.toHexString(d.messageId()));
+    forget(d);
+    link.reject(d, true);
   }
 }

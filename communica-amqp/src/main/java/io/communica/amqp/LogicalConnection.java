@@ -9,6 +9,7 @@ import io.communica.core.transport.FrameListener;
 import io.communica.core.transport.WriteListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -115,6 +116,26 @@ abstract class LogicalConnection implements FrameConnection {
     try {
       l.onFrame(f);
       l.onReadComplete();
+    } finally {
+      f.release();
+    }
+  }
+
+  /**
+   * Hands the frame of {@code len} bytes at {@code off} in {@code body} to the session; the read
+   * burst ends after the {@code last} one. Loop.
+   */
+  final void deliverPart(byte[] body, int off, int len, boolean last) {
+    FrameListener l = listener;
+    if (l == null || closed) {
+      return;
+    }
+    ByteBuf f = Unpooled.wrappedBuffer(body, off, len);
+    try {
+      l.onFrame(f);
+      if (last) {
+        l.onReadComplete();
+      }
     } finally {
       f.release();
     }

@@ -70,9 +70,27 @@ final class ServerLogicalConnection extends LogicalConnection {
   }
 
   void onMessage(Delivery d) {
-    if (transport.inbox.admit(d)) {
+    if (!transport.inbox.admit(d)) {
+      return;
+    }
+    if (!d.batch) {
       Wire.setId(d.body, transport.inbox.token(d, this));
       deliver(d);
+      return;
+    }
+    // a batch: its messages in order, as one read burst
+    AmqpCounters.batchTaken();
+    int count = Wire.batchCount(d.body, d.len);
+    d.parts = new Inbox.Batch(count);
+    for (int i = 0, at = 0; i < count; i++) {
+      int n = Wire.batchFrameLength(d.body, d.len, i);
+      if (closed) {
+        transport.inbox.released(d, i); // closed by a message before it: back to the queue
+      } else {
+        Wire.setId(d.body, at, transport.inbox.token(d, i, this));
+        deliverPart(d.body, at, n, i == count - 1);
+      }
+      at += n;
     }
   }
 

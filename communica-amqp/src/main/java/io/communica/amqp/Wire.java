@@ -22,6 +22,20 @@ import org.jspecify.annotations.Nullable;
  * server processes except the HELLO itself, so that any server process can take the client on;
  * the client id is read from it. What server processes send has none ({@code H = 0}).
  *
+ * <p>A client's fire-and-forget messages may travel several to one AMQP message, a <em>batch</em>
+ * (wire version {@value #BATCH_VERSION} in the last byte): the MESSAGE frames back to back, their
+ * lengths, their count, then the trailer as above:
+ *
+ * <pre>
+ * frames (F bytes) | length of each frame (u32 × N) | N (u16, 2 to {@value #MAX_BATCH}) | introduction | message id | epoch | H | 3
+ * </pre>
+ *
+ * The broker's work is per AMQP message (routing, storing a persistent message, the confirm, the
+ * delivery, the acknowledgement): a client that sends faster than the broker confirms puts the
+ * messages that wait for a confirm into one body (see {@code ClientLogicalConnection}). Only
+ * MESSAGE frames from a client to the address queue are batched; a server process takes a batch
+ * whole and acknowledges it when every message in it was handled.
+ *
  * <p>The introduction's first byte says how the HELLO follows: {@value #INTRO_HELLO}, the HELLO
  * frame as it is; {@value #INTRO_PACKED}, packed (see {@link #intro}) when its client id is a
  * UUID in canonical form (the id communica generates) and its header and frame limit are the ones
@@ -43,6 +57,12 @@ final class Wire {
 
   /** The last byte of every body. */
   static final int VERSION = 2;
+
+  /** The last byte of a batch of MESSAGE frames. */
+  static final int BATCH_VERSION = 3;
+
+  /** The most frames a batch holds. */
+  static final int MAX_BATCH = 64;
 
   /** The trailer without its introduction: message id, epoch, introduction length, version. */
   static final int TRAILER = 19;
@@ -111,15 +131,76 @@ final class Wire {
     return seal(frame, frame.length, messageId, epoch, intro);
   }
 
-  /** The length of the frame in a body, or -1 when the body has no valid trailer. */
+  /**
+   * The length of the frame in a body (of a batch: of its frames together, see {@link
+   * #batchFrameLength}), or -1 when the body has no valid trailer.
+   */
   static int frameLength(byte[] body) {
     int n = body.length;
-    if (n < TRAILER + B_HEADER || (body[n - 1] & 0xff) != VERSION) {
+    int v = n == 0 ? 0 : body[n - 1] & 0xff;
+    if (n < TRAILER + B_HEADER || (v != VERSION && v != BATCH_VERSION)) {
       return -1;
     }
     int h = introLength(body);
     int len = n - TRAILER - h;
+    if (v == BATCH_VERSION) {
+      if (len < 2) {
+        return -1;
+      }
+      int count = (body[len - 2] & 0xff) << 8 | (body[len - 1] & 0xff);
+      if (count < 2 || count > MAX_BATCH) {
+        return -1;
+      }
+      len -= 2 + 4 * count;
+    }
     return len >= B_HEADER ? len : -1;
+  }
+
+  /** Whether a body is a batch (by its last byte; {@link #frameLength} says whether it is valid). */
+  static boolean isBatch(byte[] body) {
+    return body.length > 0 && (body[body.length - 1] & 0xff) == BATCH_VERSION;
+  }
+
+  /** The number of frames in a valid batch whose frames take {@code len} bytes. */
+  static int batchCount(byte[] body, int len) {
+    int at = body.length - TRAILER - introLength(body) - 2;
+    return (body[at] & 0xff) << 8 | (body[at + 1] & 0xff);
+  }
+
+  /** The length of frame {@code i} of a valid batch whose frames take {@code len} bytes. */
+  static int batchFrameLength(byte[] body, int len, int i) {
+    return getInt(body, len + 4 * i);
+  }
+
+  /** Where the introduction of a body with a valid trailer starts. */
+  static int introOffset(byte[] body) {
+    return body.length - TRAILER - introLength(body);
+  }
+
+  /**
+   * A batch of the MESSAGE frames in the first {@code lens[i]} bytes of each {@code frames[i]},
+   * {@code i < count}, sealed with the trailer.
+   */
+  static byte[] batch(
+      byte[][] frames, int[] lens, int count, long messageId, long epoch, byte @Nullable [] intro) {
+    int total = 0;
+    for (int i = 0; i < count; i++) {
+      total += lens[i];
+    }
+    int h = intro == null ? 0 : intro.length;
+    byte[] b = new byte[total + 4 * count + 2 + h + TRAILER];
+    int at = 0;
+    for (int i = 0; i < count; i++) {
+      System.arraycopy(frames[i], 0, b, at, lens[i]);
+      setInt(b, total + 4 * i, lens[i]);
+      at += lens[i];
+    }
+    at = total + 4 * count;
+    b[at] = (byte) (count >>> 8);
+    b[at + 1] = (byte) count;
+    seal(b, at + 2, messageId, epoch, intro);
+    b[b.length - 1] = (byte) BATCH_VERSION;
+    return b;
   }
 
   /** The message id of a body with a valid trailer. */
@@ -164,6 +245,11 @@ final class Wire {
 
   static void setId(byte[] body, int id) {
     setInt(body, B_ID, id);
+  }
+
+  /** Sets the id of the frame at {@code off}. */
+  static void setId(byte[] body, int off, int id) {
+    setInt(body, off + B_ID, id);
   }
 
   private static void setInt(byte[] b, int at, int v) {
@@ -344,15 +430,46 @@ final class Wire {
     }
     if (len < 0) {
       return "body of " + body.length + " bytes does not end with a frame and a trailer of wire version "
-          + VERSION;
+          + VERSION + ", nor with a batch of 2 to " + MAX_BATCH + " frames and the trailer of wire version "
+          + BATCH_VERSION;
     }
     if (body.length > AmqpConnector.MAX_BODY) {
       return "body of " + body.length + " bytes is larger than " + AmqpConnector.MAX_BODY;
     }
-    if ((body[0] & 0xff) != FrameHeader.VERSION) {
-      return "frame of protocol version " + (body[0] & 0xff) + ", expected " + FrameHeader.VERSION;
+    if (isBatch(body)) {
+      return malformedBatch(body, len);
     }
-    int type = type(body);
+    return malformedFrame(body, 0, len);
+  }
+
+  /** Why the frames of a batch are not all well-formed MESSAGE frames filling it, or null. */
+  private static @Nullable String malformedBatch(byte[] body, int len) {
+    int count = batchCount(body, len);
+    int at = 0;
+    for (int i = 0; i < count; i++) {
+      int n = batchFrameLength(body, len, i);
+      if (n < B_HEADER || n > len - at) {
+        return "frame " + i + " of a batch of " + count + " has length " + n + ", beyond the "
+            + (len - at) + " bytes left";
+      }
+      if ((body[at + B_TYPE] & 0xff) != FrameType.MESSAGE) {
+        return "a batch holds a " + FrameType.name(body[at + B_TYPE] & 0xff) + " frame";
+      }
+      String bad = malformedFrame(body, at, n);
+      if (bad != null) {
+        return "frame " + i + " of a batch: " + bad;
+      }
+      at += n;
+    }
+    return at == len ? null : "the frames of a batch take " + at + " of its " + len + " bytes";
+  }
+
+  /** Why the frame of {@code len} bytes at {@code off} is not one, or null. */
+  private static @Nullable String malformedFrame(byte[] body, int off, int len) {
+    if ((body[off] & 0xff) != FrameHeader.VERSION) {
+      return "frame of protocol version " + (body[off] & 0xff) + ", expected " + FrameHeader.VERSION;
+    }
+    int type = body[off + B_TYPE] & 0xff;
     switch (type) {
       case FrameType.HELLO, FrameType.WELCOME, FrameType.REFUSE, FrameType.REQUEST, FrameType.MESSAGE,
           FrameType.RESPONSE, FrameType.ERROR, FrameType.CANCEL, FrameType.CLOSE,
@@ -362,7 +479,7 @@ final class Wire {
         return "unexpected frame type " + FrameType.name(type);
       }
     }
-    int routeLen = routeLength(body);
+    int routeLen = (body[off + B_ROUTE_LEN] & 0xff) << 8 | (body[off + B_ROUTE_LEN + 1] & 0xff);
     if (B_HEADER + routeLen > len) {
       return "route length " + routeLen + " runs past the end of the frame";
     }
