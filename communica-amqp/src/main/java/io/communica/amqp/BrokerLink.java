@@ -588,7 +588,7 @@ final class BrokerLink {
   /** Tells a message's listener, from any thread; its inbox entry and loop task follow. */
   private void finish(Out o, @Nullable Throwable error) {
     if (o.listener != null) {
-      o.listener.onWritten(error);
+      tell(o.listener, error);
     }
     Delivery d = o.settles;
     Inbox in = o.inbox;
@@ -612,7 +612,20 @@ final class BrokerLink {
     }
   }
 
-  /** amqp-client's connection thread: a mandatory message could not be routed. */
+  /**
+   * Tells a listener, which may run the application's code (a {@code fireAndForget} completing):
+   * what it throws is logged, and the messages confirmed with it, their deliveries and loop tasks
+   * are dealt with all the same.
+   */
+  static void tell(WriteListener l, @Nullable Throwable error) {
+    try {
+      l.onWritten(error);
+    } catch (RuntimeException | Error e) {
+      log.warn("a listener of a publish threw; ignored", e);
+    }
+  }
+
+    /** amqp-client's connection thread: a mandatory message could not be routed. */
   private void returned(int g, Return r) {
     byte[] body = r.getBody();
     if (body == null || Wire.frameLength(body) < 0) {

@@ -592,7 +592,7 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
   private static void tellAll(@Nullable WriteListener[] ls, @Nullable Throwable error) {
     for (WriteListener l : ls) {
       if (l != null) {
-        l.onWritten(error);
+        BrokerLink.tell(l, error); // each hears, whatever one of them throws
       }
     }
   }

@@ -46,6 +46,12 @@ final class Inbox {
   private final RecentIds finished = new RecentIds(WINDOW);
   /** The ids of the last {@value #FAILED_WINDOW} messages that failed here and were given back. */
   private final RecentIds failedOnce = new RecentIds(FAILED_WINDOW);
+  /**
+   * Messages of batches given back to the broker whole that need no handling when their batch
+   * returns ({@link #partDone}); made the first time a batch is given back (the address queue was
+   * full).
+   */
+  private @Nullable RecentIds givenBackDone;
   /** MESSAGE deliveries (or a {@link Part} of a batch) by the token written into their id field. */
   private final IntObjectHashMap<Object> messages = new IntObjectHashMap<>();
   /** Where messages of a batch that are handled again go (the address queue); null on a client. */
@@ -85,8 +91,8 @@ final class Inbox {
     java.util.@Nullable BitSet hopeless;
     /** Messages published again whose confirm has not come, and one while they are being published. */
     int republishing;
-    /** The broker refused one of them, or the link was closing. */
-    boolean refused;
+    /** Those the broker refused (or the link was closing): the batch goes back whole. */
+    java.util.@Nullable BitSet refused;
 
     Batch(int count) {
       this.left = count;
@@ -323,6 +329,20 @@ final class Inbox {
   }
 
   /**
+   * Whether message {@code index} of a batch needs no handling: its batch was given back to the
+   * broker whole ({@link #republished}) after this process had handled it or published it again
+   * alone. Settles it as handled when so.
+   */
+  boolean partDone(Delivery d, int index) {
+    RecentIds done = givenBackDone;
+    if (!d.redelivered || done == null || !done.contains(key(partId(d.messageId(), index)))) {
+      return false;
+    }
+    part(d, index, null, false);
+    return true;
+  }
+
+  /**
    * Message {@code index} of a batch was not handed to its connection's session (the connection
    * closed while the batch was being handed on): it goes back to the address queue alone.
    */
@@ -344,7 +364,11 @@ final class Inbox {
         b.again = new java.util.BitSet();
       }
       b.again.set(index);
-      if (failure != null && hopeless(failure)) {
+      boolean failedBefore =
+          failure != null && failedOnce.contains(key(partId(d.messageId(), index)));
+      if (failure != null && (hopeless(failure) || failedBefore)) {
+        // no retry can handle it, or it failed here before (handled again after its batch was
+        // given back whole): it goes to the dead letters
         if (b.hopeless == null) {
           b.hopeless = new java.util.BitSet();
         }
@@ -389,7 +413,8 @@ final class Inbox {
         boolean hopeless = b.hopeless != null && b.hopeless.get(i);
         if (hopeless) {
           log.warn(
-              "dead-lettering message {} of batch {} ({} bytes): it cannot be handled",
+              "dead-lettering message {} of batch {} ({} bytes): it cannot be handled, or it"
+                  + " failed again",
               i,
               Long.toHexString(d.messageId()),
               n);
@@ -399,6 +424,7 @@ final class Inbox {
         byte[] single = new byte[n + h + Wire.TRAILER];
         System.arraycopy(body, at, single, 0, n);
         b.republishing++;
+        int part = i;
         link.publish(
             new BrokerLink.Out(
                 "",
@@ -406,34 +432,55 @@ final class Inbox {
                 false,
                 d.props,
                 Wire.seal(single, n, id, epoch, intro),
-                error -> republished(d, b, error),
+                error -> republished(d, b, part, error),
                 null));
       }
       at += n;
     }
-    republished(d, b, null);
+    republished(d, b, -1, null);
   }
 
-  /** A message of a batch published again alone was confirmed, or refused; from any thread. */
-  private void republished(Delivery d, Batch b, @Nullable Throwable error) {
+  /**
+   * Message {@code index} of a batch, published again alone, was confirmed or refused ({@code
+   * index} -1: all of them are published); from any thread. When one was refused, the batch is
+   * given back to the broker whole, and the messages of it handled here or confirmed alone are
+   * remembered, so that its redelivery hands on only the refused ones ({@link #partDone}).
+   */
+  private void republished(Delivery d, Batch b, int index, @Nullable Throwable error) {
     if (!link.loop.inEventLoop()) {
-      link.loop.execute(() -> republished(d, b, error));
+      link.loop.execute(() -> republished(d, b, index, error));
       return;
     }
     if (error != null) {
-      b.refused = true;
+      if (b.refused == null) {
+        b.refused = new java.util.BitSet();
+      }
+      b.refused.set(index);
     }
     if (--b.republishing > 0) {
       return;
     }
     d.parts = null;
-    if (!b.refused) {
+    java.util.BitSet refused = b.refused;
+    if (refused == null) {
       done(d);
       return;
     }
     log.warn(
-        "batch {} goes back to the broker whole: a message of it could not be published again alone",
-        Long.toHexString(d.messageId()));
+        "batch {} goes back to the broker whole: {} of its messages could not be published again"
+            + " alone (is the address queue full?)",
+        Long.toHexString(d.messageId()),
+        refused.cardinality());
+    RecentIds done = givenBackDone;
+    if (done == null) {
+      givenBackDone = done = new RecentIds(WINDOW);
+    }
+    int count = Wire.batchCount(d.body, d.len);
+    for (int i = 0; i < count; i++) {
+      if (!refused.get(i)) {
+        done.add(key(partId(d.messageId(), i)));
+      }
+    }
     forget(d);
     link.reject(d, true);
   }

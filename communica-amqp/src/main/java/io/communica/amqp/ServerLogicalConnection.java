@@ -82,15 +82,25 @@ final class ServerLogicalConnection extends LogicalConnection {
     AmqpCounters.batchTaken();
     int count = Wire.batchCount(d.body, d.len);
     d.parts = new Inbox.Batch(count);
-    for (int i = 0, at = 0; i < count; i++) {
-      int n = Wire.batchFrameLength(d.body, d.len, i);
-      if (closed) {
-        transport.inbox.released(d, i); // closed by a message before it: back to the queue
-      } else {
-        Wire.setId(d.body, at, transport.inbox.token(d, i, this));
-        deliverPart(d.body, at, n, i == count - 1);
+    int i = 0;
+    try {
+      for (int at = 0; i < count; i++) {
+        int n = Wire.batchFrameLength(d.body, d.len, i);
+        if (transport.inbox.partDone(d, i)) {
+          // handled already: the batch was given back whole after this process handled it
+        } else if (closed) {
+          transport.inbox.released(d, i); // closed by a message before it: back to the queue
+        } else {
+          Wire.setId(d.body, at, transport.inbox.token(d, i, this));
+          deliverPart(d.body, at, n, i == count - 1);
+        }
+        at += n;
       }
-      at += n;
+    } finally {
+      // the session threw: what it was not handed goes back to the queue, so the batch settles
+      for (i++; i < count; i++) {
+        transport.inbox.released(d, i);
+      }
     }
   }
 

@@ -137,7 +137,91 @@ class AmqpBatchTest {
             });
   }
 
-  /** A message no retry can handle (it does not decode) goes to the dead letters alone, at once. */
+  /**
+   * The address queue is full when a message of a batch fails: it cannot go back alone, so the
+   * batch goes back whole, and on its return only that message is handled again.
+   */
+  @Test
+  void aBatchWhoseFailedMessageCannotGoBackAloneReturnsWholeAndOnlyThatMessageIsHandledAgain()
+      throws Exception {
+    AmqpConnector address = Broker.connector("batchfull");
+    Naming names = new Naming(address);
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    CountDownLatch failing = new CountDownLatch(1);
+    CountDownLatch queueFull = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(BURST);
+    resources.add(
+        SimpleServer.builder(address)
+            .handler(
+                Handler.blocking(
+                    String.class,
+                    s -> {
+                      int n = calls.computeIfAbsent(s, k -> new AtomicInteger()).incrementAndGet();
+                      if (s.equals("m1000") && n == 1) {
+                        failing.countDown();
+                        // fails once the address queue refuses what is published to it
+                        if (!awaitQuietly(queueFull)) {
+                          throw new IllegalStateException("the queue did not fill");
+                        }
+                        throw new IllegalStateException("fails the first time");
+                      }
+                      done.countDown();
+                      return null;
+                    }))
+            .start());
+    SimpleClient client = client(address);
+    long batchesBefore = AmqpCounters.batchesTaken();
+    sendAtOnce(client, texts("m", BURST));
+    assertThat(failing.await(30, TimeUnit.SECONDS)).isTrue();
+    String policy = "communica-test-" + address.address();
+    Broker.rabbitmqctl(
+        "set_policy",
+        policy,
+        "^" + names.addressQueue.replace(".", "\\.") + "$",
+        "{\"max-length\":0,\"overflow\":\"reject-publish\"}",
+        "--apply-to",
+        "queues");
+    try {
+      awaitRefusing(names);
+      queueFull.countDown();
+      assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      Broker.rabbitmqctl("clear_policy", policy);
+    }
+    assertThat(AmqpCounters.batchesTaken()).isGreaterThan(batchesBefore);
+    assertThat(calls).hasSize(BURST);
+    assertThat(calls.get("m1000").get()).isEqualTo(2);
+    assertThat(calls)
+        .allSatisfy((s, n) -> assertThat(n.get()).as(s).isEqualTo(s.equals("m1000") ? 2 : 1));
+  }
+
+  private static boolean awaitQuietly(CountDownLatch latch) {
+    try {
+      return latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Waits until the broker refuses a publish to the address queue (a policy applied). */
+  private static void awaitRefusing(Naming names) throws Exception {
+    try (Connection raw = Broker.raw()) {
+      Channel ch = raw.createChannel();
+      ch.confirmSelect();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (System.nanoTime() < deadline) {
+        // not communica's: if it gets in, the server dead-letters it
+        ch.basicPublish("", names.addressQueue, null, new byte[] {0});
+        if (!ch.waitForConfirms(5000)) {
+          return;
+        }
+      }
+    }
+    throw new AssertionError("the broker still takes messages to " + names.addressQueue);
+  }
+
+  /** A message no retry can handle (it does not decode) goes to the dead letters alone. */
   @Test
   void aMessageOfABatchThatCannotBeDecodedIsDeadLetteredAloneAndTheOthersHandledOnce()
       throws Exception {
