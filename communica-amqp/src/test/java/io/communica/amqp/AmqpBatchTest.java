@@ -11,6 +11,7 @@ import io.communica.core.SimpleServer;
 import io.communica.test.contract.ConnectorContract.Resources;
 import io.communica.test.contract.ContractSerializer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -135,6 +136,51 @@ class AmqpBatchTest {
                 assertThat(n.get()).as(s).isEqualTo(1);
               }
             });
+  }
+
+  /**
+   * The broker closes the server's connection while batches are being handled: the batches it
+   * delivers again after the reconnect are recognised as the ones in progress (they take the new
+   * tag), so every message is handled once.
+   */
+  @Test
+  void theBrokerClosingTheServerConnectionMidBatchLosesNoMessageAndHandlesNoneTwice()
+      throws Exception {
+    AmqpConnector address = Broker.connector("batchclosed");
+    Map<String, AtomicInteger> handled = new ConcurrentHashMap<>();
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch all = new CountDownLatch(BURST);
+    resources.add(
+        SimpleServer.builder(address)
+            .handler(
+                Handler.consumer(
+                    String.class,
+                    s -> {
+                      handled.computeIfAbsent(s, k -> new AtomicInteger()).incrementAndGet();
+                      started.countDown();
+                      awaitQuietly(release); // unfinished, so unacknowledged, when the broker closes
+                      all.countDown();
+                    }))
+            .start());
+    SimpleClient client = client(address);
+    long batchesBefore = AmqpCounters.batchesTaken();
+    long redeliveriesBefore = AmqpCounters.redeliveries();
+    sendAtOnce(client, texts("m", BURST));
+    assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(Broker.closeConnections("communica server " + address.address())).isEqualTo(1);
+    // after the reconnect the broker delivers again what was unacknowledged
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (AmqpCounters.redeliveries() == redeliveriesBefore && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(AmqpCounters.redeliveries()).isGreaterThan(redeliveriesBefore);
+    release.countDown();
+
+    assertThat(all.await(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(AmqpCounters.batchesTaken()).isGreaterThan(batchesBefore);
+    assertThat(handled).hasSize(BURST).allSatisfy((s, n) -> assertThat(n.get()).as(s).isEqualTo(1));
   }
 
   /**
