@@ -525,17 +525,11 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
    * with the others that come meanwhile at the next confirm.
    */
   private void message(byte[] body, int len, @Nullable WriteListener l) {
-    if (len >= BATCH_BYTES) {
-      flushMessages(); // a large message goes alone, after those written before it
-    } else if (waitingBytes + len > BATCH_BYTES) {
-      flushMessages();
+    if (waitingBytes + len > BATCH_BYTES) {
+      flushMessages(); // those written before it leave first (a large message then goes alone)
     }
     if (len >= BATCH_BYTES || (messagesUnconfirmed < MESSAGE_WINDOW && waitingCount == 0)) {
-      messagesUnconfirmed++;
-      link.publish(
-          new Out(
-              "", names.addressQueue, false, PERSISTENT, Wire.seal(body, len, ids.next(), epoch, intro),
-              l, messageConfirmed));
+      publishMessage(body, len, l);
       return;
     }
     int i = waitingCount++;
@@ -560,33 +554,39 @@ final class ClientLogicalConnection extends LogicalConnection implements BrokerL
     if (n == 0) {
       return;
     }
-    messagesUnconfirmed++;
-    Out o;
+    // emptied before publishing: a publish refused at once runs messageConfirmed, which flushes
     if (n == 1) {
-      o =
-          new Out(
-              "", names.addressQueue, false, PERSISTENT,
-              Wire.seal(waiting[0], waitingLens[0], ids.next(), epoch, intro), waitingListeners[0],
-              messageConfirmed);
-    } else {
-      WriteListener[] ls = new WriteListener[n];
-      boolean any = false;
-      for (int i = 0; i < n; i++) {
-        ls[i] = waitingListeners[i];
-        any |= ls[i] != null;
-      }
-      o =
-          new Out(
-              "", names.addressQueue, false, PERSISTENT,
-              Wire.batch(waiting, waitingLens, n, ids.next(), epoch, intro),
-              any ? error -> tellAll(ls, error) : null,
-              messageConfirmed);
+      byte[] body = waiting[0];
+      int len = waitingLens[0];
+      WriteListener l = waitingListeners[0];
+      clearWaiting(n);
+      publishMessage(body, len, l);
+      return;
     }
+    byte[] batch = Wire.batch(waiting, waitingLens, n, ids.next(), epoch, intro);
+    WriteListener[] ls = java.util.Arrays.copyOf(waitingListeners, n);
+    clearWaiting(n);
+    messagesUnconfirmed++;
+    link.publish(
+        new Out(
+            "", names.addressQueue, false, PERSISTENT, batch, error -> tellAll(ls, error),
+            messageConfirmed));
+  }
+
+  private void clearWaiting(int n) {
     java.util.Arrays.fill(waiting, 0, n, null);
     java.util.Arrays.fill(waitingListeners, 0, n, null);
     waitingCount = 0;
     waitingBytes = 0;
-    link.publish(o);
+  }
+
+  /** Publishes one message alone, counted until its confirm. */
+  private void publishMessage(byte[] body, int len, @Nullable WriteListener l) {
+    messagesUnconfirmed++;
+    link.publish(
+        new Out(
+            "", names.addressQueue, false, PERSISTENT, Wire.seal(body, len, ids.next(), epoch, intro),
+            l, messageConfirmed));
   }
 
   private static void tellAll(@Nullable WriteListener[] ls, @Nullable Throwable error) {

@@ -108,24 +108,15 @@ abstract class LogicalConnection implements FrameConnection {
 
   /** Hands the frame in the first {@code len} bytes of {@code body} to the session. Loop. */
   final void deliver(byte[] body, int len) {
-    FrameListener l = listener;
-    if (l == null || closed) {
-      return;
-    }
-    ByteBuf f = Wire.frame(body, len);
-    try {
-      l.onFrame(f);
-      l.onReadComplete();
-    } finally {
-      f.release();
-    }
+    deliverPart(body, 0, len);
+    readComplete();
   }
 
   /**
-   * Hands the frame of {@code len} bytes at {@code off} in {@code body} to the session; the read
-   * burst ends after the {@code last} one. Loop.
+   * Hands the frame of {@code len} bytes at {@code off} in {@code body} to the session, within a
+   * read burst that {@link #readComplete} ends. Loop.
    */
-  final void deliverPart(byte[] body, int off, int len, boolean last) {
+  final void deliverPart(byte[] body, int off, int len) {
     FrameListener l = listener;
     if (l == null || closed) {
       return;
@@ -133,11 +124,16 @@ abstract class LogicalConnection implements FrameConnection {
     ByteBuf f = Unpooled.wrappedBuffer(body, off, len);
     try {
       l.onFrame(f);
-      if (last) {
-        l.onReadComplete();
-      }
     } finally {
       f.release();
+    }
+  }
+
+  /** Ends a read burst: the session flushes what it wrote during it. Loop. */
+  final void readComplete() {
+    FrameListener l = listener;
+    if (l != null && !closed) {
+      l.onReadComplete();
     }
   }
 

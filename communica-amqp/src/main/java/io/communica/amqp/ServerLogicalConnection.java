@@ -92,7 +92,7 @@ final class ServerLogicalConnection extends LogicalConnection {
           transport.inbox.released(d, i); // closed by a message before it: back to the queue
         } else {
           Wire.setId(d.body, at, transport.inbox.token(d, i, this));
-          deliverPart(d.body, at, n, i == count - 1);
+          deliverPart(d.body, at, n);
         }
         at += n;
       }
@@ -102,6 +102,7 @@ final class ServerLogicalConnection extends LogicalConnection {
         transport.inbox.released(d, i);
       }
     }
+    readComplete();
   }
 
   void onCancel(Delivery d) {

@@ -5,7 +5,6 @@ import io.communica.core.frame.FrameHeader;
 import io.communica.core.frame.FrameType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -99,11 +98,6 @@ final class Wire {
     byte[] b = new byte[n + room];
     frame.getBytes(frame.readerIndex(), b, 0, n);
     return b;
-  }
-
-  /** The frame of the first {@code len} bytes of a body, without a copy. */
-  static ByteBuf frame(byte[] body, int len) {
-    return Unpooled.wrappedBuffer(body, 0, len);
   }
 
   /**

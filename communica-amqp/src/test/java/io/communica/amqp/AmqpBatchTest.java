@@ -191,7 +191,6 @@ class AmqpBatchTest {
   void aBatchWhoseFailedMessageCannotGoBackAloneReturnsWholeAndOnlyThatMessageIsHandledAgain()
       throws Exception {
     AmqpConnector address = Broker.connector("batchfull");
-    Naming names = new Naming(address);
     Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     CountDownLatch failing = new CountDownLatch(1);
     CountDownLatch queueFull = new CountDownLatch(1);
@@ -219,20 +218,12 @@ class AmqpBatchTest {
     long batchesBefore = AmqpCounters.batchesTaken();
     sendAtOnce(client, texts("m", BURST));
     assertThat(failing.await(30, TimeUnit.SECONDS)).isTrue();
-    String policy = "communica-test-" + address.address();
-    Broker.rabbitmqctl(
-        "set_policy",
-        policy,
-        "^" + names.addressQueue.replace(".", "\\.") + "$",
-        "{\"max-length\":0,\"overflow\":\"reject-publish\"}",
-        "--apply-to",
-        "queues");
+    AutoCloseable full = Broker.fullAddressQueue(address);
     try {
-      awaitRefusing(names);
       queueFull.countDown();
       assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
     } finally {
-      Broker.rabbitmqctl("clear_policy", policy);
+      full.close();
     }
     assertThat(AmqpCounters.batchesTaken()).isGreaterThan(batchesBefore);
     assertThat(calls).hasSize(BURST);
@@ -248,23 +239,6 @@ class AmqpBatchTest {
       Thread.currentThread().interrupt();
       return false;
     }
-  }
-
-  /** Waits until the broker refuses a publish to the address queue (a policy applied). */
-  private static void awaitRefusing(Naming names) throws Exception {
-    try (Connection raw = Broker.raw()) {
-      Channel ch = raw.createChannel();
-      ch.confirmSelect();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-      while (System.nanoTime() < deadline) {
-        // not communica's: if it gets in, the server dead-letters it
-        ch.basicPublish("", names.addressQueue, null, new byte[] {0});
-        if (!ch.waitForConfirms(5000)) {
-          return;
-        }
-      }
-    }
-    throw new AssertionError("the broker still takes messages to " + names.addressQueue);
   }
 
   /** A message no retry can handle (it does not decode) goes to the dead letters alone. */
@@ -331,29 +305,11 @@ class AmqpBatchTest {
   @Test
   void aBatchTheBrokerRefusesFailsEveryMessageInIt() throws Exception {
     AmqpConnector address = Broker.connector("batchnack");
-    Naming names = new Naming(address);
     resources.add(SimpleServer.builder(address).handler(Handler.consumer(String.class, s -> {})).start());
     SimpleClient client = client(address);
     client.fireAndForget("accepted").block(Broker.timeout());
-    String policy = "communica-test-" + address.address();
-    Broker.rabbitmqctl(
-        "set_policy",
-        policy,
-        "^" + names.addressQueue.replace(".", "\\.") + "$",
-        "{\"max-length\":0,\"overflow\":\"reject-publish\"}",
-        "--apply-to",
-        "queues");
+    AutoCloseable full = Broker.fullAddressQueue(address);
     try {
-      // the policy applies within moments: until a single message is refused, the burst waits
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-      boolean refusing = false;
-      while (!refusing && System.nanoTime() < deadline) {
-        refusing =
-            client.fireAndForget("probe").then(Mono.just(false))
-                .onErrorResume(OverloadedException.class, e -> Mono.just(true))
-                .block(Broker.timeout());
-      }
-      assertThat(refusing).isTrue();
       long nacksBefore = AmqpCounters.nacks();
       List<Throwable> errors =
           Flux.fromIterable(texts("r", 500))
@@ -366,7 +322,7 @@ class AmqpBatchTest {
       // the broker refused fewer publishes than there were messages: they went in batches
       assertThat(AmqpCounters.nacks() - nacksBefore).isLessThan(500);
     } finally {
-      Broker.rabbitmqctl("clear_policy", policy);
+      full.close();
     }
   }
 }

@@ -116,7 +116,41 @@ final class Broker {
     return n;
   }
 
-  static Duration timeout() {
+  /**
+   * Makes the broker refuse every publish to the address queue of {@code address} (a policy of
+   * {@code max-length} 0 with {@code reject-publish}), once it does; closing clears the policy.
+   * What the probes publish before the policy applies is not communica's: a server dead-letters it.
+   */
+  static AutoCloseable fullAddressQueue(AmqpConnector address) throws Exception {
+    String queue = new Naming(address).addressQueue;
+    String policy = "communica-test-" + address.address();
+    rabbitmqctl(
+        "set_policy",
+        policy,
+        "^" + queue.replace(".", "\\.") + "$",
+        "{\"max-length\":0,\"overflow\":\"reject-publish\"}",
+        "--apply-to",
+        "queues");
+    AutoCloseable clear = () -> rabbitmqctl("clear_policy", policy);
+    try (Connection raw = raw()) {
+      Channel ch = raw.createChannel();
+      ch.confirmSelect();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (System.nanoTime() < deadline) {
+        ch.basicPublish("", queue, null, new byte[] {0});
+        if (!ch.waitForConfirms(5000)) {
+          return clear;
+        }
+      }
+    } catch (Exception | Error e) {
+      clear.close();
+      throw e;
+    }
+    clear.close();
+    throw new AssertionError("the broker still takes messages to " + queue);
+  }
+
+    static Duration timeout() {
     return Duration.ofSeconds(20);
   }
 
