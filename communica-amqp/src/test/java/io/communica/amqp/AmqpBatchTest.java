@@ -58,6 +58,11 @@ class AmqpBatchTest {
         .block(Broker.timeout());
   }
 
+  /** Counts one more call for {@code key}; returns how many there were. */
+  private static <K> int count(Map<K, AtomicInteger> calls, K key) {
+    return calls.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+  }
+
   private static List<String> texts(String prefix, int n) {
     return java.util.stream.IntStream.range(0, n).mapToObj(i -> prefix + i).toList();
   }
@@ -73,7 +78,7 @@ class AmqpBatchTest {
                 Handler.consumer(
                     String.class,
                     s -> {
-                      handled.computeIfAbsent(s, k -> new AtomicInteger()).incrementAndGet();
+                      count(handled, s);
                       all.countDown();
                     }))
             .start());
@@ -100,7 +105,7 @@ class AmqpBatchTest {
                 Handler.consumer(
                     String.class,
                     s -> {
-                      int n = calls.computeIfAbsent(s, k -> new AtomicInteger()).incrementAndGet();
+                      int n = count(calls, s);
                       if (s.equals("m7") || s.equals("m1500")) {
                         if (n == 1) {
                           throw new IllegalStateException("fails the first time");
@@ -157,7 +162,7 @@ class AmqpBatchTest {
                 Handler.consumer(
                     String.class,
                     s -> {
-                      handled.computeIfAbsent(s, k -> new AtomicInteger()).incrementAndGet();
+                      count(handled, s);
                       started.countDown();
                       awaitQuietly(release); // unfinished, so unacknowledged, when the broker closes
                       all.countDown();
@@ -201,7 +206,7 @@ class AmqpBatchTest {
                 Handler.blocking(
                     String.class,
                     s -> {
-                      int n = calls.computeIfAbsent(s, k -> new AtomicInteger()).incrementAndGet();
+                      int n = count(calls, s);
                       if (s.equals("m1000") && n == 1) {
                         failing.countDown();
                         // fails once the address queue refuses what is published to it
@@ -256,7 +261,7 @@ class AmqpBatchTest {
                 Handler.consumer(
                     Integer.class,
                     i -> {
-                      calls.computeIfAbsent(i, k -> new AtomicInteger()).incrementAndGet();
+                      count(calls, i);
                       all.countDown();
                     }))
             .start());
